@@ -1,0 +1,35 @@
+"""Controllers as real OS processes, started through the `zaneops` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def start_controller(
+    reference: str, database_url: str, holder: str, **env: str
+) -> subprocess.Popen[bytes]:
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "ZANE_DATABASE_URL": database_url,
+        "ZANE_HOLDER_ID": holder,
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "zaneops.cli", "controller", "run", reference],
+        env=environment,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait(10)

@@ -1,0 +1,39 @@
+"""Runs a controller in the test's event loop, against the real Postgres of the test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from tests.support.waiting import eventually
+from zaneops.process import build_runner
+from zaneops.runtime.controller import Controller
+from zaneops.runtime.runner import Runner
+from zaneops.settings import ControllerSettings
+
+FAST = {
+    "lease_ttl_seconds": 2.0,
+    "lease_retry_seconds": 0.2,
+    "backoff_base_seconds": 0.1,
+    "backoff_max_seconds": 5.0,
+    "resync_seconds": 3600.0,  # tests prove recovery without the periodic backstop
+}
+
+
+@asynccontextmanager
+async def running(
+    controller: Controller, database_url: str, **overrides: Any
+) -> AsyncIterator[Runner]:
+    settings = ControllerSettings(database_url=database_url, **{**FAST, **overrides})
+    runner, store = await build_runner(controller, settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        await eventually(lambda: runner.listening and runner.elector.is_leader(), message="leader")
+        yield runner
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        await store.close()

@@ -1,0 +1,40 @@
+"""Applies the schema with alembic; safe when several processes run it at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url))
+    return config
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """SQLAlchemy needs the driver named; libpq URLs don't carry it."""
+    scheme, _, rest = database_url.partition("://")
+    if scheme in ("postgres", "postgresql"):
+        scheme = "postgresql+psycopg"
+    # '%' is alembic's interpolation character in config values.
+    return f"{scheme}://{rest}".replace("%", "%%")
+
+
+def upgrade_to_head(database_url: str) -> None:
+    command.upgrade(alembic_config(database_url), "head")
+
+
+def current_revision(database_url: str) -> str | None:
+    engine = create_engine(sqlalchemy_url(database_url).replace("%%", "%"))
+    with engine.connect() as connection:
+        revision = MigrationContext.configure(connection).get_current_revision()
+    engine.dispose()
+    return revision
