@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TypeVar
 
 import click
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
+from zaneops.errors import Unavailable
 from zaneops.logging import configure_logging
 from zaneops.settings import ControllerSettings, DatabaseSettings
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+    """Settings from ZANE_* variables; a bad value is a one-line message naming the variable."""
+    try:
+        return settings_class()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ZANE_{'_'.join(map(str, error['loc'])).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise click.ClickException(f"invalid settings: {problems}") from exc
 
 
 @click.group()
@@ -20,8 +39,11 @@ def migrate() -> None:
     """Bring the database schema up to date (safe to run from several processes at once)."""
     from zaneops.adapters.postgres.migrate import current_revision, upgrade_to_head
 
-    url = DatabaseSettings().database_url
-    upgrade_to_head(url)
+    url = load_settings(DatabaseSettings).database_url
+    try:
+        upgrade_to_head(url)
+    except Unavailable as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"schema at revision {current_revision(url)}")
 
 
@@ -36,7 +58,7 @@ def run_controller_command(name: str) -> None:
     """Run controller NAME (a registered name, or module:Factory) until SIGTERM."""
     from zaneops.process import load_controller, run_controller
 
-    settings = ControllerSettings()
+    settings = load_settings(ControllerSettings)
     configure_logging(settings.log_level)
     try:
         instance = load_controller(name)

@@ -17,3 +17,7 @@ class Conflict(ZaneError):
 
 class InUse(ZaneError):
     """The object is still needed by something else and cannot be removed yet."""
+
+
+class Unavailable(ZaneError):
+    """An outside system (the database, Docker, Caddy) cannot be reached."""

@@ -63,3 +63,11 @@ def drop(name: str) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+def clone_empty() -> str:
+    """A database with no schema at all, to exercise migrations themselves."""
+    name = f"{TEST_PREFIX}{uuid.uuid4().hex[:12]}"
+    with maintenance() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name

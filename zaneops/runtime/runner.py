@@ -187,6 +187,7 @@ class Runner:
         self.backoff.succeeded(key)
         if result.requeue_after is not None:
             self.queue.add_after(key, result.requeue_after)
+        ctx.log.info("reconciled", requeue_after=result.requeue_after)
         return "success"
 
     async def _converge(self, ctx: Context, obj: StoredObject | None) -> Result:

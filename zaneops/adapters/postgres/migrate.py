@@ -8,6 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
+
+from zaneops.errors import Unavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,7 +32,10 @@ def sqlalchemy_url(database_url: str) -> str:
 
 
 def upgrade_to_head(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+    try:
+        command.upgrade(alembic_config(database_url), "head")
+    except OperationalError as exc:
+        raise Unavailable(f"cannot reach the database: {exc.orig}") from exc
 
 
 def current_revision(database_url: str) -> str | None:

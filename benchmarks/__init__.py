@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print numbers about the runtime (not tests; nothing asserts)."""
