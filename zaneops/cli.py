@@ -13,7 +13,6 @@ from zaneops.errors import Unavailable
 from zaneops.logging import configure_logging
 from zaneops.settings import ControllerSettings, DatabaseSettings
 
-
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
@@ -37,14 +36,14 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date (safe to run from several processes at once)."""
-    from zaneops.adapters.postgres.migrate import current_revision, upgrade_to_head
+    from zaneops.adapters.postgres.migrate import current_revisions, upgrade_to_head
 
     url = load_settings(DatabaseSettings).database_url
     try:
         upgrade_to_head(url)
     except Unavailable as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"schema at revision {current_revision(url)}")
+    click.echo(f"schema at revision {', '.join(current_revisions(url))}")
 
 
 @main.group()

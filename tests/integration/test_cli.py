@@ -10,8 +10,12 @@ from tests.support.processes import REPO
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", *args], cwd=REPO, capture_output=True, text=True,
-        timeout=60, check=False,
+        [sys.executable, "-m", "zaneops.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -33,8 +37,12 @@ def test_a_controller_reference_to_a_missing_module_is_refused() -> None:
 def test_an_invalid_setting_is_refused_naming_the_variable_and_the_reason() -> None:
     """ZANE_WORKERS=lots → 'ZANE_WORKERS: Input should be a valid integer', exit 1."""
     result = subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", "controller", "run", "nope"], cwd=REPO,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "zaneops.cli", "controller", "run", "nope"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={"ZANE_WORKERS": "lots", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 1
@@ -44,8 +52,12 @@ def test_an_invalid_setting_is_refused_naming_the_variable_and_the_reason() -> N
 def test_migrate_against_an_unreachable_database_says_so() -> None:
     """`zaneops migrate` with nothing listening → 'cannot reach the database', exit 1."""
     result = subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", "migrate"], cwd=REPO, capture_output=True,
-        text=True, timeout=60, check=False,
+        [sys.executable, "-m", "zaneops.cli", "migrate"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={"ZANE_DATABASE_URL": "postgresql://zane:zane@127.0.0.1:1/zane", "PATH": "/usr/bin"},
     )
     assert result.returncode == 1

@@ -36,16 +36,26 @@ async def test_health_metrics_and_logs_of_a_controller_process(
     """/healthz says leader and listening; /metrics counts reconciles; log lines carry the key."""
     port = free_port()
     env = {
-        "PYTHONPATH": str(REPO), "ZANE_DATABASE_URL": database_url, "ZANE_HOLDER_ID": "obs",
-        "ZANE_HEALTH_HOST": "127.0.0.1", "ZANE_HEALTH_PORT": str(port), "RECORDER_DELAY": "0",
+        "PYTHONPATH": str(REPO),
+        "ZANE_DATABASE_URL": database_url,
+        "ZANE_HOLDER_ID": "obs",
+        "ZANE_HEALTH_HOST": "127.0.0.1",
+        "ZANE_HEALTH_PORT": str(port),
+        "RECORDER_DELAY": "0",
     }
     async with store.pool.connection() as conn:
         from tests.support.db_recorder import CREATE_LOG
 
         await conn.execute(CREATE_LOG)
     project = await store.create(Kind.PROJECTS, {"slug": "observed"})
-    command = [sys.executable, "-m", "zaneops.cli", "controller", "run",
-               "tests.support.db_recorder:build"]
+    command = [
+        sys.executable,
+        "-m",
+        "zaneops.cli",
+        "controller",
+        "run",
+        "tests.support.db_recorder:build",
+    ]
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
     try:
         await eventually(lambda: get(f"http://127.0.0.1:{port}/healthz")[0] == 200, timeout=15)

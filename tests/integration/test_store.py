@@ -11,7 +11,7 @@ import pytest
 
 from tests.support import database
 from tests.support.processes import REPO
-from zaneops.adapters.postgres.migrate import current_revision
+from zaneops.adapters.postgres.migrate import current_revisions, latest_revisions
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.errors import Conflict, InUse, NotFound
 from zaneops.kinds import Kind
@@ -116,7 +116,9 @@ async def test_deletion_waits_for_every_finalizer_and_every_child(store: Postgre
     assert await store.get(Kind.PROJECTS, project.id) is None
 
 
-async def test_a_deleted_row_cannot_be_restored_or_given_new_finalizers(store: PostgresStore) -> None:
+async def test_a_deleted_row_cannot_be_restored_or_given_new_finalizers(
+    store: PostgresStore,
+) -> None:
     """Once deletion is requested it only moves forward."""
     project = await store.create(Kind.PROJECTS, {"slug": "gone"})
     await store.add_finalizer(Kind.PROJECTS, project.id, "a")
@@ -136,10 +138,16 @@ async def test_migrations_run_by_two_processes_at_once_both_succeed(template_dat
     try:
         command = [sys.executable, "-m", "zaneops.cli", "migrate"]
         env = {"ZANE_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
-        runs = [subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT) for _ in range(2)]
-        outputs = await asyncio.gather(*(asyncio.to_thread(p.communicate, timeout=60) for p in runs))
+        runs = [
+            subprocess.Popen(
+                command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            for _ in range(2)
+        ]
+        outputs = await asyncio.gather(
+            *(asyncio.to_thread(p.communicate, timeout=60) for p in runs)
+        )
         assert [p.returncode for p in runs] == [0, 0], outputs
-        assert current_revision(url) == "0001"
+        assert current_revisions(url) == latest_revisions()
     finally:
         database.drop(name)

@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
@@ -33,14 +34,20 @@ def sqlalchemy_url(database_url: str) -> str:
 
 def upgrade_to_head(database_url: str) -> None:
     try:
-        command.upgrade(alembic_config(database_url), "head")
+        # "heads": slices may add independent migration branches; all of them apply.
+        command.upgrade(alembic_config(database_url), "heads")
     except OperationalError as exc:
         raise Unavailable(f"cannot reach the database: {exc.orig}") from exc
 
 
-def current_revision(database_url: str) -> str | None:
+def current_revisions(database_url: str) -> tuple[str, ...]:
     engine = create_engine(sqlalchemy_url(database_url).replace("%%", "%"))
     with engine.connect() as connection:
-        revision = MigrationContext.configure(connection).get_current_revision()
+        revisions = MigrationContext.configure(connection).get_current_heads()
     engine.dispose()
-    return revision
+    return tuple(sorted(revisions))
+
+
+def latest_revisions() -> tuple[str, ...]:
+    """The heads of the migration scripts shipped with this version."""
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config("postgresql://")).get_heads()))
