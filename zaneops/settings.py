@@ -7,10 +7,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class DatabaseSettings(BaseSettings):
-    """Where the specs live."""
+    """Where the specs live, and what every process of one installation shares."""
 
     model_config = SettingsConfigDict(env_prefix="ZANE_", extra="ignore")
 
+    instance: str = Field(
+        default="zaneops",
+        pattern=r"^[a-z][a-z0-9-]{0,30}$",
+        description="Name of this installation. Every Docker object and Caddy route it makes "
+        "carries it (label zane.instance), and garbage collection only ever looks at its own.",
+    )
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Redis holding sessions, rate limits and log streams.",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Fernet key (urlsafe base64, 32 bytes) sealing secrets at rest: secret env "
+        "vars, registry passwords, Git tokens. Empty: secrets cannot be stored.",
+    )
     database_url: str = Field(
         default="postgresql://zane:zane@127.0.0.1:5432/zane",
         description="libpq URL of the Postgres database holding specs and status.",

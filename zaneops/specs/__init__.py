@@ -1,5 +1,6 @@
 """The spec models shared by the API and the controllers, their field types, and status."""
 
+from .deployment import DeploymentPhase
 from .fields import (
     CommitSha,
     ContainerPath,
@@ -54,6 +55,7 @@ __all__ = [
     "ConditionStatus",
     "ContainerPath",
     "CpuAmount",
+    "DeploymentPhase",
     "DeploymentSpec",
     "DnsName",
     "DomainName",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
@@ -11,6 +12,18 @@ from ._base import SpecModel
 from ._rules import refuse
 from .fields import CommitSha, ImageRef
 from .service import ServiceSpec
+
+
+class DeploymentPhase(StrEnum):
+    """Where a deployment stands; the services controller writes it to status.details["phase"]."""
+
+    QUEUED = "QUEUED"
+    BUILDING = "BUILDING"
+    STARTING = "STARTING"
+    HEALTHY = "HEALTHY"
+    FAILED = "FAILED"
+    REMOVED = "REMOVED"
+    CANCELLED = "CANCELLED"
 
 
 class DeploymentSpec(SpecModel):
@@ -31,6 +44,11 @@ class DeploymentSpec(SpecModel):
     )
     commit_sha: CommitSha | None = Field(
         default=None, description="The commit that was built, for a Git source."
+    )
+    cancel_requested: bool = Field(
+        default=False,
+        description="Set by a person to cancel a queued or starting deployment; the one field "
+        "that may change after creation.",
     )
 
     @field_validator("rollback_of")
