@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -78,6 +78,14 @@ class Controller(ABC):
         cost a core); a controller compares labels/hashes of everything it owns here instead.
         """
         return ()
+
+    async def outside_changes(self) -> AsyncIterator[Key]:
+        """Keys to look at because the outside world changed (e.g. Docker events).
+
+        Runs for the life of the process; if it raises, the runtime restarts it after a pause.
+        """
+        return
+        yield  # pragma: no cover - makes this an (empty) async generator
 
     async def forget(self, ctx: Context, key: Key) -> None:
         """The row is gone: drop any in-memory state about it."""

@@ -25,6 +25,8 @@ log = structlog.get_logger(__name__)
 
 # How long a stopping runner lets in-flight reconciles finish.
 STOP_GRACE_SECONDS = 30.0
+# Pause before re-opening a failed outside watch (Docker events), so a down engine isn't hammered.
+OUTSIDE_WATCH_RETRY_SECONDS = 2.0
 
 
 class Runner:
@@ -57,7 +59,13 @@ class Runner:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.controller.start()
-        loops = [self._consume_feed(), self._resync(), self.elector.run(), self._beat()]
+        loops = [
+            self._consume_feed(),
+            self._consume_outside_changes(),
+            self._resync(),
+            self.elector.run(),
+            self._beat(),
+        ]
         tasks = [asyncio.create_task(loop) for loop in loops]
         workers = [asyncio.create_task(self._work()) for _ in range(self.settings.workers)]
         await stop.wait()
@@ -92,6 +100,17 @@ class Runner:
                 continue
             self.metrics.notifications.inc()
             await self._enqueue_change(event.kind, event.id)
+
+    async def _consume_outside_changes(self) -> None:
+        """Docker events and the like; a broken watch is restarted, the resync covers the gap."""
+        while True:
+            try:
+                async for key in self.controller.outside_changes():
+                    self.queue.add(key)
+                return  # the controller has no outside watch
+            except Exception as exc:
+                log.warning("outside watch failed; restarting", error=repr(exc))
+                await asyncio.sleep(OUTSIDE_WATCH_RETRY_SECONDS)
 
     async def _enqueue_change(self, kind: Kind, object_id: UUID) -> None:
         if kind is self.controller.kind:
