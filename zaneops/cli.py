@@ -33,9 +33,13 @@ def main() -> None:
     """ZaneOps: a self-hosted PaaS that converges Docker Swarm and Caddy to specs in Postgres."""
 
 
-@main.command()
-def migrate() -> None:
+@main.command("migrate")
+def migrate_command() -> None:
     """Bring the database schema up to date (safe to run from several processes at once)."""
+    migrate()
+
+
+def migrate() -> None:
     from zaneops.adapters.postgres.migrate import current_revisions, upgrade_to_head
 
     url = load_settings(DatabaseSettings).database_url
@@ -64,6 +68,46 @@ def run_controller_command(name: str) -> None:
     except (ValueError, TypeError, ImportError, AttributeError) as exc:
         raise click.ClickException(str(exc)) from exc
     asyncio.run(run_controller(instance, settings))
+
+
+@main.group()
+def local() -> None:
+    """Run the platform as local processes (development; production runs on Swarm)."""
+
+
+@local.command("up")
+@click.option("--state-dir", default="/var/lib/zaneops/local", show_default=True)
+def local_up(state_dir: str) -> None:
+    """Migrate, then start every controller (and the API once it exists) in the background."""
+    import os
+    from pathlib import Path
+
+    from controllers import REGISTRY
+    from zaneops.local import Component, LocalProcesses, zaneops_command
+
+    migrate()
+    processes = LocalProcesses(Path(state_dir))
+    components = [
+        Component(f"controller-{name}", zaneops_command("controller", "run", name))
+        for name in REGISTRY
+    ]
+    for component in components:
+        pid, started = processes.start(component, dict(os.environ))
+        click.echo(f"{component.name}: {'started' if started else 'already running'} (pid {pid})")
+    click.echo(f"logs and pids: {state_dir}")
+
+
+@local.command("down")
+@click.option("--state-dir", default="/var/lib/zaneops/local", show_default=True)
+def local_down(state_dir: str) -> None:
+    """Stop the local processes (SIGTERM: they finish what they are doing)."""
+    from pathlib import Path
+
+    from zaneops.local import LocalProcesses
+
+    processes = LocalProcesses(Path(state_dir))
+    for name in processes.names():
+        click.echo(f"{name}: {'stopped' if processes.stop(name) else 'was not running'}")
 
 
 if __name__ == "__main__":

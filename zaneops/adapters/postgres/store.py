@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -44,6 +45,17 @@ def _to_object(kind: Kind, row: Mapping[str, Any]) -> StoredObject:
         updated_at=row["updated_at"],
         parent_id=row["parent_id"],
     )
+
+
+@contextmanager
+def _integrity_errors_as_domain_errors() -> Iterator[None]:
+    """Constraint violations are the caller's mistake: say which, in the platform's terms."""
+    try:
+        yield
+    except errors.UniqueViolation as exc:
+        raise Conflict(f"already exists: {exc.diag.message_detail or exc}") from exc
+    except errors.ForeignKeyViolation as exc:
+        raise NotFound(f"parent does not exist: {exc.diag.message_detail or exc}") from exc
 
 
 class PostgresStore:
@@ -123,19 +135,10 @@ class PostgresStore:
             cols=sql.SQL(", ").join(columns),
             vals=sql.SQL(", ").join(sql.Placeholder() * len(values)),
         )
-        row = await self._write_one(query, values)
+        with _integrity_errors_as_domain_errors():
+            row = await self._fetch_one(query, values)
+        assert row is not None  # INSERT ... RETURNING always returns the row
         return await self._must_get(kind, row["id"])
-
-    async def _write_one(self, query: sql.Composed, params: Any) -> dict[str, Any]:
-        try:
-            row = await self._fetch_one(query, params)
-        except errors.UniqueViolation as exc:
-            raise Conflict(f"already exists: {exc.diag.message_detail or exc}") from exc
-        except errors.ForeignKeyViolation as exc:
-            raise NotFound(f"parent does not exist: {exc.diag.message_detail or exc}") from exc
-        if row is None:
-            raise NotFound("no such object")
-        return row
 
     async def _must_get(self, kind: Kind, object_id: UUID) -> StoredObject:
         found = await self.get(kind, object_id)
@@ -156,10 +159,8 @@ class PostgresStore:
             " AND (%s::bigint IS NULL OR generation = %s) RETURNING id"
         ).format(_table(kind))
         params = (Jsonb(dict(spec)), object_id, expected_generation, expected_generation)
-        try:
+        with _integrity_errors_as_domain_errors():
             row = await self._fetch_one(query, params)
-        except errors.UniqueViolation as exc:
-            raise Conflict(f"already exists: {exc.diag.message_detail or exc}") from exc
         if row is None:
             await self._raise_why_not_updated(kind, object_id, expected_generation)
         return await self._must_get(kind, object_id)
