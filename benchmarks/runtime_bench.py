@@ -62,6 +62,8 @@ SPEC_COUNT = 10_000
 RESYNC_SECONDS = 20.0
 CPU_WINDOW_SECONDS = 60.0
 STOP_GRACE_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 10
+STATEMENT_TIMEOUT_MS = 60_000
 
 LATENCY_P99_GOAL_MS = 50.0
 IDLE_CPU_GOAL_PERCENT = 1.0
@@ -75,8 +77,9 @@ INSERT_SPECS = (
     "INSERT INTO projects (spec)"
     " SELECT jsonb_build_object('slug', 'bench-' || i) FROM generate_series(1, %s) AS i"
 )
-COUNT_CONVERGED = (
-    "SELECT count(*) FROM projects WHERE generation = (status->>'observed_generation')::bigint"
+COUNT_UNCONVERGED = (
+    "SELECT count(*) FROM projects"
+    " WHERE generation IS DISTINCT FROM (status->>'observed_generation')::bigint"
 )
 CONVERGENCE_SECONDS = (
     "SELECT extract(epoch FROM (SELECT max(updated_at) FROM projects)"
@@ -114,9 +117,19 @@ def percentile(values: list[float], pct: float) -> float:
 # --- the throw-away database -----------------------------------------------------------------
 
 
+def connect(database_url: str) -> psycopg.Connection[tuple[object, ...]]:
+    """An autocommit connection that cannot hang the benchmark forever."""
+    return psycopg.connect(
+        database_url,
+        autocommit=True,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+    )
+
+
 @contextlib.contextmanager
 def maintenance_connection() -> Iterator[psycopg.Connection[tuple[object, ...]]]:
-    with psycopg.connect(f"{SERVER_URL}/{MAINTENANCE_DB}", autocommit=True) as conn:
+    with connect(f"{SERVER_URL}/{MAINTENANCE_DB}") as conn:
         yield conn
 
 
@@ -196,10 +209,25 @@ def stop_controller(process: ControllerProcess) -> None:
     log(f"controller pid {process.pid} exited with {code}")
 
 
+@contextlib.contextmanager
+def controller_running(
+    database_url: str, holder: str, log_path: Path, **extra_env: str
+) -> Iterator[ControllerProcess]:
+    """The controller process for the block; stopped after it, its log tail shown on failure."""
+    process = start_controller(database_url, holder, log_path, **extra_env)
+    try:
+        yield process
+    except BaseException:
+        tail = log_path.read_text(errors="replace").splitlines()[-20:]
+        print("controller log tail:", *tail, sep="\n  ", file=sys.stderr)
+        raise
+    finally:
+        stop_controller(process)
+
+
 def ensure_alive(process: ControllerProcess) -> None:
     if process.popen.poll() is not None:
-        tail = process.log_path.read_text(errors="replace")[-2000:]
-        raise BenchmarkError(f"controller exited with {process.popen.returncode}:\n{tail}")
+        raise BenchmarkError(f"controller exited early with {process.popen.returncode}")
 
 
 def fetch(process: ControllerProcess, path: str) -> bytes | None:
@@ -250,14 +278,29 @@ def cpu_seconds(pid: int) -> float:
     return (utime + stime) / os.sysconf("SC_CLK_TCK")
 
 
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) in MB (10^6 bytes)."""
+@dataclass(frozen=True)
+class Memory:
+    """From /proc/PID/status, in MB (10^6 bytes)."""
+
+    rss: float  # VmRSS
+    peak: float  # VmHWM
+    anonymous: float  # RssAnon: the heap, private to the process
+    file_backed: float  # RssFile: shared libraries and the like, shared between processes
+
+    def __str__(self) -> str:
+        return (
+            f"VmRSS {self.rss:.1f} MB (RssAnon {self.anonymous:.1f} + RssFile"
+            f" {self.file_backed:.1f}), VmHWM {self.peak:.1f} MB"
+        )
+
+
+def read_memory(pid: int) -> Memory:
     values: dict[str, float] = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, rest = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            values[key] = int(rest.split()[0]) * 1024 / 1e6
-    return values["VmRSS"], values["VmHWM"]
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+            values[key] = int(rest.split()[0]) * 1024 / 1e6  # the kernel's kB are KiB
+    return Memory(values["VmRSS"], values["VmHWM"], values["RssAnon"], values["RssFile"])
 
 
 # --- the raw LISTEN baseline -----------------------------------------------------------------
@@ -267,7 +310,7 @@ class NotificationListener:
     """A bare psycopg connection LISTENing in its own thread; timestamps each arrival."""
 
     def __init__(self, database_url: str, channel: str) -> None:
-        self._conn = psycopg.connect(database_url, autocommit=True)
+        self._conn = connect(database_url)
         self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         self._arrivals: queue.Queue[tuple[float, str]] = queue.Queue()
         self._stopping = threading.Event()
@@ -327,10 +370,12 @@ class Sample:
 
 @dataclass(frozen=True)
 class LatencyResult:
-    runtime_ms: list[float]
-    raw_ms: list[float]
+    runtime_ms: list[float]  # commit → reconcile start
+    raw_ms: list[float]  # commit → NOTIFY delivered to a bare LISTEN connection
+    overhead_ms: list[float]  # per sample: reconcile start - raw delivery
     reconciles_per_update: float
     stray_notifications: int
+    memory_one_spec: Memory
 
 
 def create_project(conn: psycopg.Connection[tuple[object, ...]]) -> UUID:
@@ -380,22 +425,25 @@ def latency_result(
     starts: dict[tuple[str, int], list[float]],
     project_id: UUID,
     stray: int,
+    memory: Memory,
 ) -> LatencyResult:
-    runtime_ms, raw_ms, reconciles = [], [], 0
+    runtime_ms, raw_ms, overhead_ms, reconciles = [], [], [], 0
     for sample in samples:
         seen = starts.get((str(project_id), sample.generation))
         if not seen:
             raise BenchmarkError(f"no recorded reconcile of generation {sample.generation}")
         runtime_ms.append((min(seen) - sample.committed_at) * 1000)
         raw_ms.append((sample.raw_delivered_at - sample.committed_at) * 1000)
+        overhead_ms.append((min(seen) - sample.raw_delivered_at) * 1000)
         reconciles += len(seen)
-    return LatencyResult(runtime_ms, raw_ms, reconciles / len(samples), stray)
+    per_update = reconciles / len(samples)
+    return LatencyResult(runtime_ms, raw_ms, overhead_ms, per_update, stray, memory)
 
 
 def run_samples(database_url: str, project_id: UUID) -> tuple[list[Sample], int]:
     samples = []
     with (
-        psycopg.connect(database_url, autocommit=True) as writer,
+        connect(database_url) as writer,
         NotificationListener(database_url, CHANNEL) as listener,
     ):
         time.sleep(0.5)  # let the reconcile woken by the first status write finish
@@ -409,21 +457,17 @@ def run_samples(database_url: str, project_id: UUID) -> tuple[list[Sample], int]
 def measure_latency(database_url: str, workdir: Path) -> LatencyResult:
     log(f"1. latency: {LATENCY_SAMPLES} updates, one at a time, controller idle in between")
     record_path = workdir / "reconcile_starts.txt"
-    with psycopg.connect(database_url, autocommit=True) as admin:
+    record = {RECORD_PATH_VARIABLE: str(record_path)}
+    log_path = workdir / "latency-controller.log"
+    with connect(database_url) as admin:
         project_id = create_project(admin)
-        process = start_controller(
-            database_url,
-            "bench-latency",
-            workdir / "latency-controller.log",
-            **{RECORD_PATH_VARIABLE: str(record_path)},
-        )
-        try:
+        with controller_running(database_url, "bench-latency", log_path, **record) as process:
             wait_until(lambda: is_acting(process), 30, "controller elected and listening")
             wait_until(lambda: is_converged(admin, project_id), 30, "first reconcile")
             samples, stray = run_samples(database_url, project_id)
-        finally:
-            stop_controller(process)
-    return latency_result(samples, read_reconcile_starts(record_path), project_id, stray)
+            memory = read_memory(process.pid)
+    starts = read_reconcile_starts(record_path)
+    return latency_result(samples, starts, project_id, stray, memory)
 
 
 # --- 2 and 3. idle CPU and memory with 10 000 specs ------------------------------------------
@@ -442,13 +486,22 @@ class CpuWindow:
 
 
 @dataclass(frozen=True)
-class IdleResult:
-    convergence_seconds: float
-    wall_to_converged_seconds: float
+class Convergence:
+    database_seconds: float  # lease taken → last status write, on the database's clock
+    wall_to_converged_seconds: float  # from spawning the process
     wall_to_drained_seconds: float
-    rss_mb: float
-    hwm_mb: float
-    rss_after_window_mb: float
+    reconciles: float  # reconciles until the queue drained, self-wakes included
+
+    @property
+    def keys_per_second(self) -> float:
+        return SPEC_COUNT / self.database_seconds
+
+
+@dataclass(frozen=True)
+class IdleResult:
+    convergence: Convergence
+    memory_converged: Memory
+    memory_after_window: Memory
     window: CpuWindow
     resyncs_in_window: list[int]  # keys each resync queued
 
@@ -469,8 +522,8 @@ class DrainWatch:
         return idle and total >= SPEC_COUNT
 
 
-def count_converged(conn: psycopg.Connection[tuple[object, ...]]) -> int:
-    row = conn.execute(COUNT_CONVERGED).fetchone()
+def count_unconverged(conn: psycopg.Connection[tuple[object, ...]]) -> int:
+    row = conn.execute(COUNT_UNCONVERGED).fetchone()
     return int(row[0]) if row else 0  # type: ignore[call-overload]
 
 
@@ -507,41 +560,44 @@ def resyncs_between(log_path: Path, start: float, end: float) -> list[int]:
     return queued
 
 
-def converge(admin: psycopg.Connection[tuple[object, ...]], process: ControllerProcess) -> None:
+def converge(
+    admin: psycopg.Connection[tuple[object, ...]], process: ControllerProcess, spawned: float
+) -> Convergence:
+    """Wait for the initial re-list to be reconciled, then for the queue to drain."""
+
     def all_converged() -> bool:
         ensure_alive(process)
-        return count_converged(admin) == SPEC_COUNT
+        return count_unconverged(admin) == 0
 
     wait_until(lambda: is_acting(process), 30, "controller elected and listening")
     wait_until(all_converged, 180, f"all {SPEC_COUNT} specs reconciled", every=0.25)
+    converged_after = time.monotonic() - spawned
+    log(f"all {SPEC_COUNT} specs reconciled; waiting for the queue to drain")
+    wait_until(DrainWatch(process), 60, "queue drained", every=1.0)
+    drained_after = time.monotonic() - spawned
+    return Convergence(
+        database_convergence_seconds(admin),
+        converged_after,
+        drained_after,
+        reconcile_total(process),
+    )
 
 
 def measure_idle(database_url: str, workdir: Path) -> IdleResult:
     log(f"2+3. idle: {SPEC_COUNT} specs, resync every {RESYNC_SECONDS:.0f} s")
     log_path = workdir / "idle-controller.log"
-    with psycopg.connect(database_url, autocommit=True) as admin:
+    resync = {"ZANE_RESYNC_SECONDS": str(RESYNC_SECONDS)}
+    with connect(database_url) as admin:
         admin.execute(INSERT_SPECS, (SPEC_COUNT,))
         spawned = time.monotonic()
-        process = start_controller(
-            database_url, "bench-idle", log_path, ZANE_RESYNC_SECONDS=str(RESYNC_SECONDS)
-        )
-        try:
-            converge(admin, process)
-            converged_after = time.monotonic() - spawned
-            convergence = database_convergence_seconds(admin)
-            log(f"all {SPEC_COUNT} specs reconciled; waiting for the queue to drain")
-            wait_until(DrainWatch(process), 60, "queue drained", every=1.0)
-            drained_after = time.monotonic() - spawned
-            rss, hwm = memory_mb(process.pid)
+        with controller_running(database_url, "bench-idle", log_path, **resync) as process:
+            convergence = converge(admin, process, spawned)
+            memory_converged = read_memory(process.pid)
             log(f"idle; measuring CPU over {CPU_WINDOW_SECONDS:.0f} s")
             window = measure_cpu(process)
-            rss_after, _ = memory_mb(process.pid)
-        finally:
-            stop_controller(process)
+            memory_after_window = read_memory(process.pid)
     resyncs = resyncs_between(log_path, window.started_at, window.started_at + window.seconds)
-    return IdleResult(
-        convergence, converged_after, drained_after, rss, hwm, rss_after, window, resyncs
-    )
+    return IdleResult(convergence, memory_converged, memory_after_window, window, resyncs)
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -551,65 +607,80 @@ def verdict(value: float, goal: float) -> str:
     return "pass" if value < goal else "FAIL"
 
 
+def ratio(runtime: float, raw: float) -> str:
+    """runtime/raw; meaningless when raw is ~0 or negative (NOTIFY can beat the commit's reply)."""
+    return f"{runtime / raw:.1f}x" if raw >= 0.05 else "n/a"
+
+
+PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("max", 100.0))
+
+
 def print_latency(latency: LatencyResult) -> None:
-    print(f"\nCommit → reconcile start, {len(latency.runtime_ms)} samples (ms, time.time()):")
-    print(f"  {'':6} {'runtime':>9} {'raw NOTIFY':>11} {'runtime/raw':>12}")
-    for label, pct in (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("max", 100.0)):
+    print(f"\nCommit → reconcile start, {len(latency.runtime_ms)} samples, ms (time.time()):")
+    print(f"  {'':4} {'runtime':>9} {'raw NOTIFY':>11} {'runtime/raw':>12} {'runtime-raw':>12}")
+    for label, pct in PERCENTILES:
         runtime, raw = percentile(latency.runtime_ms, pct), percentile(latency.raw_ms, pct)
-        ratio = f"{runtime / raw:.1f}x" if raw > 0 else "n/a"
-        print(f"  {label:6} {runtime:9.2f} {raw:11.2f} {ratio:>12}")
-    print(f"  reconciles per update: {latency.reconciles_per_update:.2f}", end="")
-    print(f"   stray notifications: {latency.stray_notifications}")
+        overhead = percentile(latency.overhead_ms, pct)
+        print(f"  {label:4} {runtime:9.2f} {raw:11.2f} {ratio(runtime, raw):>12} {overhead:12.2f}")
+    print("  (runtime-raw: per-sample delay from NOTIFY delivery to reconcile start)")
+    print(f"  reconciles per update: {latency.reconciles_per_update:.2f},", end="")
+    print(f" stray notifications: {latency.stray_notifications}")
+    print(f"  memory with 1 spec: {latency.memory_one_spec}")
 
 
 def print_idle(idle: IdleResult) -> None:
-    window = idle.window
+    window, convergence = idle.window, idle.convergence
     print(f"\nIdle controller, {SPEC_COUNT} specs, ZANE_RESYNC_SECONDS={RESYNC_SECONDS:.0f}:")
-    print(f"  initial convergence: {idle.convergence_seconds:.2f} s (lease taken → last status")
-    print(f"    write, DB clock) = {SPEC_COUNT / idle.convergence_seconds:.0f} keys/s;", end="")
-    print(f" spawn → converged {idle.wall_to_converged_seconds:.1f} s,", end="")
-    print(f" → queue drained {idle.wall_to_drained_seconds:.1f} s")
+    print(f"  initial convergence: {convergence.database_seconds:.2f} s, lease taken", end="")
+    print(f" → last status write (DB clock) = {convergence.keys_per_second:.0f} keys/s")
+    print(f"    spawn → all converged {convergence.wall_to_converged_seconds:.1f} s,", end="")
+    print(f" → queue drained {convergence.wall_to_drained_seconds:.1f} s,", end="")
+    print(f" {convergence.reconciles:.0f} reconciles for {SPEC_COUNT} keys")
     print(f"  CPU window: {window.seconds:.1f} s, {window.cpu_seconds:.2f} s CPU,", end="")
     print(f" {window.reconciles:.0f} reconciles, {len(idle.resyncs_in_window)} resyncs", end="")
     print(f" (keys queued by each: {idle.resyncs_in_window})")
-    print(f"  RSS after the window: {idle.rss_after_window_mb:.1f} MB")
+    print(f"  memory after convergence: {idle.memory_converged}")
+    print(f"  memory after the window:  {idle.memory_after_window}")
 
 
-def latency_rows(latency: LatencyResult) -> list[tuple[str, str, str, str]]:
-    runtime = {pct: percentile(latency.runtime_ms, pct) for pct in (50, 90, 99, 100)}
+Row = tuple[str, str, str, str]  # metric, value, goal, result
+
+
+def latency_rows(latency: LatencyResult) -> list[Row]:
+    runtime = {pct: percentile(latency.runtime_ms, pct) for _, pct in PERCENTILES}
     raw_p99 = percentile(latency.raw_ms, 99)
+    p99_goal = f"< {LATENCY_P99_GOAL_MS:.0f}"
     return [
         ("commit→reconcile p50 (ms)", f"{runtime[50]:.2f}", "", "-"),
         ("commit→reconcile p90 (ms)", f"{runtime[90]:.2f}", "", "-"),
         (
             "commit→reconcile p99 (ms)",
             f"{runtime[99]:.2f}",
-            f"< {LATENCY_P99_GOAL_MS:.0f}",
+            p99_goal,
             verdict(runtime[99], LATENCY_P99_GOAL_MS),
         ),
         ("commit→reconcile max (ms)", f"{runtime[100]:.2f}", "", "-"),
         ("raw NOTIFY p99 (ms)", f"{raw_p99:.2f}", "", "-"),
-        ("runtime/raw at p99", f"{runtime[99] / raw_p99:.1f}x" if raw_p99 > 0 else "n/a", "", "-"),
+        ("runtime/raw at p99", ratio(runtime[99], raw_p99), "", "-"),
+        ("reconciles per update", f"{latency.reconciles_per_update:.2f}", "", "-"),
+        ("VmRSS with 1 spec (MB)", f"{latency.memory_one_spec.rss:.1f}", "", "-"),
     ]
 
 
-def idle_rows(idle: IdleResult) -> list[tuple[str, str, str, str]]:
+def idle_rows(idle: IdleResult) -> list[Row]:
     cpu = idle.window.percent_of_core
+    rss = idle.memory_converged.rss
+    cpu_goal, rss_goal = f"< {IDLE_CPU_GOAL_PERCENT:.0f}", f"< {RSS_GOAL_MB:.0f}"
     return [
-        ("initial convergence (keys/s)", f"{SPEC_COUNT / idle.convergence_seconds:.0f}", "", "-"),
+        ("initial convergence (keys/s)", f"{idle.convergence.keys_per_second:.0f}", "", "-"),
         (
             "idle CPU, 10k specs (% core)",
             f"{cpu:.2f}",
-            f"< {IDLE_CPU_GOAL_PERCENT:.0f}",
+            cpu_goal,
             verdict(cpu, IDLE_CPU_GOAL_PERCENT),
         ),
-        (
-            "VmRSS after convergence (MB)",
-            f"{idle.rss_mb:.1f}",
-            f"< {RSS_GOAL_MB:.0f}",
-            verdict(idle.rss_mb, RSS_GOAL_MB),
-        ),
-        ("VmHWM peak (MB)", f"{idle.hwm_mb:.1f}", "", "-"),
+        ("VmRSS, 10k specs (MB)", f"{rss:.1f}", rss_goal, verdict(rss, RSS_GOAL_MB)),
+        ("VmHWM peak, 10k specs (MB)", f"{idle.memory_converged.peak:.1f}", "", "-"),
     ]
 
 

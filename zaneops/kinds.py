@@ -17,8 +17,13 @@ class Kind(StrEnum):
 
     @property
     def channel(self) -> str:
-        """The NOTIFY channel a change of this kind is announced on (payload: the id)."""
+        """Announces (payload: the id) a new, changed-spec, deleting or removed row."""
         return f"zane_{self.value}"
+
+    @property
+    def status_channel(self) -> str:
+        """Announces a status change: for other slices waiting on this kind."""
+        return f"zane_{self.value}_status"
 
     @property
     def parent(self) -> ParentLink | None:

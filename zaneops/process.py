@@ -58,8 +58,10 @@ async def build_runner(
 ) -> tuple[Runner, PostgresStore]:
     """The runtime wired to Postgres: store, LISTEN feed and lease. Close the store after."""
     store = await PostgresStore.open(settings.database_url)
-    kinds = [controller.kind, *(watch.kind for watch in controller.watches)]
-    feed = PostgresChangeFeed(settings.database_url, kinds, settings.listen_reconnect_max_seconds)
+    channels = {controller.kind.channel, *(watch.channel for watch in controller.watches)}
+    feed = PostgresChangeFeed(
+        settings.database_url, sorted(channels), settings.listen_reconnect_max_seconds
+    )
     lease = PostgresLease(store.pool, f"controller:{controller.name}", holder_name(settings))
     return Runner(controller, store, feed, lease, settings), store
 

@@ -79,6 +79,21 @@ async def test_notifications_carry_only_the_id(store: PostgresStore, database_ur
     assert payloads == [("zane_projects", str(project.id))] * 3
 
 
+async def test_status_and_finalizer_writes_do_not_wake_the_owner(
+    store: PostgresStore, database_url: str
+) -> None:
+    """A status change is announced on <kind>_status only; a finalizer change on no channel."""
+    project = await store.create(Kind.PROJECTS, {"slug": "calm"})
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as listener:
+        await listener.execute("LISTEN zane_projects")
+        await listener.execute("LISTEN zane_projects_status")
+        await store.add_finalizer(Kind.PROJECTS, project.id, "test/f")
+        await store.write_status(Kind.PROJECTS, project.id, Status(observed_generation=1))
+        await store.update_spec(Kind.PROJECTS, project.id, {"slug": "calm", "n": 1})
+        heard = [(n.channel, n.payload) async for n in listener.notifies(timeout=1.0)]
+    assert heard == [("zane_projects_status", str(project.id)), ("zane_projects", str(project.id))]
+
+
 async def test_status_writes_are_skipped_when_nothing_changed(store: PostgresStore) -> None:
     """Writing the same status twice touches the row once: no wake-up for nothing."""
     project = await store.create(Kind.PROJECTS, {"slug": "quiet"})

@@ -31,6 +31,11 @@ class Watch:
 
     kind: Kind
     to_keys: MapToKeys
+    status_changes: bool = False  # False: spec/existence changes; True: status changes
+
+    @property
+    def channel(self) -> str:
+        return self.kind.status_channel if self.status_changes else self.kind.channel
 
 
 class TerminalError(Exception):

@@ -14,10 +14,11 @@ from zaneops.specs.status import Status
 
 @dataclass(frozen=True)
 class Change:
-    """A notification: something about this row changed (maybe more than once)."""
+    """A notification: this row's spec/existence (or, if `status`, its status) changed."""
 
     kind: Kind
     id: UUID
+    status: bool = False
 
 
 @dataclass(frozen=True)

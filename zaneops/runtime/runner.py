@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from uuid import UUID
 
 import structlog
 
-from zaneops.kinds import Kind
 from zaneops.objects import Key, StoredObject
 from zaneops.runtime.backoff import Backoff
 from zaneops.runtime.controller import Context, Controller, LeaseLost, Result, TerminalError
 from zaneops.runtime.leader import LeaderElector
 from zaneops.runtime.metrics import RuntimeMetrics
-from zaneops.runtime.ports import ChangeFeed, Lease, ObjectStore, Resubscribed
+from zaneops.runtime.ports import Change, ChangeFeed, Lease, ObjectStore, Resubscribed
 from zaneops.runtime.queue import WorkQueue
 from zaneops.runtime.status import error_status, success_status, terminal_status
 from zaneops.settings import ControllerSettings
@@ -99,7 +97,7 @@ class Runner:
                     self._spawn(self._relist)
                 continue
             self.metrics.notifications.inc()
-            await self._enqueue_change(event.kind, event.id)
+            await self._enqueue_change(event)
 
     async def _consume_outside_changes(self) -> None:
         """Docker events and the like; a broken watch is restarted, the resync covers the gap."""
@@ -112,13 +110,13 @@ class Runner:
                 log.warning("outside watch failed; restarting", error=repr(exc))
                 await asyncio.sleep(OUTSIDE_WATCH_RETRY_SECONDS)
 
-    async def _enqueue_change(self, kind: Kind, object_id: UUID) -> None:
-        if kind is self.controller.kind:
-            self.queue.add(Key(self.controller.kind, object_id))
+    async def _enqueue_change(self, change: Change) -> None:
+        if change.kind is self.controller.kind and not change.status:
+            self.queue.add(Key(change.kind, change.id))
             return
         for watch in self.controller.watches:
-            if watch.kind is kind:
-                for key in await watch.to_keys(object_id):
+            if watch.kind is change.kind and watch.status_changes == change.status:
+                for key in await watch.to_keys(change.id):
                     self.queue.add(key)
 
     async def _relist(self) -> None:

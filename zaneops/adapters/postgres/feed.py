@@ -25,9 +25,11 @@ FEED_APPLICATION_NAME = "zane-feed"
 class PostgresChangeFeed:
     """Yields Resubscribed after every (re)connect, then one Change per notification."""
 
-    def __init__(self, database_url: str, kinds: Sequence[Kind], max_backoff: float = 5.0) -> None:
+    def __init__(
+        self, database_url: str, channels: Sequence[str], max_backoff: float = 5.0
+    ) -> None:
         self._url = database_url
-        self._channels = {kind.channel: kind for kind in kinds}
+        self._channels = {channel: _decode_channel(channel) for channel in channels}
         self._max_backoff = max_backoff
 
     async def events(self) -> AsyncIterator[FeedEvent]:
@@ -78,7 +80,14 @@ class PostgresChangeFeed:
 
     def _parse(self, channel: str, payload: str) -> Change | None:
         try:
-            return Change(self._channels[channel], UUID(payload))
+            kind, status = self._channels[channel]
+            return Change(kind, UUID(payload), status)
         except (KeyError, ValueError):
             log.warning("ignored notification", channel=channel, payload=payload[:100])
             return None
+
+
+def _decode_channel(channel: str) -> tuple[Kind, bool]:
+    """'zane_volumes_status' → (Kind.VOLUMES, True); 'zane_volumes' → (Kind.VOLUMES, False)."""
+    status = channel.endswith("_status")
+    return Kind(channel.removeprefix("zane_").removesuffix("_status")), status

@@ -51,11 +51,21 @@ BEGIN
   RETURN NEW;
 END $$;
 
--- Wake-ups only: the payload is the id, never the data.
+-- Wake-ups only: the payload is the id, never the data. Two channels per kind:
+-- zane_<kind> when the spec, deletion or existence changes (what the owner converges), and
+-- zane_<kind>_status when its status changes (what other slices wait on). An owner's own
+-- status write thus never wakes the owner; finalizer-only changes wake no one.
 CREATE FUNCTION zane_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  row_id text := (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END)::text;
 BEGIN
-  PERFORM pg_notify('zane_' || TG_TABLE_NAME,
-                    (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END)::text);
+  IF TG_OP <> 'UPDATE' OR NEW.spec IS DISTINCT FROM OLD.spec
+     OR NEW.deleted_at IS DISTINCT FROM OLD.deleted_at THEN
+    PERFORM pg_notify('zane_' || TG_TABLE_NAME, row_id);
+  END IF;
+  IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status THEN
+    PERFORM pg_notify('zane_' || TG_TABLE_NAME || '_status', row_id);
+  END IF;
   RETURN NULL;
 END $$;
 
