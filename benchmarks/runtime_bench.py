@@ -53,6 +53,7 @@ MAINTENANCE_DB = "zane"
 DATABASE_PREFIX = "zane_bench_"
 CONTROLLER = "benchmarks.noop_controller:build"
 CHANNEL = Kind.PROJECTS.channel
+STATUS_CHANNEL = Kind.PROJECTS.status_channel  # the controller's status write: reconcile done
 LEASE_NAME = f"controller:{NoopController.name}"
 
 LATENCY_SAMPLES = 300
@@ -309,9 +310,10 @@ def read_memory(pid: int) -> Memory:
 class NotificationListener:
     """A bare psycopg connection LISTENing in its own thread; timestamps each arrival."""
 
-    def __init__(self, database_url: str, channel: str) -> None:
+    def __init__(self, database_url: str, channels: list[str]) -> None:
         self._conn = connect(database_url)
-        self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        for channel in channels:
+            self._conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         self._arrivals: queue.Queue[tuple[float, str]] = queue.Queue()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._listen, name="listener", daemon=True)
@@ -444,9 +446,9 @@ def run_samples(database_url: str, project_id: UUID) -> tuple[list[Sample], int]
     samples = []
     with (
         connect(database_url) as writer,
-        NotificationListener(database_url, CHANNEL) as listener,
+        NotificationListener(database_url, [CHANNEL, STATUS_CHANNEL]) as listener,
     ):
-        time.sleep(0.5)  # let the reconcile woken by the first status write finish
+        time.sleep(0.5)  # let the start-up reconcile finish
         for number in range(1, LATENCY_SAMPLES + 1):
             samples.append(take_sample(writer, listener, project_id, number))
             time.sleep(random.uniform(*PAUSE_SECONDS))

@@ -1,0 +1,1 @@
+"""The Postgres adapter: the spec store, the change feed (LISTEN) and the lease."""

@@ -1,0 +1,29 @@
+"""Where logs live in Redis, and what one entry holds. Writers: controllers; reader: the API.
+
+Each stream is capped (XADD MAXLEN ~); entries are flat string maps.
+- runtime logs, one stream per service: ts, stream (stdout|stderr), line, task_id, deployment_id
+- build logs, one stream per build: ts, line
+- HTTP access logs, one stream per service: ts, host, method, path, status, duration_ms,
+  deployment_id
+`ts` is ISO 8601 in UTC. A stream's entry ids are Redis's own (time-ordered), so a reader pages
+with XRANGE/XREVRANGE and follows with XREAD BLOCK.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+# Lines kept per stream; older ones are trimmed as new ones arrive.
+DEFAULT_MAX_ENTRIES = 10_000
+
+
+def runtime_logs(service_id: UUID) -> str:
+    return f"zane:logs:runtime:{service_id}"
+
+
+def build_logs(build_id: UUID) -> str:
+    return f"zane:logs:build:{build_id}"
+
+
+def http_logs(service_id: UUID) -> str:
+    return f"zane:logs:http:{service_id}"

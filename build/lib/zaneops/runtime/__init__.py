@@ -1,0 +1,1 @@
+"""The controller runtime shared by every controller: queue, feed, lease, health."""

@@ -1,0 +1,102 @@
+"""What a controller is: a kind it owns, a reconcile, and an optional finalizer."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import structlog
+from structlog.typing import FilteringBoundLogger
+
+from zaneops.kinds import Kind
+from zaneops.objects import Key, StoredObject
+from zaneops.specs.status import Status
+
+MapToKeys = Callable[[UUID], Awaitable[Sequence[Key]]]
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a reconcile reports: the status to record and when to look again."""
+
+    status: Status | None = None
+    requeue_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Changes of another kind that should wake keys of ours (e.g. a volume becoming Ready)."""
+
+    kind: Kind
+    to_keys: MapToKeys
+    status_changes: bool = False  # False: spec/existence changes; True: status changes
+
+    @property
+    def channel(self) -> str:
+        return self.kind.status_channel if self.status_changes else self.kind.channel
+
+
+class TerminalError(Exception):
+    """A failure retrying cannot fix (bad input, missing image): recorded in status, not retried."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class LeaseLost(Exception):
+    """This replica no longer holds the lease: stop before changing anything outside."""
+
+
+@dataclass
+class Context:
+    """Handed to every reconcile. Call ensure_leader() right before each outside mutation."""
+
+    key: Key
+    ensure_leader: Callable[[], None]
+    log: FilteringBoundLogger = field(default_factory=structlog.get_logger)
+
+
+class Controller(ABC):
+    """Subclass per slice. reconcile must be idempotent: it reads the world every time."""
+
+    name: str
+    kind: Kind
+    finalizer: str | None = None
+    watches: Sequence[Watch] = ()
+
+    @abstractmethod
+    async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
+        """Converge the outside world to obj.spec."""
+
+    async def finalize(self, ctx: Context, obj: StoredObject) -> Result:
+        """Remove outside state of a deleted obj; requeue_after means 'not done yet'."""
+        return Result()
+
+    async def find_drift(self) -> Sequence[Key]:
+        """At each resync: keys whose outside state no longer matches, found in bulk.
+
+        Converged keys are not re-reconciled one by one at each resync (10 000 specs would
+        cost a core); a controller compares labels/hashes of everything it owns here instead.
+        """
+        return ()
+
+    async def outside_changes(self) -> AsyncIterator[Key]:
+        """Keys to look at because the outside world changed (e.g. Docker events).
+
+        Runs for the life of the process; if it raises, the runtime restarts it after a pause.
+        """
+        return
+        yield  # pragma: no cover - makes this an (empty) async generator
+
+    async def forget(self, ctx: Context, key: Key) -> None:
+        """The row is gone: drop any in-memory state about it."""
+
+    async def start(self) -> None:
+        """Open outside connections before the first reconcile."""
+
+    async def stop(self) -> None:
+        """Close them after the last reconcile."""

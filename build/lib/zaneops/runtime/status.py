@@ -1,0 +1,39 @@
+"""The status the runtime records after each reconcile, on the owning controller's behalf."""
+
+from __future__ import annotations
+
+from zaneops.objects import StoredObject
+from zaneops.runtime.controller import TerminalError
+from zaneops.specs.status import Condition, ConditionStatus, Status
+
+RECONCILED = "Reconciled"
+MAX_MESSAGE = 1000
+
+
+def success_status(obj: StoredObject, reported: Status | None) -> Status:
+    base = reported if reported is not None else obj.status
+    condition = Condition(type=RECONCILED, status=ConditionStatus.TRUE, reason="Reconciled")
+    return base.with_condition(condition).model_copy(update={"observed_generation": obj.generation})
+
+
+def terminal_status(obj: StoredObject, exc: TerminalError) -> Status:
+    """A terminal failure counts as observed: nothing will change until the spec does."""
+    condition = Condition(
+        type=RECONCILED,
+        status=ConditionStatus.FALSE,
+        reason=exc.reason,
+        message=exc.message[:MAX_MESSAGE],
+    )
+    return obj.status.with_condition(condition).model_copy(
+        update={"observed_generation": obj.generation}
+    )
+
+
+def error_status(obj: StoredObject, exc: Exception) -> Status:
+    condition = Condition(
+        type=RECONCILED,
+        status=ConditionStatus.FALSE,
+        reason="ReconcileError",
+        message=f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE],
+    )
+    return obj.status.with_condition(condition)

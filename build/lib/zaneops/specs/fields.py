@@ -1,0 +1,124 @@
+"""Validated field types shared by every spec.
+
+Each type refuses bad input with a message meant to be shown next to the field, and
+normalises good input to one spelling (lowercase host names, bytes, seconds, cores, ...),
+so two specs that mean the same thing compare and hash the same.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator
+
+from ._env import check_env_var_name, check_env_var_value
+from ._git import check_branch, check_commit_sha, check_git_url
+from ._image import check_image_ref
+from ._names import check_dns_name, check_domain_name, check_slug
+from ._paths import check_container_path, check_host_path, check_relative_path, check_url_path
+from ._quantities import (
+    check_cpu,
+    check_duration,
+    check_memory,
+    check_port,
+    parse_cpu,
+    parse_duration,
+    parse_memory,
+    refuse_booleans,
+)
+from ._urls import check_http_url
+
+Slug = Annotated[str, AfterValidator(check_slug)]
+"""Lowercase letters, digits and hyphens; 1-63 characters; starts with a letter; no trailing
+hyphen. Fits in a DNS label and a Docker resource name."""
+
+ImageRef = Annotated[str, AfterValidator(check_image_ref)]
+"""A Docker image reference: [host[:port]/]path[:tag][@sha256:digest]."""
+
+DnsName = Annotated[str, AfterValidator(check_dns_name)]
+"""A host name such as app.example.com or localhost; lowercased."""
+
+DomainName = Annotated[str, AfterValidator(check_domain_name)]
+"""A host name, or a wildcard over one leftmost label such as *.example.com; lowercased."""
+
+Port = Annotated[int, BeforeValidator(refuse_booleans("a port")), AfterValidator(check_port)]
+"""A TCP or UDP port, 1-65535."""
+
+EnvVarName = Annotated[str, AfterValidator(check_env_var_name)]
+"""An environment variable name: [A-Za-z_][A-Za-z0-9_]*, at most 255 characters."""
+
+EnvVarValue = Annotated[str, AfterValidator(check_env_var_value)]
+"""An environment variable value: at most 32 KiB of UTF-8, no NUL."""
+
+ContainerPath = Annotated[str, AfterValidator(check_container_path)]
+"""An absolute path inside a container, normalised, never '/' itself."""
+
+HostPath = Annotated[str, AfterValidator(check_host_path)]
+"""An absolute path on the host, normalised. Syntax only: the allow-listed root is checked
+at run time by the volumes controller."""
+
+RelativePath = Annotated[str, AfterValidator(check_relative_path)]
+"""A path inside a repository, normalised; '.' is the repository root."""
+
+UrlPath = Annotated[str, AfterValidator(check_url_path)]
+"""The path part of a URL, e.g. a route's base path: starts with '/', no trailing '/'
+(except '/' itself), no query or fragment."""
+
+WebUrl = Annotated[str, AfterValidator(check_http_url)]
+"""An absolute http:// or https:// URL, kept as the string given."""
+
+GitRepositoryUrl = Annotated[str, AfterValidator(check_git_url)]
+"""Where to clone from: https://, http://, ssh://, file://, user@host:path or an absolute path."""
+
+GitBranch = Annotated[str, AfterValidator(check_branch)]
+"""A branch name that `git check-ref-format --branch` accepts."""
+
+CommitSha = Annotated[str, AfterValidator(check_commit_sha)]
+"""A commit hash, full or abbreviated (7-40 hex digits); lowercased."""
+
+CpuAmount = Annotated[
+    float,
+    BeforeValidator(parse_cpu),
+    BeforeValidator(refuse_booleans("CPU")),
+    AfterValidator(check_cpu),
+]
+"""CPU cores: 1.5, "0.5" or millicores "500m"; more than 0, at most 512; normalised to cores."""
+
+MemorySize = Annotated[
+    int,
+    BeforeValidator(parse_memory),
+    BeforeValidator(refuse_booleans("memory")),
+    AfterValidator(check_memory),
+]
+"""Bytes, or "512Mi" (1024-based), "1G" (1000-based), "1.5Gi"; units are case-insensitive;
+4Mi to 1Ti; normalised to bytes."""
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    BeforeValidator(refuse_booleans("a duration")),
+    AfterValidator(check_duration),
+]
+"""Seconds, or Go-style "30s", "1m30s", "500ms", "2h"; more than 0, at most 24h; normalised
+to seconds."""
+
+__all__ = [
+    "CommitSha",
+    "ContainerPath",
+    "CpuAmount",
+    "DnsName",
+    "DomainName",
+    "Duration",
+    "EnvVarName",
+    "EnvVarValue",
+    "GitBranch",
+    "GitRepositoryUrl",
+    "HostPath",
+    "ImageRef",
+    "MemorySize",
+    "Port",
+    "RelativePath",
+    "Slug",
+    "UrlPath",
+    "WebUrl",
+]

@@ -1,0 +1,50 @@
+"""Every spec model, and the registry that maps a kind of row to the model of its spec."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from .build import BuildSpec
+from .deployment import DeploymentSpec
+from .healthcheck import CommandHealthcheck, Healthcheck, HttpHealthcheck
+from .project import EnvironmentSpec, ProjectSpec
+from .routing import DomainSpec, Redirect, RouteTarget
+from .service import EnvVar, PublishedPort, Resources, ServiceSpec, VolumeMount
+from .source import GitSource, ImageSource, RegistryCredentials, Source
+from .storage import VolumeSpec
+
+# Keys are the kinds' names (zaneops.kinds.Kind values): the store validates a row's spec
+# column with SPEC_MODELS[kind].
+SPEC_MODELS: dict[str, type[BaseModel]] = {
+    "projects": ProjectSpec,
+    "environments": EnvironmentSpec,
+    "services": ServiceSpec,
+    "deployments": DeploymentSpec,
+    "domains": DomainSpec,
+    "volumes": VolumeSpec,
+    "builds": BuildSpec,
+}
+
+__all__ = [
+    "SPEC_MODELS",
+    "BuildSpec",
+    "CommandHealthcheck",
+    "DeploymentSpec",
+    "DomainSpec",
+    "EnvVar",
+    "EnvironmentSpec",
+    "GitSource",
+    "Healthcheck",
+    "HttpHealthcheck",
+    "ImageSource",
+    "ProjectSpec",
+    "PublishedPort",
+    "Redirect",
+    "RegistryCredentials",
+    "Resources",
+    "RouteTarget",
+    "ServiceSpec",
+    "Source",
+    "VolumeMount",
+    "VolumeSpec",
+]

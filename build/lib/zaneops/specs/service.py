@@ -1,0 +1,113 @@
+"""A service: one long-running container image, replicated, configured and connected."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from ._base import SpecModel
+from ._rules import first_duplicate, refuse
+from .fields import ContainerPath, CpuAmount, EnvVarName, EnvVarValue, MemorySize, Port, Slug
+from .healthcheck import Healthcheck
+from .source import Source
+
+_UNITS = {"cpu": "cores", "memory": "bytes"}
+
+
+class EnvVar(SpecModel):
+    name: EnvVarName
+    value: EnvVarValue
+    secret: bool = Field(default=False, description="Masked in the UI and in API answers.")
+
+
+class Resources(SpecModel):
+    """Limits cap what a container may use; reservations are what the scheduler sets aside."""
+
+    cpu_limit: CpuAmount | None = Field(default=None, description="Cores; none: no cap.")
+    cpu_reservation: CpuAmount | None = Field(
+        default=None, description="Cores set aside; at most the limit."
+    )
+    memory_limit: MemorySize | None = Field(
+        default=None, description="Bytes; past it the container is killed. None: no cap."
+    )
+    memory_reservation: MemorySize | None = Field(
+        default=None, description="Bytes set aside; at most the limit."
+    )
+
+    @field_validator("cpu_reservation", "memory_reservation")
+    @classmethod
+    def _reservation_within_limit(
+        cls, reserved: float | None, info: ValidationInfo
+    ) -> float | None:
+        kind = str(info.field_name).removesuffix("_reservation")
+        limit = info.data.get(f"{kind}_limit")  # absent when the limit itself was invalid
+        if reserved is not None and limit is not None and reserved > limit:
+            raise refuse(
+                "reservation_above_limit",
+                f"the {kind} reservation ({reserved} {_UNITS[kind]}) must not exceed "
+                f"the {kind} limit ({limit} {_UNITS[kind]})",
+            )
+        return reserved
+
+
+class PublishedPort(SpecModel):
+    published: Port = Field(description="The port opened on every node of the swarm.")
+    target: Port = Field(description="The container port it forwards to.")
+    protocol: Literal["tcp", "udp"] = "tcp"
+
+
+class VolumeMount(SpecModel):
+    volume: Slug = Field(description="The slug of a volume of the same environment.")
+    container_path: ContainerPath = Field(description="Where the volume appears in the container.")
+    read_only: bool = False
+
+
+class ServiceSpec(SpecModel):
+    slug: Slug = Field(description="Unique within the environment; also its DNS alias there.")
+    source: Source = Field(description="Where the image comes from.")
+    command: list[str] | None = Field(
+        default=None, description="Replaces the image's CMD; none keeps the image's."
+    )
+    entrypoint: list[str] | None = Field(
+        default=None, description="Replaces the image's ENTRYPOINT; none keeps it, [] clears it."
+    )
+    env: list[EnvVar] = Field(default_factory=list, description="Variables; names are unique.")
+    replicas: int = Field(default=1, ge=0, le=100, description="Containers to run; 0 stops it.")
+    resources: Resources = Field(default_factory=Resources)
+    healthcheck: Healthcheck | None = Field(
+        default=None, description="How readiness is judged; none: running means ready."
+    )
+    ports: list[PublishedPort] = Field(
+        default_factory=list,
+        description="Ports published on the nodes, bypassing the proxy (e.g. for TCP services).",
+    )
+    volumes: list[VolumeMount] = Field(default_factory=list)
+    restart_policy: Literal["on-failure", "any", "none"] = Field(
+        default="any", description="When Swarm restarts a stopped container."
+    )
+
+    @field_validator("env")
+    @classmethod
+    def _env_names_unique(cls, env: list[EnvVar]) -> list[EnvVar]:
+        duplicate = first_duplicate(variable.name for variable in env)
+        if duplicate is not None:
+            raise refuse("duplicate_env_var", f"the variable {duplicate!r} is defined twice")
+        return env
+
+    @field_validator("ports")
+    @classmethod
+    def _published_ports_unique(cls, ports: list[PublishedPort]) -> list[PublishedPort]:
+        duplicate = first_duplicate((port.published, port.protocol) for port in ports)
+        if duplicate is not None:
+            number, protocol = duplicate
+            raise refuse("duplicate_port", f"the port {number}/{protocol} is published twice")
+        return ports
+
+    @field_validator("volumes")
+    @classmethod
+    def _mount_paths_unique(cls, volumes: list[VolumeMount]) -> list[VolumeMount]:
+        duplicate = first_duplicate(mount.container_path for mount in volumes)
+        if duplicate is not None:
+            raise refuse("duplicate_mount", f"two volumes are mounted at {duplicate!r}")
+        return volumes

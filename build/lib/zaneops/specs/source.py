@@ -1,0 +1,70 @@
+"""Where a service's image comes from: a registry, or a Git repository built with a Dockerfile."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Discriminator, Field, Tag
+
+from ._base import NonEmptyStr, SpecModel, type_tag
+from .fields import (
+    CommitSha,
+    EnvVarName,
+    EnvVarValue,
+    GitBranch,
+    GitRepositoryUrl,
+    ImageRef,
+    RelativePath,
+)
+
+
+class RegistryCredentials(SpecModel):
+    username: str = Field(min_length=1)
+    # Stored as given (the controller needs it to pull); kept out of reprs so it stays out of logs.
+    password: str = Field(min_length=1, repr=False)
+
+
+class ImageSource(SpecModel):
+    type: Literal["image"] = "image"
+    image: ImageRef = Field(
+        description="What to pull, e.g. nginx:1.27 or ghcr.io/acme/api@sha256:..."
+    )
+    credentials: RegistryCredentials | None = Field(
+        default=None, description="Login for a private registry; none for a public image."
+    )
+
+
+class GitSource(SpecModel):
+    type: Literal["git"] = "git"
+    repository_url: GitRepositoryUrl = Field(description="Where to clone from.")
+    branch: GitBranch = Field(default="main", description="The branch to build.")
+    commit: CommitSha | None = Field(
+        default=None, description="Build this commit; none means the branch's head at build time."
+    )
+    dockerfile_path: RelativePath = Field(
+        default="Dockerfile", description="The Dockerfile, relative to the repository root."
+    )
+    context: RelativePath = Field(
+        default=".", description="The build context, relative to the repository root."
+    )
+    build_args: dict[EnvVarName, EnvVarValue] = Field(
+        default_factory=dict, description="Values for the Dockerfile's ARGs."
+    )
+    target: NonEmptyStr | None = Field(
+        default=None, description="The stage of a multi-stage Dockerfile to build; none: the last."
+    )
+    watch_paths: list[NonEmptyStr] = Field(
+        default_factory=list,
+        description="Globs: a push triggers a build only if it changes a matching file; "
+        "empty means any change does.",
+    )
+
+
+Source = Annotated[
+    Annotated[ImageSource, Tag("image")] | Annotated[GitSource, Tag("git")],
+    Discriminator(
+        type_tag,
+        custom_error_type="invalid_source_type",
+        custom_error_message="a source is an object whose type is 'image' or 'git'",
+    ),
+]

@@ -1,0 +1,45 @@
+"""Volumes: Docker named volumes, or folders of the host bound into containers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from ._base import SpecModel
+from ._rules import refuse
+from .fields import HostPath, Slug
+
+
+class VolumeSpec(SpecModel):
+    slug: Slug = Field(description="Unique within the environment; services mount it by this.")
+    kind: Literal["named", "host_path"] = Field(
+        default="named", description="A Docker named volume, or a folder of the host."
+    )
+    # Validated even when defaulted, so a host_path volume without a path is refused.
+    host_path: HostPath | None = Field(
+        default=None,
+        validate_default=True,
+        description="The folder, for kind host_path only; it must be under the allow-listed root.",
+    )
+    read_only: bool = Field(default=False, description="Every mount of it is read-only.")
+    purge_on_delete: bool = Field(
+        default=False,
+        description="Delete the data with the volume. Off by default: data is never removed "
+        "unless asked for explicitly.",
+    )
+
+    @field_validator("host_path")
+    @classmethod
+    def _host_path_iff_kind_host_path(
+        cls, host_path: str | None, info: ValidationInfo
+    ) -> str | None:
+        kind = info.data.get("kind")
+        if kind == "host_path" and host_path is None:
+            raise refuse("host_path_missing", "a host_path volume needs a host_path")
+        if kind == "named" and host_path is not None:
+            raise refuse(
+                "host_path_unexpected",
+                "a named volume has no host_path: remove it, or set kind to host_path",
+            )
+        return host_path
