@@ -1,1 +1,0 @@
-"""The Postgres adapter: the spec store, the change feed (LISTEN) and the lease."""

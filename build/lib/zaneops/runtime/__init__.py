@@ -1,1 +1,0 @@
-"""The controller runtime shared by every controller: queue, feed, lease, health."""
