@@ -12,12 +12,14 @@ from uuid import UUID
 
 import structlog
 
+from controllers.routes.access_logs import AccessLogForwarder, FileTail
 from controllers.routes.applier import Applied, Applier
 from controllers.routes.ask import AskServer
 from controllers.routes.caddy_config import Layout
-from controllers.routes.entries import dashboard_entry
+from controllers.routes.entries import RouteEntry, dashboard_entry
 from zaneops.adapters.caddy.admin import CaddyAdmin
 from zaneops.adapters.postgres.domains import DomainReader
+from zaneops.adapters.redis_http_logs import HttpLogSink
 from zaneops.kinds import Kind
 from zaneops.objects import Key, StoredObject
 from zaneops.runtime.controller import Context, Controller, Result
@@ -63,6 +65,7 @@ class RoutesController(Controller):
         self.applier: Applier | None = None
         self._reader: DomainReader | None = None
         self._ask: AskServer | None = None
+        self._sink: HttpLogSink | None = None
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -76,7 +79,20 @@ class RoutesController(Controller):
         self._tasks.append(asyncio.create_task(self._watch_drift()))
         if self.settings.ask_port:
             self._ask = AskServer(self.settings.ask_host, self.settings.ask_port, self._applied)
+        if self.settings.access_log:
+            self._start_access_logs(self._reader)
         self._wakeups.put_nowait(ALL_ROUTES)  # the dashboard route exists with no domain at all
+
+    def _start_access_logs(self, reader: DomainReader) -> None:
+        self._sink = HttpLogSink(self.database.redis_url)
+        forwarder = AccessLogForwarder(
+            FileTail(self.settings.access_log), self._sink, reader, self._served_routes
+        )
+        self._tasks.append(asyncio.create_task(forwarder.run()))
+
+    def _served_routes(self) -> tuple[RouteEntry, ...]:
+        applied = self._applied()
+        return applied.routes if applied else ()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -88,6 +104,8 @@ class RoutesController(Controller):
             await self.admin.close()
         if self._reader is not None:
             await self._reader.close()
+        if self._sink is not None:
+            await self._sink.close()
 
     @property
     def ask_port(self) -> int | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from controllers.routes import RoutesController
 from controllers.routes.controller import ALL_ROUTES
@@ -22,6 +23,7 @@ from tests.support.waiting import eventually
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.errors import Conflict
 from zaneops.kinds import Kind
+from zaneops.logstreams import http_logs
 from zaneops.naming import service_alias
 from zaneops.settings import DatabaseSettings
 from zaneops.settings_routes import RoutesSettings
@@ -355,3 +357,34 @@ async def test_the_whole_config_key_is_not_a_row(store: PostgresStore) -> None:
     """ALL_ROUTES can never collide with a real domain row."""
     assert await store.get(Kind.DOMAINS, ALL_ROUTES.id) is None
     assert json.dumps(str(ALL_ROUTES)) == '"domains/00000000-0000-0000-0000-000000000000"'
+
+
+async def test_access_logs_reach_the_services_redis_stream_with_its_deployment(
+    proxy: Proxy, database_url: str, store: PostgresStore, environment: uuid.UUID
+) -> None:
+    """A request through the proxy → an entry in http_logs(service) naming the deployment."""
+    service = await store.create(Kind.SERVICES, {"slug": "web"}, environment)
+    deployment = await store.create(Kind.DEPLOYMENTS, {"trigger": "deploy"}, service.id)
+    target = {"service_id": str(service.id), "port": 80}  # no task runs: a logged 502
+    stream = http_logs(service.id)
+    redis = Redis.from_url(DatabaseSettings().redis_url)
+    routes = make_controller(database_url, proxy, access_log=proxy.access_log)
+    try:
+        async with running(routes, database_url):
+            await store.create(
+                Kind.DOMAINS, {"domain": "logged.example.com", "target": target}, environment
+            )
+            await eventually(lambda: answers(proxy, "logged.example.com", "/page?q=1", 502))
+
+            async def logged() -> bool:
+                return bool(await redis.xrange(stream))
+
+            await eventually(logged, message="access log entry in Redis")
+        _, fields = (await redis.xrange(stream))[-1]
+        assert fields[b"host"] == b"logged.example.com"
+        assert fields[b"path"] == b"/page?q=1"
+        assert fields[b"status"] == b"502"
+        assert fields[b"deployment_id"] == str(deployment.id).encode()
+    finally:
+        await redis.delete(stream)
+        await redis.aclose()
