@@ -7,6 +7,7 @@ arrive while a load runs.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,8 +58,14 @@ class Applier:
         self._current: Json = {}
         self._expected: Json | None = None
         self.applied: Applied | None = None  # None until the first load since start
+        # The drift check must not read Caddy between our load and our read-back.
+        self._lock = asyncio.Lock()
 
     async def apply(self, ensure_leader: Callable[[], None]) -> Applied:
+        async with self._lock:
+            return await self._apply(ensure_leader)
+
+    async def _apply(self, ensure_leader: Callable[[], None]) -> Applied:
         rows = await self._live_rows()
         entries = build_entries(
             {row_id: entry for row_id, (_, entry) in rows.items()}, self._dashboard
@@ -118,6 +125,10 @@ class Applier:
 
     async def drifted(self) -> bool:
         """Cheap when nothing changed (the body's bytes compare equal); parses only otherwise."""
+        async with self._lock:
+            return await self._drifted()
+
+    async def _drifted(self) -> bool:
         if self._expected is None:
             return False  # nothing applied yet: the first apply is on its way
         snapshot = await self._admin.read_config()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from controllers.routes import pages
@@ -66,7 +67,9 @@ def route_id(layout: Layout, entry: RouteEntry) -> str:
     return f"{layout.prefix}-route-{entry.domain_id or 'dashboard'}"
 
 
+@lru_cache(maxsize=65_536)
 def caddy_route(layout: Layout, entry: RouteEntry) -> Json:
+    """Cached: a burst on 10 000 routes rebuilds only the changed ones. Never mutate the result."""
     match: Json = {"host": [entry.host]}
     if entry.base_path != "/":
         match["path"] = [entry.base_path, f"{entry.base_path}/*"]
