@@ -13,6 +13,8 @@ INFRA_LOG=${INFRA_LOG:-/var/log/zaneops-infra.log}
 CACHE_DIR=/var/cache/zaneops
 BASE_IMAGE=zaneops/debian-base:bookworm
 BUSYBOX_IMAGE=zaneops/busybox:latest
+CADDY_IMAGE=zaneops/caddy:local
+CADDY_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../caddy-image" && pwd)
 DEBIAN_MIRROR=http://deb.debian.org/debian
 PG_VERSION=15
 PG_CLUSTER=main
@@ -411,6 +413,24 @@ ensure_busybox_image() {
     log "busybox image: $what ($BUSYBOX_IMAGE)"
 }
 
+# The proxy image (caddy-image/): Debian's caddy on the local base. Rebuilt when its build
+# context changed, so an old image never hides an edit; the label holds the context's hash.
+caddy_context_hash() { (cd "$CADDY_CONTEXT" && cat Dockerfile bootstrap.json | sha256sum | cut -c1-16); }
+
+ensure_caddy_image() {
+    local want have what="already present"
+    want=$(caddy_context_hash)
+    have=$("$DOCKER" image inspect -f '{{index .Config.Labels "zane.context-hash"}}' "$CADDY_IMAGE" 2>/dev/null || true)
+    if [[ $have != "$want" ]]; then
+        log "caddy image: building from $CADDY_CONTEXT (about 10 s)"
+        quiet "$DOCKER" build --label "zane.context-hash=$want" -t "$CADDY_IMAGE" "$CADDY_CONTEXT" ||
+            die "docker build $CADDY_IMAGE failed"
+        what=built
+    fi
+    smoke "$CADDY_IMAGE" 2. caddy version
+    log "caddy image: $what ($CADDY_IMAGE)"
+}
+
 main() {
     [[ $(id -u) == 0 ]] || die "must run as root"
     mkdir -p "$(dirname "$INFRA_LOG")"
@@ -423,6 +443,7 @@ main() {
     ensure_redis
     ensure_base_image
     ensure_busybox_image
+    ensure_caddy_image
     printf 'export ZANE_DATABASE_URL=%s\nexport ZANE_REDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL"
 }
 

@@ -1,0 +1,282 @@
+"""Route entries → the part of Caddy's JSON config the routes controller owns, and the merge
+of that part into Caddy's whole config. Pure: no I/O.
+
+Owned: the HTTP app servers named `zane-<instance>-*` (every route in them carries an
+@id with that prefix), the TLS automation policies whose @id has the prefix, the on-demand
+`ask` setting (when HTTPS is on), and the access log named `zane-<instance>-access`.
+Everything else in Caddy's config is copied through untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from controllers.routes import pages
+from controllers.routes.entries import RedirectTo, RouteEntry, Upstream
+
+Json = dict[str, Any]
+UNAVAILABLE_STATUSES = ["502", "503", "504"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the proxy is set up: the choices that are not in any domain spec."""
+
+    instance: str
+    https: bool = True
+    public_https_port: int = 443
+    proxy_access_log: str = "/run/zane/access.log"
+    ask_url: str = ""
+    acme_email: str = ""
+    internal_suffixes: tuple[str, ...] = field(default=(".localhost",))
+
+    @property
+    def prefix(self) -> str:
+        return f"zane-{self.instance}"
+
+    @property
+    def log_name(self) -> str:
+        return f"{self.prefix}-access"
+
+    def is_internal(self, host: str) -> bool:
+        """No public CA will sign it: Caddy's own CA does."""
+        bare = host.removeprefix("*.")
+        return bare == "localhost" or bare.endswith(tuple(self.internal_suffixes))
+
+    def url_of(self, entry: RouteEntry) -> str:
+        scheme = "https" if self.https else "http"
+        path = "" if entry.base_path == "/" else entry.base_path
+        return f"{scheme}://{entry.host}{path}"
+
+
+@dataclass(frozen=True)
+class OwnedConfig:
+    servers: Mapping[str, Json]
+    policies: Sequence[Json]
+    on_demand: Json | None
+    log: Json
+
+
+# --- routes ----------------------------------------------------------------------------------
+
+
+def route_id(layout: Layout, entry: RouteEntry) -> str:
+    return f"{layout.prefix}-route-{entry.domain_id or 'dashboard'}"
+
+
+@lru_cache(maxsize=65_536)
+def caddy_route(layout: Layout, entry: RouteEntry) -> Json:
+    """Cached: a burst on 10 000 routes rebuilds only the changed ones. Never mutate the result."""
+    match: Json = {"host": [entry.host]}
+    if entry.base_path != "/":
+        match["path"] = [entry.base_path, f"{entry.base_path}/*"]
+    return {
+        "@id": route_id(layout, entry),
+        "match": [match],
+        "handle": handlers(entry),
+        "terminal": True,
+    }
+
+
+def handlers(entry: RouteEntry) -> list[Json]:
+    destination = entry.destination
+    if isinstance(destination, RedirectTo):
+        status = 308 if destination.permanent else 307
+        return [static_response(status, headers={"Location": [destination.url]})]
+    steps: list[Json] = []
+    if entry.strip_prefix and entry.base_path != "/":
+        steps.append({"handler": "rewrite", "strip_path_prefix": entry.base_path})
+    steps.append(reverse_proxy(destination))
+    return steps
+
+
+def reverse_proxy(upstream: Upstream) -> Json:
+    return {"handler": "reverse_proxy", "upstreams": [{"dial": upstream.dial}]}
+
+
+def static_response(status: int | str, body: str = "", headers: Json | None = None) -> Json:
+    response: Json = {"handler": "static_response", "status_code": status}
+    if body:
+        response["body"] = body
+        response["headers"] = {"Content-Type": ["text/html; charset=utf-8"]}
+    if headers:
+        response["headers"] = {**response.get("headers", {}), **headers}
+    return response
+
+
+def not_found_route() -> Json:
+    """Last route of every server: unknown host, or a path no domain of that host covers."""
+    return {"handle": [static_response(404, pages.NOT_FOUND)]}
+
+
+def error_routes() -> Json:
+    """A friendly page when the upstream has no healthy task (the dial fails: 502)."""
+    unavailable = {"vars": {"{http.error.status_code}": UNAVAILABLE_STATUSES}}
+    return {
+        "routes": [
+            {
+                "match": [unavailable],
+                "handle": [static_response("{http.error.status_code}", pages.UNAVAILABLE)],
+            },
+            {"handle": [static_response("{http.error.status_code}", pages.ERROR)]},
+        ]
+    }
+
+
+def https_redirect_route(layout: Layout, routes: Sequence[RouteEntry]) -> Json:
+    port = "" if layout.public_https_port == 443 else f":{layout.public_https_port}"
+    location = f"https://{{http.request.host}}{port}{{http.request.uri}}"
+    return {
+        "@id": f"{layout.prefix}-https-redirect",
+        "match": [{"host": sorted({entry.host for entry in routes})}],
+        "handle": [static_response(308, headers={"Location": [location]})],
+        "terminal": True,
+    }
+
+
+# --- servers, TLS, logs -------------------------------------------------------------------
+
+
+def server(layout: Layout, port: int, routes: list[Json]) -> Json:
+    return {
+        "listen": [f":{port}"],
+        "routes": [*routes, not_found_route()],
+        "errors": error_routes(),
+        # Certificates and redirects are spelled out here, so Caddy adds nothing of its own.
+        "automatic_https": {"disable": True},
+        "logs": {"default_logger_name": layout.log_name},
+    }
+
+
+def servers(layout: Layout, routes: Sequence[RouteEntry]) -> dict[str, Json]:
+    served = [caddy_route(layout, entry) for entry in routes]
+    if not layout.https:
+        return {f"{layout.prefix}-http": server(layout, 80, served)}
+    redirect = [https_redirect_route(layout, routes)] if routes else []
+    secure = server(layout, 443, served)
+    secure["tls_connection_policies"] = [{}]
+    return {f"{layout.prefix}-http": server(layout, 80, redirect), f"{layout.prefix}-https": secure}
+
+
+def tls_policies(layout: Layout, routes: Sequence[RouteEntry]) -> list[Json]:
+    """Certificates on demand at the first handshake: 10 000 hosts cost nothing at load time.
+
+    A policy with no subjects would catch every name, others' too: empty ones are left out.
+    """
+    if not layout.https:
+        return []
+    hosts = sorted({entry.host for entry in routes})
+    internal = [host for host in hosts if layout.is_internal(host)]
+    public = [host for host in hosts if not layout.is_internal(host)]
+    policies = []
+    if internal:
+        policies.append(_policy(f"{layout.prefix}-tls-internal", internal, {"module": "internal"}))
+    if public and layout.ask_url:
+        policies.append(_policy(f"{layout.prefix}-tls-public", public, _acme(layout)))
+    return policies
+
+
+def _policy(policy_id: str, subjects: list[str], issuer: Json) -> Json:
+    return {"@id": policy_id, "subjects": subjects, "issuers": [issuer], "on_demand": True}
+
+
+def _acme(layout: Layout) -> Json:
+    issuer: Json = {"module": "acme"}
+    if layout.acme_email:
+        issuer["email"] = layout.acme_email
+    return issuer
+
+
+def access_log(layout: Layout) -> Json:
+    return {
+        "writer": {
+            "output": "file",
+            "filename": layout.proxy_access_log,
+            "roll_size_mb": 50,
+            "roll_keep": 3,
+        },
+        "encoder": {"format": "json"},
+        "include": [f"http.log.access.{layout.log_name}"],
+    }
+
+
+def owned_config(layout: Layout, routes: Sequence[RouteEntry]) -> OwnedConfig:
+    on_demand = {"ask": layout.ask_url} if layout.https and layout.ask_url else None
+    return OwnedConfig(
+        servers=servers(layout, routes),
+        policies=tls_policies(layout, routes),
+        on_demand=on_demand,
+        log=access_log(layout),
+    )
+
+
+# --- merge into the whole config -------------------------------------------------------------
+
+
+def _is_ours(layout: Layout, name: str) -> bool:
+    return name.startswith(f"{layout.prefix}-")
+
+
+def merge(current: Mapping[str, Any], layout: Layout, owned: OwnedConfig) -> Json:
+    """Caddy's whole config with our part replaced; the rest is passed through as it was.
+
+    Only the dicts on the way to our parts are copied: 10 000 foreign routes cost nothing.
+    """
+    config = dict(current)
+    apps = dict(config.get("apps") or {})
+    apps["http"] = _merge_http(apps.get("http") or {}, layout, owned)
+    tls = _merge_tls(apps.get("tls") or {}, layout, owned)
+    if tls:
+        apps["tls"] = tls
+    else:
+        apps.pop("tls", None)
+    config["apps"] = apps
+    config["logging"] = _merge_logging(config.get("logging") or {}, layout, owned)
+    return config
+
+
+def _merge_http(http: Mapping[str, Any], layout: Layout, owned: OwnedConfig) -> Json:
+    kept = {k: v for k, v in (http.get("servers") or {}).items() if not _is_ours(layout, k)}
+    return {**http, "servers": {**kept, **owned.servers}}
+
+
+def _merge_tls(tls: Mapping[str, Any], layout: Layout, owned: OwnedConfig) -> Json:
+    automation = dict(tls.get("automation") or {})
+    foreign = [
+        p for p in automation.get("policies") or [] if not _is_ours(layout, p.get("@id", ""))
+    ]
+    policies = [*owned.policies, *foreign]  # ours first: a foreign catch-all must not shadow
+    _set_or_drop(automation, "policies", policies)
+    if owned.on_demand is not None:
+        automation["on_demand"] = owned.on_demand
+    result = dict(tls)
+    _set_or_drop(result, "automation", automation)
+    return result
+
+
+def _merge_logging(logging: Mapping[str, Any], layout: Layout, owned: OwnedConfig) -> Json:
+    logs = {**(logging.get("logs") or {}), layout.log_name: owned.log}
+    return {**logging, "logs": logs}
+
+
+def _set_or_drop(target: Json, key: str, value: Any) -> None:
+    if value:
+        target[key] = value
+    else:
+        target.pop(key, None)
+
+
+def owned_part(config: Mapping[str, Any], layout: Layout) -> Json:
+    """What of a whole config is ours: compared after a load, and to find drift."""
+    apps = config.get("apps") or {}
+    servers = (apps.get("http") or {}).get("servers") or {}
+    automation = (apps.get("tls") or {}).get("automation") or {}
+    policies = automation.get("policies") or []
+    return {
+        "servers": {k: v for k, v in servers.items() if _is_ours(layout, k)},
+        "policies": [p for p in policies if _is_ours(layout, p.get("@id", ""))],
+        "log": ((config.get("logging") or {}).get("logs") or {}).get(layout.log_name),
+    }

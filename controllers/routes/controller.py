@@ -1,0 +1,198 @@
+"""The routes controller: domain rows → Caddy routes, status Ready with the URL or the error.
+
+Per-domain reconciles only record status and ask for the whole config to be applied; the
+apply itself runs under the single key ALL_ROUTES (see applier.py), so bursts coalesce.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from uuid import UUID
+
+import structlog
+
+from controllers.routes.access_logs import AccessLogForwarder, FileTail
+from controllers.routes.applier import Applied, Applier
+from controllers.routes.ask import AskServer
+from controllers.routes.caddy_config import Layout
+from controllers.routes.entries import RouteEntry, dashboard_entry
+from zaneops.adapters.caddy.admin import CaddyAdmin
+from zaneops.adapters.postgres.domains import DomainReader
+from zaneops.adapters.redis_http_logs import HttpLogSink
+from zaneops.kinds import Kind
+from zaneops.objects import Key, StoredObject
+from zaneops.runtime.controller import Context, Controller, Result
+from zaneops.settings import DatabaseSettings
+from zaneops.settings_routes import RoutesSettings
+from zaneops.specs.status import Condition, ConditionStatus, Status
+
+log = structlog.get_logger(__name__)
+
+# Not a row: the key of "Caddy's whole config". The runtime finds no row for it and calls
+# forget(), which is where the apply runs, with the leader check of a normal reconcile.
+ALL_ROUTES = Key(Kind.DOMAINS, UUID(int=0))
+READY = "Ready"
+# A deleted domain waits for its route to leave Caddy; the apply wakes it sooner.
+FINALIZE_POLL_SECONDS = 2.0
+
+
+def layout_from(settings: RoutesSettings, instance: str) -> Layout:
+    return Layout(
+        instance=instance,
+        https=settings.https,
+        public_https_port=settings.public_https_port,
+        proxy_access_log=settings.proxy_access_log,
+        ask_url=settings.ask_url,
+        acme_email=settings.acme_email,
+        internal_suffixes=tuple(settings.internal_suffixes),
+    )
+
+
+class RoutesController(Controller):
+    name = "routes"
+    kind = Kind.DOMAINS
+    finalizer = "routes"
+
+    def __init__(self, database: DatabaseSettings, settings: RoutesSettings) -> None:
+        self.database = database
+        self.settings = settings
+        self.layout = layout_from(settings, database.instance)
+        self._wakeups: asyncio.Queue[Key] = asyncio.Queue()
+        self._waiting: set[UUID] = set()  # rows whose status waits for the next apply
+        self._tasks: list[asyncio.Task[None]] = []
+        self.admin: CaddyAdmin | None = None
+        self.applier: Applier | None = None
+        self._reader: DomainReader | None = None
+        self._ask: AskServer | None = None
+        self._sink: HttpLogSink | None = None
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.admin = CaddyAdmin(self.settings.admin_socket, self.settings.request_timeout_seconds)
+        self._reader = await DomainReader.open(self.database.database_url)
+        dashboard = dashboard_entry(
+            self.settings.dashboard_domain, self.settings.dashboard_upstream
+        )
+        self.applier = Applier(self.admin, self._reader, self.layout, dashboard)
+        self._tasks.append(asyncio.create_task(self._watch_drift()))
+        if self.settings.ask_port:
+            self._ask = AskServer(self.settings.ask_host, self.settings.ask_port, self._applied)
+        if self.settings.access_log:
+            self._start_access_logs(self._reader)
+        self._wakeups.put_nowait(ALL_ROUTES)  # the dashboard route exists with no domain at all
+
+    def _start_access_logs(self, reader: DomainReader) -> None:
+        self._sink = HttpLogSink(self.database.redis_url)
+        forwarder = AccessLogForwarder(
+            FileTail(self.settings.access_log), self._sink, reader, self._served_routes
+        )
+        self._tasks.append(asyncio.create_task(forwarder.run()))
+
+    def _served_routes(self) -> tuple[RouteEntry, ...]:
+        applied = self._applied()
+        return applied.routes if applied else ()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._ask is not None:
+            self._ask.close()
+        if self.admin is not None:
+            await self.admin.close()
+        if self._reader is not None:
+            await self._reader.close()
+        if self._sink is not None:
+            await self._sink.close()
+
+    @property
+    def ask_port(self) -> int | None:
+        return self._ask.port if self._ask else None
+
+    def _applied(self) -> Applied | None:
+        return self.applier.applied if self.applier else None
+
+    # --- keys ------------------------------------------------------------------------------
+
+    async def outside_changes(self) -> AsyncIterator[Key]:
+        while True:
+            yield await self._wakeups.get()
+
+    def request_apply(self) -> None:
+        self._wakeups.put_nowait(ALL_ROUTES)
+
+    async def _watch_drift(self) -> None:
+        """Caddy restarted empty, or a route removed by hand: apply again within seconds."""
+        assert self.applier is not None
+        while True:
+            await asyncio.sleep(self.settings.drift_check_seconds)
+            try:
+                if await self.applier.drifted():
+                    log.warning("caddy config drifted from the applied routes; re-applying")
+                    self.request_apply()
+            except Exception as exc:  # Caddy down: the next check, once it is back, repairs
+                log.warning("drift check failed", error=repr(exc))
+
+    async def forget(self, ctx: Context, key: Key) -> None:
+        if key != ALL_ROUTES:
+            self._waiting.discard(key.id)
+            return
+        assert self.applier is not None
+        await asyncio.sleep(self.settings.coalesce_seconds)  # let the burst pile up
+        before = self.applier.applied
+        after = await self.applier.apply(ctx.ensure_leader)
+        for row_id in self._to_wake(before, after):
+            self._wakeups.put_nowait(Key(Kind.DOMAINS, row_id))
+
+    def _to_wake(self, before: Applied | None, after: Applied) -> set[UUID]:
+        """Rows waiting for this apply, and rows whose refusal changed without a spec change."""
+        woken = set(self._waiting)
+        self._waiting.clear()
+        old_rejected = before.rejected if before else {}
+        woken.update(
+            i
+            for i in after.rejected.keys() | old_rejected.keys()
+            if after.rejected.get(i) != old_rejected.get(i)
+        )
+        return woken
+
+    # --- per domain ------------------------------------------------------------------------
+
+    async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
+        applied = self._applied()
+        if applied is not None and applied.generations.get(obj.id) == obj.generation:
+            return Result(status=self._outcome(obj, applied))
+        self._waiting.add(obj.id)
+        self.request_apply()
+        if applied is None and obj.status.details.get("applied_generation") == obj.generation:
+            return Result()  # just restarted: Caddy still serves it (--resume)
+        return Result(status=_with_ready(obj, ConditionStatus.UNKNOWN, "Applying", "being applied"))
+
+    def _outcome(self, obj: StoredObject, applied: Applied) -> Status:
+        reason = applied.rejected.get(obj.id)
+        if reason is not None:
+            return _with_ready(obj, ConditionStatus.FALSE, "Refused", reason)
+        url = applied.urls[obj.id]
+        status = _with_ready(obj, ConditionStatus.TRUE, "Serving", f"serving at {url}")
+        details = {**status.details, "url": url, "applied_generation": obj.generation}
+        return status.model_copy(update={"details": details})
+
+    async def finalize(self, ctx: Context, obj: StoredObject) -> Result:
+        applied = self._applied()
+        if applied is not None and obj.id not in applied.generations:
+            self._waiting.discard(obj.id)
+            return Result()  # the last apply no longer has its route
+        self._waiting.add(obj.id)
+        self.request_apply()
+        return Result(requeue_after=FINALIZE_POLL_SECONDS)
+
+
+def _with_ready(obj: StoredObject, state: ConditionStatus, reason: str, message: str) -> Status:
+    condition = Condition(type=READY, status=state, reason=reason, message=message)
+    return obj.status.with_condition(condition)
+
+
+def build() -> RoutesController:
+    return RoutesController(DatabaseSettings(), RoutesSettings())

@@ -1,0 +1,152 @@
+"""The real proxy (zaneops/caddy:local) as a swarm service, and busybox upstreams standing in
+for the services controller: same edge network, same alias (naming.service_alias)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+from docker.models.services import Service
+from docker.types import EndpointSpec, Mount, NetworkAttachmentConfig, RestartPolicy
+
+from zaneops.naming import LABEL_INSTANCE, edge_network, service_alias
+
+CADDY_IMAGE = "zaneops/caddy:local"
+BUSYBOX_IMAGE = "zaneops/busybox:latest"
+RESTART_DELAY_NS = 200_000_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Proxy:
+    instance: str
+    shared_dir: Path
+    http_port: int
+    https_port: int
+    service: Service
+
+    @property
+    def admin_socket(self) -> str:
+        return str(self.shared_dir / "caddy-admin.sock")
+
+    @property
+    def access_log(self) -> str:
+        return str(self.shared_dir / "access.log")
+
+    def kill_container(self) -> None:
+        """What a crash does: the task's container dies; swarm starts a new task."""
+        client = docker.from_env()
+        for container in client.containers.list(filters={"label": self._task_label()}):
+            container.kill()
+
+    def _task_label(self) -> str:
+        return f"com.docker.swarm.service.id={self.service.id}"
+
+    def log_text(self) -> str:
+        """Caddy's own log, of every task the proxy service has had."""
+        return b"".join(self.service.logs(stdout=True, stderr=True)).decode(errors="replace")
+
+
+def labels(instance: str) -> dict[str, str]:
+    return {LABEL_INSTANCE: instance}
+
+
+def ensure_edge_network(client: docker.DockerClient, instance: str) -> None:
+    if not client.networks.list(names=[edge_network(instance)]):
+        client.networks.create(
+            edge_network(instance), driver="overlay", attachable=True, labels=labels(instance)
+        )
+
+
+def start_proxy(instance: str) -> Proxy:
+    client = docker.from_env()
+    ensure_edge_network(client, instance)
+    shared = Path(tempfile.mkdtemp(prefix=f"zane-{instance}-"))
+    data = client.volumes.create(f"{instance}-proxy-config", labels=labels(instance))
+    http_port, https_port = free_port(), free_port()
+    service = client.services.create(
+        CADDY_IMAGE,
+        name=f"{instance}-proxy",
+        labels=labels(instance),
+        container_labels=labels(instance),
+        networks=[NetworkAttachmentConfig(edge_network(instance))],
+        endpoint_spec=EndpointSpec(
+            mode="dnsrr",
+            ports={http_port: (80, "tcp", "host"), https_port: (443, "tcp", "host")},
+        ),
+        # Swarm waits 5 s before restarting a task by default; a proxy should not.
+        restart_policy=RestartPolicy(condition="any", delay=RESTART_DELAY_NS),
+        mounts=[
+            Mount("/run/zane", str(shared), type="bind"),
+            Mount("/config", data.name, type="volume"),
+        ],
+    )
+    proxy = Proxy(instance, shared, http_port, https_port, service)
+    wait_for_socket(proxy.admin_socket)
+    return proxy
+
+
+def wait_for_socket(path: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(path)
+                return
+            except OSError:
+                time.sleep(0.1)
+    raise AssertionError(f"the proxy's admin socket {path} did not appear within {timeout} s")
+
+
+def start_upstream(instance: str, service_id: uuid.UUID, page: str) -> Service:
+    """A 2 MB busybox httpd answering `page` at / and at /sub/page.txt, on the edge network."""
+    client = docker.from_env()
+    ensure_edge_network(client, instance)
+    script = (
+        f"mkdir -p /www/sub && echo {page} > /www/index.html && "
+        f"echo {page}-sub > /www/sub/page.txt && echo {page}-stripped > /www/page.txt && "
+        "exec httpd -f -p 80 -h /www"
+    )
+    return client.services.create(
+        BUSYBOX_IMAGE,
+        command=["sh", "-c", script],
+        name=f"{instance}-up-{service_id.hex[:8]}",
+        labels=labels(instance),
+        container_labels=labels(instance),
+        networks=[
+            NetworkAttachmentConfig(edge_network(instance), aliases=[service_alias(service_id)])
+        ],
+        endpoint_spec=EndpointSpec(mode="dnsrr"),
+    )
+
+
+def remove_instance(instance: str, shared_dirs: list[Path]) -> None:
+    """Only objects labelled with this test's instance: other engineers share the engine."""
+    client = docker.from_env()
+    selector = {"label": f"{LABEL_INSTANCE}={instance}"}
+    for service in client.services.list(filters=selector):
+        service.remove()
+    _wait_containers_gone(client, selector)
+    for network in client.networks.list(filters=selector):
+        network.remove()
+    for volume in client.volumes.list(filters=selector):
+        volume.remove(force=True)
+    for path in shared_dirs:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _wait_containers_gone(client: docker.DockerClient, selector: dict[str, str]) -> None:
+    deadline = time.monotonic() + 30
+    while client.containers.list(all=True, filters=selector) and time.monotonic() < deadline:
+        time.sleep(0.2)

@@ -1,0 +1,1 @@
+"""Caddy's admin API, over the unix socket the proxy shares with the routes controller."""
