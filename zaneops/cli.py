@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings
 from zaneops.errors import Unavailable
 from zaneops.logging import configure_logging
 from zaneops.settings import ControllerSettings, DatabaseSettings
+
+if TYPE_CHECKING:
+    from api.bootstrap import NewAdmin
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
@@ -64,6 +67,64 @@ def run_controller_command(name: str) -> None:
     except (ValueError, TypeError, ImportError, AttributeError) as exc:
         raise click.ClickException(str(exc)) from exc
     asyncio.run(run_controller(instance, settings))
+
+
+def _announce(admin: NewAdmin | None) -> None:
+    if admin is None:
+        return
+    if admin.generated_password is None:
+        click.echo(f"admin {admin.username!r} created with the password from ZANE_ADMIN_PASSWORD")
+    else:
+        click.echo(
+            f"admin {admin.username!r} created; password (shown only this once): "
+            f"{admin.generated_password}"
+        )
+
+
+@main.command("api")
+@click.option("--host", default=None, help="Listen address (default: ZANE_API_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: ZANE_API_PORT).")
+def api_command(host: str | None, port: int | None) -> None:
+    """Serve the HTTP API; creates the first admin if there is no user yet."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.bootstrap import ensure_first_admin
+    from api.settings import ApiSettings
+
+    settings = load_settings(ApiSettings)
+    configure_logging("info")
+    try:
+        _announce(asyncio.run(ensure_first_admin(settings)))
+    except Unavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        proxy_headers=False,
+        server_header=False,
+    )
+
+
+@main.group()
+def admin() -> None:
+    """Manage the API's administrators."""
+
+
+@admin.command("create")
+@click.option("--username", default=None, help="Default: ZANE_ADMIN_USERNAME (admin).")
+def admin_create(username: str | None) -> None:
+    """Create an admin; the password is ZANE_ADMIN_PASSWORD, or generated and printed once."""
+    from api.bootstrap import create_admin
+    from api.settings import ApiSettings
+    from zaneops.errors import Conflict
+
+    settings = load_settings(ApiSettings)
+    try:
+        _announce(asyncio.run(create_admin(settings, username or settings.admin_username)))
+    except (Conflict, Unavailable) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 if __name__ == "__main__":
