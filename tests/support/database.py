@@ -14,7 +14,9 @@ from zaneops.adapters.postgres.migrate import upgrade_to_head
 
 SERVER_URL = os.environ.get("ZANE_TEST_SERVER_URL", "postgresql://zane:zane@127.0.0.1:5432")
 MAINTENANCE_DB = "zane"
-TEST_PREFIX = "zane_t_"
+# Several checkouts may run their suites at once on one server: each can pick its own prefix,
+# so one run's clean-up never drops another's databases.
+TEST_PREFIX = os.environ.get("ZANE_TEST_DB_PREFIX", "zane_t_")
 
 
 def url_for(database: str) -> str:
