@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
+import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -93,3 +95,41 @@ async def log_in(api: RunningApi, password: str = ADMIN_PASSWORD) -> httpx.Async
     answer.raise_for_status()
     client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
     return client
+
+
+@contextmanager
+def serving_in_thread(settings: ApiSettings) -> Iterator[RunningApi]:
+    """The API on its own thread and event loop, for blocking clients (schemathesis, benchmarks)."""
+    asyncio.run(ensure_first_admin(settings))
+    sock = _loopback_socket()
+    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
+            time.sleep(0.01)
+        host, port = sock.getsockname()
+        yield RunningApi(settings, f"http://{host}:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        asyncio.run(_forget_redis_keys(settings.api_redis_prefix))
+
+
+def bearer_token(api: RunningApi) -> str:
+    """Log in with a blocking client and make an API token, as the CLI would."""
+    with httpx.Client(base_url=api.base_url + "/api/v1", timeout=10) as client:
+        login = client.post(
+            "/auth/login",
+            json={"username": api.settings.admin_username, "password": ADMIN_PASSWORD},
+        )
+        login.raise_for_status()
+        csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
+        made = client.post("/auth/tokens", json={"name": "test"}, headers=csrf)
+        made.raise_for_status()
+        token: str = made.json()["token"]
+        return token
