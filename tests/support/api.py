@@ -56,7 +56,7 @@ def _loopback_socket() -> socket.socket:
     return sock
 
 
-async def _forget_redis_keys(prefix: str) -> None:
+async def forget_redis_keys(prefix: str) -> None:
     redis = Redis.from_url(REDIS_URL)
     try:
         keys = [key async for key in redis.scan_iter(match=prefix + "*")]
@@ -83,7 +83,7 @@ async def serving(settings: ApiSettings) -> AsyncIterator[RunningApi]:
         server.should_exit = True
         await task
         sock.close()
-        await _forget_redis_keys(settings.api_redis_prefix)
+        await forget_redis_keys(settings.api_redis_prefix)
 
 
 async def log_in(api: RunningApi, password: str = ADMIN_PASSWORD) -> httpx.AsyncClient:
@@ -117,7 +117,7 @@ def serving_in_thread(settings: ApiSettings) -> Iterator[RunningApi]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        asyncio.run(_forget_redis_keys(settings.api_redis_prefix))
+        asyncio.run(forget_redis_keys(settings.api_redis_prefix))
 
 
 def bearer_token(api: RunningApi) -> str:
