@@ -10,6 +10,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,3 +71,17 @@ class LocalProcesses:
 
     def names(self) -> list[str]:
         return sorted(path.stem for path in self.state_dir.glob("*.pid"))
+
+
+def wait_for_http(url: str, timeout: float) -> bool:
+    """True once url answers 200, False after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False

@@ -63,6 +63,13 @@ class RoutesSettings(BaseSettings):
         description="After a change, wait this long for more before loading Caddy: a burst of "
         "changes becomes one config load.",
     )
+    burst_coalesce_seconds: float = Field(
+        default=0.25,
+        ge=0,
+        le=10,
+        description="The wait instead, when Caddy was loaded less than a second ago: during a "
+        "burst, loads come at most this often, while a lone change still applies at once.",
+    )
     drift_check_seconds: float = Field(
         default=2.0,
         gt=0,

@@ -7,6 +7,7 @@ apply itself runs under the single key ALL_ROUTES (see applier.py), so bursts co
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from uuid import UUID
 
@@ -35,6 +36,8 @@ ALL_ROUTES = Key(Kind.DOMAINS, UUID(int=0))
 READY = "Ready"
 # A deleted domain waits for its route to leave Caddy; the apply wakes it sooner.
 FINALIZE_POLL_SECONDS = 2.0
+# A change this soon after the last load is taken to be part of a burst.
+BURST_GAP_SECONDS = 1.0
 
 
 def layout_from(settings: RoutesSettings, instance: str) -> Layout:
@@ -60,6 +63,7 @@ class RoutesController(Controller):
         self.layout = layout_from(settings, database.instance)
         self._wakeups: asyncio.Queue[Key] = asyncio.Queue()
         self._waiting: set[UUID] = set()  # rows whose status waits for the next apply
+        self._last_apply = 0.0
         self._tasks: list[asyncio.Task[None]] = []
         self.admin: CaddyAdmin | None = None
         self.applier: Applier | None = None
@@ -140,11 +144,16 @@ class RoutesController(Controller):
             self._waiting.discard(key.id)
             return
         assert self.applier is not None
-        await asyncio.sleep(self.settings.coalesce_seconds)  # let the burst pile up
+        await asyncio.sleep(self._coalesce_delay())  # let the burst pile up
         before = self.applier.applied
         after = await self.applier.apply(ctx.ensure_leader)
+        self._last_apply = time.monotonic()
         for row_id in self._to_wake(before, after):
             self._wakeups.put_nowait(Key(Kind.DOMAINS, row_id))
+
+    def _coalesce_delay(self) -> float:
+        in_burst = time.monotonic() - self._last_apply < BURST_GAP_SECONDS
+        return self.settings.burst_coalesce_seconds if in_burst else self.settings.coalesce_seconds
 
     def _to_wake(self, before: Applied | None, after: Applied) -> set[UUID]:
         """Rows waiting for this apply, and rows whose refusal changed without a spec change."""

@@ -312,8 +312,15 @@ async def test_https_with_caddys_internal_ca_and_a_redirect_from_http(
         await eventually(
             lambda: answers(proxy, "secure.localhost", "/", 308), timeout=SWARM_TIMEOUT
         )
-        redirect = await fetch(proxy, "secure.localhost", "/x?y=1")
-        assert redirect.headers["location"] == f"https://secure.localhost:{proxy.https_port}/x?y=1"
+        expected = f"https://secure.localhost:{proxy.https_port}/x?y=1"
+
+        async def redirected_to_https() -> bool:
+            redirect = await fetch(proxy, "secure.localhost", "/x?y=1")
+            return redirect.headers.get("location") == expected
+
+        # (A stale 404 was seen once right after the first 308 under a loaded suite: see the
+        # issue note; the route itself must end up redirecting.)
+        await eventually(redirected_to_https, timeout=SWARM_TIMEOUT, message="redirect")
 
         async def served_over_tls() -> bool:
             async with httpx.AsyncClient(verify=False, timeout=10) as client:

@@ -1,0 +1,1 @@
+"""Authentication: passwords, server-side sessions, API tokens, login throttling."""

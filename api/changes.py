@@ -1,0 +1,98 @@
+"""Pending changes: a field-by-field diff between the live snapshot and a service's spec.
+
+Lists whose items have a natural key (variables by name, mounts by path, ports by number)
+are compared item by item, so one changed variable is one change. Secret values are
+compared by plaintext and always shown masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from api.schemas import Change
+from api.sealing import opened
+from zaneops.secrets import MASK, SecretBox
+
+Spec = dict[str, Any]
+
+CHANGED_SECRET = MASK + " (new value)"
+
+_LIST_KEYS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "env": lambda item: str(item["name"]),
+    "volumes": lambda item: str(item["container_path"]),
+    "ports": lambda item: f"{item['published']}/{item.get('protocol', 'tcp')}",
+}
+
+
+def _keyed(spec: Spec) -> Spec:
+    """The spec with keyed lists turned into maps, so they diff item by item."""
+    shaped = dict(spec)
+    for field, key in _LIST_KEYS.items():
+        if isinstance(spec.get(field), list):
+            shaped[field] = {key(item): item for item in spec[field]}
+    return shaped
+
+
+def _diff(live: Any, pending: Any, path: str, out: list[Change]) -> None:
+    if isinstance(live, dict) and isinstance(pending, dict):
+        for name in [*live, *(k for k in pending if k not in live)]:
+            child = f"{path}.{name}" if path else str(name)
+            if name not in pending:
+                out.append(Change(path=child, change="removed", live=live[name]))
+            elif name not in live:
+                out.append(Change(path=child, change="added", pending=pending[name]))
+            else:
+                _diff(live[name], pending[name], child, out)
+    elif live != pending:
+        out.append(Change(path=path, change="changed", live=live, pending=pending))
+
+
+def _mask_pair(live: Spec, pending: Spec, box: SecretBox | None) -> None:
+    """Replace secrets on both sides by masks that differ only if the plaintexts do."""
+    for name, var in pending.get("env", {}).items():
+        before = live.get("env", {}).get(name)
+        _mask_value(before, var, box, secret=bool(var.get("secret")))
+    for name, var in live.get("env", {}).items():
+        if var.get("secret") and name not in pending.get("env", {}):
+            var["value"] = MASK
+    before_credentials = (live.get("source") or {}).get("credentials")
+    after_credentials = (pending.get("source") or {}).get("credentials")
+    if after_credentials is not None:
+        _mask_value(before_credentials, after_credentials, box, secret=True, field="password")
+    elif before_credentials is not None:
+        before_credentials["password"] = MASK
+
+
+def _mask_value(
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    box: SecretBox | None,
+    secret: bool,
+    field: str = "value",
+) -> None:
+    was_secret = before is not None and (field == "password" or bool(before.get("secret")))
+    if not (secret or was_secret):
+        return
+    same = before is not None and opened(before[field], box) == opened(after[field], box)
+    if before is not None and was_secret:
+        before[field] = MASK
+    if secret:
+        after[field] = MASK if same or before is None else CHANGED_SECRET
+
+
+def pending_changes(live: Spec | None, pending: Spec, box: SecretBox | None) -> list[Change]:
+    live_shaped = _keyed(_deep_copy(live or {}))
+    pending_shaped = _keyed(_deep_copy(pending))
+    _mask_pair(live_shaped, pending_shaped, box)
+    changes: list[Change] = []
+    _diff(live_shaped, pending_shaped, "", changes)
+    return changes
+
+
+def _deep_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _deep_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_deep_copy(item) for item in value]
+    return value

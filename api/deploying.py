@@ -1,0 +1,53 @@
+"""What a deploy, redeploy or rollback inserts: a deployment snapshot, and a build if needed.
+
+The contract with the controllers: an image source names its image on the deployment; a Git
+source leaves the image empty and gets a build row, which the builds controller turns into
+an image. A rollback restores an earlier snapshot, with the image that one ran.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+from uuid import UUID
+
+from zaneops.specs import BuildSpec, DeploymentSpec, GitSource
+
+Trigger = Literal["deploy", "redeploy", "rollback"]
+
+
+@dataclass(frozen=True)
+class NewDeployment:
+    id: UUID
+    spec: dict[str, Any]
+    build: dict[str, Any] | None
+
+
+def new_deployment(
+    service_spec: dict[str, Any],
+    trigger: Trigger,
+    image: str | None = None,
+    rollback_of: UUID | None = None,
+) -> NewDeployment:
+    """The rows to insert; `image` is kept only for a rollback (it restores what ran)."""
+    deployment_id = uuid.uuid4()
+    source = service_spec["source"]
+    if trigger != "rollback" or image is None:
+        image = source["image"] if source["type"] == "image" else None
+    spec = DeploymentSpec.model_validate(
+        {
+            "service_spec": service_spec,
+            "image": image,
+            "trigger": trigger,
+            "rollback_of": rollback_of,
+        }
+    )
+    build = None
+    if image is None:
+        build = BuildSpec(deployment_id=deployment_id, source=GitSource.model_validate(source))
+    return NewDeployment(
+        deployment_id,
+        spec.model_dump(mode="json"),
+        build.model_dump(mode="json") if build else None,
+    )

@@ -1,0 +1,169 @@
+"""Log in and out (server-side sessions), who am I, and API tokens for the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, Field
+
+from api.auth.principal import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    Ctx,
+    CurrentUser,
+    Principal,
+    unauthenticated,
+)
+from api.auth.secrets import DUMMY_HASH, hash_token, new_api_token, verify_password
+from api.context import ApiContext
+from api.errors import ApiError
+from api.schemas import StorableText
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Credentials(BaseModel):
+    username: StorableText = Field(min_length=1, max_length=150)
+    password: StorableText = Field(min_length=1, max_length=1000)
+
+
+class Me(BaseModel):
+    user_id: UUID
+    username: str
+    is_admin: bool
+    via: str = Field(description="session or token")
+
+
+class LoggedIn(Me):
+    csrf_token: str = Field(
+        description="Send it back as the X-CSRF-Token header on every POST, PUT and DELETE."
+    )
+
+
+class NewToken(BaseModel):
+    name: StorableText = Field(
+        min_length=1, max_length=100, description="What it is for, e.g. laptop CLI."
+    )
+
+
+class TokenInfo(BaseModel):
+    id: UUID
+    name: str
+    prefix: str = Field(description="The token's first characters, to recognise it.")
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class CreatedToken(TokenInfo):
+    token: str = Field(description="Shown only this once: only its hash is stored.")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _check_password(ctx: ApiContext, credentials: Credentials) -> Principal | None:
+    user = await ctx.accounts.user_by_name(credentials.username)
+    stored = user.password_hash if user else DUMMY_HASH
+    # scrypt is slow on purpose: off the event loop, so other requests go on meanwhile.
+    good = await asyncio.to_thread(verify_password, credentials.password, stored)
+    if user is None or not good:
+        return None
+    return Principal(user.id, user.username, user.is_admin, "session")
+
+
+def _set_cookies(ctx: ApiContext, response: Response, session_id: str, csrf: str) -> None:
+    common = {
+        "max_age": ctx.settings.session_ttl_seconds,
+        "secure": ctx.settings.cookie_secure,
+        "samesite": "lax",
+        "path": "/",
+    }
+    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, **common)  # type: ignore[arg-type]
+    # Readable by the dashboard's script, which echoes it in the X-CSRF-Token header.
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=False, **common)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/login",
+    response_model=LoggedIn,
+    operation_id="login",
+    summary="Log in; sets the session cookie",
+    responses={429: {"description": "Too many wrong passwords: wait a minute"}},
+)
+async def login(
+    ctx: Ctx, credentials: Credentials, request: Request, response: Response
+) -> LoggedIn:
+    client = _client(request)
+    if await ctx.throttle.is_throttled(client, credentials.username):
+        raise ApiError(429, "too_many_attempts", "too many wrong passwords: wait a minute")
+    principal = await _check_password(ctx, credentials)
+    if principal is None:
+        await ctx.throttle.record_failure(client, credentials.username)
+        raise unauthenticated("wrong user name or password")
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:  # a fresh id at every login: no session fixation
+        await ctx.sessions.delete(previous)
+    session = await ctx.sessions.create(principal.user_id, principal.username, principal.is_admin)
+    _set_cookies(ctx, response, session.id, session.csrf_token)
+    return LoggedIn(
+        user_id=principal.user_id,
+        username=principal.username,
+        is_admin=principal.is_admin,
+        via="session",
+        csrf_token=session.csrf_token,
+    )
+
+
+@router.post("/logout", status_code=204, operation_id="logout", summary="End this session")
+async def logout(ctx: Ctx, user: CurrentUser, response: Response) -> None:
+    if user.session_id is not None:
+        await ctx.sessions.delete(user.session_id)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+@router.get("/me", response_model=Me, operation_id="me", summary="Who is calling")
+async def me(user: CurrentUser) -> Me:
+    return Me(user_id=user.user_id, username=user.username, is_admin=user.is_admin, via=user.via)
+
+
+@router.get(
+    "/tokens",
+    response_model=list[TokenInfo],
+    operation_id="list_tokens",
+    summary="Your API tokens (never the tokens themselves)",
+)
+async def list_tokens(ctx: Ctx, user: CurrentUser) -> list[TokenInfo]:
+    tokens = await ctx.accounts.list_tokens(user.user_id)
+    return [TokenInfo.model_validate(token, from_attributes=True) for token in tokens]
+
+
+@router.post(
+    "/tokens",
+    response_model=CreatedToken,
+    status_code=201,
+    operation_id="create_token",
+    summary="Create an API token; it is shown only in this answer",
+)
+async def create_token(ctx: Ctx, user: CurrentUser, body: NewToken) -> CreatedToken:
+    token = new_api_token()
+    saved = await ctx.accounts.create_token(user.user_id, body.name, hash_token(token), token[:9])
+    info = TokenInfo.model_validate(saved, from_attributes=True)
+    return CreatedToken(**info.model_dump(), token=token)
+
+
+@router.delete(
+    "/tokens/{id}",
+    status_code=204,
+    operation_id="revoke_token",
+    summary="Revoke one of your API tokens",
+)
+async def revoke_token(
+    ctx: Ctx, user: CurrentUser, token_id: Annotated[UUID, Path(alias="id")]
+) -> None:
+    await ctx.accounts.delete_token(user.user_id, token_id)

@@ -1,0 +1,74 @@
+"""Deployments (snapshots the services controller rolls out) and builds (Git → image)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Response
+
+from api.auth.principal import Ctx, CurrentUser
+from api.crud import KindApi, add_item, add_list, load, set_etag
+from api.deploying import new_deployment
+from api.errors import ApiError
+from api.schemas import Build, Deployment, phase_of
+from api.sealing import mask_build_spec, mask_deployment_spec
+from zaneops.kinds import Kind
+from zaneops.specs import BuildSpec, DeploymentPhase, DeploymentSpec
+
+router = APIRouter(tags=["deployments"])
+
+DEPLOYMENTS = KindApi(
+    Kind.DEPLOYMENTS, DeploymentSpec, Deployment, "deployment", present=mask_deployment_spec
+)
+BUILDS = KindApi(Kind.BUILDS, BuildSpec, Build, "build", present=mask_build_spec)
+
+add_list(router, DEPLOYMENTS, "/services/{service_id}/deployments", "service_id")
+add_item(router, DEPLOYMENTS, "/deployments/{id}", writable=False)
+add_list(router, BUILDS, "/deployments/{deployment_id}/builds", "deployment_id")
+add_item(router, BUILDS, "/builds/{id}", writable=False)
+
+DeploymentId = Annotated[UUID, Path(alias="id")]
+FINISHED = {
+    DeploymentPhase.HEALTHY,
+    DeploymentPhase.FAILED,
+    DeploymentPhase.REMOVED,
+    DeploymentPhase.CANCELLED,
+}
+
+
+@router.post(
+    "/deployments/{id}/rollback",
+    response_model=Deployment,
+    status_code=201,
+    operation_id="rollback_to_deployment",
+    summary="Deploy this earlier deployment's snapshot and image again",
+)
+async def rollback(ctx: Ctx, _: CurrentUser, deployment_id: DeploymentId) -> Any:
+    target = await load(ctx, Kind.DEPLOYMENTS, deployment_id)
+    if target.parent_id is None:  # every deployment has a service; keeps mypy honest
+        raise ApiError(409, "conflict", "this deployment has no service")
+    new = new_deployment(
+        target.spec["service_spec"], "rollback", target.spec.get("image"), target.id
+    )
+    obj = await ctx.store.create_deployment(target.parent_id, new.id, new.spec, new.build)
+    return DEPLOYMENTS.show(obj)
+
+
+@router.post(
+    "/deployments/{id}/cancel",
+    response_model=Deployment,
+    operation_id="cancel_deployment",
+    summary="Ask the controllers to stop a queued, building or starting deployment",
+)
+async def cancel(ctx: Ctx, _: CurrentUser, deployment_id: DeploymentId, response: Response) -> Any:
+    current = await load(ctx, Kind.DEPLOYMENTS, deployment_id)
+    phase = phase_of(current)
+    if phase in FINISHED:
+        raise ApiError(409, "already_finished", f"the deployment already ended ({phase})")
+    obj = current
+    if not current.spec.get("cancel_requested"):
+        spec = {**current.spec, "cancel_requested": True}
+        obj = await ctx.store.update_spec(Kind.DEPLOYMENTS, deployment_id, spec, current.generation)
+    set_etag(response, obj)
+    return DEPLOYMENTS.show(obj)

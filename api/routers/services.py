@@ -1,0 +1,139 @@
+"""Services, their pending changes, and the actions that create deployments."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Response
+
+from api.auth.principal import Ctx, CurrentUser
+from api.changes import pending_changes
+from api.context import ApiContext
+from api.crud import (
+    IfMatch,
+    KindApi,
+    add_create,
+    add_item,
+    add_list,
+    expected_generation,
+    load,
+    set_etag,
+)
+from api.deploying import NewDeployment, Trigger, new_deployment
+from api.errors import ApiError
+from api.routers.deployments import DEPLOYMENTS
+from api.schemas import Deployment, PendingChanges, Service
+from api.sealing import mask_service_spec, seal_service_spec
+from zaneops.errors import Conflict
+from zaneops.kinds import Kind
+from zaneops.objects import StoredObject
+from zaneops.specs import ServiceSpec
+
+router = APIRouter(tags=["services"])
+
+
+async def _seal(
+    ctx: ApiContext, spec: dict[str, Any], stored: StoredObject | None, _: UUID | None
+) -> dict[str, Any]:
+    return seal_service_spec(spec, stored.spec if stored else None, ctx.secret_box)
+
+
+SERVICES = KindApi(
+    Kind.SERVICES, ServiceSpec, Service, "service", prepare=_seal, present=mask_service_spec
+)
+
+add_list(router, SERVICES, "/environments/{environment_id}/services", "environment_id")
+add_create(router, SERVICES, "/environments/{environment_id}/services", "environment_id")
+add_item(router, SERVICES, "/services/{id}")
+
+ServiceId = Annotated[UUID, Path(alias="id")]
+
+
+async def _live_service(ctx: ApiContext, service_id: UUID) -> StoredObject:
+    service = await load(ctx, Kind.SERVICES, service_id)
+    if service.is_deleted:
+        raise Conflict(f"services/{service_id} is being deleted")
+    return service
+
+
+async def insert_deployment(ctx: ApiContext, service_id: UUID, new: NewDeployment) -> Any:
+    obj = await ctx.store.create_deployment(service_id, new.id, new.spec, new.build)
+    return DEPLOYMENTS.show(obj)
+
+
+@router.get(
+    "/services/{id}/changes",
+    response_model=PendingChanges,
+    operation_id="get_changes",
+    summary="The diff between the live deployment and the pending spec",
+)
+async def get_changes(ctx: Ctx, _: CurrentUser, service_id: ServiceId) -> PendingChanges:
+    service = await load(ctx, Kind.SERVICES, service_id)
+    live = await ctx.store.live_deployment(service_id)
+    live_spec = live.spec["service_spec"] if live else None
+    return PendingChanges(
+        live_deployment_id=live.id if live else None,
+        generation=service.generation,
+        changes=pending_changes(live_spec, service.spec, ctx.secret_box),
+    )
+
+
+@router.post(
+    "/services/{id}/deploy",
+    response_model=Deployment,
+    status_code=201,
+    operation_id="deploy_service",
+    summary="Deploy the service's current spec (a new snapshot)",
+)
+async def deploy(ctx: Ctx, _: CurrentUser, service_id: ServiceId, if_match: IfMatch = None) -> Any:
+    service = await _live_service(ctx, service_id)
+    if if_match is not None and expected_generation(if_match) != service.generation:
+        raise Conflict(
+            f"services/{service_id} is at generation {service.generation}, not {if_match}"
+        )
+    return await insert_deployment(ctx, service_id, new_deployment(service.spec, "deploy"))
+
+
+async def _live_or_refuse(ctx: ApiContext, service_id: UUID, action: str) -> StoredObject:
+    live = await ctx.store.live_deployment(service_id)
+    if live is None:
+        raise ApiError(
+            409, "nothing_deployed", f"nothing to {action}: the service was never deployed"
+        )
+    return live
+
+
+@router.post(
+    "/services/{id}/redeploy",
+    response_model=Deployment,
+    status_code=201,
+    operation_id="redeploy_service",
+    summary="Deploy the live snapshot again (pending changes stay pending)",
+)
+async def redeploy(ctx: Ctx, _: CurrentUser, service_id: ServiceId) -> Any:
+    await _live_service(ctx, service_id)
+    live = await _live_or_refuse(ctx, service_id, "redeploy")
+    trigger: Trigger = "redeploy"
+    return await insert_deployment(
+        ctx, service_id, new_deployment(live.spec["service_spec"], trigger)
+    )
+
+
+@router.post(
+    "/services/{id}/discard",
+    response_model=Service,
+    operation_id="discard_changes",
+    summary="Reset the spec to the live snapshot, dropping pending changes",
+)
+async def discard(
+    ctx: Ctx, _: CurrentUser, service_id: ServiceId, response: Response, if_match: IfMatch = None
+) -> Any:
+    service = await _live_service(ctx, service_id)
+    generation = service.generation if if_match is None else expected_generation(if_match)
+    live = await _live_or_refuse(ctx, service_id, "discard to")
+    obj = await ctx.store.update_spec(
+        Kind.SERVICES, service_id, live.spec["service_spec"], generation
+    )
+    set_etag(response, obj)
+    return SERVICES.show(obj)

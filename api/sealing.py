@@ -1,0 +1,110 @@
+"""Secrets in service specs: sealed before they are stored, masked when read back.
+
+A client that read a masked spec can send it back unchanged: a masked value keeps the stored
+sealed one. Sealed values never leave the API, so no input may look like one.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from api.errors import ApiError, invalid
+from zaneops.secrets import MASK, SEALED_PREFIX, SecretBox, SecretsUnavailable, is_sealed
+
+Spec = dict[str, Any]
+
+
+def _stored_secrets(stored: Spec | None) -> dict[str, str]:
+    """Stored sealed values by name: env vars by their name, the registry password by '*'."""
+    if stored is None:
+        return {}
+    found = {var["name"]: var["value"] for var in stored.get("env", []) if var.get("secret")}
+    password = _credentials(stored)
+    if password is not None:
+        found["*"] = password["password"]
+    return found
+
+
+def _credentials(spec: Spec) -> dict[str, Any] | None:
+    credentials = spec.get("source", {}).get("credentials")
+    return credentials if isinstance(credentials, dict) else None
+
+
+def _seal_one(value: str, stored: str | None, field: str, box: SecretBox | None) -> str:
+    if value == MASK:
+        if stored is None:
+            raise invalid(field, "this value is masked but nothing is stored: send the value")
+        return stored
+    if box is None:
+        raise invalid(
+            field,
+            "this server has no ZANE_SECRET_KEY, so it cannot store secrets",
+            "secrets_unavailable",
+        )
+    return box.seal(value)
+
+
+def refuse_sealed_lookalikes(spec: Spec) -> None:
+    for index, var in enumerate(spec.get("env", [])):
+        if is_sealed(var["value"]):
+            raise invalid(f"env.{index}.value", f"a value must not start with {SEALED_PREFIX!r}")
+    credentials = _credentials(spec)
+    if credentials is not None and is_sealed(credentials["password"]):
+        raise invalid(
+            "source.credentials.password", f"a password must not start with {SEALED_PREFIX!r}"
+        )
+
+
+def seal_service_spec(new: Spec, stored: Spec | None, box: SecretBox | None) -> Spec:
+    """The spec to store: secrets sealed, masked values replaced by the stored sealed ones."""
+    refuse_sealed_lookalikes(new)
+    sealed = copy.deepcopy(new)
+    previous = _stored_secrets(stored)
+    for index, var in enumerate(sealed.get("env", [])):
+        if var.get("secret"):
+            field = f"env.{index}.value"
+            var["value"] = _seal_one(var["value"], previous.get(var["name"]), field, box)
+        elif var["value"] == MASK and var["name"] in previous:
+            raise invalid(f"env.{index}.value", "no longer secret: send the value itself")
+    credentials = _credentials(sealed)
+    if credentials is not None:
+        field = "source.credentials.password"
+        credentials["password"] = _seal_one(credentials["password"], previous.get("*"), field, box)
+    return sealed
+
+
+def mask_service_spec(spec: Spec) -> Spec:
+    masked = copy.deepcopy(spec)
+    for var in masked.get("env", []):
+        if var.get("secret"):
+            var["value"] = MASK
+    credentials = _credentials(masked)
+    if credentials is not None:
+        credentials["password"] = MASK
+    return masked
+
+
+def mask_deployment_spec(spec: Spec) -> Spec:
+    masked = dict(spec)
+    if isinstance(spec.get("service_spec"), dict):
+        masked["service_spec"] = mask_service_spec(spec["service_spec"])
+    return masked
+
+
+def mask_build_spec(spec: Spec) -> Spec:
+    masked = dict(spec)
+    source = spec.get("source")
+    if isinstance(source, dict):
+        masked["source"] = mask_service_spec({"source": source})["source"]
+    return masked
+
+
+def opened(value: str, box: SecretBox | None) -> str:
+    """The plaintext, to compare two sealed values (sealing is randomised)."""
+    if box is None or not is_sealed(value):
+        return value
+    try:
+        return box.open(value)
+    except SecretsUnavailable as exc:  # sealed under another key: cannot be compared
+        raise ApiError(409, "secret_unreadable", "a stored secret cannot be opened") from exc

@@ -1,0 +1,42 @@
+"""Settings of the HTTP API, from ZANE_* environment variables. Every field has a default."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from zaneops.settings import DatabaseSettings
+
+
+class ApiSettings(DatabaseSettings):
+    api_host: str = Field(default="127.0.0.1", description="Address `zaneops api` listens on.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port `zaneops api` uses.")
+    api_redis_prefix: str = Field(
+        default="zane:api:",
+        description="Prefix of the API's Redis keys (sessions, rate limits); tests use their own.",
+    )
+    session_ttl_seconds: int = Field(
+        default=7 * 24 * 3600, ge=60, description="A session unused this long expires."
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="Send the session cookie only over HTTPS. Turn off only for a local "
+        "install reached over plain HTTP.",
+    )
+    login_attempts_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description="Wrong passwords allowed per client address and per user name in any "
+        "60 seconds; the next attempt is refused with 429.",
+    )
+    admin_username: str = Field(default="admin", description="The first admin's user name.")
+    admin_password: str = Field(
+        default="",
+        description="The first admin's password; empty: one is generated and printed once.",
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=100, description="Postgres connections.")
+    sse_block_ms: int = Field(
+        default=15_000,
+        ge=100,
+        description="A live log stream waits this long for new lines before sending a "
+        "keep-alive comment.",
+    )
