@@ -101,7 +101,7 @@ async def test_logout_ends_the_session(api: RunningApi) -> None:
 async def test_api_token_is_shown_once_and_works_as_bearer(
     api: RunningApi, admin: httpx.AsyncClient
 ) -> None:
-    """A new token authenticates as Bearer (no CSRF needed); listing never shows it; revoked: 401."""
+    """A token authenticates as Bearer (no CSRF needed); lists never show it; revoked: 401."""
     created = (await admin.post("/auth/tokens", json={"name": "cli"})).json()
     token = created["token"]
     listed = (await admin.get("/auth/tokens")).json()
