@@ -7,14 +7,22 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 from redis.asyncio import Redis
 
 from tests.support.api import ADMIN_PASSWORD, REDIS_URL
-from tests.support.dashboard import CHROMIUM, CHROMIUM_ARGS, REPO, Served, build_dashboard, serve_api
+from tests.support.dashboard import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    Served,
+    build_dashboard,
+    serve_api,
+)
 from zaneops.secrets import new_key
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
+DESKTOP: ViewportSize = {"width": 1280, "height": 860}
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +65,9 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def page(browser: Browser, dashboard: Served) -> AsyncIterator[Page]:
-    context = await browser.new_context(base_url=dashboard.base_url, viewport={"width": 1280, "height": 860})
+    context = await browser.new_context(
+        base_url=dashboard.base_url, viewport={"width": 1280, "height": 860}
+    )
     context.set_default_timeout(10_000)
     opened = await context.new_page()
     yield opened

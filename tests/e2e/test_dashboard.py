@@ -142,7 +142,9 @@ async def change_variables(page: Page) -> None:
     await screenshot(page, "07-variables-pending-diff")
 
 
-async def deploy_again_and_roll_back(page: Page, store: PostgresStore, service_id: uuid.UUID) -> None:
+async def deploy_again_and_roll_back(
+    page: Page, store: PostgresStore, service_id: uuid.UUID
+) -> None:
     banner = page.get_by_role("region", name="Pending changes")
     await banner.get_by_role("button", name="Deploy").click()
     await expect(banner.get_by_text("Rolling out 2 changes.")).to_be_visible()
@@ -238,3 +240,55 @@ async def test_api_refusals_show_next_to_the_field(page: Page) -> None:
     await expect(page.get_by_text("a repository name must be lowercase")).to_be_visible()
     await expect(page.get_by_text("a slug must be lowercase")).to_be_visible()
     await screenshot(page, "12-field-errors")
+
+
+async def test_health_resources_and_volumes_become_pending_and_purge_on_delete(
+    page: Page, store: PostgresStore
+) -> None:
+    """Health check, limits and a new volume show as pending; deleting with purge drops it."""
+    await log_in(page)
+    service_id = await create_project_and_service(page)
+    environment_id = (await store.get(Kind.SERVICES, service_id)).parent_id  # type: ignore[union-attr]
+
+    await page.get_by_role("link", name="Health check").click()
+    await page.get_by_role("button", name="HTTP").click()
+    await page.get_by_label("Port").fill("0")
+    await page.get_by_role("button", name="Save health check").click()
+    await expect(page.get_by_text("a port must be between 1 and 65535, got 0")).to_be_visible()
+    await page.get_by_label("Port").fill("80")
+    await page.get_by_role("button", name="Save health check").click()
+    await screenshot(page, "13-health-check")
+
+    await page.get_by_role("link", name="Resources").click()
+    await page.get_by_label("Memory limit").fill("256Mi")
+    await page.get_by_label("CPU limit").fill("500m")
+    await page.get_by_role("button", name="Save resources").click()
+    await screenshot(page, "14-resources")
+
+    await page.get_by_role("link", name="Volumes").click()
+    await page.get_by_label("New volume's name").fill("data")
+    await page.get_by_role("button", name="Mount").click()
+    await expect(page.get_by_text("volume data")).to_be_visible()
+    await screenshot(page, "15-volumes")
+
+    # A first deployment, so the banner lists changes against it rather than "Not deployed yet".
+    await page.get_by_role("button", name="Deploy", exact=True).first.click()
+    await expect(page.get_by_text("The first deployment is on its way.")).to_be_visible()
+    await _mark_newest(store, service_id, "HEALTHY")
+    await page.get_by_role("link", name="Resources").click()
+    await page.get_by_label("Replicas").fill("2")
+    await page.get_by_role("button", name="Save resources").click()
+    banner = page.get_by_role("region", name="Pending changes")
+    await banner.get_by_role("button", name="Review changes").click()
+    await expect(banner.get_by_text("Replicas")).to_be_visible()
+    await expect(banner.get_by_text("1", exact=True)).to_be_visible()
+
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_role("button", name="Delete service").click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_label("Also delete its volumes").check()
+    await dialog.get_by_label("Type web to confirm").fill("web")
+    await dialog.get_by_role("button", name="Delete").click()
+    await expect(page.get_by_text("No services in this environment")).to_be_visible()
+    assert environment_id is not None
+    assert await store.list_children(Kind.VOLUMES, environment_id) == []

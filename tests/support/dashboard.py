@@ -84,10 +84,24 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None
 def serve_api(env: dict[str, str], log_file: Path) -> Iterator[Served]:
     """`zaneops api` as a subprocess on a free loopback port, serving ui/dist at '/'."""
     port = free_port()
-    environment = {**os.environ, "PYTHONPATH": str(REPO), **env, "ZANE_DASHBOARD_DIR": str(UI / "dist")}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        **env,
+        "ZANE_DASHBOARD_DIR": str(UI / "dist"),
+    }
     with log_file.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "zaneops.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "zaneops.cli",
+                "api",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             env=environment,
             cwd=REPO,
             stdout=log,

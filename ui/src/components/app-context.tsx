@@ -44,8 +44,9 @@ export function AppProvider({ me, logout, children }: { me: Me; logout: () => Pr
   const [toasts, setToasts] = useState<Toast[]>([]);
   const notify = useCallback((text: string, bad = false) => {
     const id = Date.now() + Math.random();
-    setToasts((all) => [...all, { id, text, bad }]);
-    window.setTimeout(() => setToasts((all) => all.filter((toast) => toast.id !== id)), 4000);
+    // The newest three, each once: a burst of actions must not bury the page.
+    setToasts((all) => [...all.filter((toast) => toast.text !== text), { id, text, bad }].slice(-3));
+    window.setTimeout(() => setToasts((all) => all.filter((toast) => toast.id !== id)), 3000);
   }, []);
   const shared = useMemo(() => ({ me, crumbs, setCrumbs, notify, logout }), [me, crumbs, notify, logout]);
   return (

@@ -58,13 +58,30 @@ function flatKeys(value: unknown, into: Record<string, true> = {}): Record<strin
   return into;
 }
 
+type Item = Record<string, unknown>;
+
+/** A whole keyed item (a variable, a mount, a port) as people write it. */
+const ITEMS: Record<string, (item: Item) => string> = {
+  env: (v) => `${String(v.name)}=${String(v.value)}${v.secret ? " (secret)" : ""}`,
+  volumes: (m) => `${String(m.volume)} → ${String(m.container_path)}${m.read_only ? " (read-only)" : ""}`,
+  ports: (p) => `${String(p.published)} → ${String(p.target)}/${String(p.protocol ?? "tcp")}`,
+};
+
+/** The value at `path`, shown for people: whole list items read like their source form. */
+export function formatAt(path: string, value: unknown): string {
+  const [head = "", ...rest] = path.split(".");
+  const item = ITEMS[head];
+  if (item && rest.length === 1 && value && typeof value === "object") return item(value as Item);
+  return formatValue(value);
+}
+
 export function diffRows(changes: readonly Change[]): DiffRow[] {
   return changes.map((change) => ({
     key: `${change.change}:${change.path}`,
     kind: change.change,
     label: labelFor(change.path),
-    before: change.change === "added" ? null : formatValue(change.live),
-    after: change.change === "removed" ? null : formatValue(change.pending),
+    before: change.change === "added" ? null : formatAt(change.path, change.live),
+    after: change.change === "removed" ? null : formatAt(change.path, change.pending),
   }));
 }
 

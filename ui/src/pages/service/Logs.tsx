@@ -109,14 +109,18 @@ export function Logs() {
         <Field label="To">
           {(props) => <input {...props} type="datetime-local" step="1" value={draft.until} onChange={(e) => setDraft({ ...draft, until: e.target.value })} />}
         </Field>
-        <Button onClick={apply}>Apply</Button>
-        <Button variant="ghost" onClick={() => { setDraft(EMPTY); setFilter(EMPTY); }}>
-          Clear
-        </Button>
-        <label className="check">
-          <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} /> Live tail
-        </label>
-        {stateBadge}
+        <div className="row">
+          <Button onClick={apply}>Apply</Button>
+          <Button variant="ghost" onClick={() => { setDraft(EMPTY); setFilter(EMPTY); }}>
+            Clear
+          </Button>
+        </div>
+        <div className="row" style={{ height: 34 }}>
+          <label className="check" style={{ alignItems: "center" }}>
+            <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} style={{ marginTop: 0 }} /> Live tail
+          </label>
+          {stateBadge}
+        </div>
       </div>
       {logs.error ? <div className="form-error" role="alert" style={{ margin: 12 }}>{logs.error}</div> : null}
       <div

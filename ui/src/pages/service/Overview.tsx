@@ -7,6 +7,8 @@ import { bytes, shortId, timeAgo } from "../../lib/format";
 import { usePoll } from "../../lib/hooks";
 import { useService } from "./context";
 
+const TRIGGER_WORDS = { deploy: "deployed", redeploy: "redeployed", rollback: "rolled back", webhook: "pushed" } as const;
+
 export function domainUrl(domain: Domain): string {
   const host = domain.spec.domain.replace(/^\*\./, "www.");
   return `https://${host}${domain.spec.base_path && domain.spec.base_path !== "/" ? domain.spec.base_path : ""}`;
@@ -60,7 +62,7 @@ export function Overview() {
           </div>
         </div>
       </div>
-      {ready?.message ? (
+      {ready?.message && ready.status !== "True" ? (
         <div className={`banner ${ready.status === "False" ? "error" : ""}`}>
           <div className="grow">
             <strong>{ready.reason || ready.type}</strong> {ready.message}
@@ -83,6 +85,23 @@ export function Overview() {
           </ul>
         ) : (
           <Empty title="No domain">Add one to route web traffic to this service.</Empty>
+        )}
+      </Card>
+      <Card title="Recent deployments" actions={<Link className="btn small" to={`/services/${service.id}/deployments`}>All deployments</Link>}>
+        {deployments && deployments.length > 0 ? (
+          <ul className="list">
+            {deployments.slice(0, 3).map((deployment) => (
+              <li key={deployment.id}>
+                <PhaseBadge deployment={deployment} />
+                <span className="mono">{shortId(deployment.id)}</span>
+                <span className="muted" style={{ flex: 1 }}>
+                  {TRIGGER_WORDS[deployment.spec.trigger]} · {timeAgo(deployment.created_at)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <Empty title="Never deployed">Deploy to start the service.</Empty>
         )}
       </Card>
     </div>

@@ -182,6 +182,25 @@ function rollingOutCurrentSpec(view: ServiceView): Deployment | undefined {
   return specChanges(newest.spec.service_spec, view.service.spec).length === 0 ? newest : undefined;
 }
 
+function DeployingBanner() {
+  const { deployments, changes } = useService();
+  const count = changes?.changes.length ?? 0;
+  const text =
+    deployments?.length === 1
+      ? "The first deployment is on its way."
+      : count > 0
+        ? `Rolling out ${summarize(changes?.changes ?? []).replace("pending ", "")}.`
+        : "Rolling out the same spec again.";
+  return (
+    <section className="banner" aria-label="Pending changes">
+      <Badge tone="info" live>
+        Deploying
+      </Badge>
+      <div className="grow">{text}</div>
+    </section>
+  );
+}
+
 function PendingBanner() {
   const view = useService();
   const { service, changes, deploy, reload } = view;
@@ -194,18 +213,10 @@ function PendingBanner() {
     setOpen(false);
     await reload();
   });
-  if (!changes || changes.changes.length === 0 || service.deleted_at) return null;
+  if (!changes || service.deleted_at) return null;
+  if (rollingOutCurrentSpec(view)) return <DeployingBanner />;
+  if (changes.changes.length === 0) return null;
   const never = changes.live_deployment_id === null;
-  if (rollingOutCurrentSpec(view)) {
-    return (
-      <section className="banner" aria-label="Pending changes">
-        <Badge tone="info" live>
-          Deploying
-        </Badge>
-        <div className="grow">{never ? "The first deployment is on its way." : `Rolling out ${summarize(changes.changes).replace("pending ", "")}.`}</div>
-      </section>
-    );
-  }
   return (
     <section className="banner" aria-label="Pending changes">
       <div className="grow">
