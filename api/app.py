@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.context import ApiContext
+from api.dashboard import Dashboard, dashboard_folder
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import auth, deployments, logs, misc, projects, routing, services
 from api.settings import ApiSettings
@@ -44,4 +45,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router, prefix=PREFIX, responses=ERROR_RESPONSES)
+    folder = dashboard_folder(chosen.dashboard_dir)
+    if folder is not None:
+        app.add_middleware(Dashboard, folder=folder)
     return app

@@ -40,3 +40,8 @@ class ApiSettings(DatabaseSettings):
         description="A live log stream waits this long for new lines before sending a "
         "keep-alive comment.",
     )
+    dashboard_dir: str = Field(
+        default="",
+        description="Folder of the built dashboard (npm run build in ui/), served at '/'. "
+        "Empty: the checkout's ui/dist. Not served when the folder has no index.html.",
+    )

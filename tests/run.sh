@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 
 eval "$(bash tests/infra/up.sh)"
 python3 -m tox --version >/dev/null 2>&1 || python3 -m pip install --quiet 'tox>=4.11'
-exec python3 -m tox run -e lint,types,tests -- "$@"
+exec python3 -m tox run -e lint,types,ui,tests -- "$@"

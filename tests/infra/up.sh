@@ -431,6 +431,12 @@ ensure_caddy_image() {
     log "caddy image: $what ($CADDY_IMAGE)"
 }
 
+# The dashboard's browser tests drive Debian's Chromium (Playwright cannot download its own).
+ensure_browser() {
+    [[ -x /usr/bin/chromium ]] || apt_install chromium
+    log "browser: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
+}
+
 main() {
     [[ $(id -u) == 0 ]] || die "must run as root"
     mkdir -p "$(dirname "$INFRA_LOG")"
@@ -444,6 +450,7 @@ main() {
     ensure_base_image
     ensure_busybox_image
     ensure_caddy_image
+    ensure_browser
     printf 'export ZANE_DATABASE_URL=%s\nexport ZANE_REDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL"
 }
 

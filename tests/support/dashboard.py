@@ -1,0 +1,120 @@
+"""The dashboard for browser tests: built with npm when stale, served by a real `zaneops api`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+UI = REPO / "ui"
+DIST_INDEX = UI / "dist" / "index.html"
+SOURCES = ("src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _newest_source() -> float:
+    newest = 0.0
+    for name in SOURCES:
+        path = UI / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+    return newest
+
+
+def _deps_stale() -> bool:
+    installed = UI / "node_modules" / ".package-lock.json"
+    lock = UI / "package-lock.json"
+    return not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime
+
+
+def build_dashboard() -> None:
+    """npm ci && npm run build in ui/, skipped when the build is newer than every source."""
+    if DIST_INDEX.exists() and DIST_INDEX.stat().st_mtime > _newest_source():
+        return
+    if _deps_stale():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=UI, check=True)
+    subprocess.run(["npm", "run", "build"], cwd=UI, check=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class Served:
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+
+def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"zaneops api exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError("zaneops api did not answer /api/v1/health within 30 s")
+
+
+@contextmanager
+def serve_api(env: dict[str, str], log_file: Path) -> Iterator[Served]:
+    """`zaneops api` as a subprocess on a free loopback port, serving ui/dist at '/'."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        **env,
+        "ZANE_DASHBOARD_DIR": str(UI / "dist"),
+    }
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "zaneops.cli",
+                "api",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=environment,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_healthy(base_url, process)
+            yield Served(base_url, process)
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)

@@ -1,0 +1,124 @@
+// Create a service from an image or from a Git repository with a Dockerfile.
+
+import { type FormEvent, useState } from "react";
+import { useNavigate, useParams } from "react-router";
+import { get, post } from "../api/client";
+import { fieldErrors, unplacedErrors } from "../api/errors";
+import type { Environment, Project, Service, ServiceSpec } from "../api/types";
+import { useCrumbs } from "../components/app-context";
+import { Button, Card, Field, FormErrors, useAction } from "../components/ui";
+import { usePoll, useTitle } from "../lib/hooks";
+
+type Kind = "image" | "git";
+
+interface Draft {
+  kind: Kind;
+  slug: string;
+  image: string;
+  repository: string;
+  branch: string;
+  dockerfile: string;
+}
+
+export function specFromDraft(draft: Draft): ServiceSpec {
+  const source: ServiceSpec["source"] =
+    draft.kind === "image"
+      ? { type: "image", image: draft.image.trim() }
+      : {
+          type: "git",
+          repository_url: draft.repository.trim(),
+          branch: draft.branch.trim() || "main",
+          dockerfile_path: draft.dockerfile.trim() || "Dockerfile",
+        };
+  return { slug: draft.slug.trim(), source };
+}
+
+const RENAME: Record<string, string> = {
+  "source.image": "image",
+  "source.repository_url": "repository",
+  "source.branch": "branch",
+  "source.dockerfile_path": "dockerfile",
+};
+
+export function NewService() {
+  const { projectId = "", environmentId = "" } = useParams();
+  const navigate = useNavigate();
+  const project = usePoll((s) => get<Project>(`/projects/${projectId}`, s), [projectId], null);
+  const environment = usePoll((s) => get<Environment>(`/environments/${environmentId}`, s), [environmentId], null);
+  useTitle("New service");
+  useCrumbs(
+    project.data && environment.data
+      ? [
+          { label: project.data.spec.name, to: `/projects/${projectId}` },
+          { label: environment.data.spec.slug, to: `/projects/${projectId}/env/${environmentId}` },
+          { label: "New service", to: `/projects/${projectId}/env/${environmentId}/new` },
+        ]
+      : [],
+  );
+  const [draft, setDraft] = useState<Draft>({ kind: "image", slug: "", image: "", repository: "", branch: "main", dockerfile: "Dockerfile" });
+  const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
+  const create = useAction(async () => {
+    const service = await post<Service>(`/environments/${environmentId}/services`, specFromDraft(draft));
+    navigate(`/services/${service.id}`);
+  });
+  const errors = fieldErrors(create.error, RENAME);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void create.run();
+  };
+
+  return (
+    <form onSubmit={submit} noValidate style={{ maxWidth: 720 }}>
+      <div className="page-head">
+        <div>
+          <h1>New service</h1>
+          <p>It is created with nothing running; review it, then deploy.</p>
+        </div>
+      </div>
+      <Card
+        footer={
+          <>
+            <Button onClick={() => navigate(-1)}>Cancel</Button>
+            <Button type="submit" variant="primary" busy={create.busy}>
+              Create service
+            </Button>
+          </>
+        }
+      >
+        <div className="card-body stack">
+          <div className="choice-grid" role="group" aria-label="Source">
+            <button type="button" className="choice" aria-pressed={draft.kind === "image"} onClick={() => set({ kind: "image" })}>
+              <strong>Docker image</strong>
+              <span>Run an image from a registry, like nginx:1.27</span>
+            </button>
+            <button type="button" className="choice" aria-pressed={draft.kind === "git"} onClick={() => set({ kind: "git" })}>
+              <strong>Git repository</strong>
+              <span>Build the image from a Dockerfile in a repository</span>
+            </button>
+          </div>
+          <FormErrors messages={unplacedErrors(create.error, ["slug", ...Object.values(RENAME)], RENAME)} />
+          <Field label="Name" error={errors.slug} hint="Unique in the environment; also its address for other services.">
+            {(props) => <input {...props} type="text" className="mono" placeholder="web" value={draft.slug} onChange={(e) => set({ slug: e.target.value })} />}
+          </Field>
+          {draft.kind === "image" ? (
+            <Field label="Image" error={errors.image} hint="A tag or a digest; without a tag, latest is used.">
+              {(props) => <input {...props} type="text" className="mono" placeholder="nginx:1.27" value={draft.image} onChange={(e) => set({ image: e.target.value })} />}
+            </Field>
+          ) : (
+            <div className="form-grid">
+              <Field className="wide" label="Repository URL" error={errors.repository}>
+                {(props) => <input {...props} type="text" className="mono" placeholder="https://github.com/acme/app.git" value={draft.repository} onChange={(e) => set({ repository: e.target.value })} />}
+              </Field>
+              <Field label="Branch" error={errors.branch}>
+                {(props) => <input {...props} type="text" className="mono" value={draft.branch} onChange={(e) => set({ branch: e.target.value })} />}
+              </Field>
+              <Field label="Dockerfile" error={errors.dockerfile}>
+                {(props) => <input {...props} type="text" className="mono" value={draft.dockerfile} onChange={(e) => set({ dockerfile: e.target.value })} />}
+              </Field>
+            </div>
+          )}
+        </div>
+      </Card>
+    </form>
+  );
+}

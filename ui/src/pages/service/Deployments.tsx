@@ -1,0 +1,136 @@
+// The deployments of a service, newest first, with live status, what each changed,
+// and the actions that make sense for it.
+
+import { useState } from "react";
+import { get, post } from "../../api/client";
+import { messageOf } from "../../api/errors";
+import type { Build, Deployment, LogPage, Page } from "../../api/types";
+import { useApp } from "../../components/app-context";
+import { DiffView } from "../../components/DiffView";
+import { isFinished, PhaseBadge, phaseOf, phaseTone } from "../../components/status";
+import { Button, Card, Empty, Loading, useAction } from "../../components/ui";
+import { dateTime, shortId, timeAgo } from "../../lib/format";
+import { usePoll } from "../../lib/hooks";
+import { specChanges } from "../../lib/specdiff";
+import { useService } from "./context";
+
+const TRIGGERS = { deploy: "Deploy", redeploy: "Redeploy", rollback: "Rollback", webhook: "Push" } as const;
+
+export function Deployments() {
+  const { deployments } = useService();
+  if (!deployments) return <Loading />;
+  if (deployments.length === 0) {
+    return (
+      <Card>
+        <Empty title="No deployments yet">Deploy the service to see its history here.</Empty>
+      </Card>
+    );
+  }
+  const live = deployments.find((d) => d.phase === "HEALTHY");
+  return (
+    <Card title="Deployments" description="Statuses update by themselves.">
+      <ol className="timeline" aria-label="Deployments">
+        {deployments.map((deployment, index) => (
+          <DeploymentItem key={deployment.id} deployment={deployment} previous={deployments[index + 1]} isLive={deployment.id === live?.id} />
+        ))}
+      </ol>
+    </Card>
+  );
+}
+
+function message(deployment: Deployment): string {
+  const condition = deployment.status.conditions.find((c) => c.message && c.type !== "Reconciled") ?? deployment.status.conditions.find((c) => c.message);
+  return condition?.message ?? "";
+}
+
+function DeploymentItem({ deployment, previous, isLive }: { deployment: Deployment; previous: Deployment | undefined; isLive: boolean }) {
+  const { reload } = useService();
+  const { notify } = useApp();
+  const phase = phaseOf(deployment);
+  const finished = isFinished(phase);
+  const rollback = useAction(async () => {
+    await post(`/deployments/${deployment.id}/rollback`);
+    notify(`Rolling back to ${shortId(deployment.id)}`);
+    await reload();
+  });
+  const cancel = useAction(async () => {
+    await post(`/deployments/${deployment.id}/cancel`);
+    notify("Cancel requested");
+    await reload();
+  });
+  const changes = specChanges(previous?.spec.service_spec ?? null, deployment.spec.service_spec);
+  const trigger = TRIGGERS[deployment.spec.trigger];
+  const note = message(deployment);
+  const error = rollback.error ?? cancel.error;
+
+  return (
+    <li data-testid="deployment" data-phase={phase}>
+      <span className={`node ${phaseTone(phase)}`} aria-hidden />
+      <div className="head">
+        <PhaseBadge deployment={deployment} />
+        <strong>{trigger}</strong>
+        <span className="mono muted">{shortId(deployment.id)}</span>
+        {isLive ? <span className="badge accent">Live</span> : null}
+        {deployment.spec.rollback_of ? <span className="meta">of {shortId(deployment.spec.rollback_of)}</span> : null}
+        <div className="actions">
+          {!finished && !deployment.spec.cancel_requested ? (
+            <Button small busy={cancel.busy} onClick={() => void cancel.run()}>
+              Cancel
+            </Button>
+          ) : null}
+          {finished && !isLive && phase !== "REMOVED" ? (
+            <Button small busy={rollback.busy} onClick={() => void rollback.run()}>
+              Roll back to this
+            </Button>
+          ) : null}
+        </div>
+      </div>
+      <div className="meta" title={dateTime(deployment.created_at)}>
+        {timeAgo(deployment.created_at)} · {deployment.spec.image ? <span className="mono">{deployment.spec.image}</span> : "image to be built"}
+        {deployment.spec.commit_sha ? <span className="mono"> · {deployment.spec.commit_sha.slice(0, 7)}</span> : null}
+      </div>
+      {note ? <div className={phase === "FAILED" ? "error" : "muted"} style={{ marginTop: 4 }}>{note}</div> : null}
+      {error ? <div className="form-error" style={{ marginTop: 8 }} role="alert">{messageOf(error)}</div> : null}
+      <details>
+        <summary>{previous ? `${changes.length} change${changes.length === 1 ? "" : "s"} from the previous deployment` : "First deployment: the whole spec"}</summary>
+        <div style={{ marginTop: 8 }}>
+          <DiffView changes={changes} empty="Same spec as the previous deployment." />
+        </div>
+      </details>
+      {deployment.spec.service_spec.source.type === "git" ? <BuildLog deployment={deployment} /> : null}
+    </li>
+  );
+}
+
+function BuildLog({ deployment }: { deployment: Deployment }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details onToggle={(event) => setOpen((event.target as HTMLDetailsElement).open)}>
+      <summary>Build log</summary>
+      {open ? <BuildLines deploymentId={deployment.id} running={!isFinished(phaseOf(deployment))} /> : null}
+    </details>
+  );
+}
+
+function BuildLines({ deploymentId, running }: { deploymentId: string; running: boolean }) {
+  const builds = usePoll((s) => get<Page<Build>>(`/deployments/${deploymentId}/builds`, s), [deploymentId], running ? 2000 : null);
+  const build = builds.data?.items[0];
+  const lines = usePoll(
+    (s) => (build ? get<LogPage>(`/builds/${build.id}/logs?direction=forward&limit=500`, s) : Promise.resolve(undefined)),
+    [build?.id],
+    running ? 2000 : null,
+  );
+  if (builds.data && !build) return <p className="muted">No build was recorded for this deployment.</p>;
+  if (!lines.data) return <Loading label="Loading the build log" />;
+  return (
+    <div className="logs" style={{ height: 260, marginTop: 8, borderRadius: 8 }}>
+      {lines.data.entries.length === 0 ? <div className="line empty">No output yet.</div> : null}
+      {lines.data.entries.map((entry) => (
+        <div className="line" key={entry.id}>
+          <span className="ts">{entry.fields.ts?.slice(11, 19)}</span>
+          <span className="text">{entry.fields.line}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
