@@ -3,4 +3,6 @@
 from __future__ import annotations
 
 # name → "module:factory". Filled in as the slices land.
-REGISTRY: dict[str, str] = {}
+REGISTRY: dict[str, str] = {
+    "services": "controllers.services:build",
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,21 @@ from zaneops.adapters.postgres.migrate import upgrade_to_head
 
 SERVER_URL = os.environ.get("ZANE_TEST_SERVER_URL", "postgresql://zane:zane@127.0.0.1:5432")
 MAINTENANCE_DB = "zane"
-TEST_PREFIX = "zane_t_"
+# Names carry their creation time: several engineers' runs share this server, so a run drops
+# only databases old enough to be leftovers of a killed run, never another run's live ones.
+# (Not "zane_t_": LIKE 'zane_t_%' of older runs would match it and drop ours.)
+TEST_PREFIX = "ztest_"
+LEFTOVER_AGE_SECONDS = 3 * 3600
+RUN_TAG = uuid.uuid4().hex[:6]
+
+
+def _new_name() -> str:
+    return f"{TEST_PREFIX}{int(time.time())}_{uuid.uuid4().hex[:8]}"
+
+
+def _is_leftover(name: str) -> bool:
+    created = name.removeprefix(TEST_PREFIX).split("_", 1)[0]
+    return not created.isdigit() or time.time() - int(created) > LEFTOVER_AGE_SECONDS
 
 
 def url_for(database: str) -> str:
@@ -28,19 +43,21 @@ def maintenance() -> Iterator[psycopg.Connection[tuple[object, ...]]]:
 
 
 def drop_leftovers() -> None:
-    """A killed run leaves its databases behind; remove them before starting."""
+    """A killed run leaves its databases behind; remove the old ones before starting."""
     with maintenance() as conn:
         names = conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", (TEST_PREFIX + "%",)
+            "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", (TEST_PREFIX,)
         ).fetchall()
         for (name,) in names:
+            if not _is_leftover(name):
+                continue
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
 
 def create_template() -> str:
-    name = f"{TEST_PREFIX}template"
+    name = f"{TEST_PREFIX}{int(time.time())}_template_{RUN_TAG}"
     with maintenance() as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     upgrade_to_head(url_for(name))
@@ -48,7 +65,7 @@ def create_template() -> str:
 
 
 def clone(template: str) -> str:
-    name = f"{TEST_PREFIX}{uuid.uuid4().hex[:12]}"
+    name = _new_name()
     with maintenance() as conn:
         conn.execute(
             sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
@@ -67,7 +84,7 @@ def drop(name: str) -> None:
 
 def clone_empty() -> str:
     """A database with no schema at all, to exercise migrations themselves."""
-    name = f"{TEST_PREFIX}{uuid.uuid4().hex[:12]}"
+    name = _new_name()
     with maintenance() as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return name
