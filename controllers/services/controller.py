@@ -150,6 +150,8 @@ class ServicesController(Controller):
         running = to_run(decision)
         plan = self._plan_for(world, running) if running else None
         current = await self._converge(ctx, name, plan, current)
+        if current is not None and current.update_state in ("updating", "rollback_started"):
+            requeue = self.settings.poll_seconds
         return Result(await self._status(obj, decision, plan, current), requeue)
 
     async def _read_world(self, service: StoredObject) -> World:
@@ -277,6 +279,8 @@ class ServicesController(Controller):
             return None
         if current is not None and self.in_sync(current, plan):
             return current
+        if current is not None and current.update_state == "rollback_started":
+            return current  # updating now would race Swarm's own rollback; look again after
         spec = swarm_spec(plan, container_env(plan, self._open), self.settings.secret_key)
         if current is None:
             await self._ensure_networks(ctx, plan)

@@ -118,8 +118,13 @@ def _failure(mine: list[SwarmTask], service: SwarmService | None, plan_hash: str
     ended = [t for t in mine if t.state in _ENDED]
     if ended:
         return explain(ended[0])
-    rolled_back = service is not None and service.update_state in _ROLLED_BACK
+    # The update status outlives its update: it speaks of ours only once our tasks exist.
+    rolled_back = bool(mine) and service is not None and service.update_state in _ROLLED_BACK
     if rolled_back and service is not None and service.labels.get(LABEL_SPEC_HASH) != plan_hash:
+        # Swarm may have shut the failed task down already: its exit code still tells why.
+        troubled = [t for t in mine if t.exit_code or t.error]
+        if troubled:
+            return explain(troubled[0])
         message = service.update_message or "Swarm rolled the update back"
         return Verdict(Phase.FAILED, "RolledBack", message)
     return None

@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 from uuid import UUID
 
@@ -74,10 +74,8 @@ def remove_everything(instance: str) -> None:
 
 
 def _quietly(action: Any, *args: Any, **kwargs: Any) -> None:
-    try:
+    with suppress(NotFound, APIError):
         action(*args, **kwargs)
-    except (NotFound, APIError):
-        pass
 
 
 def settings_for(instance: str, database_url: str, **overrides: Any) -> dict[str, Any]:
@@ -148,6 +146,8 @@ async def deploy(
 ) -> StoredObject:
     """What the API does on deploy: a new deployment row with a snapshot of the spec."""
     body = {"service_spec": spec, "image": image, "trigger": "deploy", **extra}
+    if "rollback_of" in body:
+        body["rollback_of"] = str(body["rollback_of"])
     return await store.create(Kind.DEPLOYMENTS, body, service_id)
 
 
@@ -196,3 +196,27 @@ async def services_controller(
     settings = ServicesSettings(**settings_for(instance, database_url, **overrides))
     async with running(ServicesController(settings), database_url) as runner:
         yield runner
+
+
+def start_prober(instance: str, network: str, host: str, seconds: int) -> Any:
+    """A container on the network requesting http://host/ back to back for `seconds`."""
+    request = f"GET / HTTP/1.0\\r\\nHost: {host}\\r\\n\\r\\n"
+    script = (
+        f"end=$(($(date +%s)+{seconds})); while [ $(date +%s) -lt $end ]; do "
+        f"if printf '{request}' | nc -w 2 {host} 80 | head -n 1 | grep -q ' 200 '; "
+        "then echo ok; else echo fail; fi; done"
+    )
+    return client().containers.run(
+        BUSYBOX,
+        ["sh", "-c", script],
+        network=network,
+        labels={"zane.instance": instance},
+        detach=True,
+    )
+
+
+async def prober_results(container: Any) -> tuple[int, int]:
+    """(successes, failures) once the prober has finished."""
+    await asyncio.to_thread(container.wait, timeout=120)
+    lines = bytes(container.logs()).decode().split()
+    return lines.count("ok"), lines.count("fail")
