@@ -1,0 +1,149 @@
+"""The services controller's pure decisions: which deployment runs, how, and why one failed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from controllers.services.plan import (
+    MountedVolume,
+    PlanError,
+    Rollout,
+    container_env,
+    make_plan,
+    swarm_spec,
+)
+from controllers.services.rollout import Deployment, Phase, decide, explain, judge, to_run
+from zaneops.adapters.docker.swarm import SwarmService, SwarmTask
+from zaneops.specs import DeploymentSpec, Status, VolumeSpec
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+SPEC: dict[str, Any] = {"slug": "web", "source": {"type": "image", "image": "nginx:1"}}
+
+
+def deployment(minute: int, phase: Phase | None = None, **spec: Any) -> Deployment:
+    body = {
+        "service_spec": {**SPEC, **spec.pop("service", {})},
+        "image": "nginx:1",
+        "trigger": "deploy",
+        **spec,
+    }
+    status = Status(details={"phase": phase.value} if phase else {})
+    return Deployment(
+        uuid.uuid4(),
+        BASE + timedelta(minutes=minute),
+        1,
+        DeploymentSpec.model_validate(body),
+        status,
+    )
+
+
+def plan_of(
+    d: Deployment,
+    volumes: dict[str, MountedVolume] | None = None,
+    variables: dict[str, str] | None = None,
+) -> Any:
+    return make_plan(
+        instance="t",
+        service_id=uuid.uuid4(),
+        environment_id=uuid.uuid4(),
+        deployment_id=d.id,
+        deployment=d.spec,
+        shared_variables=variables or {},
+        volumes=volumes or {},
+        rollout=Rollout(5, 10, 2),
+    )
+
+
+def task(d: Deployment, state: str, **extra: Any) -> SwarmTask:
+    fields: dict[str, Any] = {
+        "id": uuid.uuid4().hex,
+        "state": state,
+        "desired_state": "running",
+        "error": "",
+        "message": "",
+        "exit_code": None,
+        "container_id": None,
+        "container_labels": {"zane.deployment": str(d.id)},
+        "timestamp": "",
+    }
+    return SwarmTask(**{**fields, **extra})
+
+
+def test_a_newer_deployment_supersedes_a_pending_one_and_keeps_the_healthy_one_serving() -> None:
+    """The newest is the target; older pending ones are cancelled; the healthy one serves."""
+    healthy, starting, newest = (
+        deployment(1, Phase.HEALTHY),
+        deployment(2, Phase.STARTING),
+        deployment(3),
+    )
+    decision = decide([newest, healthy, starting])
+    assert decision.target == newest and decision.serving == healthy
+    assert [(d.id, why) for d, why in decision.cancel] == [(starting.id, "Superseded")]
+    assert to_run(decision) == healthy  # until the target starts
+
+
+def test_a_cancel_request_makes_the_previous_deployment_the_target_again() -> None:
+    """A cancelled newest deployment is skipped; a cancel of a healthy one is too late."""
+    healthy = deployment(1, Phase.HEALTHY, cancel_requested=True)
+    newest = deployment(2, Phase.STARTING, cancel_requested=True)
+    decision = decide([healthy, newest])
+    assert decision.target == healthy
+    assert [why for _, why in decision.cancel] == ["CancelRequested"]
+
+
+def test_a_failed_task_is_explained_as_a_person_can_act_on_it() -> None:
+    """Missing image, exit code and failing health check each get their own reason."""
+    d = deployment(1)
+    reasons = [
+        explain(task(d, "rejected", error="No such image: acme/api:2")).reason,
+        explain(task(d, "failed", error="task: non-zero exit (3)", exit_code=3)).reason,
+        explain(task(d, "failed", error="task: unhealthy container")).reason,
+    ]
+    assert reasons == ["ImageNotFound", "ContainerExited", "HealthCheckFailing"]
+
+
+def test_a_rollout_is_healthy_only_when_every_replica_of_its_spec_runs() -> None:
+    """One of two replicas running is still starting; past the timeout it has failed."""
+    d = deployment(1, service={"replicas": 2})
+    plan = plan_of(d)
+    service = SwarmService("id", plan.name, 1, {"Labels": {"zane.spec-hash": plan.hash}})
+    half = [task(d, "running"), task(d, "starting")]
+    assert (
+        judge(d, plan_hash=plan.hash, service=service, tasks=half, elapsed=1, timeout=60).phase
+        is Phase.STARTING
+    )
+    assert (
+        judge(d, plan_hash=plan.hash, service=service, tasks=half, elapsed=61, timeout=60).reason
+        == "TimedOut"
+    )
+    full = [task(d, "running"), task(d, "running")]
+    assert (
+        judge(d, plan_hash=plan.hash, service=service, tasks=full, elapsed=1, timeout=60).phase
+        is Phase.HEALTHY
+    )
+
+
+def test_shared_variables_are_substituted_and_an_unknown_one_is_refused_by_name() -> None:
+    """{{env.X}} takes the environment's value; a missing X names the variable and field."""
+    d = deployment(1, service={"env": [{"name": "URL", "value": "db://{{env.HOST}}/x"}]})
+    env = container_env(plan_of(d, variables={"HOST": "pg"}), lambda v: v)
+    assert "URL=db://pg/x" in env and f"ZANE_DEPLOYMENT_ID={d.id}" in env
+    with pytest.raises(PlanError, match=r"env\.URL.*HOST"):
+        container_env(plan_of(d), lambda v: v)
+
+
+def test_a_read_write_volume_or_a_published_port_rolls_out_stop_first() -> None:
+    """Two containers must not share a writable volume or bind one host port."""
+    volume_id = uuid.uuid4()
+    volumes = {"data": MountedVolume(volume_id, VolumeSpec(slug="data"))}
+    mounted = deployment(1, service={"volumes": [{"volume": "data", "container_path": "/d"}]})
+    spec = swarm_spec(plan_of(mounted, volumes), [], "k")
+    [mount] = spec["TaskTemplate"]["ContainerSpec"]["Mounts"]
+    assert mount["Source"] == f"t-vol-{volume_id.hex[:12]}" and mount["Type"] == "volume"
+    assert spec["UpdateConfig"]["Order"] == "stop-first"
+    ported = deployment(1, service={"ports": [{"published": 8080, "target": 80}]})
+    assert plan_of(ported).stop_first and not plan_of(deployment(1)).stop_first
