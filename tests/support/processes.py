@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def start_controller(
-    reference: str, database_url: str, holder: str, **env: str
+    reference: str, database_url: str, holder: str, log_path: Path | None = None, **env: str
 ) -> subprocess.Popen[bytes]:
     environment = {
         **os.environ,
@@ -24,8 +24,8 @@ def start_controller(
         [sys.executable, "-m", "zaneops.cli", "controller", "run", reference],
         env=environment,
         cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log_path.open("ab") if log_path else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
 
 
