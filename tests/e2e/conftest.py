@@ -1,15 +1,17 @@
-"""Browser tests: the built dashboard, served by a real API, driven in Debian's Chromium."""
+"""End-to-end fixtures: the real proxy and controllers, and the built dashboard served by a real
+API, driven in Debian's Chromium."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright
-from redis.asyncio import Redis
 
+from controllers.routes.controller import RoutesController
 from tests.support.api import ADMIN_PASSWORD, REDIS_URL
 from tests.support.dashboard import (
     CHROMIUM,
@@ -19,7 +21,12 @@ from tests.support.dashboard import (
     build_dashboard,
     serve_api,
 )
+from tests.support.proxy import Proxy, remove_instance, start_proxy
+from tests.support.runtime import running
+from tests.support.swarm import services_controller
 from zaneops.secrets import new_key
+from zaneops.settings import DatabaseSettings
+from zaneops.settings_routes import RoutesSettings
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 860}
@@ -30,6 +37,38 @@ def built_dashboard() -> None:
     build_dashboard()
 
 
+@pytest.fixture(scope="module")
+def proxy() -> Iterator[Proxy]:
+    """The real Caddy proxy, with its own instance label so only its objects are removed."""
+    instance = f"e2e-{uuid.uuid4().hex[:8]}"
+    started = start_proxy(instance)
+    try:
+        yield started
+    finally:
+        remove_instance(instance, [started.shared_dir])
+
+
+@pytest.fixture
+def secret_key() -> str:
+    """Shared by the API (which seals secret variables) and the services controller (opens them)."""
+    return new_key()
+
+
+@pytest.fixture
+async def controllers(proxy: Proxy, database_url: str, secret_key: str) -> AsyncIterator[None]:
+    """The services and routes controllers, in-process, converging Swarm and the proxy."""
+    routes = RoutesController(
+        DatabaseSettings(database_url=database_url, instance=proxy.instance),
+        RoutesSettings(admin_socket=proxy.admin_socket, https=False, access_log=""),
+    )
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(
+            services_controller(proxy.instance, database_url, secret_key=secret_key)
+        )
+        await stack.enter_async_context(running(routes, database_url))
+        yield
+
+
 @pytest.fixture
 def redis_prefix() -> str:
     return f"zane:test:e2e:{uuid.uuid4().hex[:10]}:"
@@ -37,14 +76,14 @@ def redis_prefix() -> str:
 
 @pytest.fixture
 def dashboard(
-    built_dashboard: None, database_url: str, redis_prefix: str, tmp_path: Path
+    built_dashboard: None, database_url: str, redis_prefix: str, secret_key: str, tmp_path: Path
 ) -> Iterator[Served]:
     env = {
         "ZANE_DATABASE_URL": database_url,
         "ZANE_REDIS_URL": REDIS_URL,
         "ZANE_API_REDIS_PREFIX": redis_prefix,
         "ZANE_COOKIE_SECURE": "false",
-        "ZANE_SECRET_KEY": new_key(),
+        "ZANE_SECRET_KEY": secret_key,
         "ZANE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ZANE_SSE_BLOCK_MS": "300",
         "ZANE_DB_POOL_SIZE": "4",
@@ -72,16 +111,6 @@ async def page(browser: Browser, dashboard: Served) -> AsyncIterator[Page]:
     opened = await context.new_page()
     yield opened
     await context.close()
-
-
-@pytest.fixture
-async def redis(redis_prefix: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(REDIS_URL)
-    yield client
-    keys = [key async for key in client.scan_iter(match=redis_prefix + "*")]
-    if keys:
-        await client.delete(*keys)
-    await client.aclose()
 
 
 async def screenshot(page: Page, name: str) -> None:

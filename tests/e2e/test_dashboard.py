@@ -1,26 +1,38 @@
 """A person's journey through the dashboard, in Debian's Chromium against the real API.
 
-The controllers are being built in parallel, so these tests play their part the way the
-services controller will: they write each deployment's status (the phase in
-status.details, a Ready condition) into Postgres with PostgresStore.write_status, and
-runtime log entries into the service's Redis stream (zaneops.logstreams).
+The journey runs against the real services and routes controllers and the real proxy: the
+test only clicks and reads. The health/resources/volumes test still plays the services
+controller (it writes a deployment's status) because its service is not meant to run.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
 
+import httpx
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, expect
 from redis.asyncio import Redis
 
 from tests.e2e.conftest import screenshot
-from tests.support.api import ADMIN_PASSWORD
+from tests.support.api import ADMIN_PASSWORD, REDIS_URL
+from tests.support.proxy import Proxy
+from tests.support.waiting import eventually
 from zaneops import logstreams
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.kinds import Kind
 from zaneops.specs import Condition, ConditionStatus, Status
+
+DOMAIN = "shop.localhost"
+# WEB_COMMAND of tests/support/swarm.py, typed as a person would, saying hello on stdout too.
+START_COMMAND = (
+    'sh -c \'mkdir -p /www && echo "$GREETING" > /www/index.html'
+    ' && echo "started $GREETING" && exec httpd -f -p 80 -h /www\''
+)
+MASK = "••••••••"  # what the dashboard shows in place of a secret's value
+ROLLOUT_MS = 60_000  # a rollout takes a few seconds; the shared machine may be busy
+LOGS_MS = 20_000
 
 
 def _ready(ready: ConditionStatus, reason: str, **details: object) -> Status:
@@ -41,9 +53,13 @@ async def _mark_newest(store: PostgresStore, service_id: uuid.UUID, phase: str) 
     await store.write_status(Kind.DEPLOYMENTS, newest, _ready(ok, "TasksRunning", phase=phase))
 
 
-async def _log(redis: Redis, service_id: uuid.UUID, line: str, stream: str = "stdout") -> None:
-    fields = {"ts": datetime.now(UTC).isoformat(), "stream": stream, "line": line}
-    await redis.xadd(logstreams.runtime_logs(service_id), fields)  # type: ignore[arg-type]
+async def forget_logs(service_id: uuid.UUID) -> None:
+    """The runtime log stream the services controller filled for this test's service."""
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        await redis.delete(logstreams.runtime_logs(service_id))
+    finally:
+        await redis.aclose()
 
 
 async def log_in(page: Page) -> None:
@@ -81,60 +97,88 @@ async def create_project_and_service(page: Page) -> uuid.UUID:
     return uuid.UUID(found.group(1))
 
 
+async def set_up_the_app(page: Page) -> None:
+    """What a person sets before the first deploy: the start command and a greeting to serve."""
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_label("Start command").fill(START_COMMAND)
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_text("Saved: deploy to apply")).to_be_visible()
+    await page.get_by_role("link", name="Variables").click()
+    await page.get_by_role("button", name="+ Add variable").click()
+    await page.get_by_label("Name of variable 1").fill("GREETING")
+    await page.get_by_label("Value of GREETING").fill("hello from zane")
+    await page.get_by_role("button", name="Save variables").click()
+    await expect(page.get_by_text("Variables saved: deploy to apply them")).to_be_visible()
+
+
 async def add_domain(page: Page) -> None:
     await page.get_by_role("link", name="Domains").click()
-    await page.get_by_label("Domain", exact=True).fill("shop.example.com")
+    await page.get_by_label("Domain", exact=True).fill(DOMAIN)
     await page.get_by_role("button", name="Add domain").click()
-    await expect(page.get_by_role("link", name="shop.example.com ↗")).to_be_visible()
+    await expect(page.get_by_role("link", name=f"{DOMAIN} ↗")).to_be_visible()
 
 
-async def deploy_and_watch(page: Page, store: PostgresStore, service_id: uuid.UUID) -> None:
+async def deploy_and_watch(page: Page) -> None:
     await page.get_by_role("button", name="Deploy", exact=True).first.click()
     await page.get_by_role("link", name="Deployments").click()
     deployments = page.get_by_test_id("deployment")
     await expect(deployments).to_have_count(1)
-    await expect(deployments.first).to_have_attribute("data-phase", "QUEUED")
-    await _mark_newest(store, service_id, "HEALTHY")
-    await store.write_status(Kind.SERVICES, service_id, _ready(ConditionStatus.TRUE, "Running"))
-    # No reload: the page polls, so the new status shows by itself.
-    await expect(deployments.first).to_have_attribute("data-phase", "HEALTHY")
+    # No reload: the page polls, so the controller's status shows by itself.
+    await expect(deployments.first).to_have_attribute("data-phase", "HEALTHY", timeout=ROLLOUT_MS)
     await expect(deployments.first.get_by_text("Live")).to_be_visible()
     await expect(page.get_by_text("Not deployed yet")).to_be_hidden()
     await page.get_by_role("link", name="Overview").click()
-    await expect(page.get_by_role("link", name="shop.example.com ↗")).to_be_visible()
+    await expect(page.get_by_role("link", name=f"{DOMAIN} ↗")).to_be_visible()
+    await expect(page.get_by_text("1 / 1 running")).to_be_visible()
     await screenshot(page, "05-service-overview")
 
 
-async def read_logs(page: Page, redis: Redis, service_id: uuid.UUID) -> None:
-    for line in ("booting", "listening on :80"):
-        await _log(redis, service_id, line)
-    await _log(redis, service_id, "warning: no config file", "stderr")
+async def sees_the_app(page: Page, proxy: Proxy, text: str, name: str) -> None:
+    """Opens the domain in a tab of its own: Chromium resolves *.localhost to loopback."""
+    app = await page.context.new_page()
+    url = f"http://{DOMAIN}:{proxy.http_port}/"
+
+    async def shows() -> bool:
+        try:
+            answer = await app.goto(url)
+        except PlaywrightError:  # the proxy's route or the upstream is not there yet
+            return False
+        return answer is not None and answer.ok and text in await app.inner_text("body")
+
+    await eventually(shows, timeout=ROLLOUT_MS / 1000, every=0.3, message=f"{url} shows {text}")
+    await expect(app.locator("body")).to_have_text(text)
+    await screenshot(app, name)
+    await app.close()
+
+
+async def read_logs(page: Page) -> None:
+    """The container's own output, shipped to Redis by the services controller."""
     await page.get_by_role("link", name="Logs").click()
     logs = page.get_by_role("log")
-    await expect(logs.get_by_text("listening on :80")).to_be_visible()
+    await expect(logs.get_by_text("started hello from zane")).to_be_visible(timeout=LOGS_MS)
     await expect(page.get_by_text("Live", exact=True)).to_be_visible()
-    await _log(redis, service_id, "GET / 200 (arrived live)")
-    await expect(logs.get_by_text("GET / 200 (arrived live)")).to_be_visible()
     await screenshot(page, "06-logs-live")
-    await page.get_by_label("Search logs").fill("LISTEN")
-    await expect(logs.get_by_text("booting")).to_be_hidden()
-    await expect(logs.locator("mark")).to_have_text("listen")
+    await page.get_by_label("Search logs").fill("STARTED")
+    await expect(logs.locator("mark")).to_have_text("started")
+    await page.get_by_label("Search logs").fill("")
 
 
 async def change_variables(page: Page) -> None:
     await page.get_by_role("link", name="Variables").click()
     await page.get_by_role("button", name="+ Add variable").click()
-    await page.get_by_label("Name of variable 1").fill("MODE")
+    await page.get_by_label("Name of variable 2").fill("MODE")
     await page.get_by_label("Value of MODE").fill("production")
+    # Sealed by the API, opened by the services controller: both hold the same key.
+    await page.get_by_label("MODE is secret").check()
     await page.get_by_role("button", name="Save variables").click()
     banner = page.get_by_role("region", name="Pending changes")
     await expect(banner.get_by_text("1 pending change")).to_be_visible()
     await page.get_by_role("button", name=".env").click()
     editor = page.get_by_label("Variables as .env")
-    await expect(editor).to_have_value("MODE=production\n")
-    await editor.fill("MODE=production\nbad line\n")
-    await expect(page.get_by_text("Line 2: expected NAME=value")).to_be_visible()
-    await editor.fill('MODE=production\nGREETING="hello world"\n')
+    await expect(editor).to_have_value(f'GREETING="hello from zane"\nMODE={MASK}\n')
+    await editor.fill(f'GREETING="hello from zane"\nMODE={MASK}\nbad line\n')
+    await expect(page.get_by_text("Line 3: expected NAME=value")).to_be_visible()
+    await editor.fill(f'GREETING="hello world"\nMODE={MASK}\n')
     await page.get_by_role("button", name="Save variables").click()
     await expect(banner.get_by_text("2 pending changes")).to_be_visible()
     await banner.get_by_role("button", name="Review changes").click()
@@ -142,30 +186,35 @@ async def change_variables(page: Page) -> None:
     await screenshot(page, "07-variables-pending-diff")
 
 
-async def deploy_again_and_roll_back(
-    page: Page, store: PostgresStore, service_id: uuid.UUID
-) -> None:
+async def deploy_again(page: Page, proxy: Proxy) -> None:
     banner = page.get_by_role("region", name="Pending changes")
     await banner.get_by_role("button", name="Deploy").click()
     await expect(banner.get_by_text("Rolling out 2 changes.")).to_be_visible()
     await page.get_by_role("link", name="Deployments").click()
     deployments = page.get_by_test_id("deployment")
     await expect(deployments).to_have_count(2)
-    await _mark_newest(store, service_id, "HEALTHY")
+    await expect(deployments.first).to_have_attribute("data-phase", "HEALTHY", timeout=ROLLOUT_MS)
     await expect(banner).to_be_hidden()
-    await expect(deployments.first).to_have_attribute("data-phase", "HEALTHY")
     await deployments.first.get_by_text("2 changes from the previous deployment").click()
     await expect(deployments.first.get_by_text("Variable MODE")).to_be_visible()
+    await sees_the_app(page, proxy, "hello world", "08-app-after-redeploy")
+    # The replaced swarm service's output is followed too, without reloading the logs.
+    await page.get_by_role("link", name="Logs").click()
+    logs = page.get_by_role("log")
+    await expect(logs.get_by_text("started hello world")).to_be_visible(timeout=LOGS_MS)
 
+
+async def roll_back(page: Page, proxy: Proxy) -> None:
+    await page.get_by_role("link", name="Deployments").click()
+    deployments = page.get_by_test_id("deployment")
     await deployments.nth(1).get_by_role("button", name="Roll back to this").click()
     await expect(deployments).to_have_count(3)
     await expect(deployments.first.get_by_text("Rollback")).to_be_visible()
-    await expect(deployments.first).to_have_attribute("data-phase", "QUEUED")
-    await _mark_newest(store, service_id, "HEALTHY")
-    await expect(deployments.first).to_have_attribute("data-phase", "HEALTHY")
+    await expect(deployments.first).to_have_attribute("data-phase", "HEALTHY", timeout=ROLLOUT_MS)
     # The rolled-back snapshot lacks the variables: they show as pending again.
     await expect(page.get_by_text("2 pending changes")).to_be_visible()
     await screenshot(page, "08-deployments-after-rollback")
+    await sees_the_app(page, proxy, "hello from zane", "08-app-after-rollback")
 
 
 async def search_for(page: Page, text: str) -> None:
@@ -188,7 +237,7 @@ async def small_and_dark(page: Page) -> None:
     await page.emulate_media(color_scheme="light")
 
 
-async def delete_service(page: Page) -> None:
+async def delete_service(page: Page, proxy: Proxy) -> None:
     await page.get_by_role("link", name="Settings").click()
     await page.get_by_role("button", name="Delete service").click()
     dialog = page.get_by_role("dialog")
@@ -198,25 +247,35 @@ async def delete_service(page: Page) -> None:
     await dialog.get_by_role("button", name="Delete").click()
     await expect(page.get_by_text("No services in this environment")).to_be_visible()
 
+    async def unrouted() -> bool:
+        async with httpx.AsyncClient(timeout=5) as client:
+            url = f"http://127.0.0.1:{proxy.http_port}/"
+            return (await client.get(url, headers={"Host": DOMAIN})).status_code == 404
 
-async def test_person_deploys_reads_logs_changes_rolls_back_and_deletes(
-    page: Page, store: PostgresStore, redis: Redis
+    await eventually(unrouted, timeout=ROLLOUT_MS / 1000, every=0.3, message=f"{DOMAIN} gone")
+
+
+async def test_person_deploys_sees_the_app_reads_logs_changes_rolls_back_and_deletes(
+    page: Page, controllers: None, proxy: Proxy
 ) -> None:
-    """Log in → project → service → domain → deploy → logs → variable diff → rollback → delete."""
+    """Against the real controllers and proxy: nothing here writes a status or a log line."""
     await log_in(page)
     await screenshot(page, "02-projects-empty")
     service_id = await create_project_and_service(page)
     try:
+        await set_up_the_app(page)
         await add_domain(page)
-        await deploy_and_watch(page, store, service_id)
-        await read_logs(page, redis, service_id)
+        await deploy_and_watch(page)
+        await sees_the_app(page, proxy, "hello from zane", "05b-app-through-proxy")
+        await read_logs(page)
         await change_variables(page)
-        await deploy_again_and_roll_back(page, store, service_id)
+        await deploy_again(page, proxy)
+        await roll_back(page, proxy)
         await search_for(page, "web")
         await small_and_dark(page)
-        await delete_service(page)
+        await delete_service(page, proxy)
     finally:
-        await redis.delete(logstreams.runtime_logs(service_id))
+        await forget_logs(service_id)
 
 
 async def test_api_refusals_show_next_to_the_field(page: Page) -> None:

@@ -4,56 +4,29 @@ requests arrive through the proxy on loopback."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from controllers.routes.controller import RoutesController
 from tests.support.api import api_settings, log_in, serving
-from tests.support.proxy import Proxy, remove_instance, start_proxy
-from tests.support.runtime import running
-from tests.support.swarm import WEB_COMMAND, services_controller
+from tests.support.proxy import Proxy
+from tests.support.swarm import WEB_COMMAND
 from tests.support.waiting import eventually
-from zaneops.secrets import new_key
-from zaneops.settings import DatabaseSettings
-from zaneops.settings_routes import RoutesSettings
 
 SWARM_TIMEOUT = 60.0
 
 
-@pytest.fixture(scope="module")
-def proxy() -> Iterator[Proxy]:
-    instance = f"e2e-{uuid.uuid4().hex[:8]}"
-    started = start_proxy(instance)
-    try:
-        yield started
-    finally:
-        remove_instance(instance, [started.shared_dir])
-
-
 @pytest.fixture
-async def platform(proxy: Proxy, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """API + services controller + routes controller on one database, logged in as admin."""
-    secret = new_key()
-    routes = RoutesController(
-        DatabaseSettings(database_url=database_url, instance=proxy.instance),
-        RoutesSettings(admin_socket=proxy.admin_socket, https=False, access_log=""),
-    )
-    async with AsyncExitStack() as stack:
-        api = await stack.enter_async_context(
-            serving(api_settings(database_url, secret_key=secret))
-        )
-        await stack.enter_async_context(
-            services_controller(proxy.instance, database_url, secret_key=secret)
-        )
-        await stack.enter_async_context(running(routes, database_url))
+async def platform(
+    controllers: None, database_url: str, secret_key: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API on the controllers' database and secret key, logged in as admin."""
+    async with serving(api_settings(database_url, secret_key=secret_key)) as api:
         client = await log_in(api)
-        stack.push_async_callback(client.aclose)
         yield client
+        await client.aclose()
 
 
 async def through_proxy(proxy: Proxy, host: str) -> tuple[int, str]:

@@ -78,7 +78,8 @@ function DeploymentItem({ deployment, previous, isLive }: { deployment: Deployme
               Cancel
             </Button>
           ) : null}
-          {finished && !isLive && phase !== "REMOVED" ? (
+          {/* Superseded deployments are REMOVED by the services controller: the usual targets. */}
+          {!isLive && (phase === "HEALTHY" || phase === "REMOVED") ? (
             <Button small busy={rollback.busy} onClick={() => void rollback.run()}>
               Roll back to this
             </Button>

@@ -10,6 +10,7 @@ import { Button, Card, Field, FormErrors, useAction } from "../../components/ui"
 import { usePoll } from "../../lib/hooks";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { useService } from "./context";
+import { useServiceDomains } from "./Overview";
 import { useEnvironmentVolumes } from "./Volumes";
 
 export function Settings() {
@@ -114,6 +115,8 @@ function DeleteService({ onClose, back }: { onClose: () => void; back: string })
   const volumes = useEnvironmentVolumes(service.parent_id);
   const others = usePoll((s) => get<Page<Service>>(`/environments/${service.parent_id}/services?limit=200`, s), [service.parent_id], null);
   const doomed = purgeable(service, others.data?.items ?? [], volumes.data?.items ?? []);
+  // Domains belong to the environment, not the service: without this they would stay routed.
+  const domains = useServiceDomains(service.parent_id, service.id);
   const purgeAll = useAction(async () => {
     for (const volume of doomed) {
       // Marked first, so the volumes controller removes the data, not only the name.
@@ -129,6 +132,7 @@ function DeleteService({ onClose, back }: { onClose: () => void; back: string })
       onClose={onClose}
       onConfirm={async () => {
         await del(`/services/${service.id}`);
+        for (const domain of domains.mine ?? []) await del(`/domains/${domain.id}`);
         if (purge) await purgeAll.run();
         notify(`Deleting ${service.spec.slug}${purge && doomed.length ? ` and ${doomed.length} volume(s)` : ""}`);
         navigate(back);
