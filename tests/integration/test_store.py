@@ -166,3 +166,21 @@ async def test_migrations_run_by_two_processes_at_once_both_succeed(template_dat
         assert current_revisions(url) == latest_revisions()
     finally:
         database.drop(name)
+
+
+async def test_deleting_a_service_requests_the_deletion_of_its_domains(
+    store: PostgresStore,
+) -> None:
+    """A domain routing to a deleted service goes too; a redirect domain beside it stays."""
+    project = await store.create(Kind.PROJECTS, {"slug": "p"})
+    env = await store.create(Kind.ENVIRONMENTS, {"slug": "prod"}, project.id)
+    web = await store.create(Kind.SERVICES, {"slug": "web"}, env.id)
+    routed = await store.create(
+        Kind.DOMAINS, {"domain": "a.example.com", "target": {"service_id": str(web.id)}}, env.id
+    )
+    redirect = await store.create(
+        Kind.DOMAINS, {"domain": "b.example.com", "redirect": {"url": "https://x.io"}}, env.id
+    )
+    await store.request_delete(Kind.SERVICES, web.id)
+    assert await store.get(Kind.DOMAINS, routed.id) is None
+    assert await store.get(Kind.DOMAINS, redirect.id) is not None

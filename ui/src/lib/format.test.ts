@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memoryText } from "../pages/service/Resources";
-import { splitCommand } from "../pages/service/Settings";
+import { joinCommand, splitCommand } from "../pages/service/Settings";
 import { bytes, seconds, timeAgo } from "./format";
 import { slugify } from "./slug";
 
@@ -33,5 +33,11 @@ describe("formatting", () => {
   it("splits a start command into arguments", () => {
     expect(splitCommand('sh -c "echo hi"')).toEqual(["sh", "-c", "echo hi"]);
     expect(splitCommand("   ")).toBeNull();
+  });
+
+  it("joins a command so that splitting it again gives the same arguments", () => {
+    const script = ["sh", "-c", 'mkdir -p /www && echo "$GREETING" > /www/index.html'];
+    expect(splitCommand(joinCommand(script))).toEqual(script);
+    expect(splitCommand(joinCommand(["echo", "it's"]))).toEqual(["echo", "it's"]);
   });
 });

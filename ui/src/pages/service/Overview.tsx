@@ -10,6 +10,9 @@ import { useService } from "./context";
 const TRIGGER_WORDS = { deploy: "deployed", redeploy: "redeployed", rollback: "rolled back", webhook: "pushed" } as const;
 
 export function domainUrl(domain: Domain): string {
+  // The routes controller writes the address it serves (http or https, with the port).
+  const served = domain.status?.details?.url;
+  if (typeof served === "string" && served) return served;
   const host = domain.spec.domain.replace(/^\*\./, "www.");
   return `https://${host}${domain.spec.base_path && domain.spec.base_path !== "/" ? domain.spec.base_path : ""}`;
 }

@@ -10,7 +10,6 @@ import { Button, Card, Field, FormErrors, useAction } from "../../components/ui"
 import { usePoll } from "../../lib/hooks";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { useService } from "./context";
-import { useServiceDomains } from "./Overview";
 import { useEnvironmentVolumes } from "./Volumes";
 
 export function Settings() {
@@ -28,6 +27,12 @@ export function splitCommand(text: string): string[] | null {
   return args ? args.map((arg) => arg.replace(/^(["'])(.*)\1$/, "$2")) : null;
 }
 
+/** The inverse of splitCommand: arguments with spaces or quotes come back quoted, so saving
+ * the form again keeps `sh -c '…'` one argument instead of splitting the script. */
+export function joinCommand(args: readonly string[]): string {
+  return args.map((arg) => (/[\s"']/.test(arg) || arg === "" ? (arg.includes("'") ? `"${arg}"` : `'${arg}'`) : arg)).join(" ");
+}
+
 const SOURCE_FIELDS: Record<string, string> = {
   "source.image": "image",
   "source.repository_url": "repository",
@@ -41,7 +46,7 @@ function SourceForm() {
   const [image, setImage] = useState(source.type === "image" ? source.image : "");
   const [repository, setRepository] = useState(source.type === "git" ? source.repository_url : "");
   const [branch, setBranch] = useState(source.type === "git" ? (source.branch ?? "main") : "");
-  const [command, setCommand] = useState((service.spec.command ?? []).join(" "));
+  const [command, setCommand] = useState(joinCommand(service.spec.command ?? []));
   const saving = useAction(async () => {
     const next: ServiceSpec["source"] =
       source.type === "image" ? { ...source, image: image.trim() } : { ...source, repository_url: repository.trim(), branch: branch.trim() };
@@ -115,8 +120,6 @@ function DeleteService({ onClose, back }: { onClose: () => void; back: string })
   const volumes = useEnvironmentVolumes(service.parent_id);
   const others = usePoll((s) => get<Page<Service>>(`/environments/${service.parent_id}/services?limit=200`, s), [service.parent_id], null);
   const doomed = purgeable(service, others.data?.items ?? [], volumes.data?.items ?? []);
-  // Domains belong to the environment, not the service: without this they would stay routed.
-  const domains = useServiceDomains(service.parent_id, service.id);
   const purgeAll = useAction(async () => {
     for (const volume of doomed) {
       // Marked first, so the volumes controller removes the data, not only the name.
@@ -132,7 +135,6 @@ function DeleteService({ onClose, back }: { onClose: () => void; back: string })
       onClose={onClose}
       onConfirm={async () => {
         await del(`/services/${service.id}`);
-        for (const domain of domains.mine ?? []) await del(`/domains/${domain.id}`);
         if (purge) await purgeAll.run();
         notify(`Deleting ${service.spec.slug}${purge && doomed.length ? ` and ${doomed.length} volume(s)` : ""}`);
         navigate(back);
