@@ -13,19 +13,11 @@ import time
 import httpx
 
 from tests.support.api import forget_redis_keys
-from tests.support.processes import REPO
+from tests.support.processes import REPO, run_cli
 
 
 def _cli(database_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "ZANE_DATABASE_URL": database_url, **env},
-    )
+    return run_cli(*args, env={**os.environ, "ZANE_DATABASE_URL": database_url, **env})
 
 
 def test_admin_create_prints_a_generated_password_once(database_url: str) -> None:

@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.support.processes import REPO
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.support.processes import run_cli
 
 
 def test_an_unknown_controller_is_refused_with_the_known_names() -> None:
@@ -36,29 +22,14 @@ def test_a_controller_reference_to_a_missing_module_is_refused() -> None:
 
 def test_an_invalid_setting_is_refused_naming_the_variable_and_the_reason() -> None:
     """ZANE_WORKERS=lots → 'ZANE_WORKERS: Input should be a valid integer', exit 1."""
-    result = subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", "controller", "run", "nope"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={"ZANE_WORKERS": "lots", "PATH": "/usr/bin:/bin"},
-    )
+    result = run_cli("controller", "run", "nope", env={"ZANE_WORKERS": "lots"})
     assert result.returncode == 1
     assert "ZANE_WORKERS: Input should be a valid integer" in result.stderr
 
 
 def test_migrate_against_an_unreachable_database_says_so() -> None:
     """`zaneops migrate` with nothing listening → 'cannot reach the database', exit 1."""
-    result = subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", "migrate"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={"ZANE_DATABASE_URL": "postgresql://zane:zane@127.0.0.1:1/zane", "PATH": "/usr/bin"},
-    )
+    unreachable = {"ZANE_DATABASE_URL": "postgresql://zane:zane@127.0.0.1:1/zane"}
+    result = run_cli("migrate", env=unreachable)
     assert result.returncode == 1
     assert "cannot reach the database" in result.stderr and "Traceback" not in result.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,13 +18,6 @@ from zaneops.secrets import new_key
 pytestmark = pytest.mark.integration
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def instance() -> Iterator[str]:
-    name = sw.new_instance()
-    with sw.cleaned_up(name):
-        yield name
 
 
 def controller_env(instance: str, secret: str) -> dict[str, str]:

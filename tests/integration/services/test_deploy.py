@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.support import swarm as sw
@@ -14,13 +12,6 @@ from zaneops.kinds import Kind
 from zaneops.secrets import SecretBox, new_key
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def instance() -> Iterator[str]:
-    name = sw.new_instance()
-    with sw.cleaned_up(name):
-        yield name
 
 
 async def test_a_deployment_runs_as_a_dnsrr_swarm_service_answering_on_its_overlay(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,13 +13,6 @@ from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.kinds import Kind
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def instance() -> Iterator[str]:
-    name = sw.new_instance()
-    with sw.cleaned_up(name):
-        yield name
 
 
 async def test_a_swarm_service_removed_by_hand_is_back_within_seconds(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.support import swarm as sw
@@ -21,13 +19,6 @@ HEALTHCHECK = {
     "start_period": "10s",
     "retries": 2,
 }
-
-
-@pytest.fixture
-def instance() -> Iterator[str]:
-    name = sw.new_instance()
-    with sw.cleaned_up(name):
-        yield name
 
 
 async def test_a_redeploy_of_two_healthy_replicas_drops_no_request(
