@@ -5,4 +5,5 @@ from __future__ import annotations
 # name → "module:factory". Filled in as the slices land.
 REGISTRY: dict[str, str] = {
     "routes": "controllers.routes:build",
+    "services": "controllers.services:build",
 }

@@ -1,0 +1,316 @@
+"""From a deployment to the swarm service that runs it: pure, so it is unit-tested without Docker.
+
+The plan keeps secret values sealed, so its hash (a label on the swarm service) reveals
+nothing; they are opened only when the Engine API spec is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+from uuid import UUID
+
+from zaneops import naming
+from zaneops.specs import (
+    CommandHealthcheck,
+    DeploymentSpec,
+    Healthcheck,
+    HttpHealthcheck,
+    ServiceSpec,
+    VolumeMount,
+    VolumeSpec,
+)
+
+LABEL_DEPLOYMENT = "zane.deployment"
+LABEL_FINGERPRINT = "zane.fingerprint"  # what a hand edit would change: image, env, replicas
+NANO = 1_000_000_000
+_ENV_REFERENCE = re.compile(r"\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+class PlanError(Exception):
+    """The deployment cannot run as written; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class Rollout:
+    monitor_seconds: float
+    stop_grace_seconds: float
+    restart_delay_seconds: float
+
+
+@dataclass(frozen=True)
+class Mount:
+    type: str  # "volume" (a Docker named volume) or "bind" (a host folder)
+    source: str
+    target: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class MountedVolume:
+    """A volume row as the services controller needs it."""
+
+    id: UUID
+    spec: VolumeSpec
+    node_id: str | None = None  # where it lives, if the volumes controller pinned it
+
+
+@dataclass(frozen=True)
+class Plan:
+    instance: str
+    service_id: UUID
+    environment_id: UUID
+    deployment_id: UUID
+    image: str
+    spec: ServiceSpec
+    shared_variables: tuple[tuple[str, str], ...]
+    mounts: tuple[Mount, ...]
+    constraints: tuple[str, ...]
+    rollout: Rollout
+
+    @property
+    def name(self) -> str:
+        return naming.swarm_service_name(self.instance, self.service_id)
+
+    @property
+    def stop_first(self) -> bool:
+        """Two containers must never write one volume, nor bind one host port."""
+        writes_a_volume = any(not mount.read_only for mount in self.mounts)
+        return writes_a_volume or bool(self.spec.ports)
+
+    @property
+    def hash(self) -> str:
+        fields = asdict(self)
+        fields["spec"] = self.spec.model_dump(mode="json")
+        text = json.dumps(fields, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def make_plan(
+    *,
+    instance: str,
+    service_id: UUID,
+    environment_id: UUID,
+    deployment_id: UUID,
+    deployment: DeploymentSpec,
+    shared_variables: Mapping[str, str],
+    volumes: Mapping[str, MountedVolume],
+    rollout: Rollout,
+) -> Plan:
+    if deployment.image is None:
+        raise PlanError("image: the deployment has no image yet (its build has not finished)")
+    spec = deployment.service_spec
+    mounts = tuple(_mount(instance, mount.volume, mount, volumes) for mount in spec.volumes)
+    nodes = sorted({v.node_id for m in spec.volumes if (v := volumes[m.volume]).node_id})
+    return Plan(
+        instance=instance,
+        service_id=service_id,
+        environment_id=environment_id,
+        deployment_id=deployment_id,
+        image=deployment.image,
+        spec=spec,
+        shared_variables=tuple(sorted(shared_variables.items())),
+        mounts=mounts,
+        constraints=tuple(f"node.id=={node}" for node in nodes),
+        rollout=rollout,
+    )
+
+
+def _mount(
+    instance: str, slug: str, mount: VolumeMount, volumes: Mapping[str, MountedVolume]
+) -> Mount:
+    volume = volumes.get(slug)
+    if volume is None:
+        raise PlanError(f"volumes: no volume {slug!r} in this environment")
+    read_only = mount.read_only or volume.spec.read_only
+    if volume.spec.kind == "host_path":
+        return Mount("bind", str(volume.spec.host_path), mount.container_path, read_only)
+    return Mount("volume", named_volume(instance, volume.id), mount.container_path, read_only)
+
+
+def named_volume(instance: str, volume_id: UUID) -> str:
+    return f"{instance}-vol-{volume_id.hex[:12]}"
+
+
+# --- the container's environment -----------------------------------------------------------
+
+
+def container_env(plan: Plan, open_secret: Callable[[str], str]) -> list[str]:
+    """The variables of the spec (secrets opened, {{env.X}} resolved), then the platform's."""
+    shared = dict(plan.shared_variables)
+    env = {var.name: _resolve(var.name, open_secret(var.value), shared) for var in plan.spec.env}
+    env.update(platform_variables(plan))
+    return [f"{name}={value}" for name, value in env.items()]
+
+
+def platform_variables(plan: Plan) -> dict[str, str]:
+    return {
+        "ZANE_SERVICE_ID": str(plan.service_id),
+        "ZANE_ENVIRONMENT_ID": str(plan.environment_id),
+        "ZANE_DEPLOYMENT_ID": str(plan.deployment_id),
+        "ZANE_PRIVATE_DNS": plan.spec.slug,
+    }
+
+
+def _resolve(name: str, value: str, shared: Mapping[str, str]) -> str:
+    def substitute(match: re.Match[str]) -> str:
+        if match[1] not in shared:
+            raise PlanError(
+                f"env.{name}: refers to {{{{env.{match[1]}}}}}, but the environment has no "
+                f"shared variable {match[1]!r}: add it to the environment, or change the value"
+            )
+        return shared[match[1]]
+
+    return _ENV_REFERENCE.sub(substitute, value)
+
+
+# --- the Engine API ServiceSpec -------------------------------------------------------------
+
+
+def labels(plan: Plan) -> dict[str, str]:
+    return {
+        naming.LABEL_MANAGED: "true",
+        naming.LABEL_INSTANCE: plan.instance,
+        naming.LABEL_OWNER: f"services/{plan.service_id}",
+        LABEL_DEPLOYMENT: str(plan.deployment_id),
+    }
+
+
+def swarm_spec(plan: Plan, env: list[str], fingerprint_key: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "Name": plan.name,
+        "Labels": {**labels(plan), naming.LABEL_SPEC_HASH: plan.hash},
+        "TaskTemplate": _task_template(plan, env),
+        "Mode": {"Replicated": {"Replicas": plan.spec.replicas}},
+        "UpdateConfig": _update_config(plan, failure_action="rollback"),
+        "RollbackConfig": _update_config(plan, failure_action="pause"),
+        "EndpointSpec": _endpoint(plan),
+    }
+    spec["Labels"][LABEL_FINGERPRINT] = fingerprint(spec, fingerprint_key)
+    return spec
+
+
+def fingerprint(spec: Mapping[str, Any], key: str) -> str:
+    """A keyed hash of what hand edits usually touch; keyed, as the env holds secrets."""
+    container = spec["TaskTemplate"]["ContainerSpec"]
+    watched = {
+        "image": str(container["Image"]).split("@", 1)[0],  # the CLI may pin a digest
+        "env": sorted(container.get("Env") or []),
+        "replicas": spec["Mode"].get("Replicated", {}).get("Replicas"),
+    }
+    text = json.dumps(watched, sort_keys=True)
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _task_template(plan: Plan, env: list[str]) -> dict[str, Any]:
+    return {
+        "ContainerSpec": _container(plan, env),
+        "Resources": _resources(plan),
+        "RestartPolicy": {
+            "Condition": plan.spec.restart_policy,
+            "Delay": int(plan.rollout.restart_delay_seconds * NANO),
+        },
+        "Placement": {"Constraints": list(plan.constraints)},
+        "Networks": [
+            {
+                "Target": naming.environment_network(plan.instance, plan.environment_id),
+                "Aliases": [plan.spec.slug],
+            },
+            {
+                "Target": naming.edge_network(plan.instance),
+                "Aliases": [naming.service_alias(plan.service_id)],
+            },
+        ],
+    }
+
+
+def _container(plan: Plan, env: list[str]) -> dict[str, Any]:
+    container: dict[str, Any] = {
+        "Image": plan.image,
+        "Env": env,
+        "Labels": labels(plan),
+        "StopGracePeriod": int(plan.rollout.stop_grace_seconds * NANO),
+        "Mounts": [
+            {"Type": m.type, "Source": m.source, "Target": m.target, "ReadOnly": m.read_only}
+            for m in plan.mounts
+        ],
+    }
+    if plan.spec.entrypoint is not None:
+        container["Command"] = plan.spec.entrypoint
+    if plan.spec.command is not None:
+        container["Args"] = plan.spec.command
+    if plan.spec.healthcheck is not None:
+        container["Healthcheck"] = healthcheck(plan.spec.healthcheck)
+    return container
+
+
+def healthcheck(check: Healthcheck) -> dict[str, Any]:
+    return {
+        "Test": _health_test(check),
+        "Interval": int(check.interval * NANO),
+        "Timeout": int(check.timeout * NANO),
+        "Retries": check.retries,
+        "StartPeriod": int(check.start_period * NANO),
+    }
+
+
+def _health_test(check: Healthcheck) -> list[str]:
+    if isinstance(check, CommandHealthcheck):
+        return ["CMD", *check.command]
+    return ["CMD-SHELL", http_probe(check)]
+
+
+def http_probe(check: HttpHealthcheck) -> str:
+    """GET the path with whatever the image has: curl, wget, or a bare request through nc."""
+    url = shlex.quote(f"http://127.0.0.1:{check.port}{check.path}")
+    request = shlex.quote(f"GET {check.path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n")
+    return (
+        f"curl -fsS -o /dev/null {url} 2>/dev/null"
+        f" || wget -q -O /dev/null {url} 2>/dev/null"
+        f" || printf {request} | nc 127.0.0.1 {check.port} 2>/dev/null"
+        " | head -n 1 | grep -q ' 2[0-9][0-9] '"
+    )
+
+
+def _resources(plan: Plan) -> dict[str, Any]:
+    wanted = plan.spec.resources
+
+    def amounts(cpu: float | None, memory: int | None) -> dict[str, int]:
+        found = {"NanoCPUs": int(cpu * NANO) if cpu else None, "MemoryBytes": memory}
+        return {key: value for key, value in found.items() if value is not None}
+
+    return {
+        "Limits": amounts(wanted.cpu_limit, wanted.memory_limit),
+        "Reservations": amounts(wanted.cpu_reservation, wanted.memory_reservation),
+    }
+
+
+def _update_config(plan: Plan, failure_action: str) -> dict[str, Any]:
+    return {
+        "Parallelism": 1,
+        "Delay": 0,
+        "FailureAction": failure_action,
+        "Monitor": int(plan.rollout.monitor_seconds * NANO),
+        "MaxFailureRatio": 0,
+        "Order": "stop-first" if plan.stop_first else "start-first",
+    }
+
+
+def _endpoint(plan: Plan) -> dict[str, Any]:
+    # Virtual IPs and the ingress mesh need IPVS; DNS round robin and host ports work anywhere.
+    ports = [
+        {
+            "Protocol": port.protocol,
+            "TargetPort": port.target,
+            "PublishedPort": port.published,
+            "PublishMode": "host",
+        }
+        for port in plan.spec.ports
+    ]
+    return {"Mode": "dnsrr", "Ports": ports}

@@ -1,0 +1,166 @@
+"""Which deployment a service should run, and how its rollout is going: pure decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from zaneops.adapters.docker.swarm import SwarmService, SwarmTask
+from zaneops.naming import LABEL_SPEC_HASH
+from zaneops.objects import StoredObject
+from zaneops.specs import DeploymentPhase, DeploymentSpec, Status
+
+from .plan import LABEL_DEPLOYMENT
+
+Phase = DeploymentPhase
+# Not yet decided: a newer deployment or a cancel request still stops these.
+PENDING = {None, Phase.QUEUED, Phase.BUILDING, Phase.STARTING}
+_ENDED = {"failed", "rejected", "complete", "orphaned"}
+_ROLLED_BACK = {"rollback_started", "rollback_completed", "rollback_paused", "paused"}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    id: UUID
+    created_at: datetime
+    generation: int
+    spec: DeploymentSpec
+    status: Status
+
+    @classmethod
+    def from_row(cls, row: StoredObject) -> Deployment:
+        spec = DeploymentSpec.model_validate(row.spec)
+        return cls(row.id, row.created_at, row.generation, spec, row.status)
+
+    @property
+    def phase(self) -> Phase | None:
+        value = self.status.details.get("phase")
+        return Phase(value) if isinstance(value, str) else None
+
+    def detail(self, name: str) -> Any:
+        return self.status.details.get(name)
+
+
+@dataclass(frozen=True)
+class Decision:
+    target: Deployment | None  # the newest deployment not cancelled
+    serving: Deployment | None  # the newest healthy one: what runs while the target starts
+    cancel: tuple[tuple[Deployment, str], ...]  # (deployment, why)
+
+
+def decide(deployments: list[Deployment]) -> Decision:
+    """Newest first: cancel what was asked to stop or was superseded, keep the rest."""
+    newest_first = sorted(deployments, key=lambda d: (d.created_at, d.id), reverse=True)
+    target: Deployment | None = None
+    cancel: list[tuple[Deployment, str]] = []
+    for deployment in newest_first:
+        if deployment.phase is Phase.CANCELLED:
+            continue
+        if deployment.spec.cancel_requested and deployment.phase in PENDING:
+            cancel.append((deployment, "CancelRequested"))
+        elif target is None:
+            target = deployment
+        elif deployment.phase in PENDING:
+            cancel.append((deployment, "Superseded"))
+    serving = next((d for d in newest_first if d.phase is Phase.HEALTHY), None)
+    return Decision(target, serving, tuple(cancel))
+
+
+def to_run(decision: Decision) -> Deployment | None:
+    """The deployment Swarm should run now."""
+    target = decision.target
+    if target is not None and target.phase in (Phase.STARTING, Phase.HEALTHY):
+        return target
+    return decision.serving
+
+
+# --- judging a rollout ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    phase: Phase
+    reason: str = ""
+    message: str = ""
+    task: SwarmTask | None = None  # the task whose logs explain a failure
+
+
+def tasks_of(deployment_id: UUID, tasks: list[SwarmTask]) -> list[SwarmTask]:
+    return [t for t in tasks if t.container_labels.get(LABEL_DEPLOYMENT) == str(deployment_id)]
+
+
+def judge(
+    deployment: Deployment,
+    *,
+    plan_hash: str,
+    service: SwarmService | None,
+    tasks: list[SwarmTask],
+    elapsed: float,
+    timeout: float,
+) -> Verdict:
+    mine = tasks_of(deployment.id, tasks)
+    if (failure := _failure(mine, service, plan_hash)) is not None:
+        return failure
+    if service is not None and _all_up(deployment, service, plan_hash, mine):
+        return Verdict(Phase.HEALTHY, "Healthy")
+    if elapsed > timeout:
+        return Verdict(
+            Phase.FAILED,
+            "TimedOut",
+            f"not healthy {timeout:g}s after it started; tasks: {describe(mine) or 'none'}",
+        )
+    return Verdict(Phase.STARTING)
+
+
+def _failure(mine: list[SwarmTask], service: SwarmService | None, plan_hash: str) -> Verdict | None:
+    ended = [t for t in mine if t.state in _ENDED]
+    if ended:
+        return explain(ended[0])
+    rolled_back = service is not None and service.update_state in _ROLLED_BACK
+    if rolled_back and service is not None and service.labels.get(LABEL_SPEC_HASH) != plan_hash:
+        message = service.update_message or "Swarm rolled the update back"
+        return Verdict(Phase.FAILED, "RolledBack", message)
+    return None
+
+
+def _all_up(
+    deployment: Deployment, service: SwarmService, plan_hash: str, mine: list[SwarmTask]
+) -> bool:
+    if service.labels.get(LABEL_SPEC_HASH) != plan_hash:
+        return False
+    if service.update_state not in (None, "completed"):
+        return False  # Swarm is still watching the new tasks
+    running = [t for t in mine if t.state == "running" and t.desired_state == "running"]
+    return len(running) >= deployment.spec.service_spec.replicas
+
+
+def explain(task: SwarmTask) -> Verdict:
+    """What a person can act on, from a task that ended."""
+    error = task.error or task.message
+    if "No such image" in error:
+        return Verdict(
+            Phase.FAILED,
+            "ImageNotFound",
+            f"{error}: the image is not on the node and could not be pulled; check its name "
+            "and tag, or build it",
+            task,
+        )
+    if "unhealthy" in error:
+        return Verdict(Phase.FAILED, "HealthCheckFailing", "the health check kept failing", task)
+    if task.exit_code:
+        return Verdict(
+            Phase.FAILED,
+            "ContainerExited",
+            f"the container exited with code {task.exit_code}",
+            task,
+        )
+    return Verdict(Phase.FAILED, "TaskFailed", f"a task {task.state}: {error}", task)
+
+
+def describe(tasks: list[SwarmTask]) -> str:
+    return "; ".join(
+        f"{t.state}" + (f" ({t.error or t.message})" if t.error or t.state != "running" else "")
+        for t in tasks
+    )

@@ -1,0 +1,198 @@
+"""Real Swarm for the services tests: a unique instance per test, cleaned up after it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+from uuid import UUID
+
+import docker
+from docker.errors import APIError, NotFound
+
+from tests.support.runtime import running
+from tests.support.waiting import eventually
+from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.kinds import Kind
+from zaneops.objects import StoredObject
+from zaneops.runtime.runner import Runner
+from zaneops.secrets import new_key
+
+BUSYBOX = "zaneops/busybox:latest"
+# Serves $GREETING on port 80. Busybox httpd ignores SIGTERM: stops take the grace period.
+WEB_COMMAND = [
+    "sh",
+    "-c",
+    'mkdir -p /www && echo "$GREETING" > /www/index.html && exec httpd -f -p 80 -h /www',
+]
+FAST_ROLLOUT = {
+    "rollout_monitor_seconds": 1.0,
+    "stop_grace_seconds": 1.0,
+    "restart_delay_seconds": 0.5,
+    "poll_seconds": 0.3,
+    "rollout_timeout_seconds": 40.0,
+}
+
+
+def new_instance() -> str:
+    return f"t-{uuid.uuid4().hex[:8]}"
+
+
+def client() -> docker.DockerClient:
+    return docker.from_env(timeout=60)
+
+
+@contextmanager
+def cleaned_up(instance: str) -> Iterator[None]:
+    """Everything labelled with the test's instance goes when the test ends."""
+    try:
+        yield
+    finally:
+        remove_everything(instance)
+
+
+def remove_everything(instance: str) -> None:
+    api = client().api
+    label = {"label": f"zane.instance={instance}"}
+    for service in api.services(filters=label):
+        _quietly(api.remove_service, service["ID"])
+    for container in api.containers(all=True, filters=label):
+        _quietly(api.remove_container, container["Id"], force=True)
+    deadline = time.monotonic() + 30
+    for network in api.networks(filters=label):
+        while time.monotonic() < deadline:  # tasks take a moment to leave the network
+            try:
+                api.remove_network(network["Id"])
+                break
+            except NotFound:
+                break
+            except APIError:
+                time.sleep(0.5)
+
+
+def _quietly(action: Any, *args: Any, **kwargs: Any) -> None:
+    try:
+        action(*args, **kwargs)
+    except (NotFound, APIError):
+        pass
+
+
+def settings_for(instance: str, database_url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "instance": instance,
+        "database_url": database_url,
+        "secret_key": overrides.pop("secret_key", new_key()),
+        **FAST_ROLLOUT,
+        **overrides,
+    }
+
+
+async def http_get(instance: str, network: str, host: str, path: str = "/") -> str:
+    """One request from a throw-away container on the network ('' if it fails)."""
+    request = f"GET {path} HTTP/1.0\\r\\nHost: {host}\\r\\n\\r\\n"
+    script = f"printf '{request}' | nc -w 2 {host} 80"
+
+    def run() -> str:
+        try:
+            output = client().containers.run(
+                BUSYBOX,
+                ["sh", "-c", script],
+                network=network,
+                labels={"zane.instance": instance},
+                remove=True,
+            )
+        except docker.errors.ContainerError:
+            return ""
+        return bytes(output).decode(errors="replace")
+
+    return await asyncio.to_thread(run)
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+async def make_environment(
+    store: PostgresStore, variables: dict[str, str] | None = None
+) -> StoredObject:
+    project = await store.create(Kind.PROJECTS, {"slug": f"p{uuid.uuid4().hex[:8]}", "name": "P"})
+    return await store.create(
+        Kind.ENVIRONMENTS, {"slug": "production", "variables": variables or {}}, project.id
+    )
+
+
+def web_spec(slug: str = "web", greeting: str = "hello", **extra: Any) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "source": {"type": "image", "image": BUSYBOX},
+        "command": WEB_COMMAND,
+        "env": [{"name": "GREETING", "value": greeting}],
+        **extra,
+    }
+
+
+async def make_service(
+    store: PostgresStore, environment_id: UUID, spec: dict[str, Any]
+) -> StoredObject:
+    return await store.create(Kind.SERVICES, spec, environment_id)
+
+
+async def deploy(
+    store: PostgresStore,
+    service_id: UUID,
+    spec: dict[str, Any],
+    image: str | None = BUSYBOX,
+    **extra: Any,
+) -> StoredObject:
+    """What the API does on deploy: a new deployment row with a snapshot of the spec."""
+    body = {"service_spec": spec, "image": image, "trigger": "deploy", **extra}
+    return await store.create(Kind.DEPLOYMENTS, body, service_id)
+
+
+async def phase_of(store: PostgresStore, deployment_id: UUID) -> str | None:
+    row = await store.get(Kind.DEPLOYMENTS, deployment_id)
+    return None if row is None else row.status.details.get("phase")  # type: ignore[return-value]
+
+
+async def wait_for_phase(
+    store: PostgresStore, deployment_id: UUID, phase: str, timeout: float = 40.0
+) -> StoredObject:
+    async def reached() -> bool:
+        return await phase_of(store, deployment_id) == phase
+
+    try:
+        await eventually(reached, timeout=timeout, every=0.1, message=f"phase {phase}")
+    except AssertionError:
+        row = await store.get(Kind.DEPLOYMENTS, deployment_id)
+        raise AssertionError(f"not {phase}: {row.status if row else 'gone'}") from None
+    row = await store.get(Kind.DEPLOYMENTS, deployment_id)
+    assert row is not None
+    return row
+
+
+def swarm_service(name: str) -> dict[str, Any] | None:
+    try:
+        return client().api.inspect_service(name)  # type: ignore[no-any-return]
+    except NotFound:
+        return None
+
+
+def running_containers(instance: str, deployment_id: UUID | None = None) -> list[Any]:
+    filters = [f"zane.instance={instance}"]
+    if deployment_id is not None:
+        filters.append(f"zane.deployment={deployment_id}")
+    return client().containers.list(filters={"label": filters, "status": "running"})
+
+
+@asynccontextmanager
+async def services_controller(
+    instance: str, database_url: str, **overrides: Any
+) -> AsyncIterator[Runner]:
+    from controllers.services import ServicesController
+    from controllers.services.settings import ServicesSettings
+
+    settings = ServicesSettings(**settings_for(instance, database_url, **overrides))
+    async with running(ServicesController(settings), database_url) as runner:
+        yield runner

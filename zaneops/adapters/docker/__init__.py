@@ -1,0 +1,1 @@
+"""Docker Engine and Swarm, behind one boundary method per outside operation."""

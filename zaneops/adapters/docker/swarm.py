@@ -1,0 +1,296 @@
+"""Swarm services, their tasks, logs and events, and overlay networks, through docker-py.
+
+Every method is one outside operation; blocking docker-py calls run in a worker thread.
+Specs go in and come out in the Engine API's own JSON shape, so planning stays pure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import socket
+import struct
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+from docker.errors import APIError, NotFound
+
+from zaneops.adapters.docker.streams import in_thread
+from zaneops.naming import LABEL_INSTANCE
+
+STREAMS = {1: "stdout", 2: "stderr"}
+# A log line with timestamps and details: "<ts> <k=v,k=v> <line>".
+_LOG_LINE = re.compile(r"(?P<ts>\S+) (?P<details>\S*) ?(?P<line>.*)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class SwarmService:
+    """A swarm service as inspected: its spec (Engine API JSON) and rollout state."""
+
+    id: str
+    name: str
+    version: int
+    spec: dict[str, Any]
+    update_state: str | None = None
+    update_message: str = ""
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self.spec.get("Labels") or {})
+
+
+@dataclass(frozen=True)
+class SwarmTask:
+    id: str
+    state: str
+    desired_state: str
+    error: str
+    message: str
+    exit_code: int | None
+    container_id: str | None
+    container_labels: dict[str, str]
+    timestamp: str
+    slot: int | None = None
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    ts: str
+    stream: str
+    line: str
+    task_id: str = ""
+
+
+@dataclass(frozen=True)
+class DockerEvent:
+    type: str
+    action: str
+    name: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def _service(raw: dict[str, Any]) -> SwarmService:
+    update = raw.get("UpdateStatus") or {}
+    return SwarmService(
+        id=raw["ID"],
+        name=raw["Spec"]["Name"],
+        version=raw["Version"]["Index"],
+        spec=raw["Spec"],
+        update_state=update.get("State"),
+        update_message=update.get("Message", ""),
+    )
+
+
+def _task(raw: dict[str, Any]) -> SwarmTask:
+    status = raw.get("Status") or {}
+    container = status.get("ContainerStatus") or {}
+    spec = (raw.get("Spec") or {}).get("ContainerSpec") or {}
+    return SwarmTask(
+        id=raw["ID"],
+        state=status.get("State", ""),
+        desired_state=raw.get("DesiredState", ""),
+        error=status.get("Err", ""),
+        message=status.get("Message", ""),
+        exit_code=container.get("ExitCode"),
+        container_id=container.get("ContainerID"),
+        container_labels=dict(spec.get("Labels") or {}),
+        timestamp=status.get("Timestamp", ""),
+        slot=raw.get("Slot"),
+    )
+
+
+def _log_entry(stream: int, chunk: bytes) -> LogEntry:
+    text = chunk.decode(errors="replace").rstrip("\n")
+    match = _LOG_LINE.fullmatch(text)
+    if match is None:
+        return LogEntry(ts="", stream=STREAMS.get(stream, "stdout"), line=text)
+    details = dict(pair.split("=", 1) for pair in match["details"].split(",") if "=" in pair)
+    return LogEntry(
+        ts=match["ts"],
+        stream=STREAMS.get(stream, "stdout"),
+        line=match["line"],
+        task_id=details.get("com.docker.swarm.task.id", ""),
+    )
+
+
+class Swarm:
+    """The one place the platform talks to a Docker Swarm manager."""
+
+    def __init__(self, client: docker.DockerClient | None = None) -> None:
+        self._client = client or docker.from_env(timeout=60)
+        self._api: Any = self._client.api  # Any: a few private helpers are used for logs
+
+    def close(self) -> None:
+        self._client.close()
+
+    # --- networks --------------------------------------------------------------------------
+
+    async def ensure_network(self, name: str, labels: dict[str, str]) -> None:
+        """An attachable overlay by this name; created if missing, left alone if present."""
+        if await asyncio.to_thread(self._api.networks, names=[name]):
+            return
+        await asyncio.to_thread(
+            self._api.create_network,
+            name,
+            driver="overlay",
+            attachable=True,
+            labels=labels,
+            check_duplicate=True,
+        )
+
+    async def list_networks(self, instance: str) -> list[tuple[str, dict[str, str]]]:
+        found = await asyncio.to_thread(
+            self._api.networks, filters={"label": f"{LABEL_INSTANCE}={instance}"}
+        )
+        return [(raw["Name"], dict(raw.get("Labels") or {})) for raw in found]
+
+    async def remove_network(self, name: str) -> bool:
+        """False while something is still attached to it (Docker refuses)."""
+        try:
+            await asyncio.to_thread(self._api.remove_network, name)
+        except NotFound:
+            return True
+        except APIError:
+            return False
+        return True
+
+    # --- services --------------------------------------------------------------------------
+
+    async def get_service(self, name: str) -> SwarmService | None:
+        try:
+            raw = await asyncio.to_thread(self._api.inspect_service, name)
+        except NotFound:
+            return None
+        # inspect by name also matches an ID prefix: make sure it is the one named so.
+        return _service(raw) if raw["Spec"]["Name"] == name else None
+
+    async def list_managed_services(self, instance: str) -> list[SwarmService]:
+        found = await asyncio.to_thread(
+            self._api.services, filters={"label": f"{LABEL_INSTANCE}={instance}"}
+        )
+        return [_service(raw) for raw in found]
+
+    async def create_service(self, spec: dict[str, Any]) -> None:
+        await asyncio.to_thread(self._api.create_service, **_service_arguments(spec))
+
+    async def update_service(self, current: SwarmService, spec: dict[str, Any]) -> None:
+        await asyncio.to_thread(
+            self._api.update_service, current.id, current.version, **_service_arguments(spec)
+        )
+
+    async def remove_service(self, name: str) -> bool:
+        """True if it was there."""
+        try:
+            await asyncio.to_thread(self._api.remove_service, name)
+        except NotFound:
+            return False
+        return True
+
+    async def service_tasks(self, name: str) -> list[SwarmTask]:
+        found = await asyncio.to_thread(self._api.tasks, filters={"service": name})
+        return [_task(raw) for raw in found]
+
+    async def container_health(self, container_id: str) -> tuple[str, str] | None:
+        """(status, output of the last check) of a container on this node, if it has a check."""
+        try:
+            raw = await asyncio.to_thread(self._api.inspect_container, container_id)
+        except NotFound:
+            return None
+        health = (raw.get("State") or {}).get("Health")
+        if not health:
+            return None
+        log = health.get("Log") or [{}]
+        return health.get("Status", ""), str(log[-1].get("Output", "")).strip()
+
+    # --- logs and events -------------------------------------------------------------------
+
+    async def service_logs(self, name: str, tail: int) -> list[LogEntry]:
+        """The last lines of every task of the service (stopped ones included)."""
+        return await asyncio.to_thread(lambda: list(self._log_frames(name, tail=tail)))
+
+    async def follow_service_logs(self, name: str, since: float) -> AsyncIterator[LogEntry]:
+        """Lines as they are written, from `since` (unix seconds) on; new tasks included."""
+
+        def open_stream() -> tuple[Iterator[LogEntry], _Hangup]:
+            response = self._logs_response(name, follow=True, since=since)
+            return self._entries(response), _Hangup(self._api._get_raw_response_socket(response))
+
+        async for entry in in_thread(open_stream):
+            yield entry
+
+    def _log_frames(self, name: str, tail: int) -> Iterator[LogEntry]:
+        return self._entries(self._logs_response(name, follow=False, tail=tail))
+
+    def _logs_response(self, name: str, follow: bool, **params: Any) -> Any:
+        query = {"stdout": 1, "stderr": 1, "timestamps": 1, "details": 1, "follow": int(follow)}
+        query.update({key: value for key, value in params.items() if value is not None})
+        response = self._api._get(  # docker-py's logs helpers drop which stream a line is on
+            self._api._url("/services/{0}/logs", name), params=query, stream=True
+        )
+        self._api._raise_for_status(response)
+        return response
+
+    def _entries(self, response: Any) -> Iterator[LogEntry]:
+        raw_socket = self._api._get_raw_response_socket(response)
+        self._api._disable_socket_timeout(raw_socket)  # a followed stream may be quiet for long
+        try:
+            for stream, chunk in _frames(response.raw):
+                yield _log_entry(stream, chunk)
+        finally:
+            response.close()
+
+    async def events(self) -> AsyncIterator[DockerEvent]:
+        """Service and container events as they happen (the caller filters by label/name)."""
+
+        def open_stream() -> tuple[Iterator[DockerEvent], Any]:
+            stream = self._api.events(decode=True, filters={"type": ["service", "container"]})
+            return (_event(raw) for raw in stream), stream
+
+        async for event in in_thread(open_stream):
+            yield event
+
+
+class _Hangup:
+    """Ends a followed stream from another thread: closing the response there would wait on
+    the reader's lock, shutting the socket down wakes the reader instead."""
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = getattr(sock, "_sock", sock)  # a unix socket comes wrapped in a SocketIO
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+
+def _frames(raw: Any) -> Iterator[tuple[int, bytes]]:
+    """Docker's multiplexed stream: an 8-byte header (stream, size), then the payload."""
+    while len(header := raw.read(8)) == 8:
+        stream, size = struct.unpack(">BxxxL", header)
+        yield stream, raw.read(size)
+
+
+def _event(raw: dict[str, Any]) -> DockerEvent:
+    actor = raw.get("Actor") or {}
+    attributes = dict(actor.get("Attributes") or {})
+    return DockerEvent(
+        type=raw.get("Type", ""),
+        action=raw.get("Action", ""),
+        name=attributes.get("name", ""),
+        attributes=attributes,
+    )
+
+
+def _service_arguments(spec: dict[str, Any]) -> dict[str, Any]:
+    """The Engine API ServiceSpec as docker-py's create/update arguments."""
+    return {
+        "name": spec["Name"],
+        "labels": spec.get("Labels"),
+        "task_template": spec["TaskTemplate"],
+        "mode": spec.get("Mode"),
+        "update_config": spec.get("UpdateConfig"),
+        "rollback_config": spec.get("RollbackConfig"),
+        "endpoint_spec": spec.get("EndpointSpec"),
+    }
