@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 from uuid import UUID
 
@@ -74,10 +74,8 @@ def remove_everything(instance: str) -> None:
 
 
 def _quietly(action: Any, *args: Any, **kwargs: Any) -> None:
-    try:
+    with suppress(NotFound, APIError):
         action(*args, **kwargs)
-    except (NotFound, APIError):
-        pass
 
 
 def settings_for(instance: str, database_url: str, **overrides: Any) -> dict[str, Any]:
