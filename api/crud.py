@@ -24,6 +24,8 @@ from zaneops.objects import StoredObject
 Spec = dict[str, Any]
 # (context, validated spec as JSON, the stored object when replacing, the parent id) -> to store
 Prepare = Callable[[ApiContext, Spec, StoredObject | None, UUID | None], Awaitable[Spec]]
+# (context, the object to delete) -> raises to refuse the deletion (e.g. InUse: 409)
+GuardDelete = Callable[[ApiContext, StoredObject], Awaitable[None]]
 
 
 async def keep_as_is(_: ApiContext, spec: Spec, __: StoredObject | None, ___: UUID | None) -> Spec:
@@ -34,6 +36,10 @@ def show_as_is(spec: Spec) -> Spec:
     return spec
 
 
+async def may_delete(_: ApiContext, __: StoredObject) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class KindApi:
     kind: Kind
@@ -42,6 +48,7 @@ class KindApi:
     singular: str
     prepare: Prepare = keep_as_is
     present: Callable[[Spec], Spec] = show_as_is
+    guard_delete: GuardDelete = may_delete
     page_model: Any = field(init=False)
 
     def __post_init__(self) -> None:
@@ -279,7 +286,9 @@ def add_delete(router: APIRouter, api: KindApi, path: str) -> None:
     async def delete(
         ctx: Ctx, _: CurrentUser, object_id: Annotated[UUID, Path(alias="id")]
     ) -> DeletionAccepted:
-        await load(ctx, api.kind, object_id)
+        found = await load(ctx, api.kind, object_id)
+        if not found.is_deleted:
+            await api.guard_delete(ctx, found)
         left = await ctx.store.request_delete(api.kind, object_id)
         if left is None:
             return DeletionAccepted(id=object_id, gone=True, deleted_at=None, finalizers=[])

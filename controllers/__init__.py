@@ -6,4 +6,5 @@ from __future__ import annotations
 REGISTRY: dict[str, str] = {
     "routes": "controllers.routes:build",
     "services": "controllers.services:build",
+    "volumes": "controllers.volumes:build",
 }

@@ -23,6 +23,11 @@ def service_alias(service_id: UUID) -> str:
     return f"srv-{service_id.hex}"
 
 
+def docker_volume(instance: str, volume_id: UUID) -> str:
+    """The Docker named volume of a volume row of kind "named"."""
+    return f"{instance}-vol-{volume_id.hex[:12]}"
+
+
 def swarm_service_name(instance: str, service_id: UUID) -> str:
     return f"{instance}-srv-{service_id.hex[:12]}"
 

@@ -21,7 +21,7 @@ from api.crud import (
     set_etag,
 )
 from api.deploying import NewDeployment, Trigger, new_deployment
-from api.errors import ApiError
+from api.errors import ApiError, invalid
 from api.routers.deployments import DEPLOYMENTS
 from api.schemas import Deployment, PendingChanges, Service
 from api.sealing import mask_service_spec, seal_service_spec
@@ -34,9 +34,24 @@ router = APIRouter(tags=["services"])
 
 
 async def _seal(
-    ctx: ApiContext, spec: dict[str, Any], stored: StoredObject | None, _: UUID | None
+    ctx: ApiContext, spec: dict[str, Any], stored: StoredObject | None, environment_id: UUID | None
 ) -> dict[str, Any]:
+    if environment_id is not None:
+        await _mounts_name_volumes(ctx, spec, environment_id)
     return seal_service_spec(spec, stored.spec if stored else None, ctx.secret_box)
+
+
+async def _mounts_name_volumes(ctx: ApiContext, spec: dict[str, Any], environment_id: UUID) -> None:
+    """Each mount names a live volume of the service's environment (422 on the field if not)."""
+    mounts = spec.get("volumes") or []
+    if not mounts:
+        return
+    volumes = await ctx.store.list_children(Kind.VOLUMES, environment_id)
+    known = {volume.spec.get("slug") for volume in volumes if not volume.is_deleted}
+    for index, mount in enumerate(mounts):
+        if mount["volume"] not in known:
+            reason = f"no volume {mount['volume']!r} in this environment: create it first"
+            raise invalid(f"volumes.{index}.volume", reason, "unknown_volume")
 
 
 SERVICES = KindApi(

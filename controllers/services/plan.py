@@ -131,11 +131,8 @@ def _mount(
     read_only = mount.read_only or volume.spec.read_only
     if volume.spec.kind == "host_path":
         return Mount("bind", str(volume.spec.host_path), mount.container_path, read_only)
-    return Mount("volume", named_volume(instance, volume.id), mount.container_path, read_only)
-
-
-def named_volume(instance: str, volume_id: UUID) -> str:
-    return f"{instance}-vol-{volume_id.hex[:12]}"
+    name = naming.docker_volume(instance, volume.id)
+    return Mount("volume", name, mount.container_path, read_only)
 
 
 # --- the container's environment -----------------------------------------------------------

@@ -41,10 +41,11 @@ class Watch:
 class TerminalError(Exception):
     """A failure retrying cannot fix (bad input, missing image): recorded in status, not retried."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, status: Status | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
+        self.status = status  # what else the status should say (e.g. Ready False), if anything
 
 
 class LeaseLost(Exception):

@@ -24,9 +24,8 @@ def terminal_status(obj: StoredObject, exc: TerminalError) -> Status:
         reason=exc.reason,
         message=exc.message[:MAX_MESSAGE],
     )
-    return obj.status.with_condition(condition).model_copy(
-        update={"observed_generation": obj.generation}
-    )
+    base = exc.status if exc.status is not None else obj.status
+    return base.with_condition(condition).model_copy(update={"observed_generation": obj.generation})
 
 
 def error_status(obj: StoredObject, exc: Exception) -> Status:

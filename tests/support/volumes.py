@@ -1,0 +1,113 @@
+"""Real Docker volumes for the volumes tests: a unique instance per test, cleaned up after it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from docker.errors import APIError, NotFound
+
+from tests.support import swarm as sw
+from tests.support.runtime import running
+from tests.support.waiting import eventually
+from zaneops import naming
+from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.kinds import Kind
+from zaneops.objects import StoredObject
+from zaneops.runtime.runner import Runner
+
+
+@contextmanager
+def cleaned_up(instance: str, extra_volumes: list[str]) -> Iterator[None]:
+    """The instance's containers, services and volumes (and the named extras) go at the end."""
+    try:
+        yield
+    finally:
+        sw.remove_everything(instance)
+        api = sw.client().api
+        found = api.volumes(filters={"label": f"zane.instance={instance}"}) or {}
+        names = [v["Name"] for v in found.get("Volumes") or []] + extra_volumes
+        for name in names:
+            with suppress(NotFound, APIError):
+                api.remove_volume(name, force=True)
+
+
+def docker_volume(name: str) -> dict[str, Any] | None:
+    try:
+        return sw.client().api.inspect_volume(name)  # type: ignore[no-any-return]
+    except NotFound:
+        return None
+
+
+async def in_container(instance: str, volume: str, script: str) -> str:
+    """Run a shell script in a throw-away busybox with the volume at /data; its output."""
+
+    def run() -> str:
+        output = sw.client().containers.run(
+            sw.BUSYBOX,
+            ["sh", "-c", script],
+            volumes={volume: {"bind": "/data", "mode": "rw"}},
+            labels={"zane.instance": instance},
+            remove=True,
+        )
+        return bytes(output).decode()
+
+    return await asyncio.to_thread(run)
+
+
+@asynccontextmanager
+async def volumes_controller(
+    instance: str, database_url: str, root: Path, **overrides: Any
+) -> AsyncIterator[Runner]:
+    from controllers.volumes import VolumesController
+    from controllers.volumes.settings import VolumesSettings
+
+    settings = VolumesSettings(
+        instance=instance,
+        database_url=database_url,
+        volumes_host_root=str(root),
+        volumes_observe_seconds=overrides.pop("volumes_observe_seconds", 30.0),
+        volumes_in_use_poll_seconds=overrides.pop("volumes_in_use_poll_seconds", 0.5),
+        **overrides,
+    )
+    async with running(VolumesController(settings), database_url) as runner:
+        yield runner
+
+
+async def make_volume(
+    store: PostgresStore, environment_id: UUID, slug: str = "data", **spec: Any
+) -> StoredObject:
+    return await store.create(Kind.VOLUMES, {"slug": slug, **spec}, environment_id)
+
+
+async def wait_for_condition(
+    store: PostgresStore, volume_id: UUID, type_: str, status: str, timeout: float = 20.0
+) -> StoredObject:
+    async def reached() -> bool:
+        row = await store.get(Kind.VOLUMES, volume_id)
+        found = row.status.condition(type_) if row else None
+        return found is not None and found.status == status
+
+    try:
+        await eventually(reached, timeout=timeout, every=0.1, message=f"{type_}={status}")
+    except AssertionError:
+        row = await store.get(Kind.VOLUMES, volume_id)
+        raise AssertionError(f"not {type_}={status}: {row.status if row else 'gone'}") from None
+    row = await store.get(Kind.VOLUMES, volume_id)
+    assert row is not None
+    return row
+
+
+async def wait_gone(store: PostgresStore, volume_id: UUID, timeout: float = 20.0) -> None:
+    async def gone() -> bool:
+        return await store.get(Kind.VOLUMES, volume_id) is None
+
+    await eventually(gone, timeout=timeout, every=0.1, message="volume row removed")
+
+
+def volume_name(instance: str, volume_id: UUID) -> str:
+    return naming.docker_volume(instance, volume_id)
