@@ -1,7 +1,7 @@
 """The routes controller: domain rows → Caddy routes, status Ready with the URL or the error.
 
 Per-domain reconciles only record status and ask for the whole config to be applied; the
-apply itself runs under the single key ALL_ROUTES (see applier.py), so bursts coalesce.
+apply itself runs under the single global key ALL_ROUTES (see applier.py), so bursts coalesce.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class RoutesController(Controller):
     name = "routes"
     kind = Kind.DOMAINS
     finalizer = "routes"
+    global_keys = (ALL_ROUTES,)
 
     def __init__(self, database: DatabaseSettings, settings: RoutesSettings) -> None:
         self.database = database
@@ -85,7 +86,6 @@ class RoutesController(Controller):
             self._ask = AskServer(self.settings.ask_host, self.settings.ask_port, self._applied)
         if self.settings.access_log:
             self._start_access_logs(self._reader)
-        self._wakeups.put_nowait(ALL_ROUTES)  # the dashboard route exists with no domain at all
 
     def _start_access_logs(self, reader: DomainReader) -> None:
         self._sink = HttpLogSink(self.database.redis_url)
@@ -140,9 +140,10 @@ class RoutesController(Controller):
                 log.warning("drift check failed", error=repr(exc))
 
     async def forget(self, ctx: Context, key: Key) -> None:
-        if key != ALL_ROUTES:
-            self._waiting.discard(key.id)
-            return
+        self._waiting.discard(key.id)
+
+    async def reconcile_global(self, ctx: Context, key: Key) -> Result:
+        """ALL_ROUTES: Caddy's whole config, from every live domain row, in one load."""
         assert self.applier is not None
         await asyncio.sleep(self._coalesce_delay())  # let the burst pile up
         before = self.applier.applied
@@ -150,6 +151,7 @@ class RoutesController(Controller):
         self._last_apply = time.monotonic()
         for row_id in self._to_wake(before, after):
             self._wakeups.put_nowait(Key(Kind.DOMAINS, row_id))
+        return Result()
 
     def _coalesce_delay(self) -> float:
         in_burst = time.monotonic() - self._last_apply < BURST_GAP_SECONDS

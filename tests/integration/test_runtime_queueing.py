@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import uuid
 
 import psycopg
 
@@ -14,6 +15,8 @@ from tests.support.waiting import eventually
 from zaneops.adapters.postgres.feed import FEED_APPLICATION_NAME
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.kinds import Kind
+from zaneops.objects import Key
+from zaneops.runtime.controller import Context, Result
 from zaneops.specs.status import ConditionStatus
 
 
@@ -144,3 +147,32 @@ async def test_the_same_key_is_never_reconciled_twice_at_once_with_many_workers(
             timeout=20,
         )
     assert controller.overlaps == 0
+
+
+async def test_a_global_key_is_reconciled_at_start_and_collapses_like_any_key(
+    store: PostgresStore, database_url: str
+) -> None:
+    """A controller's global key (no row) runs after the start-up re-list, via reconcile_global."""
+    controller = GlobalKeyController()
+    async with running(controller, database_url) as runner:
+        await eventually(lambda: controller.global_runs >= 1, message="global key at start")
+        for _ in range(50):
+            runner.queue.add(GLOBAL)
+        await eventually(lambda: runner.queue.depth == 0 and runner.queue.running == 0)
+    assert 2 <= controller.global_runs <= 3  # the start-up run, then the 50 adds collapsed
+
+
+GLOBAL = Key(Kind.PROJECTS, uuid.UUID(int=0))
+
+
+class GlobalKeyController(RecordingController):
+    global_keys = (GLOBAL,)
+
+    def __init__(self) -> None:
+        super().__init__(name="global")
+        self.global_runs = 0
+
+    async def reconcile_global(self, ctx: Context, key: Key) -> Result:
+        self.global_runs += 1
+        await asyncio.sleep(0.05)
+        return Result()

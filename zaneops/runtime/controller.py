@@ -68,10 +68,17 @@ class Controller(ABC):
     kind: Kind
     finalizer: str | None = None
     watches: Sequence[Watch] = ()
+    # Keys with no row: one outside object built from many rows (e.g. all of Caddy's config).
+    # They are queued like any key (so bursts collapse) and handled by reconcile_global.
+    global_keys: Sequence[Key] = ()
 
     @abstractmethod
     async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
         """Converge the outside world to obj.spec."""
+
+    async def reconcile_global(self, ctx: Context, key: Key) -> Result:
+        """Converge the outside object behind one of global_keys."""
+        raise NotImplementedError(f"{self.name} declares global keys but cannot reconcile them")
 
     async def finalize(self, ctx: Context, obj: StoredObject) -> Result:
         """Remove outside state of a deleted obj; requeue_after means 'not done yet'."""

@@ -123,6 +123,8 @@ class Runner:
         ids = await self.store.list_ids(self.controller.kind)
         for object_id in ids:
             self.queue.add(Key(self.controller.kind, object_id))
+        for key in self.controller.global_keys:
+            self.queue.add(key)
         self.metrics.queue_depth.set(self.queue.depth)
         log.info("relisted", count=len(ids))
 
@@ -190,8 +192,11 @@ class Runner:
         ctx = Context(key=key, ensure_leader=self.elector.ensure_leader, log=log)
         obj: StoredObject | None = None
         try:
-            obj = await self.store.get(key.kind, key.id)
-            result = await self._converge(ctx, obj)
+            if key in self.controller.global_keys:
+                result = await self.controller.reconcile_global(ctx, key)
+            else:
+                obj = await self.store.get(key.kind, key.id)
+                result = await self._converge(ctx, obj)
         except LeaseLost:
             self.queue.add(key)  # the next leader (maybe us again) picks it up
             return "lease_lost"
