@@ -14,7 +14,7 @@ import docker
 from docker.errors import APIError, NotFound
 
 from tests.support.runtime import running
-from tests.support.waiting import eventually
+from tests.support.waiting import wait_for_row
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.kinds import Kind
 from zaneops.objects import StoredObject
@@ -159,17 +159,14 @@ async def phase_of(store: PostgresStore, deployment_id: UUID) -> str | None:
 async def wait_for_phase(
     store: PostgresStore, deployment_id: UUID, phase: str, timeout: float = 40.0
 ) -> StoredObject:
-    async def reached() -> bool:
-        return await phase_of(store, deployment_id) == phase
-
-    try:
-        await eventually(reached, timeout=timeout, every=0.1, message=f"phase {phase}")
-    except AssertionError:
-        row = await store.get(Kind.DEPLOYMENTS, deployment_id)
-        raise AssertionError(f"not {phase}: {row.status if row else 'gone'}") from None
-    row = await store.get(Kind.DEPLOYMENTS, deployment_id)
-    assert row is not None
-    return row
+    return await wait_for_row(
+        store,
+        Kind.DEPLOYMENTS,
+        deployment_id,
+        lambda row: row.status.details.get("phase") == phase,
+        what=f"phase {phase}",
+        timeout=timeout,
+    )
 
 
 def swarm_service(name: str) -> dict[str, Any] | None:

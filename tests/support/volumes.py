@@ -13,7 +13,7 @@ from docker.errors import APIError, NotFound
 
 from tests.support import swarm as sw
 from tests.support.runtime import running
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, wait_for_row
 from zaneops import naming
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.kinds import Kind
@@ -87,19 +87,13 @@ async def make_volume(
 async def wait_for_condition(
     store: PostgresStore, volume_id: UUID, type_: str, status: str, timeout: float = 20.0
 ) -> StoredObject:
-    async def reached() -> bool:
-        row = await store.get(Kind.VOLUMES, volume_id)
-        found = row.status.condition(type_) if row else None
+    def has_condition(row: StoredObject) -> bool:
+        found = row.status.condition(type_)
         return found is not None and found.status == status
 
-    try:
-        await eventually(reached, timeout=timeout, every=0.1, message=f"{type_}={status}")
-    except AssertionError:
-        row = await store.get(Kind.VOLUMES, volume_id)
-        raise AssertionError(f"not {type_}={status}: {row.status if row else 'gone'}") from None
-    row = await store.get(Kind.VOLUMES, volume_id)
-    assert row is not None
-    return row
+    return await wait_for_row(
+        store, Kind.VOLUMES, volume_id, has_condition, what=f"{type_}={status}", timeout=timeout
+    )
 
 
 async def wait_gone(store: PostgresStore, volume_id: UUID, timeout: float = 20.0) -> None:

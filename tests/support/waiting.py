@@ -5,6 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.kinds import Kind
+from zaneops.objects import StoredObject
 
 
 async def eventually(
@@ -24,3 +29,28 @@ async def eventually(
         if time.monotonic() - started > timeout:
             raise AssertionError(f"{message} not met within {timeout} s")
         await asyncio.sleep(every)
+
+
+async def wait_for_row(
+    store: PostgresStore,
+    kind: Kind,
+    object_id: UUID,
+    wanted: Callable[[StoredObject], bool],
+    *,
+    what: str,
+    timeout: float,
+) -> StoredObject:
+    """Poll one row until wanted(row); on time-out the error shows the row's status."""
+
+    async def reached() -> bool:
+        row = await store.get(kind, object_id)
+        return row is not None and wanted(row)
+
+    try:
+        await eventually(reached, timeout=timeout, every=0.1, message=what)
+    except AssertionError:
+        row = await store.get(kind, object_id)
+        raise AssertionError(f"not {what}: {row.status if row else 'gone'}") from None
+    row = await store.get(kind, object_id)
+    assert row is not None
+    return row
