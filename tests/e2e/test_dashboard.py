@@ -278,8 +278,24 @@ async def test_person_deploys_sees_the_app_reads_logs_changes_rolls_back_and_del
         await forget_logs(service_id)
 
 
+async def set_shared_variables(page: Page) -> None:
+    """A bad line and a name the API refuses are shown under the editor; a good one is kept."""
+    await page.get_by_role("button", name="Edit as .env").click()
+    editor = page.get_by_label("Shared variables as .env")
+    await editor.fill("bad line\n")
+    await expect(page.get_by_text("Line 1: expected NAME=value")).to_be_visible()
+    await editor.fill(f"{'N' * 256}=x\n")
+    await page.get_by_role("button", name="Save shared variables").click()
+    await expect(page.get_by_text("at most 255 characters, got 256")).to_be_visible()
+    await editor.fill("REGION=eu-west\n")
+    await page.get_by_role("button", name="Save shared variables").click()
+    await expect(page.get_by_text("Shared variables saved: deploy to apply them")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_role("cell", name="eu-west")).to_be_visible()
+
+
 async def test_api_refusals_show_next_to_the_field(page: Page) -> None:
-    """A wrong password and an invalid image are explained where the person typed them."""
+    """A wrong password, an invalid image or shared variable are explained where typed."""
     await page.goto("/login")
     await page.get_by_label("User name").fill("admin")
     await page.get_by_label("Password").fill("wrong")
@@ -290,6 +306,7 @@ async def test_api_refusals_show_next_to_the_field(page: Page) -> None:
     await page.get_by_role("button", name="+ New project").click()
     await page.get_by_label("Name").fill("Errors")
     await page.get_by_role("button", name="Create project").click()
+    await set_shared_variables(page)
     await page.get_by_role("link", name="+ New service").click()
     await page.get_by_label("Name").fill("Bad Name")
     await page.get_by_label("Image").fill("NGINX")

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, errorFromAnswer, fieldErrors, messageOf, unplacedErrors, withoutUnionTag } from "./errors";
+import { ApiError, errorFromAnswer, errorsUnder, fieldErrors, messageOf, unplacedErrors, withoutUnionTag } from "./errors";
 
 const invalid = errorFromAnswer(422, {
   code: "invalid_input",
@@ -77,5 +77,26 @@ describe("messageOf", () => {
   it("explains a network failure in words", () => {
     expect(messageOf(new TypeError("Failed to fetch"))).toBe("cannot reach the server: check your connection");
     expect(messageOf(invalid)).toContain("source.image");
+  });
+});
+
+describe("errorsUnder", () => {
+  it("lists the reasons about a map's entries, led by the entry's name", () => {
+    const error = errorFromAnswer(422, {
+      code: "invalid_input",
+      message: "bad",
+      errors: [
+        { field: "variables.A.[key]", location: "body", reason: "too long", type: "x" },
+        { field: "variables.B", location: "body", reason: "has a NUL", type: "x" },
+        { field: "variables", location: "body", reason: "not a map", type: "x" },
+        { field: "variablesX", location: "body", reason: "other", type: "x" },
+        { field: "slug", location: "body", reason: "bad slug", type: "x" },
+      ],
+    });
+    expect(errorsUnder(error, "variables")).toEqual(["A: too long", "B: has a NUL", "not a map"]);
+  });
+
+  it("has nothing to say about errors that are not the API's", () => {
+    expect(errorsUnder(new Error("offline"), "variables")).toEqual([]);
   });
 });

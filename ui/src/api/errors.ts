@@ -94,3 +94,17 @@ export function messageOf(error: unknown): string {
   if (error instanceof TypeError) return "cannot reach the server: check your connection";
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * The reasons about one field that holds a map (e.g. "variables.DB_HOST.[key]"), each led
+ * by the entry it is about, so one editor for the whole map can show them.
+ */
+export function errorsUnder(error: unknown, field: string): string[] {
+  if (!(error instanceof ApiError)) return [];
+  return error.errors
+    .filter((item) => item.field === field || item.field.startsWith(field + "."))
+    .map((item) => {
+      const entry = item.field.slice(field.length + 1).replace(/\.\[key\]$/, "");
+      return entry ? `${entry}: ${item.reason}` : item.reason;
+    });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeEdited, parseDotenv, toDotenv } from "./env";
+import { fromRecord, mergeEdited, parseDotenv, toDotenv, toRecord } from "./env";
 
 describe("parseDotenv", () => {
   it("reads NAME=value lines, skipping blanks and comments", () => {
@@ -79,5 +79,17 @@ describe("mergeEdited", () => {
       { name: "MODE", value: "prod", secret: false },
       { name: "NEW", value: "1", secret: false },
     ]);
+  });
+});
+
+describe("fromRecord and toRecord", () => {
+  it("turn shared variables into rows sorted by name, and back", () => {
+    const rows = fromRecord({ REGION: "eu", DB: "pg" });
+    expect(rows).toEqual([
+      { name: "DB", value: "pg" },
+      { name: "REGION", value: "eu" },
+    ]);
+    expect(toRecord(rows)).toEqual({ DB: "pg", REGION: "eu" });
+    expect(toDotenv(fromRecord({}))).toBe("");
   });
 });

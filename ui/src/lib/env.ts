@@ -94,3 +94,14 @@ export function mergeEdited(edited: readonly EnvVar[], previous: readonly EnvVar
   const secret = new Set(previous.filter((v) => v.secret).map((v) => v.name));
   return edited.map((v) => ({ name: v.name, value: v.value, secret: secret.has(v.name) }));
 }
+
+/** An environment's shared variables (name → value) as rows, sorted by name. */
+export function fromRecord(record: Readonly<Record<string, string>>): EnvVar[] {
+  return Object.keys(record)
+    .sort()
+    .map((name) => ({ name, value: record[name] as string }));
+}
+
+export function toRecord(vars: readonly EnvVar[]): Record<string, string> {
+  return Object.fromEntries(vars.map((v) => [v.name, v.value]));
+}

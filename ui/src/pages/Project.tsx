@@ -11,6 +11,7 @@ import { Button, Dialog, Empty, Field, FormErrors, LoadError, Skeletons, useActi
 import { timeAgo } from "../lib/format";
 import { usePoll, useTitle } from "../lib/hooks";
 import { ConfirmDelete } from "./service/ConfirmDelete";
+import { SharedVariables } from "./SharedVariables";
 
 export function sourceLabel(service: Service): string {
   const source = service.spec.source;
@@ -73,7 +74,12 @@ export function ProjectPage() {
           </Empty>
         </div>
       ) : null}
-      {current ? <Services projectId={projectId} environment={current} /> : null}
+      {current ? (
+        <div className="stack">
+          <Services projectId={projectId} environment={current} />
+          <SharedVariables key={current.id} environment={current} onSaved={environments.reload} />
+        </div>
+      ) : null}
       {adding ? <NewEnvironment projectId={projectId} onClose={() => setAdding(false)} onCreated={environments.reload} /> : null}
       {deleting && project.data ? <DeleteProject project={project.data} onClose={() => setDeleting(false)} /> : null}
     </>
