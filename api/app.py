@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.context import ApiContext
 from api.dashboard import Dashboard, dashboard_folder
@@ -48,4 +49,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     folder = dashboard_folder(chosen.dashboard_dir)
     if folder is not None:
         app.add_middleware(Dashboard, folder=folder)
+    if chosen.trusted_proxies:
+        # Behind Caddy every request comes from the proxy: trust its X-Forwarded-For only.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=chosen.trusted_proxies)
     return app

@@ -22,6 +22,13 @@ class ApiSettings(DatabaseSettings):
         description="Send the session cookie only over HTTPS. Turn off only for a local "
         "install reached over plain HTTP.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or CIDRs of reverse proxies in front of the API "
+        "(e.g. the platform's overlay subnet). Only requests from these may set the client "
+        "address with X-Forwarded-For, which login throttling counts per client. Empty: "
+        "the connecting address is the client.",
+    )
     login_attempts_per_minute: int = Field(
         default=10,
         ge=1,

@@ -157,7 +157,7 @@ def api_command(host: str | None, port: int | None) -> None:
         create_app(settings),
         host=host or settings.api_host,
         port=port or settings.api_port,
-        proxy_headers=False,
+        proxy_headers=False,  # the app applies ZANE_TRUSTED_PROXIES itself
         server_header=False,
     )
 

@@ -9,7 +9,7 @@ import httpx
 from fastapi.routing import APIRoute
 
 from api.app import PREFIX, ROUTERS, create_app
-from tests.support.api import RunningApi, log_in
+from tests.support.api import RunningApi, api_settings, log_in, serving
 
 # Open on purpose: load balancers probe health, and nobody can log in without login.
 OPEN_PATHS = {"/api/v1/health", "/api/v1/auth/login"}
@@ -73,6 +73,43 @@ async def test_the_eleventh_wrong_password_in_a_minute_is_throttled(api: Running
         assert throttled.headers["Retry-After"] == "60"
         right = {"username": "admin", "password": "correct horse battery staple"}
         assert (await client.post("/auth/login", json=right)).status_code == 429
+
+
+async def _throttled_after_ten_wrong(client: httpx.AsyncClient, forwarded_for: str) -> bool:
+    wrong = {"username": "admin", "password": "guess"}
+    headers = {"X-Forwarded-For": forwarded_for}
+    for _ in range(10):
+        await client.post("/auth/login", json=wrong, headers=headers)
+    answer = await client.post("/auth/login", json=wrong, headers=headers)
+    return answer.status_code == 429
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_is_throttled_on_its_own(
+    database_url: str,
+) -> None:
+    """One client's wrong passwords through the proxy do not lock out another client."""
+    settings = api_settings(database_url, trusted_proxies="127.0.0.1", login_attempts_per_minute=10)
+    async with serving(settings) as api, api.client() as client:
+        # Distinct user names too, so only the per-address counter could throttle the second.
+        assert await _throttled_after_ten_wrong(client, "203.0.113.7")
+        other = {"username": "someone", "password": "guess"}
+        answer = await client.post(
+            "/auth/login", json=other, headers={"X-Forwarded-For": "203.0.113.8"}
+        )
+        assert answer.status_code == 401
+
+
+async def test_a_forged_forwarded_for_from_an_untrusted_peer_is_ignored(
+    database_url: str,
+) -> None:
+    """Without trusted proxies, X-Forwarded-For cannot dodge the per-address throttle."""
+    async with serving(api_settings(database_url)) as api, api.client() as client:
+        assert await _throttled_after_ten_wrong(client, "203.0.113.7")
+        other = {"username": "someone", "password": "guess"}
+        answer = await client.post(
+            "/auth/login", json=other, headers={"X-Forwarded-For": "203.0.113.8"}
+        )
+        assert answer.status_code == 429
 
 
 async def test_session_cookie_is_httponly_and_samesite(api: RunningApi) -> None:

@@ -70,7 +70,9 @@ async def forget_redis_keys(prefix: str) -> None:
 async def serving(settings: ApiSettings) -> AsyncIterator[RunningApi]:
     await ensure_first_admin(settings)
     sock = _loopback_socket()
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        create_app(settings), log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
@@ -102,7 +104,9 @@ def serving_in_thread(settings: ApiSettings) -> Iterator[RunningApi]:
     """The API on its own thread and event loop, for blocking clients (schemathesis, benchmarks)."""
     asyncio.run(ensure_first_admin(settings))
     sock = _loopback_socket()
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        create_app(settings), log_level="warning", lifespan="on", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
