@@ -12,11 +12,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api.context import ApiContext
 from api.dashboard import Dashboard, dashboard_folder
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.routers import auth, deployments, logs, misc, projects, routing, services
+from api.routers import auth, deployments, logs, misc, projects, routing, services, webhooks
 from api.settings import ApiSettings
 
 PREFIX = "/api/v1"
-ROUTERS = (misc, auth, projects, services, routing, deployments, logs)
+ROUTERS = (misc, auth, projects, services, routing, deployments, logs, webhooks)
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:

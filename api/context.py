@@ -10,8 +10,10 @@ from redis.asyncio import Redis
 from api.auth.sessions import SessionStore
 from api.auth.throttle import LoginThrottle
 from api.settings import ApiSettings
+from api.webhooks.throttle import WebhookLimiter
 from zaneops.adapters.postgres.accounts import AccountStore
 from zaneops.adapters.postgres.api_store import ApiStore
+from zaneops.adapters.postgres.webhooks import WebhookStore
 from zaneops.secrets import SecretBox, SecretsUnavailable
 
 
@@ -24,6 +26,8 @@ class ApiContext:
     sessions: SessionStore
     throttle: LoginThrottle
     secret_box: SecretBox | None
+    webhooks: WebhookStore
+    webhook_limiter: WebhookLimiter
 
     @classmethod
     async def open(cls, settings: ApiSettings) -> ApiContext:
@@ -39,6 +43,10 @@ class ApiContext:
                 redis, settings.api_redis_prefix, settings.login_attempts_per_minute
             ),
             secret_box=_secret_box(settings.secret_key),
+            webhooks=WebhookStore(store.pool),
+            webhook_limiter=WebhookLimiter(
+                redis, settings.api_redis_prefix, settings.webhook_requests_per_minute
+            ),
         )
 
     async def close(self) -> None:

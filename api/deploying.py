@@ -14,7 +14,7 @@ from uuid import UUID
 
 from zaneops.specs import BuildSpec, DeploymentSpec, GitSource
 
-Trigger = Literal["deploy", "redeploy", "rollback"]
+Trigger = Literal["deploy", "redeploy", "rollback", "webhook"]
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,13 @@ def new_deployment(
     trigger: Trigger,
     image: str | None = None,
     rollback_of: UUID | None = None,
+    commit: str | None = None,
 ) -> NewDeployment:
-    """The rows to insert; `image` is kept only for a rollback (it restores what ran)."""
+    """The rows to insert; `image` is kept only for a rollback (it restores what ran).
+
+    `commit` pins what a Git source builds (a webhook's pushed commit). It goes on the build
+    and the deployment, not into the snapshot, so the service shows no pending change.
+    """
     deployment_id = uuid.uuid4()
     source = service_spec["source"]
     if trigger != "rollback" or image is None:
@@ -41,11 +46,13 @@ def new_deployment(
             "image": image,
             "trigger": trigger,
             "rollback_of": rollback_of,
+            "commit_sha": commit,
         }
     )
     build = None
     if image is None:
-        build = BuildSpec(deployment_id=deployment_id, source=GitSource.model_validate(source))
+        pinned = {**source, "commit": commit} if commit else source
+        build = BuildSpec(deployment_id=deployment_id, source=GitSource.model_validate(pinned))
     return NewDeployment(
         deployment_id,
         spec.model_dump(mode="json"),

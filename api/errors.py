@@ -66,6 +66,12 @@ def _from_pydantic(errors: Sequence[Any], default_location: str) -> list[FieldEr
     return found
 
 
+def from_validation(exc: ValidationError, location: str = "body") -> ApiError:
+    """A 422 naming every field a model refused (for bodies a handler validates itself)."""
+    errors = _from_pydantic(exc.errors(), location)
+    return ApiError(422, "invalid_input", _summary(errors), errors)
+
+
 def _body(status: int, code: str, message: str, errors: Sequence[FieldError] = ()) -> JSONResponse:
     payload = ErrorBody(code=code, message=message, errors=list(errors))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

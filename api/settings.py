@@ -52,3 +52,14 @@ class ApiSettings(DatabaseSettings):
         description="Folder of the built dashboard (npm run build in ui/), served at '/'. "
         "Empty: the checkout's ui/dist. Not served when the folder has no index.html.",
     )
+    webhook_requests_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="Calls of the public webhook trigger allowed per client address in each "
+        "minute; the next ones are refused with 429.",
+    )
+    webhook_max_body_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        description="The largest webhook payload read; a larger one is refused with 413.",
+    )

@@ -11,8 +11,9 @@ from fastapi.routing import APIRoute
 from api.app import PREFIX, ROUTERS, create_app
 from tests.support.api import RunningApi, api_settings, log_in, serving
 
-# Open on purpose: load balancers probe health, and nobody can log in without login.
-OPEN_PATHS = {"/api/v1/health", "/api/v1/auth/login"}
+# Open on purpose: load balancers probe health, nobody can log in without login, and a Git
+# host has no session (the webhook's token in the path is its credential).
+OPEN_PATHS = {"/api/v1/health", "/api/v1/auth/login", "/api/v1/webhooks/{token}"}
 
 
 def _every_protected_operation() -> list[tuple[str, str]]:

@@ -218,3 +218,26 @@ export interface DeletionAccepted {
 }
 
 export const MASK = "••••••••";
+
+/** What one call of a service's webhook did (the API's audit of a delivery). */
+export interface WebhookDelivery {
+  result: "deployed" | "ignored" | "refused";
+  reason: string | null;
+  service_id: string;
+  deployment_id: string | null;
+  commit: string | null;
+  host: string;
+  status_code: number;
+}
+
+export interface WebhookInfo {
+  service_id: string;
+  path: string;
+  url: string;
+  token: string;
+  secret: string;
+  created_at: string;
+  rotated_at: string;
+  last_delivery_at: string | null;
+  last_delivery: WebhookDelivery | null;
+}

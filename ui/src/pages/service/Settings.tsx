@@ -7,15 +7,19 @@ import { fieldErrors, unplacedErrors } from "../../api/errors";
 import type { Page, Service, ServiceSpec, Volume } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import { Button, Card, Field, FormErrors, useAction } from "../../components/ui";
+import { formOf, type GitForm, sourceOf } from "../../lib/gitsource";
 import { usePoll } from "../../lib/hooks";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { useService } from "./context";
 import { useEnvironmentVolumes } from "./Volumes";
+import { WebhookPanel } from "./Webhook";
 
 export function Settings() {
+  const { service } = useService();
   return (
     <div className="stack">
       <SourceForm />
+      {service.spec.source.type === "git" ? <WebhookPanel /> : null}
       <DangerZone />
     </div>
   );
@@ -37,45 +41,47 @@ const SOURCE_FIELDS: Record<string, string> = {
   "source.image": "image",
   "source.repository_url": "repository",
   "source.branch": "branch",
+  "source.commit": "commit",
+  "source.dockerfile_path": "dockerfile",
+  "source.context": "context",
+  "source.build_args": "buildArgs",
+  "source.target": "target",
+  "source.watch_paths": "watchPaths",
 };
+const GIT_FIELDS = ["repository", "branch", "commit", "dockerfile", "context", "buildArgs", "target", "watchPaths"];
+
+/** A build-argument line the form could not read, shown like the API's field errors. */
+class FormProblem extends Error {}
 
 function SourceForm() {
   const { service, save } = useService();
   const { notify } = useApp();
   const source = service.spec.source;
   const [image, setImage] = useState(source.type === "image" ? source.image : "");
-  const [repository, setRepository] = useState(source.type === "git" ? source.repository_url : "");
-  const [branch, setBranch] = useState(source.type === "git" ? (source.branch ?? "main") : "");
+  const [git, setGit] = useState<GitForm | null>(source.type === "git" ? formOf(source) : null);
   const [command, setCommand] = useState(joinCommand(service.spec.command ?? []));
   const saving = useAction(async () => {
-    const next: ServiceSpec["source"] =
-      source.type === "image" ? { ...source, image: image.trim() } : { ...source, repository_url: repository.trim(), branch: branch.trim() };
-    await save({ source: next, command: splitCommand(command) });
+    await save({ source: nextSource(source, image, git), command: splitCommand(command) });
     notify("Saved: deploy to apply");
   });
   const errors = fieldErrors(saving.error, SOURCE_FIELDS);
+  if (saving.error instanceof FormProblem) errors.buildArgs = saving.error.message;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void saving.run();
   };
+  const placed = ["image", "command", ...GIT_FIELDS];
   return (
     <form onSubmit={submit} noValidate>
       <Card title="Source" description="Changes apply on the next deploy." footer={<Button type="submit" variant="primary" busy={saving.busy}>Save</Button>}>
         <div className="card-body form-grid">
-          <FormErrors messages={unplacedErrors(saving.error, ["image", "repository", "branch", "command"], SOURCE_FIELDS)} />
-          {source.type === "image" ? (
+          <FormErrors messages={saving.error instanceof FormProblem ? [] : unplacedErrors(saving.error, placed, SOURCE_FIELDS)} />
+          {git === null ? (
             <Field className="wide" label="Image" error={errors.image}>
               {(p) => <input {...p} type="text" className="mono" value={image} onChange={(e) => setImage(e.target.value)} />}
             </Field>
           ) : (
-            <>
-              <Field label="Repository URL" error={errors.repository}>
-                {(p) => <input {...p} type="text" className="mono" value={repository} onChange={(e) => setRepository(e.target.value)} />}
-              </Field>
-              <Field label="Branch" error={errors.branch}>
-                {(p) => <input {...p} type="text" className="mono" value={branch} onChange={(e) => setBranch(e.target.value)} />}
-              </Field>
-            </>
+            <GitFields form={git} onChange={setGit} errors={errors} />
           )}
           <Field className="wide" label="Start command" error={errors.command} hint="Replaces the image's CMD; empty keeps it.">
             {(p) => <input {...p} type="text" className="mono" placeholder="from the image" value={command} onChange={(e) => setCommand(e.target.value)} />}
@@ -83,6 +89,44 @@ function SourceForm() {
         </div>
       </Card>
     </form>
+  );
+}
+
+function nextSource(source: ServiceSpec["source"], image: string, git: GitForm | null): ServiceSpec["source"] {
+  if (source.type === "image" || git === null) return { ...source, image: image.trim() } as ServiceSpec["source"];
+  const next = sourceOf(git, source);
+  if ("buildArgsError" in next) throw new FormProblem(next.buildArgsError);
+  return next.source;
+}
+
+type GitField = keyof GitForm;
+
+/** The Git source's fields: where to clone, what to build, and which pushes deploy. */
+function GitFields({ form, onChange, errors }: { form: GitForm; onChange: (form: GitForm) => void; errors: Record<string, string> }) {
+  const bind = (name: GitField) => ({
+    value: form[name],
+    onChange: (e: { target: { value: string } }) => onChange({ ...form, [name]: e.target.value }),
+  });
+  const text = (name: GitField, label: string, hint?: string, placeholder?: string) => (
+    <Field label={label} error={errors[name]} hint={hint}>
+      {(p) => <input {...p} type="text" className="mono" placeholder={placeholder} {...bind(name)} />}
+    </Field>
+  );
+  return (
+    <>
+      {text("repository", "Repository URL", "https://, ssh://, git@host:path or a local path.")}
+      {text("branch", "Branch", "Pushes to other branches deploy nothing.")}
+      {text("commit", "Commit", "Pin a commit; empty builds the branch's head.", "branch head")}
+      {text("dockerfile", "Dockerfile path", "Relative to the repository root.")}
+      {text("context", "Build context", "The folder sent to the build; '.' is the root.")}
+      {text("target", "Target stage", "For a multi-stage Dockerfile; empty builds the last stage.", "last stage")}
+      <Field className="wide" label="Build arguments" error={errors.buildArgs} hint="One NAME=value per line, for the Dockerfile's ARGs.">
+        {(p) => <textarea {...p} className="mono" rows={3} spellCheck={false} {...bind("buildArgs")} />}
+      </Field>
+      <Field className="wide" label="Watch paths" error={errors.watchPaths} hint="One glob per line: a push deploys only if it changes a matching file (src/** , **/*.py, docs/). Empty: every push deploys.">
+        {(p) => <textarea {...p} className="mono" rows={3} spellCheck={false} {...bind("watchPaths")} />}
+      </Field>
+    </>
   );
 }
 
