@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
@@ -40,7 +40,6 @@ class Job:
     status: Status
     task: asyncio.Task[None] | None = None
     stop_reason: str | None = None
-    log: BuildLog | None = field(default=None, repr=False)
 
     @property
     def done(self) -> bool:
