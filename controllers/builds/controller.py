@@ -159,7 +159,8 @@ class BuildsController(Controller):
 
     async def _start(self, ctx: Context, obj: StoredObject, spec: BuildSpec) -> Status:
         deployment = await self.store.get(Kind.DEPLOYMENTS, spec.deployment_id)
-        assert deployment is not None and deployment.parent_id is not None  # checked by _wanted
+        if deployment is None or deployment.parent_id is None:  # deleted since _wanted looked
+            return self._stop(obj, None)
         retry = phase_of(obj.status) is not None and phase_of(obj.status) is not Phase.QUEUED
         status = with_phase(
             obj.status.model_copy(update={"details": {}}),

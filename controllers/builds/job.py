@@ -19,6 +19,7 @@ from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.errors import Conflict
 from zaneops.kinds import Kind
 from zaneops.naming import LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER
+from zaneops.runtime.controller import LeaseLost
 from zaneops.secrets import SecretBox, SecretsUnavailable
 from zaneops.specs import BuildSpec, DeploymentSpec, GitSource, Status
 
@@ -78,6 +79,9 @@ class Builder:
             if job.stop_reason != CANCEL:
                 raise  # lease lost or shutting down: say nothing, the next leader retries
             job.status = with_phase(job.status, Phase.CANCELLED, CANCELLED, "cancelled on request")
+        except LeaseLost:  # deposed while recording: leave the row to the next leader
+            job.stop_reason = LEASE_LOST
+            return
         except TimeoutError:
             message = f"the build ran longer than its timeout ({job.spec.timeout:g} s)"
             job.status = self._failed(job, "TimedOut", message + self._tail(log))
@@ -85,8 +89,8 @@ class Builder:
             job.status = self._failed(job, failure.reason, failure.message)
         except Exception as exc:  # the engine or the database failed us: say what happened
             job.status = self._failed(job, "BuildError", f"{exc}{self._tail(log)}")
-        finally:
-            shutil.rmtree(checkout, ignore_errors=True)
+        finally:  # in a thread: a big checkout must not stall the event loop
+            await asyncio.to_thread(shutil.rmtree, checkout, ignore_errors=True)
         report(job)
 
     def _failed(self, job: Job, reason: str, message: str) -> Status:
