@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from zaneops.settings import DatabaseSettings
 
 pytestmark = pytest.mark.integration
 
-SLOW_STEP = "RUN echo build-started && sleep 3 && echo build-done\n"
+# Unique per run: a step the engine has cached from an earlier run would print nothing.
+SLOW_STEP = f"RUN echo build-started && sleep 3 && echo build-done {uuid.uuid4().hex}\n"
 
 
 async def test_a_repository_builds_runs_rebuilds_on_a_new_commit_and_rolls_back_without_build(
@@ -41,7 +43,7 @@ async def test_a_repository_builds_runs_rebuilds_on_a_new_commit_and_rolls_back_
 
         async def log_shows_the_step_but_not_its_end() -> bool:
             lines = [e[b"line"].decode() for _, e in await redis.xrange(key)]
-            return "build-started" in lines and "build-done" not in lines
+            return "build-started" in lines and not any(x.startswith("build-done") for x in lines)
 
         await eventually(log_shows_the_step_but_not_its_end, timeout=20, message="live log")
         built = await bd.wait_for_build(store, build.id, "SUCCEEDED")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ LONG = "FROM zaneops/busybox:latest\nRUN echo long-step && sleep 300\n"
 
 
 def _sleeping(seconds: int) -> str:
-    return f"FROM zaneops/busybox:latest\nRUN echo sleeping && sleep {seconds}\n"
+    """Unique per call: a step cached by an earlier run would not run (nor take any time)."""
+    return f"FROM zaneops/busybox:latest\nRUN echo {uuid.uuid4().hex} && sleep {seconds}\n"
 
 
 async def _phase(store: PostgresStore, build_id: object) -> str | None:
