@@ -13,9 +13,10 @@ import pytest
 from tests.support import builds as bd
 from tests.support import swarm as sw
 from tests.support.processes import start_controller, stop
-from tests.support.waiting import eventually
+from tests.support.waiting import eventually, wait_for_row
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.kinds import Kind
+from zaneops.objects import StoredObject
 
 pytestmark = pytest.mark.integration
 
@@ -102,10 +103,12 @@ async def test_a_build_past_its_timeout_fails_timed_out(
     assert "long-step" in condition.message
 
 
-async def test_a_build_killed_with_its_controller_is_retried_by_the_next_one(
-    store: PostgresStore, database_url: str, instance: str, tmp_path: Path
-) -> None:
-    """SIGKILL mid-build: the restarted controller finds it BUILDING, retries it, and succeeds."""
+async def _kill_mid_build_and_restart(
+    store: PostgresStore, database_url: str, instance: str, tmp_path: Path, attempts: int
+) -> tuple[StoredObject, StoredObject]:
+    """A build controller process SIGKILLed while BUILDING, then another one started.
+
+    Returns (deployment, build) once the build has ended."""
     repo = bd.make_repo(tmp_path / "repo", {"Dockerfile": _sleeping(4)})
     environment = await sw.make_environment(store)
     spec = bd.git_spec(repo)
@@ -114,6 +117,7 @@ async def test_a_build_killed_with_its_controller_is_retried_by_the_next_one(
     env = {
         "ZANE_INSTANCE": instance,
         "ZANE_BUILDS_WORKDIR": str(tmp_path / "checkouts"),
+        "ZANE_BUILDS_MAX_ATTEMPTS": str(attempts),
         "ZANE_LEASE_TTL_SECONDS": "2",
         "ZANE_LEASE_RETRY_SECONDS": "0.2",
     }
@@ -124,13 +128,40 @@ async def test_a_build_killed_with_its_controller_is_retried_by_the_next_one(
         first.wait(10)
         second = start_controller("builds", database_url, "second", tmp_path / "second.log", **env)
         try:
-            row = await bd.wait_for_build(store, build.id, "SUCCEEDED", timeout=60)
+            ended = await wait_for_row(
+                store,
+                Kind.BUILDS,
+                build.id,
+                lambda row: row.status.details.get("phase") in ("SUCCEEDED", "FAILED"),
+                what="build ended",
+                timeout=60,
+            )
         finally:
             stop(second)
     finally:
         stop(first)
+    return deployment, ended
+
+
+async def test_a_build_killed_with_its_controller_is_retried_by_the_next_one(
+    store: PostgresStore, database_url: str, instance: str, tmp_path: Path
+) -> None:
+    """SIGKILL mid-build: the restarted controller finds it BUILDING, retries it, and succeeds."""
+    deployment, row = await _kill_mid_build_and_restart(
+        store, database_url, instance, tmp_path, attempts=2
+    )
+    assert row.status.details["phase"] == "SUCCEEDED"
     assert row.status.details["attempts"] == 2
     deployment_row = await store.get(Kind.DEPLOYMENTS, deployment.id)
     assert (
         deployment_row is not None and deployment_row.spec["image"] == row.status.details["image"]
     )
+
+
+async def test_a_build_killed_with_no_attempt_left_fails_interrupted(
+    store: PostgresStore, database_url: str, instance: str, tmp_path: Path
+) -> None:
+    """max_attempts 1: the restarted controller marks it FAILED, reason Interrupted, not stuck."""
+    _, row = await _kill_mid_build_and_restart(store, database_url, instance, tmp_path, attempts=1)
+    assert row.status.details["phase"] == "FAILED"
+    assert row.status.condition("Succeeded").reason == "Interrupted"  # type: ignore[union-attr]
