@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from api.schemas import Change
-from api.sealing import opened
+from api.sealing import CREDENTIAL_SECRETS, opened
 from zaneops.secrets import MASK, SecretBox
 
 Spec = dict[str, Any]
@@ -58,10 +58,19 @@ def _mask_pair(live: Spec, pending: Spec, box: SecretBox | None) -> None:
             var["value"] = MASK
     before_credentials = (live.get("source") or {}).get("credentials")
     after_credentials = (pending.get("source") or {}).get("credentials")
-    if after_credentials is not None:
-        _mask_value(before_credentials, after_credentials, box, secret=True, field="password")
-    elif before_credentials is not None:
-        before_credentials["password"] = MASK
+    for name in CREDENTIAL_SECRETS:
+        _mask_credential(before_credentials, after_credentials, name, box)
+
+
+def _mask_credential(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, name: str, box: SecretBox | None
+) -> None:
+    """A registry password, Git token or deploy key: always secret, wherever it is set."""
+    before_has = before is not None and isinstance(before.get(name), str)
+    if after is not None and isinstance(after.get(name), str):
+        _mask_value(before if before_has else None, after, box, secret=True, field=name)
+    elif before is not None and before_has:
+        before[name] = MASK
 
 
 def _mask_value(
@@ -71,7 +80,7 @@ def _mask_value(
     secret: bool,
     field: str = "value",
 ) -> None:
-    was_secret = before is not None and (field == "password" or bool(before.get("secret")))
+    was_secret = before is not None and (field != "value" or bool(before.get("secret")))
     if not (secret or was_secret):
         return
     same = before is not None and opened(before[field], box) == opened(after[field], box)

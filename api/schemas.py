@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from zaneops.objects import StoredObject
 from zaneops.specs import (
+    BuildPhase,
     BuildSpec,
     DeploymentPhase,
     DeploymentSpec,
@@ -61,7 +62,10 @@ class Volume(Resource[VolumeSpec]):
 
 
 class Build(Resource[BuildSpec]):
-    pass
+    phase: BuildPhase | None = Field(
+        default=None, description="status.details.phase, as the builds controller wrote it."
+    )
+    image: str | None = Field(default=None, description="The image built, once SUCCEEDED.")
 
 
 class Deployment(Resource[DeploymentSpec]):
@@ -84,6 +88,10 @@ def to_resource(model: type[ItemT], obj: StoredObject, spec: dict[str, Any]) -> 
     }
     if model is Deployment:
         fields["phase"] = phase_of(obj)
+    if model is Build:
+        fields["phase"] = _build_phase(obj)
+        image = obj.status.details.get("image")
+        fields["image"] = image if isinstance(image, str) else None
     return model.model_validate(fields)
 
 
@@ -93,6 +101,11 @@ def phase_of(obj: StoredObject) -> DeploymentPhase | None:
 
 
 _PHASES = {phase.value for phase in DeploymentPhase}
+
+
+def _build_phase(obj: StoredObject) -> BuildPhase | None:
+    raw = obj.status.details.get("phase")
+    return BuildPhase(raw) if isinstance(raw, str) and raw in BuildPhase.__members__ else None
 
 
 class Page(BaseModel, Generic[ItemT]):

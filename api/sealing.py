@@ -13,17 +13,27 @@ from api.errors import ApiError, invalid
 from zaneops.secrets import MASK, SEALED_PREFIX, SecretBox, SecretsUnavailable, is_sealed
 
 Spec = dict[str, Any]
+# The sealed fields of a source's credentials: a registry password, a Git token or deploy key.
+CREDENTIAL_SECRETS = ("password", "token", "ssh_key")
 
 
 def _stored_secrets(stored: Spec | None) -> dict[str, str]:
-    """Stored sealed values by name: env vars by their name, the registry password by '*'."""
+    """Stored sealed values by name: env vars by their name, credentials by '*<field>'."""
     if stored is None:
         return {}
     found = {var["name"]: var["value"] for var in stored.get("env", []) if var.get("secret")}
-    password = _credentials(stored)
-    if password is not None:
-        found["*"] = password["password"]
+    for name, value in _credential_secrets(stored):
+        found[f"*{name}"] = value
     return found
+
+
+def _credential_secrets(spec: Spec) -> list[tuple[str, str]]:
+    credentials = _credentials(spec) or {}
+    return [
+        (name, credentials[name])
+        for name in CREDENTIAL_SECRETS
+        if isinstance(credentials.get(name), str)
+    ]
 
 
 def _credentials(spec: Spec) -> dict[str, Any] | None:
@@ -49,11 +59,11 @@ def refuse_sealed_lookalikes(spec: Spec) -> None:
     for index, var in enumerate(spec.get("env", [])):
         if is_sealed(var["value"]):
             raise invalid(f"env.{index}.value", f"a value must not start with {SEALED_PREFIX!r}")
-    credentials = _credentials(spec)
-    if credentials is not None and is_sealed(credentials["password"]):
-        raise invalid(
-            "source.credentials.password", f"a password must not start with {SEALED_PREFIX!r}"
-        )
+    for name, value in _credential_secrets(spec):
+        if is_sealed(value):
+            raise invalid(
+                f"source.credentials.{name}", f"a secret must not start with {SEALED_PREFIX!r}"
+            )
 
 
 def seal_service_spec(new: Spec, stored: Spec | None, box: SecretBox | None) -> Spec:
@@ -68,9 +78,10 @@ def seal_service_spec(new: Spec, stored: Spec | None, box: SecretBox | None) -> 
         elif var["value"] == MASK and var["name"] in previous:
             raise invalid(f"env.{index}.value", "no longer secret: send the value itself")
     credentials = _credentials(sealed)
-    if credentials is not None:
-        field = "source.credentials.password"
-        credentials["password"] = _seal_one(credentials["password"], previous.get("*"), field, box)
+    for name, value in _credential_secrets(sealed):
+        field = f"source.credentials.{name}"
+        assert credentials is not None  # it holds the value just read
+        credentials[name] = _seal_one(value, previous.get(f"*{name}"), field, box)
     return sealed
 
 
@@ -80,8 +91,9 @@ def mask_service_spec(spec: Spec) -> Spec:
         if var.get("secret"):
             var["value"] = MASK
     credentials = _credentials(masked)
-    if credentials is not None:
-        credentials["password"] = MASK
+    for name, _ in _credential_secrets(masked):
+        assert credentials is not None
+        credentials[name] = MASK
     return masked
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # name → "module:factory". Filled in as the slices land.
 REGISTRY: dict[str, str] = {
+    "builds": "controllers.builds:build",
     "routes": "controllers.routes:build",
     "services": "controllers.services:build",
     "volumes": "controllers.volumes:build",

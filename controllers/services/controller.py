@@ -39,7 +39,7 @@ from .plan import (
     make_plan,
     swarm_spec,
 )
-from .rollout import Decision, Deployment, Phase, Verdict, decide, judge, to_run
+from .rollout import Decision, Deployment, Phase, Verdict, build_outcome, decide, judge, to_run
 from .settings import ServicesSettings
 
 FINALIZER = "services.zaneops.dev/swarm"
@@ -75,6 +75,8 @@ class ServicesController(Controller):
             Watch(Kind.VOLUMES, self._services_of_volume),
             # A volume becoming Ready is a status change: the handshake mounts wait on.
             Watch(Kind.VOLUMES, self._services_of_volume, status_changes=True),
+            # A build ending (failed, cancelled) decides a deployment waiting for its image.
+            Watch(Kind.BUILDS, self._service_of_build, status_changes=True),
         )
 
     # --- life cycle ------------------------------------------------------------------------
@@ -114,6 +116,10 @@ class ServicesController(Controller):
     async def _service_of_deployment(self, deployment_id: UUID) -> Sequence[Key]:
         row = await self.store.get(Kind.DEPLOYMENTS, deployment_id)
         return [Key(Kind.SERVICES, row.parent_id)] if row and row.parent_id else []
+
+    async def _service_of_build(self, build_id: UUID) -> Sequence[Key]:
+        row = await self.store.get(Kind.BUILDS, build_id)
+        return await self._service_of_deployment(row.parent_id) if row and row.parent_id else []
 
     async def _services_of_volume(self, volume_id: UUID) -> Sequence[Key]:
         row = await self.store.get(Kind.VOLUMES, volume_id)
@@ -183,10 +189,7 @@ class ServicesController(Controller):
         if target is None or target.phase not in (None, Phase.QUEUED, Phase.BUILDING):
             return decision
         if target.spec.image is None:
-            await self._set_phase(
-                ctx, target, Phase.BUILDING, "WaitingForImage", "waiting for its build"
-            )
-            return decision
+            return await self._wait_for_build(ctx, decision, target)
         missing = [
             m.volume
             for m in target.spec.service_spec.volumes
@@ -198,6 +201,20 @@ class ServicesController(Controller):
             )
             return decision
         return await self._start(ctx, world, decision, target)
+
+    async def _wait_for_build(
+        self, ctx: Context, decision: Decision, target: Deployment
+    ) -> Decision:
+        """BUILDING while its build runs; FAILED or CANCELLED with it. The serving one stays."""
+        builds = await self.store.list_children(Kind.BUILDS, target.id)
+        ended = build_outcome(builds[-1].status) if builds else None
+        if ended is None:
+            await self._set_phase(
+                ctx, target, Phase.BUILDING, "WaitingForImage", "waiting for its build"
+            )
+            return decision
+        phase, reason, message = ended
+        return _replace(decision, await self._set_phase(ctx, target, phase, reason, message))
 
     async def _start(
         self, ctx: Context, world: World, decision: Decision, target: Deployment

@@ -10,7 +10,7 @@ from uuid import UUID
 from zaneops.adapters.docker.swarm import SwarmService, SwarmTask
 from zaneops.naming import LABEL_SPEC_HASH
 from zaneops.objects import StoredObject
-from zaneops.specs import DeploymentPhase, DeploymentSpec, Status
+from zaneops.specs import BuildPhase, DeploymentPhase, DeploymentSpec, Status
 
 from .plan import LABEL_DEPLOYMENT
 
@@ -66,6 +66,22 @@ def decide(deployments: list[Deployment]) -> Decision:
             cancel.append((deployment, "Superseded"))
     serving = next((d for d in newest_first if d.phase is Phase.HEALTHY), None)
     return Decision(target, serving, tuple(cancel))
+
+
+def build_outcome(build_status: Status) -> tuple[Phase, str, str] | None:
+    """(phase, reason, message) for a deployment whose build ended without an image, else None.
+
+    A build that succeeded sets the deployment's image, which starts it: nothing to say here.
+    """
+    phase = build_status.details.get("phase")
+    outcome = build_status.condition("Succeeded")
+    message = outcome.message if outcome else ""
+    if phase == BuildPhase.FAILED.value:
+        cause = outcome.reason if outcome else "unknown"
+        return Phase.FAILED, "BuildFailed", f"the build failed ({cause}): {message}"
+    if phase == BuildPhase.CANCELLED.value:
+        return Phase.CANCELLED, "BuildCancelled", message or "the build was cancelled"
+    return None
 
 
 def to_run(decision: Decision) -> Deployment | None:

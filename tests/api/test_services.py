@@ -120,7 +120,8 @@ async def test_git_service_deploy_creates_a_build(admin: httpx.AsyncClient) -> N
     assert len(builds) == 1
     assert builds[0]["spec"]["deployment_id"] == deployment["id"]
     assert builds[0]["spec"]["source"]["repository_url"] == GIT_SERVICE["source"]["repository_url"]
-    assert body(await admin.get(f"/builds/{builds[0]['id']}"), 200)["id"] == builds[0]["id"]
+    shown = body(await admin.get(f"/builds/{builds[0]['id']}"), 200)
+    assert shown["id"] == builds[0]["id"] and shown["phase"] is None and shown["image"] is None
 
 
 async def test_cancel_requests_cancellation_until_the_deployment_ends(
@@ -163,3 +164,24 @@ async def test_lists_are_paged_with_cursors(admin: httpx.AsyncClient) -> None:
         if cursor is None:
             break
     assert seen == ["p4", "p3", "p2", "p1", "p0"]
+
+
+async def test_a_git_token_is_sealed_masked_and_kept_through_deploy_and_build(
+    api: RunningApi, admin: httpx.AsyncClient, store: PostgresStore
+) -> None:
+    """The token is stored sealed, read back masked on the service and its build, and a masked
+    token sent back keeps the stored one."""
+    credentials = {"token": "ghp_secret", "username": "bot"}
+    spec = {**GIT_SERVICE, "source": {**GIT_SERVICE["source"], "credentials": credentials}}
+    app = await service(admin, spec)
+    assert app["spec"]["source"]["credentials"]["token"] == MASK
+    app = await _replace(admin, app, {**spec, "source": app["spec"]["source"]})
+    stored = await store.get(Kind.SERVICES, uuid.UUID(app["id"]))
+    assert stored is not None
+    box = SecretBox(api.settings.secret_key)
+    assert box.open(stored.spec["source"]["credentials"]["token"]) == "ghp_secret"
+    deployment = body(await admin.post(f"/services/{app['id']}/deploy"), 201)
+    [build] = body(await admin.get(f"/deployments/{deployment['id']}/builds"), 200)["items"]
+    assert build["spec"]["source"]["credentials"]["token"] == MASK
+    row = await store.get(Kind.BUILDS, uuid.UUID(build["id"]))
+    assert row is not None and is_sealed(row.spec["source"]["credentials"]["token"])

@@ -437,6 +437,12 @@ ensure_browser() {
     log "browser: $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
 }
 
+# The builds controller clones with the git binary (and the tests make repositories with it).
+ensure_git() {
+    command -v git >/dev/null || apt_install git
+    log "git: $(git --version)"
+}
+
 main() {
     [[ $(id -u) == 0 ]] || die "must run as root"
     mkdir -p "$(dirname "$INFRA_LOG")"
@@ -451,6 +457,7 @@ main() {
     ensure_busybox_image
     ensure_caddy_image
     ensure_browser
+    ensure_git
     printf 'export ZANE_DATABASE_URL=%s\nexport ZANE_REDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL"
 }
 

@@ -1,5 +1,6 @@
 """The spec models shared by the API and the controllers, their field types, and status."""
 
+from .build import BuildPhase
 from .deployment import DeploymentPhase
 from .fields import (
     CommitSha,
@@ -29,6 +30,7 @@ from .models import (
     DomainSpec,
     EnvironmentSpec,
     EnvVar,
+    GitCredentials,
     GitSource,
     Healthcheck,
     HttpHealthcheck,
@@ -48,6 +50,7 @@ from .status import Condition, ConditionStatus, Status
 
 __all__ = [
     "SPEC_MODELS",
+    "BuildPhase",
     "BuildSpec",
     "CommandHealthcheck",
     "CommitSha",
@@ -66,6 +69,7 @@ __all__ = [
     "EnvVarValue",
     "EnvironmentSpec",
     "GitBranch",
+    "GitCredentials",
     "GitRepositoryUrl",
     "GitSource",
     "Healthcheck",

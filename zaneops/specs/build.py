@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from uuid import UUID
 
 from pydantic import Field
@@ -11,6 +12,17 @@ from .fields import Duration
 from .source import GitSource
 
 DEFAULT_BUILD_TIMEOUT_SECONDS = 30 * 60.0
+
+
+class BuildPhase(StrEnum):
+    """Where a build stands; the builds controller writes it to status.details["phase"]."""
+
+    QUEUED = "QUEUED"
+    CLONING = "CLONING"
+    BUILDING = "BUILDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
 
 
 class BuildSpec(SpecModel):

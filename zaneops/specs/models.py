@@ -10,7 +10,7 @@ from .healthcheck import CommandHealthcheck, Healthcheck, HttpHealthcheck
 from .project import EnvironmentSpec, ProjectSpec
 from .routing import DomainSpec, Redirect, RouteTarget
 from .service import EnvVar, PublishedPort, Resources, ServiceSpec, VolumeMount
-from .source import GitSource, ImageSource, RegistryCredentials, Source
+from .source import GitCredentials, GitSource, ImageSource, RegistryCredentials, Source
 from .storage import VolumeSpec
 
 # Keys are the kinds' names (zaneops.kinds.Kind values): the store validates a row's spec
@@ -33,6 +33,7 @@ __all__ = [
     "DomainSpec",
     "EnvVar",
     "EnvironmentSpec",
+    "GitCredentials",
     "GitSource",
     "Healthcheck",
     "HttpHealthcheck",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from ._base import NonEmptyStr, SpecModel, type_tag
 from .fields import (
@@ -34,6 +34,34 @@ class ImageSource(SpecModel):
     )
 
 
+class GitCredentials(SpecModel):
+    """For a private repository: a token (https) or an SSH deploy key (ssh), exactly one.
+
+    Sealed by the API before they are stored, masked when read back, opened only by the
+    builds controller; kept out of reprs so they stay out of logs.
+    """
+
+    token: str | None = Field(
+        default=None, min_length=1, repr=False, description="An access token, sent over https."
+    )
+    username: NonEmptyStr = Field(
+        default="x-access-token",
+        description="The user name the token goes with (most forges accept any).",
+    )
+    ssh_key: str | None = Field(
+        default=None,
+        min_length=1,
+        repr=False,
+        description="A private SSH key (OpenSSH PEM text) with read access: a deploy key.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one_secret(self) -> GitCredentials:
+        if (self.token is None) == (self.ssh_key is None):
+            raise ValueError("give exactly one of token (https) or ssh_key (ssh)")
+        return self
+
+
 class GitSource(SpecModel):
     type: Literal["git"] = "git"
     repository_url: GitRepositoryUrl = Field(description="Where to clone from.")
@@ -52,6 +80,9 @@ class GitSource(SpecModel):
     )
     target: NonEmptyStr | None = Field(
         default=None, description="The stage of a multi-stage Dockerfile to build; none: the last."
+    )
+    credentials: GitCredentials | None = Field(
+        default=None, description="For a private repository; none for a public one."
     )
     watch_paths: list[NonEmptyStr] = Field(
         default_factory=list,

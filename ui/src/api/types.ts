@@ -65,7 +65,15 @@ export interface GitSource {
   context?: string;
   build_args?: Record<string, string>;
   target?: string | null;
+  credentials?: GitCredentials | null;
   watch_paths?: string[];
+}
+
+/** Exactly one of token (https) or ssh_key; both read back masked. */
+export interface GitCredentials {
+  token?: string | null;
+  username?: string;
+  ssh_key?: string | null;
 }
 
 export interface HttpHealthcheck {
@@ -166,7 +174,18 @@ export type Environment = Resource<EnvironmentSpec>;
 export type Service = Resource<ServiceSpec>;
 export type Domain = Resource<DomainSpec>;
 export type Volume = Resource<VolumeSpec>;
-export type Build = Resource<BuildSpec>;
+export type BuildPhase =
+  | "QUEUED"
+  | "CLONING"
+  | "BUILDING"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "CANCELLED";
+
+export interface Build extends Resource<BuildSpec> {
+  phase: BuildPhase | null;
+  image: string | null;
+}
 export interface Deployment extends Resource<DeploymentSpec> {
   phase: DeploymentPhase | null;
 }

@@ -1,0 +1,261 @@
+"""The builds controller: each build row turned into an image recorded on its deployment.
+
+Builds run as background tasks (a reconcile must stay short), at most
+builds_max_concurrent at once; the rest wait QUEUED. A job reports through an in-memory
+status and a wake-up of its key: the runtime then writes it, so it stays the one writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from uuid import UUID
+
+import structlog
+from redis.asyncio import Redis
+
+from zaneops.adapters.docker.builds import DockerBuilds
+from zaneops.adapters.git import Git
+from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.kinds import Kind
+from zaneops.objects import Key, StoredObject
+from zaneops.runtime.controller import Context, Controller, LeaseLost, Result, Watch
+from zaneops.secrets import SecretBox
+from zaneops.specs import BuildSpec, DeploymentSpec, Status
+
+from . import hygiene
+from .job import CANCEL, LEASE_LOST, SHUTDOWN, Builder, Job
+from .logs import BuildLog
+from .plan import (
+    TERMINAL,
+    Phase,
+    Step,
+    attempts_of,
+    deployment_wants_build,
+    next_step,
+    now,
+    phase_of,
+    with_phase,
+)
+from .settings import BuildsSettings
+
+log = structlog.get_logger(__name__)
+
+# Not a row: the key of the periodic image clean-up (see reconcile_global).
+HYGIENE = Key(Kind.BUILDS, UUID(int=0))
+# A QUEUED build looks again this often, in case the wake-up of a freed slot was lost.
+QUEUED_POLL_SECONDS = 10.0
+LEASE_CHECK_SECONDS = 0.5
+_LIVE_PHASES = {None, "QUEUED", "BUILDING", "STARTING", "HEALTHY"}
+
+
+class BuildsController(Controller):
+    name = "builds"
+    kind = Kind.BUILDS
+    global_keys = (HYGIENE,)
+
+    def __init__(self, settings: BuildsSettings | None = None) -> None:
+        self.settings = settings or BuildsSettings()
+        self._jobs: dict[UUID, Job] = {}
+        self._waiting: dict[UUID, datetime] = {}  # QUEUED builds by creation time
+        self._wake: asyncio.Queue[Key] = asyncio.Queue()
+        self._store: PostgresStore | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self.watches = (
+            Watch(Kind.DEPLOYMENTS, self._builds_of_deployment),  # cancel_requested set
+            # Cancelled or superseded by the services controller: a status change.
+            Watch(Kind.DEPLOYMENTS, self._builds_of_deployment, status_changes=True),
+        )
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._store = await PostgresStore.open(self.settings.database_url)
+        self._redis = Redis.from_url(self.settings.redis_url)
+        self.docker = DockerBuilds()
+        box = SecretBox(self.settings.secret_key) if self.settings.secret_key else None
+        git = Git(self.settings.builds_git_timeout_seconds)
+        self.builder = Builder(self.settings, git, self.docker, self._store, box)
+        self.settings.builds_workdir.mkdir(parents=True, exist_ok=True)
+        self._watchdog = asyncio.create_task(self._stop_builds_when_lease_lapses())
+
+    async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        await self._stop_all(SHUTDOWN)
+        await self._redis.aclose()
+        self.docker.close()
+        if self._store is not None:
+            await self._store.close()
+
+    @property
+    def store(self) -> PostgresStore:
+        assert self._store is not None, "start() opens the store"
+        return self._store
+
+    # --- sources of keys -------------------------------------------------------------------
+
+    async def _builds_of_deployment(self, deployment_id: UUID) -> Sequence[Key]:
+        builds = await self.store.list_children(Kind.BUILDS, deployment_id)
+        return [b.key for b in builds if phase_of(b.status) not in TERMINAL]
+
+    async def outside_changes(self) -> AsyncIterator[Key]:
+        """A job moved on (a new phase, or it ended and freed a slot)."""
+        while True:
+            yield await self._wake.get()
+
+    def _report(self, job: Job) -> None:
+        self._wake.put_nowait(Key(Kind.BUILDS, job.build_id))
+        if job.done or phase_of(job.status) in TERMINAL:
+            for build_id in sorted(self._waiting, key=self._waiting.__getitem__):
+                self._wake.put_nowait(Key(Kind.BUILDS, build_id))
+
+    # --- reconcile -------------------------------------------------------------------------
+
+    async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
+        self.builder.ensure_leader = ctx.ensure_leader
+        job = self._jobs.get(obj.id)
+        if job is not None and job.done:
+            return Result(self._finished(job))
+        phase = phase_of(obj.status)
+        spec = BuildSpec.model_validate(obj.spec)
+        step = next_step(
+            phase,
+            wanted=phase in TERMINAL or await self._wanted(spec.deployment_id),
+            running=job is not None,
+            attempts=attempts_of(obj.status),
+            max_attempts=self.settings.builds_max_attempts,
+            free_slots=self.settings.builds_max_concurrent - self._running(),
+        )
+        ctx.log.debug("build step", step=step.value, phase=phase)
+        return await self._act(ctx, obj, spec, step, job)
+
+    async def _act(
+        self, ctx: Context, obj: StoredObject, spec: BuildSpec, step: Step, job: Job | None
+    ) -> Result:
+        self._waiting.pop(obj.id, None)
+        if step is Step.DONE:
+            return Result()
+        if step is Step.STOP:
+            return Result(self._stop(obj, job))
+        if step is Step.FOLLOW and job is not None:
+            return Result(job.status)
+        if step is Step.GIVE_UP:
+            message = "its controller stopped mid-build too often; deploy again to retry"
+            return Result(with_phase(obj.status, Phase.FAILED, "Interrupted", message))
+        if step is Step.WAIT:
+            self._waiting[obj.id] = obj.created_at
+            status = with_phase(obj.status, Phase.QUEUED, "Queued", "waiting for a free slot")
+            return Result(status, requeue_after=QUEUED_POLL_SECONDS)
+        return Result(await self._start(ctx, obj, spec))
+
+    def _stop(self, obj: StoredObject, job: Job | None) -> Status:
+        if job is not None:
+            job.stop(CANCEL)  # the job reports CANCELLED once stopped
+            return job.status
+        return with_phase(obj.status, Phase.CANCELLED, "Cancelled", "its deployment was cancelled")
+
+    async def _start(self, ctx: Context, obj: StoredObject, spec: BuildSpec) -> Status:
+        deployment = await self.store.get(Kind.DEPLOYMENTS, spec.deployment_id)
+        if deployment is None or deployment.parent_id is None:  # deleted since _wanted looked
+            return self._stop(obj, None)
+        retry = phase_of(obj.status) is not None and phase_of(obj.status) is not Phase.QUEUED
+        status = with_phase(
+            obj.status.model_copy(update={"details": {}}),
+            Phase.CLONING,
+            "Cloning",
+            "retrying: its controller stopped mid-build" if retry else "",
+            attempts=attempts_of(obj.status) + 1,
+            started_at=now(),
+        )
+        job = Job(obj.id, deployment.parent_id, spec, status)
+        build_log = BuildLog(
+            self._redis,
+            obj.id,
+            self.settings.builds_log_max_entries,
+            self.settings.builds_failure_log_lines,
+        )
+        ctx.ensure_leader()
+        job.task = asyncio.create_task(self.builder.run(job, build_log, self._report))
+        job.task.add_done_callback(lambda _: self._report(job))
+        self._jobs[obj.id] = job
+        log.info("build started", build=str(obj.id), attempt=attempts_of(status))
+        return status
+
+    def _finished(self, job: Job) -> Status | None:
+        self._jobs.pop(job.build_id, None)
+        self._report(job)  # a slot is free: wake the waiting
+        if job.stop_reason in (LEASE_LOST, SHUTDOWN):
+            return None  # leave the row as it was: the next leader retries
+        return job.status
+
+    def _running(self) -> int:
+        return sum(1 for job in self._jobs.values() if not job.done)
+
+    async def _wanted(self, deployment_id: UUID) -> bool:
+        row = await self.store.get(Kind.DEPLOYMENTS, deployment_id)
+        if row is None or row.is_deleted:
+            return False
+        spec = DeploymentSpec.model_validate(row.spec)
+        phase = row.status.details.get("phase")
+        return deployment_wants_build(True, spec.cancel_requested, phase)
+
+    async def forget(self, ctx: Context, key: Key) -> None:
+        if key == HYGIENE:
+            return
+        job = self._jobs.pop(key.id, None)
+        if job is not None:
+            job.stop(CANCEL)
+        self._waiting.pop(key.id, None)
+
+    # --- leadership ------------------------------------------------------------------------
+
+    async def _stop_builds_when_lease_lapses(self) -> None:
+        while True:
+            await asyncio.sleep(LEASE_CHECK_SECONDS)
+            if not self._jobs:
+                continue
+            try:
+                self.builder.ensure_leader()
+            except LeaseLost:
+                log.warning("lease lost: stopping builds", builds=len(self._jobs))
+                await self._stop_all(LEASE_LOST)
+
+    async def _stop_all(self, reason: str) -> None:
+        jobs = list(self._jobs.values())
+        self._jobs.clear()
+        for job in jobs:
+            job.stop(reason)
+        tasks = [job.task for job in jobs if job.task is not None]
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- disk hygiene ----------------------------------------------------------------------
+
+    async def reconcile_global(self, ctx: Context, key: Key) -> Result:
+        images = await self.docker.list_images(self.settings.instance)
+        doomed = hygiene.images_to_remove(
+            images,
+            await self._needed_images(),
+            self.settings.builds_keep_images,
+            self.settings.builds_cache_budget_bytes,
+        )
+        for image in doomed:
+            ctx.ensure_leader()
+            for reference in image.tags or (image.id,):
+                await self.docker.remove_image(reference)
+        if doomed:
+            log.info("removed built images", count=len(doomed))
+        return Result(requeue_after=self.settings.builds_hygiene_seconds)
+
+    async def _needed_images(self) -> set[str]:
+        """Images of deployments not finished with: queued, starting, serving."""
+        needed: set[str] = set()
+        for service_id in await self.store.list_ids(Kind.SERVICES):
+            for row in await self.store.list_children(Kind.DEPLOYMENTS, service_id):
+                image = row.spec.get("image")
+                if image and not row.is_deleted and row.status.details.get("phase") in _LIVE_PHASES:
+                    needed.add(str(image))
+        return needed

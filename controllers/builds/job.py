@@ -1,0 +1,226 @@
+"""One build, run as a background task: check out, build (or reuse the image), record it.
+
+A job never writes the build's status itself: it updates job.status and asks for a
+reconcile, so the runtime stays the only writer of the row (no write can overtake another).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+from zaneops.adapters.docker.builds import LABEL_BUILD, BuildRequest, DockerBuilds
+from zaneops.adapters.git import FULL_SHA, Git, GitAuth, GitError, Repository
+from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.errors import Conflict
+from zaneops.kinds import Kind
+from zaneops.naming import LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER
+from zaneops.runtime.controller import LeaseLost
+from zaneops.secrets import SecretBox, SecretsUnavailable
+from zaneops.specs import BuildSpec, DeploymentSpec, GitSource, Status
+
+from .logs import BuildLog
+from .plan import Failure, LineSplitter, Phase, build_failure, image_ref, last_lines, with_phase
+from .settings import BuildsSettings
+
+# Why a job was stopped from outside. Only a cancel is reported: after a lost lease or a
+# shutdown the row stays CLONING/BUILDING, and the next leader retries it.
+CANCEL, LEASE_LOST, SHUTDOWN = "cancel", "lease_lost", "shutdown"
+CANCELLED = "Cancelled"
+
+
+@dataclass
+class Job:
+    build_id: UUID
+    service_id: UUID
+    spec: BuildSpec
+    status: Status
+    task: asyncio.Task[None] | None = None
+    stop_reason: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.task is not None and self.task.done()
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason is None and self.task is not None and not self.task.done():
+            self.stop_reason = reason
+            self.task.cancel()
+
+
+Report = Callable[[Job], None]
+
+
+@dataclass
+class Builder:
+    """What every job shares: settings, git, the engine, the store, the secret box."""
+
+    settings: BuildsSettings
+    git: Git
+    docker: DockerBuilds
+    store: PostgresStore
+    box: SecretBox | None
+    ensure_leader: Callable[[], None] = lambda: None
+
+    async def run(self, job: Job, log: BuildLog, report: Report) -> None:
+        checkout = self.settings.builds_workdir / job.build_id.hex
+        try:
+            async with asyncio.timeout(job.spec.timeout):
+                image, commit = await self._produce(job, log, checkout, report)
+            await self._record_image(job.spec.deployment_id, image, commit)
+            job.status = with_phase(
+                job.status, Phase.SUCCEEDED, "Built", image, image=image, commit_sha=commit
+            )
+        except asyncio.CancelledError:
+            if job.stop_reason != CANCEL:
+                raise  # lease lost or shutting down: say nothing, the next leader retries
+            job.status = with_phase(job.status, Phase.CANCELLED, CANCELLED, "cancelled on request")
+        except LeaseLost:  # deposed while recording: leave the row to the next leader
+            job.stop_reason = LEASE_LOST
+            return
+        except TimeoutError:
+            message = f"the build ran longer than its timeout ({job.spec.timeout:g} s)"
+            job.status = self._failed(job, "TimedOut", message + self._tail(log))
+        except Failure as failure:
+            job.status = self._failed(job, failure.reason, failure.message)
+        except Exception as exc:  # the engine or the database failed us: say what happened
+            job.status = self._failed(job, "BuildError", f"{exc}{self._tail(log)}")
+        finally:  # in a thread: a big checkout must not stall the event loop
+            await asyncio.to_thread(shutil.rmtree, checkout, ignore_errors=True)
+        report(job)
+
+    def _failed(self, job: Job, reason: str, message: str) -> Status:
+        phase = Phase.CANCELLED if reason == CANCELLED else Phase.FAILED
+        return with_phase(job.status, phase, reason, message)
+
+    def _tail(self, log: BuildLog) -> str:
+        return last_lines(list(log.tail), self.settings.builds_failure_log_lines)
+
+    # --- producing the image ---------------------------------------------------------------
+
+    async def _produce(
+        self, job: Job, log: BuildLog, checkout: Path, report: Report
+    ) -> tuple[str, str]:
+        source = job.spec.source
+        repo = Repository(source.repository_url, source.branch, source.commit, self._auth(source))
+        commit = await self._known_commit(repo, log)
+        if commit is not None and await self._reusable(job, commit, log):
+            return image_ref(self.settings.instance, job.service_id, commit, source), commit
+        shutil.rmtree(checkout, ignore_errors=True)
+        try:
+            commit = await self.git.checkout(repo, checkout, log.write)
+        except GitError as exc:
+            raise Failure("CloneFailed", f"{exc}{self._tail(log)}") from None
+        ref = image_ref(self.settings.instance, job.service_id, commit, source)
+        if not await self._reusable(job, commit, log):
+            job.status = with_phase(job.status, Phase.BUILDING, "Building", commit_sha=commit)
+            report(job)
+            await self._build(job, checkout, ref, log)
+        return ref, commit
+
+    async def _known_commit(self, repo: Repository, log: BuildLog) -> str | None:
+        """The commit to build if it can be known without cloning (a full hash, a branch head)."""
+        if repo.commit is not None:
+            return repo.commit if FULL_SHA.fullmatch(repo.commit) else None
+        try:
+            head = await self.git.head_of(repo, log.write)
+        except GitError as exc:
+            raise Failure("CloneFailed", f"{exc}{self._tail(log)}") from None
+        if head is None:
+            raise Failure("CloneFailed", f"the repository has no branch {repo.branch!r}")
+        return head
+
+    async def _reusable(self, job: Job, commit: str, log: BuildLog) -> bool:
+        ref = image_ref(self.settings.instance, job.service_id, commit, job.spec.source)
+        if await self.docker.image_exists(ref):
+            await log.write(f"{ref} was built before from the same commit and inputs: reusing it")
+            return True
+        return False
+
+    def _auth(self, source: GitSource) -> GitAuth:
+        credentials = source.credentials
+        if credentials is None:
+            return GitAuth()
+        try:
+            return GitAuth(
+                token=self._open(credentials.token),
+                username=credentials.username,
+                ssh_key=self._open(credentials.ssh_key),
+            )
+        except SecretsUnavailable as exc:
+            raise Failure("CredentialsUnavailable", str(exc)) from None
+
+    def _open(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if self.box is None:
+            raise SecretsUnavailable("ZANE_SECRET_KEY is not set: the credentials cannot be read")
+        return self.box.open(value)
+
+    async def _build(self, job: Job, checkout: Path, ref: str, log: BuildLog) -> None:
+        request = self._request(job, checkout, ref)
+        splitter = LineSplitter()
+        async for output in self.docker.build(request):
+            for line in splitter.feed(output.text):
+                await log.write(line)
+            if output.error:
+                for line in splitter.rest():
+                    await log.write(line)
+                await log.write(output.error)
+                raise build_failure(output.error, log.tail, self.settings.builds_failure_log_lines)
+        if not await self.docker.image_exists(ref):
+            raise Failure(
+                "BuildFailed", f"the engine ended the build without an image{self._tail(log)}"
+            )
+
+    def _request(self, job: Job, checkout: Path, ref: str) -> BuildRequest:
+        source = job.spec.source
+        root = checkout.resolve()
+        context = _inside(root, source.context, "context")
+        dockerfile = _inside(root, source.dockerfile_path, "dockerfile_path")
+        if not dockerfile.is_file():
+            raise Failure("DockerfileNotFound", f"no file {source.dockerfile_path} in the commit")
+        labels = {
+            LABEL_MANAGED: "true",
+            LABEL_INSTANCE: self.settings.instance,
+            LABEL_OWNER: f"services/{job.service_id}",
+            LABEL_BUILD: str(job.build_id),
+        }
+        return BuildRequest(
+            str(context), str(dockerfile), ref, dict(source.build_args), source.target, labels
+        )
+
+    # --- recording it ----------------------------------------------------------------------
+
+    async def _record_image(self, deployment_id: UUID, image: str, commit: str) -> None:
+        """The image on the deployment, guarded by its generation: a cancel racing us wins."""
+        while True:
+            row = await self.store.get(Kind.DEPLOYMENTS, deployment_id)
+            if row is None or row.is_deleted:
+                raise Failure(CANCELLED, "its deployment was deleted")
+            spec = DeploymentSpec.model_validate(row.spec)
+            if spec.cancel_requested:
+                raise Failure(CANCELLED, "cancelled on request")
+            if spec.image == image and spec.commit_sha == commit:
+                return
+            updated = {**row.spec, "image": image, "commit_sha": commit}
+            self.ensure_leader()
+            try:
+                await self.store.update_spec(
+                    Kind.DEPLOYMENTS, deployment_id, updated, row.generation
+                )
+                return
+            except Conflict:
+                continue  # changed meanwhile (a cancel?): look again
+
+
+def _inside(root: Path, relative: str, field_name: str) -> Path:
+    """A path of the checkout; a symlink may not lead the build outside it."""
+    path = (root / relative).resolve()
+    if path != root and root not in path.parents:
+        raise Failure("InvalidSource", f"source.{field_name} leads outside the repository")
+    return path

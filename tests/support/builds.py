@@ -1,0 +1,114 @@
+"""Git repositories made on the spot, Git-source deployments, and the builds controller."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from docker.errors import APIError, NotFound
+
+from tests.support import swarm as sw
+from tests.support.runtime import running
+from tests.support.waiting import wait_for_row
+from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.kinds import Kind
+from zaneops.objects import StoredObject
+from zaneops.runtime.runner import Runner
+
+# Serves /www/index.html on port 80; the page comes from the repository.
+WEB_DOCKERFILE = """FROM zaneops/busybox:latest
+COPY index.html /www/index.html
+CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
+"""
+FAST_BUILDS = {"builds_hygiene_seconds": 3600.0}
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, timeout=30
+    )
+    return done.stdout.strip()
+
+
+def make_repo(folder: Path, files: dict[str, str]) -> Path:
+    """A repository on branch main with one commit of `files`."""
+    folder.mkdir(parents=True)
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "config", "user.email", "test@example.com")
+    git(folder, "config", "user.name", "test")
+    commit(folder, files)
+    return folder
+
+
+def commit(repo: Path, files: dict[str, str], message: str = "change") -> str:
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def git_spec(repo: Path, slug: str = "web", **source: Any) -> dict[str, Any]:
+    return {"slug": slug, "source": {"type": "git", "repository_url": str(repo), **source}}
+
+
+async def deploy_git(
+    store: PostgresStore, service_id: UUID, spec: dict[str, Any], timeout: float | None = None
+) -> tuple[StoredObject, StoredObject]:
+    """What the API does for a Git source: a deployment without image, and its build row."""
+    deployment = await sw.deploy(store, service_id, spec, image=None)
+    build: dict[str, Any] = {"deployment_id": str(deployment.id), "source": spec["source"]}
+    if timeout is not None:
+        build["timeout"] = timeout
+    return deployment, await store.create(Kind.BUILDS, build, deployment.id)
+
+
+async def wait_for_build(
+    store: PostgresStore, build_id: UUID, phase: str, timeout: float = 60.0
+) -> StoredObject:
+    return await wait_for_row(
+        store,
+        Kind.BUILDS,
+        build_id,
+        lambda row: row.status.details.get("phase") == phase,
+        what=f"build {phase}",
+        timeout=timeout,
+    )
+
+
+def builds_settings(instance: str, database_url: str, tmp: Path, **overrides: Any) -> Any:
+    from controllers.builds.settings import BuildsSettings
+
+    values = {"builds_workdir": tmp / "checkouts", **FAST_BUILDS, **overrides}
+    return BuildsSettings(**sw.settings_for(instance, database_url, **values))
+
+
+@asynccontextmanager
+async def builds_controller(
+    instance: str, database_url: str, tmp: Path, **overrides: Any
+) -> AsyncIterator[Runner]:
+    from controllers.builds import BuildsController
+
+    settings = builds_settings(instance, database_url, tmp, **overrides)
+    async with running(BuildsController(settings), database_url) as runner:
+        yield runner
+
+
+def images_of(instance: str) -> list[dict[str, Any]]:
+    found = sw.client().api.images(filters={"label": f"zane.instance={instance}"})
+    return list(found)
+
+
+def remove_images(instance: str, *also: str) -> None:
+    """Our test's images (by instance label), and the named extra ones it made."""
+    api = sw.client().api
+    for image in images_of(instance):
+        with suppress(NotFound, APIError):
+            api.remove_image(image["Id"], force=True)
+    for name in also:
+        with suppress(NotFound, APIError):
+            api.remove_image(name, force=True)
