@@ -72,7 +72,15 @@ def docker_client() -> docker.DockerClient:
 
 
 def remove_installation(instance: str, folder: Path) -> None:
-    """Its stack, users' services, networks, then its volumes and secrets: only its own."""
+    """Its stack first (its controllers would repair what follows), then users' services,
+    networks, volumes and secrets: only its own."""
+    subprocess.run(
+        [sys.executable, "-m", "zaneops.cli", "down", f"--instance={instance}"],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     remove_everything(instance)
     client = docker_client()
     label = {"label": f"zane.instance={instance}"}

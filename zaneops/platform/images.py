@@ -35,7 +35,7 @@ class ImageRecipe:
 
     @property
     def tag(self) -> str:
-        return f"{self.name}:{content_hash(self.inputs, self.extra)}"
+        return f"{self.name}:{content_hash(self.inputs, self.dockerfile + self.extra)}"
 
 
 def dockerfile_for(variant: Variant) -> str:
