@@ -273,6 +273,7 @@ def up_command(skip_host: bool, **overrides: object) -> None:
     try:
         result = installer.up()
     except (PlatformFailed, Unavailable, WorkshopError) as exc:
+        _show_admin(installer.new_admin_password)
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"ZaneOps is up (instance {settings.instance}) in {time.monotonic() - started:.1f} s"
@@ -280,8 +281,12 @@ def up_command(skip_host: bool, **overrides: object) -> None:
     click.echo(f"dashboard: http://127.0.0.1:{settings.platform_dashboard_port}/")
     if settings.platform_dashboard_domain:
         click.echo(f"dashboard: https://{settings.platform_dashboard_domain}/")
-    if result.admin_password:
-        click.echo(f"admin: admin / {result.admin_password}  (shown only this once)")
+    _show_admin(result.admin_password)
+
+
+def _show_admin(password: str | None) -> None:
+    if password:
+        click.echo(f"admin: admin / {password}  (shown only this once)")
 
 
 @main.command("down")

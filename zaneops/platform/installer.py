@@ -73,6 +73,8 @@ class Installer:
         self.workshop = workshop
         self.echo = echo
         self.instance = settings.instance
+        # Set as soon as it is created: shown even if a later step fails, or it would be lost.
+        self.new_admin_password: str | None = None
 
     # --- up -------------------------------------------------------------------------------
 
@@ -131,7 +133,8 @@ class Installer:
             )
         if plan.create:
             self.echo(f"secrets created: {', '.join(sorted(plan.create))}")
-        return plan.create.get(ADMIN_PASSWORD)
+        self.new_admin_password = plan.create.get(ADMIN_PASSWORD)
+        return self.new_admin_password
 
     def ensure_host_folders(self) -> None:
         for folder in (
