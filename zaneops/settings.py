@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SecretsSettingsSource,
+    SettingsConfigDict,
+)
+
+# Swarm mounts secrets as files here. A file named like the variable, in lower case
+# (/run/secrets/zane_database_url), gives that setting its value; an environment variable wins.
+DEFAULT_SECRETS_DIR = "/run/secrets"
+
+
+def secrets_dir() -> Path | None:
+    """The folder of secret files (ZANE_SECRETS_DIR, default /run/secrets), if it exists."""
+    folder = Path(os.environ.get("ZANE_SECRETS_DIR", DEFAULT_SECRETS_DIR))
+    return folder if folder.is_dir() else None
 
 
 class DatabaseSettings(BaseSettings):
     """Where the specs live, and what every process of one installation shares."""
 
     model_config = SettingsConfigDict(env_prefix="ZANE_", extra="ignore")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then ZANE_* variables, then secret files (only where the folder exists:
+        pydantic would warn about a missing one on every start outside a container)."""
+        folder = secrets_dir()
+        if folder is None:
+            return init_settings, env_settings, dotenv_settings
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            SecretsSettingsSource(settings_cls, secrets_dir=folder),
+        )
 
     instance: str = Field(
         default="zaneops",

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import httpx
 
+from zaneops.platform.workshop import build_dashboard as zaneops_build_dashboard
+
 REPO = Path(__file__).resolve().parents[2]
 UI = REPO / "ui"
-DIST_INDEX = UI / "dist" / "index.html"
-SOURCES = ("src", "public", "index.html", "package.json", "package-lock.json", "vite.config.ts")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -29,28 +29,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _newest_source() -> float:
-    newest = 0.0
-    for name in SOURCES:
-        path = UI / name
-        files = path.rglob("*") if path.is_dir() else [path]
-        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
-    return newest
-
-
-def _deps_stale() -> bool:
-    installed = UI / "node_modules" / ".package-lock.json"
-    lock = UI / "package-lock.json"
-    return not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime
-
-
 def build_dashboard() -> None:
     """npm ci && npm run build in ui/, skipped when the build is newer than every source."""
-    if DIST_INDEX.exists() and DIST_INDEX.stat().st_mtime > _newest_source():
-        return
-    if _deps_stale():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=UI, check=True)
-    subprocess.run(["npm", "run", "build"], cwd=UI, check=True)
+    zaneops_build_dashboard(UI)
 
 
 def free_port() -> int:

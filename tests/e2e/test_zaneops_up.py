@@ -1,0 +1,341 @@
+"""`zaneops up` on the real Swarm: an isolated installation (its own instance name, ports and
+host folders) is brought up from nothing, used through its API and proxy, upgraded under load,
+and has its containers killed one by one. Everything it made is removed at the end."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import httpx
+import pytest
+
+from tests.support.dashboard import free_port
+from tests.support.processes import REPO
+from tests.support.swarm import WEB_COMMAND, new_instance, remove_everything
+
+pytestmark = pytest.mark.integration
+
+UP_TIMEOUT = 300
+WAIT = 90.0
+UPGRADE_MARKER = "e2e-upgrade"  # fixed: a re-run finds this image already built
+
+
+@dataclass
+class Installation:
+    instance: str
+    options: list[str]
+    http_port: int
+    dashboard_port: int
+    admin_password: str
+    first_up_seconds: float
+    client: httpx.Client = field(init=False)
+
+    def zaneops(self, *args: str, extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+        return zaneops(*args, *self.options, *extra)
+
+    def through_proxy(self, host: str) -> tuple[int, str]:
+        try:
+            answer = httpx.get(
+                f"http://127.0.0.1:{self.http_port}/", headers={"Host": host}, timeout=3
+            )
+        except httpx.TransportError:
+            return 0, ""
+        return answer.status_code, answer.text
+
+
+def zaneops(*args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "zaneops.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=UP_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, f"zaneops {args[0]} failed:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def docker_client() -> docker.DockerClient:
+    return docker.from_env(timeout=60)
+
+
+def remove_installation(instance: str, folder: Path) -> None:
+    """Its stack first (its controllers would repair what follows), then users' services,
+    networks, volumes and secrets: only its own."""
+    subprocess.run(
+        [sys.executable, "-m", "zaneops.cli", "down", f"--instance={instance}"],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    remove_everything(instance)
+    client = docker_client()
+    label = {"label": f"zane.instance={instance}"}
+    for volume in client.volumes.list(filters=label):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                volume.remove(force=True)
+                break
+            except docker.errors.APIError:  # containers still stopping
+                time.sleep(0.5)
+    for secret in client.secrets.list(filters=label):
+        secret.remove()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def installation() -> Iterator[Installation]:
+    instance = new_instance()
+    folder = Path(tempfile.mkdtemp(prefix=f"zaneops-{instance}-"))
+    http_port, https_port, dashboard_port = free_port(), free_port(), free_port()
+    options = [
+        f"--instance={instance}",
+        f"--http-port={http_port}",
+        f"--https-port={https_port}",
+        f"--dashboard-port={dashboard_port}",
+        f"--run-dir={folder / 'run'}",
+        f"--data-dir={folder / 'data'}",
+        "--images=local",
+        "--no-https",
+    ]
+    try:
+        started = time.monotonic()
+        output = zaneops("up", *options).stdout
+        seconds = time.monotonic() - started
+        password = re.search(r"admin: admin / (\S+)", output)
+        assert password, output
+        made = Installation(
+            instance, options, http_port, dashboard_port, password.group(1), seconds
+        )
+        made.client = log_in(made)
+        yield made
+        made.client.close()
+    finally:
+        remove_installation(instance, folder)
+
+
+def log_in(installation: Installation) -> httpx.Client:
+    client = httpx.Client(
+        base_url=f"http://127.0.0.1:{installation.dashboard_port}/api/v1", timeout=10
+    )
+    answer = client.post(
+        "/auth/login", json={"username": "admin", "password": installation.admin_password}
+    )
+    answer.raise_for_status()
+    client.headers["X-CSRF-Token"] = answer.json()["csrf_token"]
+    return client
+
+
+def eventually(check: Callable[[], bool], message: str, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for: {message}"
+        time.sleep(0.3)
+
+
+def created(answer: httpx.Response) -> dict[str, Any]:
+    assert answer.status_code == 201, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def web(greeting: str) -> dict[str, Any]:
+    return {
+        "slug": "web",
+        "source": {"type": "image", "image": "zaneops/busybox:latest"},
+        "command": WEB_COMMAND,
+        "env": [{"name": "GREETING", "value": greeting}],
+    }
+
+
+def deploy_and_wait(client: httpx.Client, service_id: str) -> None:
+    deployment = created(client.post(f"/services/{service_id}/deploy"))
+
+    def healthy() -> bool:
+        return client.get(f"/deployments/{deployment['id']}").json().get("phase") == "HEALTHY"
+
+    eventually(healthy, "deployment HEALTHY")
+
+
+def serves(installation: Installation, host: str, text: str) -> None:
+    def answered() -> bool:
+        status, body = installation.through_proxy(host)
+        return status == 200 and text in body
+
+    eventually(answered, f"{host} serves {text!r} through the proxy")
+
+
+def stack_services(instance: str) -> dict[str, dict[str, Any]]:
+    """service name -> its inspect data, for the installation's stack only."""
+    found = docker_client().api.services(
+        filters={"label": f"com.docker.stack.namespace={instance}"}
+    )
+    return {service["Spec"]["Name"]: service for service in found}
+
+
+def versions(instance: str) -> dict[str, int]:
+    return {name: s["Version"]["Index"] for name, s in stack_services(instance).items()}
+
+
+class Prober:
+    """Requests to a domain through the proxy, back to back, on a thread; counts the failures."""
+
+    def __init__(self, installation: Installation, host: str) -> None:
+        self.installation, self.host = installation, host
+        self.ok = self.failed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Prober:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            status, _ = self.installation.through_proxy(self.host)
+            if status == 200:
+                self.ok += 1
+            else:
+                self.failed += 1
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def user_service(installation: Installation) -> str:
+    """A project, a service from a local image, a domain, deployed: the service's id."""
+    client = installation.client
+    project = created(client.post("/projects", json={"slug": "shop", "name": "Shop"}))
+    environment = created(
+        client.post(f"/projects/{project['id']}/environments", json={"slug": "production"})
+    )
+    service = created(client.post(f"/environments/{environment['id']}/services", json=web("hi")))
+    created(
+        client.post(
+            f"/environments/{environment['id']}/domains",
+            json={"domain": "shop.localhost", "target": {"service_id": service["id"], "port": 80}},
+        )
+    )
+    deploy_and_wait(client, service["id"])
+    return str(service["id"])
+
+
+def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_users_service(
+    installation: Installation, user_service: str
+) -> None:
+    """Fresh `zaneops up` → every component a swarm service; a deployed service is served."""
+    instance = installation.instance
+    expected = {
+        f"{instance}_{name}"
+        for name in (
+            "postgres",
+            "redis",
+            "proxy",
+            "api",
+            "controller-routes",
+            "controller-services",
+            "controller-volumes",
+        )
+    }
+    assert expected <= set(stack_services(instance))
+    serves(installation, "shop.localhost", "hi")
+    print(f"\nfresh zaneops up: {installation.first_up_seconds:.1f} s")
+
+
+def test_a_second_up_changes_nothing_and_an_upgrade_under_load_loses_no_request(
+    installation: Installation, user_service: str
+) -> None:
+    """Re-run: no service version moves, fast; new app image: rolled out, no request lost."""
+    before = versions(installation.instance)
+    started = time.monotonic()
+    output = installation.zaneops("up", extra=("--skip-host",)).stdout
+    again = time.monotonic() - started
+    assert "stack: unchanged" in output
+    assert versions(installation.instance) == before
+    assert again < 15, f"second up took {again:.1f} s"
+
+    app_before = stack_services(installation.instance)[f"{installation.instance}_api"]
+    with Prober(installation, "shop.localhost") as prober:
+        installation.zaneops("up", extra=("--skip-host", f"--image-marker={UPGRADE_MARKER}"))
+    api = stack_services(installation.instance)[f"{installation.instance}_api"]
+    image = api["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"]
+    assert image != app_before["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"]
+    assert prober.failed == 0 and prober.ok > 20, (prober.ok, prober.failed)
+    print(f"\nsecond zaneops up: {again:.1f} s; upgrade: {prober.ok} requests, 0 lost")
+
+
+def kill_one_container(instance: str, component: str) -> str:
+    client = docker_client()
+    service = f"{instance}_{component}"
+    running = client.containers.list(filters={"label": f"com.docker.swarm.service.name={service}"})
+    assert running, f"no container of {service}"
+    running[0].kill()
+    return str(running[0].id)
+
+
+def healthy_again(installation: Installation, component: str, killed: str) -> None:
+    """A new container of the component runs, and `zaneops status` says all are healthy."""
+
+    def back() -> bool:
+        service = f"{installation.instance}_{component}"
+        live = docker_client().containers.list(
+            filters={"label": f"com.docker.swarm.service.name={service}"}
+        )
+        fresh = [c for c in live if c.id != killed]
+        if not fresh or any(c.id == killed for c in live):
+            return False
+        status = installation.zaneops("status").stdout
+        return status.count("healthy") == status.count("\n")
+
+    eventually(back, f"{component} back and healthy")
+
+
+@pytest.mark.parametrize("component", ["api", "controller-services", "redis", "proxy"])
+def test_a_killed_platform_container_comes_back_and_the_platform_converges(
+    installation: Installation, user_service: str, component: str
+) -> None:
+    """Kill one container → Swarm restarts it; users' service untouched; a new change applies."""
+    user_tasks = users_running_tasks(installation.instance)
+    with Prober(installation, "shop.localhost") as prober:
+        killed = kill_one_container(installation.instance, component)
+        healthy_again(installation, component, killed)
+    if component != "proxy":  # through the proxy, only its own restart may cost requests
+        assert prober.failed == 0, (prober.ok, prober.failed)
+    assert users_running_tasks(installation.instance) == user_tasks
+
+    greeting = f"after-{component}"
+    client = installation.client = log_in(installation)  # a restarted Redis forgot sessions
+    etag = client.get(f"/services/{user_service}").headers["etag"]
+    edited = client.put(f"/services/{user_service}", json=web(greeting), headers={"If-Match": etag})
+    assert edited.status_code == 200, edited.text
+    deploy_and_wait(client, user_service)
+    serves(installation, "shop.localhost", greeting)
+
+
+def users_running_tasks(instance: str) -> set[str]:
+    """Task ids of the users' services (not the platform's own stack services)."""
+    api = docker_client().api
+    services = api.services(filters={"label": f"zane.instance={instance}"})
+    users = [s["ID"] for s in services if "com.docker.stack.namespace" not in s["Spec"]["Labels"]]
+    return {
+        task["ID"]
+        for service in users
+        for task in api.tasks(filters={"service": service, "desired-state": "running"})
+    }
