@@ -187,3 +187,11 @@ def test_the_upstream_variant_builds_from_other_dockerfiles_and_tags() -> None:
     upstream = recipes(repo_root(), "upstream")
     assert upstream["postgres"].dockerfile == "Dockerfile.upstream"
     assert local["postgres"].tag != upstream["postgres"].tag
+
+
+def test_the_api_trusts_forwarded_addresses_only_from_the_edge_network() -> None:
+    """Behind the proxy the API counts logins per forwarded client, trusting the edge only."""
+    inputs = StackInputs(PlatformSettings(), dict(IMAGES), CONTROLLERS, ("10.0.3.0/24",))
+    api = render(inputs)["services"]["api"]
+    assert api["environment"]["ZANE_TRUSTED_PROXIES"] == "10.0.3.0/24"
+    assert rendered()["services"]["api"]["environment"]["ZANE_TRUSTED_PROXIES"] == ""

@@ -40,6 +40,7 @@ class DockerPort(Protocol):
     def create_secret(self, name: str, value: str, labels: dict[str, str]) -> None: ...
     def remove_secret(self, name: str) -> None: ...
     def ensure_network(self, name: str, labels: dict[str, str]) -> bool: ...
+    def network_subnets(self, name: str) -> tuple[str, ...]: ...
     def deploy_stack(self, stack: str, compose_file: Path) -> None: ...
     def remove_stack(self, stack: str, network: str) -> None: ...
     def stack_services(self, stack: str) -> list[ServiceState]: ...
@@ -85,7 +86,14 @@ class Installer:
         self.ensure_host_folders()
         if self.docker.ensure_network(naming.edge_network(self.instance), labels(self.instance)):
             self.echo(f"network: {naming.edge_network(self.instance)} created")
-        document = render(StackInputs(self.settings, result.images, tuple(controller_names())))
+        edge = naming.edge_network(self.instance)
+        inputs = StackInputs(
+            self.settings,
+            result.images,
+            tuple(controller_names()),
+            self.docker.network_subnets(edge),
+        )
+        document = render(inputs)
         result.deployed = self.deploy(document)
         self.wait_healthy(expected_hashes(document))
         return result

@@ -44,6 +44,9 @@ class StackInputs:
     settings: PlatformSettings
     images: dict[str, str]  # component ("app", "postgres", "redis", "proxy") -> tag
     controllers: tuple[str, ...]
+    # The edge overlay's subnets: the proxy reaches the API from there, so only those
+    # addresses may name the client in X-Forwarded-For (login and webhook throttling).
+    edge_subnets: tuple[str, ...] = ()
 
 
 def render(inputs: StackInputs) -> Json:
@@ -202,6 +205,7 @@ def api(inputs: StackInputs) -> Json:
         "ZANE_API_PORT": str(API_PORT),
         # Over plain HTTP (the published port) a Secure-only cookie would never come back.
         "ZANE_COOKIE_SECURE": str(bool(settings.platform_dashboard_domain)).lower(),
+        "ZANE_TRUSTED_PROXIES": ",".join(inputs.edge_subnets),
     }
     return {
         "image": inputs.images["app"],

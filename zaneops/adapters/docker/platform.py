@@ -89,6 +89,13 @@ class DockerPlatform:
         self.client.networks.create(name, driver="overlay", attachable=True, labels=labels)
         return True
 
+    def network_subnets(self, name: str) -> tuple[str, ...]:
+        """The IPAM subnets of a network, e.g. ("10.0.1.0/24",); empty when it has none."""
+        # The name filter matches substrings: keep the network of exactly this name.
+        found = [n for n in self.client.networks.list(names=[name]) if n.name == name]
+        configs = (found[0].attrs.get("IPAM") or {}).get("Config") or [] if found else []
+        return tuple(str(config["Subnet"]) for config in configs if config.get("Subnet"))
+
     # --- the stack ------------------------------------------------------------------------
 
     @cached_property
