@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from zaneops.platform import health
-from zaneops.platform.components import controller_component
+from zaneops.platform.components import controller_component, controller_names
 from zaneops.platform.health import ServiceState
 from zaneops.platform.images import content_hash, recipes
 from zaneops.platform.installer import choose_variant
 from zaneops.platform.secrets import GROUPS, plan_secrets
 from zaneops.platform.settings import PlatformSettings
-from zaneops.platform.stack import StackInputs, expected_hashes, render
+from zaneops.platform.stack import StackInputs, example_text, expected_hashes, render
 from zaneops.platform.workshop import repo_root
 
 IMAGES = {"app": "zaneops/app:a", "postgres": "zaneops/postgres:p", "redis": "r", "proxy": "c"}
@@ -195,3 +195,9 @@ def test_the_api_trusts_forwarded_addresses_only_from_the_edge_network() -> None
     api = render(inputs)["services"]["api"]
     assert api["environment"]["ZANE_TRUSTED_PROXIES"] == "10.0.3.0/24"
     assert rendered()["services"]["api"]["environment"]["ZANE_TRUSTED_PROXIES"] == ""
+
+
+def test_the_committed_example_stack_is_what_up_renders_with_default_settings() -> None:
+    """stacks/zaneops.example.yml stays current (regenerate: python -m zaneops.platform.stack)."""
+    example = (repo_root() / "stacks" / "zaneops.example.yml").read_text()
+    assert example == example_text(tuple(controller_names()))

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-import yaml
-
 from zaneops import naming
 from zaneops.platform import health
 from zaneops.platform.components import controller_names
@@ -22,7 +20,7 @@ from zaneops.platform.health import ServiceState
 from zaneops.platform.images import UPSTREAM_PROBE, ImageRecipe, Variant, recipes
 from zaneops.platform.secrets import ADMIN_PASSWORD, plan_secrets, secret_name
 from zaneops.platform.settings import ImageSource, PlatformSettings
-from zaneops.platform.stack import StackInputs, expected_hashes, labels, render
+from zaneops.platform.stack import StackInputs, expected_hashes, labels, render, stack_text
 from zaneops.platform.workshop import Workshop, build_dashboard
 
 Echo = Callable[[str], None]
@@ -155,10 +153,7 @@ class Installer:
 
     def deploy(self, document: dict[str, object]) -> bool:
         """Writes the stack file; runs `docker stack deploy` only if some service differs."""
-        text = "# Rendered by `zaneops up`; edit the settings, not this file.\n" + yaml.safe_dump(
-            document, sort_keys=False
-        )
-        self.settings.stack_file.write_text(text)
+        self.settings.stack_file.write_text(stack_text(document))
         states = self.docker.stack_services(self.instance)
         if health.up_to_date(states, expected_hashes(document)):
             self.echo("stack: unchanged")

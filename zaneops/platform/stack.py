@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 from zaneops import naming
 from zaneops.platform.components import (
@@ -70,6 +73,27 @@ def render(inputs: StackInputs) -> Json:
         service["deploy"]["labels"][naming.LABEL_SPEC_HASH] = spec_hash(service, shared)
         service["deploy"]["labels"][LABEL_COMPONENT] = name
     return document
+
+
+def stack_text(document: Json) -> str:
+    """The stack file as written to disk."""
+    header = "# Rendered by `zaneops up`; edit the settings, not this file.\n"
+    return header + yaml.safe_dump(document, sort_keys=False)
+
+
+EXAMPLE_IMAGES = {
+    "app": "zaneops/app:<hash>",
+    "postgres": "zaneops/postgres:<hash>",
+    "redis": "zaneops/redis:<hash>",
+    "proxy": "zaneops/caddy:<hash>",
+}
+
+
+def example_text(controllers: tuple[str, ...]) -> str:
+    """stacks/zaneops.example.yml: what `zaneops up` deploys with default settings."""
+    defaults = PlatformSettings.model_construct()  # not this machine's ZANE_* variables
+    inputs = StackInputs(defaults, EXAMPLE_IMAGES, controllers, ("10.0.1.0/24",))
+    return stack_text(render(inputs))
 
 
 def spec_hash(service: Json, shared: Json) -> str:
@@ -316,3 +340,9 @@ def secret_definitions(inputs: StackInputs) -> Json:
         name: {"external": True, "name": secret_name(instance, name)}
         for name in stack_secret_names()
     }
+
+
+if __name__ == "__main__":  # python -m zaneops.platform.stack > stacks/zaneops.example.yml
+    from zaneops.platform.components import controller_names
+
+    sys.stdout.write(example_text(tuple(controller_names())))
