@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import httpx
 from playwright.async_api import Dialog, Page, expect
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_dashboard import log_in
+from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.kinds import Kind
+from zaneops.secrets import SEALED_PREFIX
+from zaneops.specs import Condition, ConditionStatus, Status
 
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 
@@ -72,3 +77,64 @@ async def test_person_creates_a_webhook_pushes_and_rotates_it(page: Page) -> Non
     await page.get_by_role("button", name="Rotate").click()
     await expect(page.get_by_label("Payload URL", exact=True)).not_to_have_value(url)
     assert _push(url, ["api/main.py"]).status_code == 404
+
+
+STORED = "stored — leave empty to keep"
+FAILURE = "\n".join(
+    [
+        "Step 2/3 : RUN make failed: exit code 2",
+        "last log lines:",
+        "Step 2/3 : RUN make",
+        "make: *** no rule",
+    ]
+)
+
+
+async def _give_access_token(page: Page) -> None:
+    """A deploy key left empty is refused in the form; a token is saved and reads back stored."""
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_role("button", name="SSH deploy key").click()
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_text("paste the private key of the deploy key")).to_be_visible()
+    await page.get_by_role("button", name="Access token").click()
+    await page.get_by_label("Access token", exact=True).fill("glpat-e2e-secret")
+    await page.get_by_role("button", name="Save", exact=True).click()
+    await expect(page.get_by_text("Saved: deploy to apply")).to_be_visible()
+    await page.reload()
+    token = page.get_by_label("Access token", exact=True)
+    await expect(token).to_have_value("")
+    await expect(token).to_have_attribute("placeholder", STORED)
+    await screenshot(page, "21-private-repository")
+
+
+async def _fail_build(store: PostgresStore, service_id: uuid.UUID) -> None:
+    """What the builds controller writes when a Dockerfile step fails."""
+    (deployment,) = await store.list_children(Kind.DEPLOYMENTS, service_id)
+    (build,) = await store.list_children(Kind.BUILDS, deployment.id)
+    failed = Condition(
+        type="Succeeded", status=ConditionStatus.FALSE, reason="BuildFailed", message=FAILURE
+    )
+    status = Status(observed_generation=1, conditions=[failed], details={"phase": "FAILED"})
+    await store.write_status(Kind.BUILDS, build.id, status)
+
+
+async def test_person_gives_a_token_and_follows_the_build(page: Page, store: PostgresStore) -> None:
+    """The token is stored sealed and never shown; a deployment shows its build's phase, then why
+    it failed."""
+    await log_in(page)
+    await _create_git_service(page)
+    await _give_access_token(page)
+    service_id = uuid.UUID(page.url.split("/services/")[1].split("/")[0])
+    stored = await store.get(Kind.SERVICES, service_id)
+    assert stored is not None
+    assert stored.spec["source"]["credentials"]["token"].startswith(SEALED_PREFIX)
+
+    await page.get_by_role("button", name="Deploy", exact=True).first.click()
+    await page.get_by_role("link", name="Deployments").click()
+    progress = page.get_by_test_id("deployment").first.get_by_test_id("build-status")
+    await expect(progress).to_contain_text("Build: Queued")  # no builds controller here
+    await _fail_build(store, service_id)
+    failure = progress.get_by_test_id("build-failure")
+    await expect(failure).to_contain_text("Build failed: Step 2/3 : RUN make failed: exit code 2")
+    await expect(failure).to_contain_text("make: *** no rule")
+    await screenshot(page, "22-build-failed")

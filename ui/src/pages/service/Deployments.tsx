@@ -8,7 +8,8 @@ import type { Build, Deployment, LogPage, Page } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import { DiffView } from "../../components/DiffView";
 import { isFinished, PhaseBadge, phaseOf, phaseTone } from "../../components/status";
-import { Button, Card, Empty, Loading, useAction } from "../../components/ui";
+import { Badge, Button, Card, Empty, Loading, useAction } from "../../components/ui";
+import { BUILD_PHASES, buildFailure, buildPhaseOf, endedByBuild, waitsForBuild } from "../../lib/builds";
 import { dateTime, shortId, timeAgo } from "../../lib/format";
 import { usePoll } from "../../lib/hooks";
 import { specChanges } from "../../lib/specdiff";
@@ -62,6 +63,9 @@ function DeploymentItem({ deployment, previous, isLive }: { deployment: Deployme
   const trigger = TRIGGERS[deployment.spec.trigger];
   const note = message(deployment);
   const error = rollback.error ?? cancel.error;
+  const isGit = deployment.spec.service_spec.source.type === "git";
+  // The build's own status says it better: its live phase, or why it failed with its last lines.
+  const buildTells = isGit && (waitsForBuild(deployment) || (phase === "FAILED" && endedByBuild(deployment)));
 
   return (
     <li data-testid="deployment" data-phase={phase}>
@@ -90,7 +94,8 @@ function DeploymentItem({ deployment, previous, isLive }: { deployment: Deployme
         {timeAgo(deployment.created_at)} · {deployment.spec.image ? <span className="mono">{deployment.spec.image}</span> : "image to be built"}
         {deployment.spec.commit_sha ? <span className="mono"> · {deployment.spec.commit_sha.slice(0, 7)}</span> : null}
       </div>
-      {note ? <div className={phase === "FAILED" ? "error" : "muted"} style={{ marginTop: 4 }}>{note}</div> : null}
+      {note && !buildTells ? <div className={phase === "FAILED" ? "error" : "muted"} style={{ marginTop: 4 }}>{note}</div> : null}
+      {isGit ? <BuildSection deployment={deployment} followed={buildTells} note={note} /> : null}
       {error ? <div className="form-error" style={{ marginTop: 8 }} role="alert">{messageOf(error)}</div> : null}
       <details>
         <summary>{previous ? `${changes.length} change${changes.length === 1 ? "" : "s"} from the previous deployment` : "First deployment: the whole spec"}</summary>
@@ -98,30 +103,83 @@ function DeploymentItem({ deployment, previous, isLive }: { deployment: Deployme
           <DiffView changes={changes} empty="Same spec as the previous deployment." />
         </div>
       </details>
-      {deployment.spec.service_spec.source.type === "git" ? <BuildLog deployment={deployment} /> : null}
     </li>
   );
 }
 
-function BuildLog({ deployment }: { deployment: Deployment }) {
-  const [open, setOpen] = useState(false);
+const BUILD_NOTES: Record<string, string> = {
+  QUEUED: "waiting for a free build slot",
+  CLONING: "fetching the repository",
+  BUILDING: "running the Dockerfile",
+};
+
+/**
+ * A Git deployment's build: followed live while the deployment waits for it (or shown once
+ * when it failed), and its log on demand. `note` is the deployment's own message, shown
+ * until the build is loaded.
+ */
+function BuildSection({ deployment, followed, note }: { deployment: Deployment; followed: boolean; note: string }) {
+  const [logOpen, setLogOpen] = useState(false);
+  const running = !isFinished(phaseOf(deployment));
+  const wanted = followed || logOpen;
+  const builds = usePoll(
+    (s) => (wanted ? get<Page<Build>>(`/deployments/${deployment.id}/builds?limit=1`, s) : Promise.resolve(undefined)),
+    [deployment.id, wanted, running],
+    running && wanted ? 2000 : null,
+  );
+  const build = builds.data?.items[0];
   return (
-    <details onToggle={(event) => setOpen((event.target as HTMLDetailsElement).open)}>
-      <summary>Build log</summary>
-      {open ? <BuildLines deploymentId={deployment.id} running={!isFinished(phaseOf(deployment))} /> : null}
-    </details>
+    <>
+      {followed ? <BuildProgress build={build} fallback={note} /> : null}
+      <details onToggle={(event) => setLogOpen((event.target as HTMLDetailsElement).open)}>
+        <summary>Build log</summary>
+        {logOpen ? <BuildLines build={build} loaded={builds.data !== undefined} running={running || (build !== undefined && BUILD_PHASES[buildPhaseOf(build)].running)} /> : null}
+      </details>
+    </>
   );
 }
 
-function BuildLines({ deploymentId, running }: { deploymentId: string; running: boolean }) {
-  const builds = usePoll((s) => get<Page<Build>>(`/deployments/${deploymentId}/builds`, s), [deploymentId], running ? 2000 : null);
-  const build = builds.data?.items[0];
+function BuildProgress({ build, fallback }: { build: Build | undefined; fallback: string }) {
+  if (!build) return fallback ? <div className="muted" style={{ marginTop: 4 }}>{fallback}</div> : null;
+  const phase = buildPhaseOf(build);
+  const shown = BUILD_PHASES[phase];
+  const failure = buildFailure(build);
+  const commit = build.status.details.commit_sha;
+  return (
+    <div className="build-progress" data-testid="build-status" data-phase={phase}>
+      <div className="row">
+        <Badge tone={shown.tone} live={shown.running}>Build: {shown.label}</Badge>
+        {BUILD_NOTES[phase] ? <span className="muted">{BUILD_NOTES[phase]}</span> : null}
+        {typeof commit === "string" ? <span className="mono muted">{commit.slice(0, 7)}</span> : null}
+      </div>
+      {failure ? (
+        <div className="build-failure" data-testid="build-failure">
+          <div className="error">
+            <strong>{failure.title}</strong>
+            {failure.summary ? `: ${failure.summary}` : null}
+          </div>
+          {failure.lines.length > 0 ? (
+            <div className="logs" aria-label="Last log lines">
+              {failure.lines.map((line, index) => (
+                <div className="line" key={index}>
+                  <span className="text">{line}</span>
+                </div>
+              ))}
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function BuildLines({ build, loaded, running }: { build: Build | undefined; loaded: boolean; running: boolean }) {
   const lines = usePoll(
     (s) => (build ? get<LogPage>(`/builds/${build.id}/logs?direction=forward&limit=500`, s) : Promise.resolve(undefined)),
     [build?.id],
     running ? 2000 : null,
   );
-  if (builds.data && !build) return <p className="muted">No build was recorded for this deployment.</p>;
+  if (loaded && !build) return <p className="muted">No build was recorded for this deployment.</p>;
   if (!lines.data) return <Loading label="Loading the build log" />;
   return (
     <div className="logs" style={{ height: 260, marginTop: 8, borderRadius: 8 }}>

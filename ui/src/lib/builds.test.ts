@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import type { Build, BuildPhase, Condition, Deployment, DeploymentPhase } from "../api/types";
+import { buildFailure, buildPhaseOf, endedByBuild, reasonLabel, waitsForBuild } from "./builds";
+
+const WHEN = "2026-01-01T00:00:00Z";
+
+function condition(type: string, status: Condition["status"], reason: string, message: string): Condition {
+  return { type, status, reason, message, last_transition_time: WHEN };
+}
+
+function build(phase: BuildPhase | null, conditions: Condition[] = []): Build {
+  const source = { type: "git" as const, repository_url: "https://git.example.com/app.git" };
+  return {
+    id: "b1", parent_id: "d1", spec: { deployment_id: "d1", source }, generation: 1,
+    status: { observed_generation: 1, conditions, details: {} },
+    finalizers: [], deleted_at: null, created_at: WHEN, updated_at: WHEN, phase, image: null,
+  };
+}
+
+function deployment(phase: DeploymentPhase | null, image: string | null, kind: "git" | "image" = "git", conditions: Condition[] = []): Deployment {
+  const source = kind === "git" ? { type: "git" as const, repository_url: "https://git.example.com/app.git" } : { type: "image" as const, image: "nginx" };
+  return {
+    id: "d1", parent_id: "s1", generation: 1, phase,
+    spec: { service_spec: { slug: "app", source }, image, trigger: "deploy", rollback_of: null, commit_sha: null, cancel_requested: false },
+    status: { observed_generation: 1, conditions, details: {} },
+    finalizers: [], deleted_at: null, created_at: WHEN, updated_at: WHEN,
+  };
+}
+
+describe("build progress", () => {
+  it("counts a build no controller has picked up yet as queued", () => {
+    expect(buildPhaseOf(build(null))).toBe("QUEUED");
+    expect(buildPhaseOf(build("CLONING"))).toBe("CLONING");
+  });
+
+  it("follows the build of a Git deployment that has no image and has not ended", () => {
+    expect(waitsForBuild(deployment("BUILDING", null))).toBe(true);
+    expect(waitsForBuild(deployment(null, null))).toBe(true);
+    expect(waitsForBuild(deployment("STARTING", "zane-build/s1:abc"))).toBe(false);
+    expect(waitsForBuild(deployment("FAILED", null))).toBe(false);
+    expect(waitsForBuild(deployment("QUEUED", null, "image"))).toBe(false);
+  });
+
+  it("knows a deployment ended by its build from the services controller's reason", () => {
+    const failed = deployment("FAILED", null, "git", [condition("Ready", "False", "BuildFailed", "the build failed")]);
+    expect(endedByBuild(failed)).toBe(true);
+    expect(endedByBuild(deployment("FAILED", "img", "git", [condition("Ready", "False", "Unhealthy", "")]))).toBe(false);
+  });
+});
+
+describe("build failure", () => {
+  it("splits the reason, the cause and the last log lines the controller appended", () => {
+    const message = "Step 2/3 : RUN make failed: exit code 2\nlast log lines:\nStep 2/3 : RUN make\n\nmake: *** no rule\n";
+    const failed = build("FAILED", [condition("Succeeded", "False", "BuildFailed", message)]);
+    expect(buildFailure(failed)).toEqual({
+      title: "Build failed",
+      summary: "Step 2/3 : RUN make failed: exit code 2",
+      lines: ["Step 2/3 : RUN make", "make: *** no rule"],
+    });
+  });
+
+  it("shows a message without log lines whole", () => {
+    const failed = build("FAILED", [condition("Succeeded", "False", "CredentialsUnavailable", "ZANE_SECRET_KEY is not set")]);
+    expect(buildFailure(failed)).toEqual({ title: "Credentials unavailable", summary: "ZANE_SECRET_KEY is not set", lines: [] });
+  });
+
+  it("says nothing for a build that has not failed", () => {
+    expect(buildFailure(build("BUILDING", [condition("Succeeded", "Unknown", "Building", "")]))).toBeNull();
+  });
+
+  it("reads the controller's reasons as words", () => {
+    expect(reasonLabel("CloneFailed")).toBe("Clone failed");
+    expect(reasonLabel("DockerfileNotFound")).toBe("Dockerfile not found");
+    expect(reasonLabel("TimedOut")).toBe("Timed out");
+  });
+});
