@@ -128,6 +128,24 @@ BAD_SPECS = [
         ("source", "git", "repository_url"),
     ),
     bad(ServiceSpec, git(branch="a..b"), "must not contain '..'", ("source", "git", "branch")),
+    bad(
+        ServiceSpec,
+        git(repository_url="git@github.com:acme/app.git", credentials={"token": "t"}),
+        "a token is sent over https",
+        ("source", "git", "credentials"),
+    ),
+    bad(
+        ServiceSpec,
+        git(credentials={"ssh_key": "-----BEGIN OPENSSH PRIVATE KEY-----"}),
+        "a deploy key is used over ssh",
+        ("source", "git", "credentials"),
+    ),
+    bad(
+        ServiceSpec,
+        git(repository_url="/srv/git/app", credentials={"token": "t"}),
+        "a token is sent over https",
+        ("source", "git", "credentials"),
+    ),
     bad(ServiceSpec, git(commit="xyz"), "7 to 40 hexadecimal", ("source", "git", "commit")),
     bad(
         ServiceSpec,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from ._base import NonEmptyStr, SpecModel, type_tag
+from ._rules import refuse
 from .fields import (
     CommitSha,
     EnvVarName,
@@ -89,6 +90,25 @@ class GitSource(SpecModel):
         description="Globs: a push triggers a build only if it changes a matching file; "
         "empty means any change does.",
     )
+
+    @field_validator("credentials")
+    @classmethod
+    def _credentials_fit_the_url(
+        cls, credentials: GitCredentials | None, info: ValidationInfo
+    ) -> GitCredentials | None:
+        url = info.data.get("repository_url")  # absent when the URL itself was invalid
+        if credentials is None or url is None:
+            return credentials
+        over_https = url.startswith(("https://", "http://"))
+        over_ssh = url.startswith("ssh://") or (":" in url and "://" not in url)
+        if credentials.token is not None and not over_https:
+            raise refuse("credentials_mismatch", "a token is sent over https: use an https:// URL")
+        if credentials.ssh_key is not None and not over_ssh:
+            raise refuse(
+                "credentials_mismatch",
+                "a deploy key is used over ssh: use an ssh:// or git@host:path URL",
+            )
+        return credentials
 
 
 Source = Annotated[
