@@ -66,6 +66,28 @@ def scrub(text: str, secrets: list[str]) -> str:
     return _URL_USERINFO.sub(r"\g<scheme>***@", text)
 
 
+def head_in(ls_remote_output: str, branch: str) -> str | None:
+    """The branch's commit in `git ls-remote` output, which may hold ssh's notices too."""
+    wanted = f"refs/heads/{branch}"
+    for line in ls_remote_output.splitlines():
+        commit, _, ref = line.partition("\t")
+        if ref == wanted and FULL_SHA.fullmatch(commit):
+            return commit
+    return None
+
+
+# git's closing advice after any remote failure: it says nothing about the cause.
+_ADVICE = ("Please make sure you have the correct access rights", "and the repository exists.")
+
+
+def failure_summary(output: str, lines: int = 2) -> str:
+    """The last lines of a failed command's output that say what went wrong."""
+    telling = [
+        line.strip() for line in output.splitlines() if line.strip() and line.strip() not in _ADVICE
+    ]
+    return "; ".join(telling[-lines:]) or "no output"
+
+
 def cloneable_url(url: str) -> str:
     """A local path as file://: git ignores --depth for plain local paths."""
     return f"file://{url}" if url.startswith("/") else url
@@ -82,8 +104,7 @@ class Git:
         """The commit the branch points at on the remote; None if the remote has no such branch."""
         args = ["ls-remote", "--heads", cloneable_url(repo.url), f"refs/heads/{repo.branch}"]
         out = await self._run(args, repo.auth, on_line, quiet=True)
-        match = re.match(r"([0-9a-f]{40})\s", out)
-        return match.group(1) if match else None
+        return head_in(out, repo.branch)
 
     async def checkout(self, repo: Repository, dest: Path, on_line: OnLine) -> str:
         """A shallow checkout of the branch head or of repo.commit into dest; returns its commit."""
@@ -145,8 +166,8 @@ class Git:
                 await process.wait()
                 raise
         if process.returncode != 0:
-            last = output.strip().splitlines()[-1:] or ["no output"]
-            raise GitError(f"git {args[0] if args[0] != '-C' else args[2]} failed: {last[0]}")
+            command = args[0] if args[0] != "-C" else args[2]
+            raise GitError(f"git {command} failed: {failure_summary(output)}")
         return output
 
 
@@ -170,6 +191,7 @@ def _credentials_env(auth: GitAuth) -> Iterator[dict[str, str]]:
     """The environment for one git run; an SSH key lives in a private temp file meanwhile."""
     env = {**os.environ, **_GIT_ENV}
     ssh = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new"]
+    ssh += ["-o", "LogLevel=ERROR"]  # no "Permanently added" notice in every build log
     if auth.token:
         header = f"Authorization: Basic {_basic(auth.username, auth.token)}"
         env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraHeader")
