@@ -60,6 +60,9 @@ class BuildsController(Controller):
         self.settings = settings or BuildsSettings()
         self._jobs: dict[UUID, Job] = {}
         self._waiting: dict[UUID, datetime] = {}  # QUEUED builds by creation time
+        # Builds between "a slot is free" and their job existing: _start awaits in between,
+        # and another worker's reconcile must not count the same slot free meanwhile.
+        self._starting: set[UUID] = set()
         self._wake: asyncio.Queue[Key] = asyncio.Queue()
         self._store: PostgresStore | None = None
         self._watchdog: asyncio.Task[None] | None = None
@@ -149,7 +152,11 @@ class BuildsController(Controller):
             self._waiting[obj.id] = obj.created_at
             status = with_phase(obj.status, Phase.QUEUED, "Queued", "waiting for a free slot")
             return Result(status, requeue_after=QUEUED_POLL_SECONDS)
-        return Result(await self._start(ctx, obj, spec))
+        self._starting.add(obj.id)
+        try:
+            return Result(await self._start(ctx, obj, spec))
+        finally:
+            self._starting.discard(obj.id)
 
     def _stop(self, obj: StoredObject, job: Job | None) -> Status:
         if job is not None:
@@ -192,7 +199,9 @@ class BuildsController(Controller):
         return job.status
 
     def _running(self) -> int:
-        return sum(1 for job in self._jobs.values() if not job.done)
+        """Slots taken: running jobs, and starts still on their way to a job."""
+        starting = self._starting - self._jobs.keys()
+        return len(starting) + sum(1 for job in self._jobs.values() if not job.done)
 
     async def _wanted(self, deployment_id: UUID) -> bool:
         row = await self.store.get(Kind.DEPLOYMENTS, deployment_id)
