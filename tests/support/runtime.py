@@ -10,7 +10,7 @@ from typing import Any
 from tests.support.waiting import eventually
 from zaneops.process import build_runner
 from zaneops.runtime.controller import Controller
-from zaneops.runtime.runner import Runner
+from zaneops.runtime.runner import STOP_GRACE_SECONDS, Runner
 from zaneops.settings import ControllerSettings
 
 FAST = {
@@ -35,5 +35,6 @@ async def running(
         yield runner
     finally:
         stop.set()
-        await asyncio.wait_for(task, 30)
+        # Longer than the runner's own grace, so a slow reconcile shows in its log, not as ours.
+        await asyncio.wait_for(task, STOP_GRACE_SECONDS + 15)
         await store.close()

@@ -52,7 +52,7 @@ class Runner:
         self.listening = False
         self.heartbeat = time.monotonic()
         self._stopping = False
-        self._busy: set[asyncio.Task[None]] = set()
+        self._busy: dict[asyncio.Task[None], Key] = {}  # workers mid-reconcile, and their key
         self._background: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -80,8 +80,11 @@ class Runner:
         busy = [w for w in workers if w in self._busy]
         if busy:  # each exits after its current key
             _, late = await asyncio.wait(busy, timeout=STOP_GRACE_SECONDS)
-            for worker in late:
-                worker.cancel()
+            if late:
+                keys = [str(self._busy[w]) for w in late if w in self._busy]
+                log.warning("reconciles outlived the stop grace; cancelling them", keys=keys)
+        for worker in workers:  # the late ones, and any worker not yet out of its loop
+            worker.cancel()
         await asyncio.gather(*tasks, *workers, return_exceptions=True)
         await self.elector.resign()
         await self.controller.stop()
@@ -173,11 +176,11 @@ class Runner:
         while not self._stopping:
             await self.elector.wait_elected()
             key = await self.queue.get()
-            self._busy.add(me)
+            self._busy[me] = key
             try:
                 await self._process(key)
             finally:
-                self._busy.discard(me)
+                self._busy.pop(me, None)
                 self.queue.done(key)
                 self.metrics.queue_depth.set(self.queue.depth)
 
