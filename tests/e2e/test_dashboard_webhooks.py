@@ -80,6 +80,14 @@ async def test_person_creates_a_webhook_pushes_and_rotates_it(page: Page) -> Non
 
 
 STORED = "stored — leave empty to keep"
+# Shaped like a deploy key; nothing clones with it here.
+PRIVATE_KEY = "\n".join(
+    [
+        "-----BEGIN OPENSSH PRIVATE KEY-----",
+        "b3BlbnNzaC1rZXktdjEAAAAA",
+        "-----END OPENSSH PRIVATE KEY-----",
+    ]
+)
 FAILURE = "\n".join(
     [
         "Step 2/3 : RUN make failed: exit code 2",
@@ -138,3 +146,35 @@ async def test_person_gives_a_token_and_follows_the_build(page: Page, store: Pos
     await expect(failure).to_contain_text("Build failed: Step 2/3 : RUN make failed: exit code 2")
     await expect(failure).to_contain_text("make: *** no rule")
     await screenshot(page, "22-build-failed")
+
+
+async def test_person_creates_a_private_git_service_with_its_deploy_key(
+    page: Page, store: PostgresStore
+) -> None:
+    """Credentials can be given on creation: a pasted public key is refused at the field, the
+    private key is stored sealed and reads back as stored in Settings."""
+    await log_in(page)
+    await page.get_by_role("button", name="+ New project").click()
+    await page.get_by_label("Name").fill("Private")
+    await page.get_by_role("button", name="Create project").click()
+    await page.get_by_role("link", name="+ New service").click()
+    await page.get_by_role("button", name="Git repository").click()
+    await page.get_by_label("Name").fill("secret-app")
+    await page.get_by_label("Repository URL").fill("git@git.example.com:acme/secret-app.git")
+    await page.get_by_role("button", name="SSH deploy key").click()
+    key = page.get_by_label("Deploy key (private)")
+    await key.fill("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e deploy@example")
+    await page.get_by_role("button", name="Create service").click()
+    await expect(page.get_by_text("this is a public key")).to_be_visible()
+    await key.fill(PRIVATE_KEY)
+    await page.get_by_role("button", name="Create service").click()
+    await expect(page.get_by_text("Not deployed yet")).to_be_visible()
+
+    service_id = uuid.UUID(page.url.split("/services/")[1].split("/")[0])
+    stored = await store.get(Kind.SERVICES, service_id)
+    assert stored is not None
+    assert stored.spec["source"]["credentials"]["ssh_key"].startswith(SEALED_PREFIX)
+    await page.get_by_role("link", name="Settings").click()
+    stored_key = page.get_by_label("Deploy key (private)")
+    await expect(stored_key).to_have_value("")
+    await expect(stored_key).to_have_attribute("placeholder", STORED)

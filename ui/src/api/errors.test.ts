@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, errorFromAnswer, errorsUnder, fieldErrors, messageOf, unplacedErrors, withoutUnionTag } from "./errors";
+import { ApiError, errorFromAnswer, errorsUnder, fieldErrors, FormProblem, messageOf, unplacedErrors, withoutUnionTag } from "./errors";
 
 const invalid = errorFromAnswer(422, {
   code: "invalid_input",
@@ -98,5 +98,18 @@ describe("errorsUnder", () => {
 
   it("has nothing to say about errors that are not the API's", () => {
     expect(errorsUnder(new Error("offline"), "variables")).toEqual([]);
+  });
+});
+
+describe("FormProblem", () => {
+  const problem = new FormProblem({ sshKey: "paste the private key", buildArgs: "line 2: no =" });
+
+  it("shows next to the form's own fields, like the API's field errors", () => {
+    expect(fieldErrors(problem, { "source.credentials.ssh_key": "sshKey" })).toEqual({ sshKey: "paste the private key", buildArgs: "line 2: no =" });
+  });
+
+  it("lists on top only what no field of the form shows", () => {
+    expect(unplacedErrors(problem, ["sshKey", "buildArgs"])).toEqual([]);
+    expect(unplacedErrors(problem, ["sshKey"])).toEqual(["buildArgs: line 2: no ="]);
   });
 });

@@ -27,6 +27,18 @@ export class ApiError extends Error {
   }
 }
 
+/** What a form could not read before sending anything (a missing secret, a bad line), keyed by
+ * the form's own field names; shown next to the fields like the API's field errors. */
+export class FormProblem extends Error {
+  readonly errors: Record<string, string>;
+
+  constructor(errors: Record<string, string>) {
+    super(Object.values(errors).join("; "));
+    this.name = "FormProblem";
+    this.errors = errors;
+  }
+}
+
 function isErrorBody(value: unknown): value is ErrorBody {
   if (typeof value !== "object" || value === null) return false;
   const body = value as Record<string, unknown>;
@@ -50,6 +62,7 @@ export function fieldErrors(
   error: unknown,
   rename: Record<string, string> = {},
 ): Record<string, string> {
+  if (error instanceof FormProblem) return { ...error.errors };
   if (!(error instanceof ApiError)) return {};
   const found: Record<string, string> = {};
   for (const item of error.errors) {
@@ -82,6 +95,7 @@ export function unplacedErrors(
   shown: readonly string[],
   rename: Record<string, string> = {},
 ): string[] {
+  if (error instanceof FormProblem) return Object.entries(error.errors).filter(([key]) => !shown.includes(key)).map(([key, reason]) => `${key}: ${reason}`);
   if (!(error instanceof ApiError)) return error instanceof Error ? [error.message] : [];
   const placed = fieldErrors(error, rename);
   const rest = Object.entries(placed).filter(([key]) => !shown.includes(key));

@@ -3,10 +3,12 @@
 import { type FormEvent, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { get, post } from "../api/client";
-import { fieldErrors, unplacedErrors } from "../api/errors";
+import { fieldErrors, FormProblem, unplacedErrors } from "../api/errors";
 import type { Environment, Project, Service, ServiceSpec } from "../api/types";
 import { useCrumbs } from "../components/app-context";
+import { CredentialFields } from "../components/CredentialFields";
 import { Button, Card, Field, FormErrors, useAction } from "../components/ui";
+import { type CredentialsForm, credentialsFormOf, credentialsOf } from "../lib/gitsource";
 import { usePoll, useTitle } from "../lib/hooks";
 
 type Kind = "image" | "git";
@@ -18,19 +20,22 @@ interface Draft {
   repository: string;
   branch: string;
   dockerfile: string;
+  credentials: CredentialsForm;
 }
 
-export function specFromDraft(draft: Draft): ServiceSpec {
-  const source: ServiceSpec["source"] =
-    draft.kind === "image"
-      ? { type: "image", image: draft.image.trim() }
-      : {
-          type: "git",
-          repository_url: draft.repository.trim(),
-          branch: draft.branch.trim() || "main",
-          dockerfile_path: draft.dockerfile.trim() || "Dockerfile",
-        };
-  return { slug: draft.slug.trim(), source };
+/** The spec to create, or (by form field) what the form could not read, so nothing is sent. */
+export function specFromDraft(draft: Draft): { spec: ServiceSpec } | { errors: Record<string, string> } {
+  if (draft.kind === "image") return { spec: { slug: draft.slug.trim(), source: { type: "image", image: draft.image.trim() } } };
+  const access = credentialsOf(draft.credentials);
+  if ("errors" in access) return { errors: { ...access.errors } };
+  const source: ServiceSpec["source"] = {
+    type: "git",
+    repository_url: draft.repository.trim(),
+    branch: draft.branch.trim() || "main",
+    dockerfile_path: draft.dockerfile.trim() || "Dockerfile",
+    ...(access.credentials ? { credentials: access.credentials } : {}),
+  };
+  return { spec: { slug: draft.slug.trim(), source } };
 }
 
 const RENAME: Record<string, string> = {
@@ -38,6 +43,20 @@ const RENAME: Record<string, string> = {
   "source.repository_url": "repository",
   "source.branch": "branch",
   "source.dockerfile_path": "dockerfile",
+  "source.credentials": "credentials",
+  "source.credentials.token": "credentialToken",
+  "source.credentials.username": "credentialUsername",
+  "source.credentials.ssh_key": "sshKey",
+};
+
+export const EMPTY_DRAFT: Draft = {
+  kind: "image",
+  slug: "",
+  image: "",
+  repository: "",
+  branch: "main",
+  dockerfile: "Dockerfile",
+  credentials: credentialsFormOf(null),
 };
 
 export function NewService() {
@@ -55,10 +74,12 @@ export function NewService() {
         ]
       : [],
   );
-  const [draft, setDraft] = useState<Draft>({ kind: "image", slug: "", image: "", repository: "", branch: "main", dockerfile: "Dockerfile" });
+  const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
   const create = useAction(async () => {
-    const service = await post<Service>(`/environments/${environmentId}/services`, specFromDraft(draft));
+    const made = specFromDraft(draft);
+    if ("errors" in made) throw new FormProblem(made.errors);
+    const service = await post<Service>(`/environments/${environmentId}/services`, made.spec);
     navigate(`/services/${service.id}`);
   });
   const errors = fieldErrors(create.error, RENAME);
@@ -115,6 +136,7 @@ export function NewService() {
               <Field label="Dockerfile" error={errors.dockerfile}>
                 {(props) => <input {...props} type="text" className="mono" value={draft.dockerfile} onChange={(e) => set({ dockerfile: e.target.value })} />}
               </Field>
+              <CredentialFields form={draft.credentials} repository={draft.repository} onChange={(credentials) => set({ credentials })} errors={errors} />
             </div>
           )}
         </div>

@@ -3,11 +3,12 @@
 import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
 import { del, get, put } from "../../api/client";
-import { fieldErrors, unplacedErrors } from "../../api/errors";
+import { fieldErrors, FormProblem, unplacedErrors } from "../../api/errors";
 import type { Page, Service, ServiceSpec, Volume } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import { Button, Card, Field, FormErrors, useAction } from "../../components/ui";
-import { type CredentialsForm, credentialsFormOf, credentialsMismatch, formOf, type GitForm, type SourceErrors, sourceOf } from "../../lib/gitsource";
+import { CredentialFields } from "../../components/CredentialFields";
+import { credentialsFormOf, formOf, type GitForm, sourceOf } from "../../lib/gitsource";
 import { usePoll } from "../../lib/hooks";
 import { ConfirmDelete } from "./ConfirmDelete";
 import { useService } from "./context";
@@ -57,13 +58,6 @@ const GIT_FIELDS = [
   "credentials", "credentialToken", "credentialUsername", "sshKey",
 ];
 
-/** What the form itself could not read (build arguments, a missing secret), shown like the API's field errors. */
-class FormProblem extends Error {
-  constructor(readonly errors: SourceErrors) {
-    super(Object.values(errors).join("; "));
-  }
-}
-
 function SourceForm() {
   const { service, save } = useService();
   const { notify } = useApp();
@@ -78,7 +72,7 @@ function SourceForm() {
     setGit((form) => form && { ...form, credentials: credentialsFormOf(stored) });
     notify("Saved: deploy to apply");
   });
-  const errors = saving.error instanceof FormProblem ? { ...saving.error.errors } : fieldErrors(saving.error, SOURCE_FIELDS);
+  const errors = fieldErrors(saving.error, SOURCE_FIELDS);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void saving.run();
@@ -88,7 +82,7 @@ function SourceForm() {
     <form onSubmit={submit} noValidate>
       <Card title="Source" description="Changes apply on the next deploy." footer={<Button type="submit" variant="primary" busy={saving.busy}>Save</Button>}>
         <div className="card-body form-grid">
-          <FormErrors messages={saving.error instanceof FormProblem ? [] : unplacedErrors(saving.error, placed, SOURCE_FIELDS)} />
+          <FormErrors messages={unplacedErrors(saving.error, placed, SOURCE_FIELDS)} />
           {git === null ? (
             <Field className="wide" label="Image" error={errors.image}>
               {(p) => <input {...p} type="text" className="mono" value={image} onChange={(e) => setImage(e.target.value)} />}
@@ -108,7 +102,7 @@ function SourceForm() {
 function nextSource(source: ServiceSpec["source"], image: string, git: GitForm | null): ServiceSpec["source"] {
   if (source.type === "image" || git === null) return { ...source, image: image.trim() } as ServiceSpec["source"];
   const next = sourceOf(git, source);
-  if ("errors" in next) throw new FormProblem(next.errors);
+  if ("errors" in next) throw new FormProblem({ ...next.errors });
   return next.source;
 }
 
@@ -147,65 +141,6 @@ function GitFields({ form, onChange, errors }: { form: GitForm; onChange: (form:
       />
     </>
   );
-}
-
-const CREDENTIAL_KINDS = [
-  ["none", "Public"],
-  ["token", "Access token"],
-  ["ssh", "SSH deploy key"],
-] as const;
-
-const STORED_HINT = "Stored (hidden). Leave empty to keep it; type a new one to replace it.";
-
-/** How the builds controller gets into a private repository; a stored secret is never shown. */
-function CredentialFields({ form, repository, onChange, errors }: {
-  form: CredentialsForm;
-  repository: string;
-  onChange: (form: CredentialsForm) => void;
-  errors: Record<string, string>;
-}) {
-  const set = (patch: Partial<CredentialsForm>) => onChange({ ...form, ...patch });
-  const keeps = form.kind === form.stored;
-  const mismatch = credentialsMismatch(repository, form.kind);
-  return (
-    <div className="wide stack" data-testid="git-credentials">
-      <div className="field">
-        <span className="field-label">Private repository</span>
-        <div className="segmented" role="group" aria-label="Private repository">
-          {CREDENTIAL_KINDS.map(([kind, label]) => (
-            <button key={kind} type="button" aria-pressed={form.kind === kind} onClick={() => set({ kind })}>
-              {label}
-            </button>
-          ))}
-        </div>
-        {errors.credentials ? <div className="error" role="alert">{errors.credentials}</div> : null}
-        <div className="hint">{credentialHint(form)}</div>
-        {mismatch ? <div className="hint warn" role="note">{mismatch}</div> : null}
-      </div>
-      {form.kind === "token" ? (
-        <div className="form-grid">
-          <Field label="Token user name" error={errors.credentialUsername} hint="GitHub takes any name; GitLab: oauth2; Bitbucket: x-token-auth.">
-            {(p) => <input {...p} type="text" className="mono" autoComplete="off" value={form.username} onChange={(e) => set({ username: e.target.value })} />}
-          </Field>
-          <Field label="Access token" error={errors.credentialToken} hint={keeps ? STORED_HINT : "Read access to the repository is enough."}>
-            {(p) => <input {...p} type="password" className="mono" autoComplete="new-password" placeholder={keeps ? "stored — leave empty to keep" : ""} value={form.token} onChange={(e) => set({ token: e.target.value })} />}
-          </Field>
-        </div>
-      ) : null}
-      {form.kind === "ssh" ? (
-        <Field label="Deploy key (private)" error={errors.sshKey} hint={keeps ? STORED_HINT : "The private half (-----BEGIN OPENSSH PRIVATE KEY-----); add the public half to the repository's deploy keys."}>
-          {(p) => <textarea {...p} className="mono" rows={keeps ? 2 : 6} spellCheck={false} autoComplete="off" placeholder={keeps ? "stored — leave empty to keep" : "-----BEGIN OPENSSH PRIVATE KEY-----"} value={form.sshKey} onChange={(e) => set({ sshKey: e.target.value })} />}
-        </Field>
-      ) : null}
-    </div>
-  );
-}
-
-function credentialHint(form: CredentialsForm): string {
-  if (form.kind === "none" && form.stored !== "none") return "Saving removes the stored credentials.";
-  if (form.kind === "none") return "Cloned without credentials.";
-  if (form.kind === "token") return "Sent over https only, stored encrypted.";
-  return "For git@host:path or ssh:// URLs, stored encrypted.";
 }
 
 /** The volumes only this service mounts: the ones a purge may remove. */
