@@ -56,7 +56,9 @@ def timed_up(options: list[str]) -> tuple[float, str]:
 def footprint(instance: str, seconds: float = 10.0) -> dict[str, tuple[float, float]]:
     """component -> (RSS MiB, CPU %), averaged over a few `docker stats` samples."""
     client = docker.from_env(timeout=60)
-    containers = client.containers.list(filters={"label": f"com.docker.stack.namespace={instance}"})
+    containers = client.containers.list(
+        filters={"label": f"com.docker.stack.namespace={instance}"}, ignore_removed=True
+    )
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     samples = max(1, int(seconds / 2))
     for _ in range(samples):

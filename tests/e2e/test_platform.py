@@ -60,11 +60,13 @@ async def phase(client: httpx.AsyncClient, deployment_id: str) -> str | None:
     return body.get("phase")  # type: ignore[no-any-return]
 
 
-async def wait_healthy(client: httpx.AsyncClient, deployment_id: str) -> None:
+async def wait_healthy(
+    client: httpx.AsyncClient, deployment_id: str, timeout: float = SWARM_TIMEOUT
+) -> None:
     async def healthy() -> bool:
         return await phase(client, deployment_id) == "HEALTHY"
 
-    await eventually(healthy, timeout=SWARM_TIMEOUT, every=0.2, message="deployment HEALTHY")
+    await eventually(healthy, timeout=timeout, every=0.2, message="deployment HEALTHY")
 
 
 async def serves(proxy: Proxy, host: str, text: str) -> None:

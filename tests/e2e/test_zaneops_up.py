@@ -284,7 +284,9 @@ def test_a_second_up_changes_nothing_and_an_upgrade_under_load_loses_no_request(
 def kill_one_container(instance: str, component: str) -> str:
     client = docker_client()
     service = f"{instance}_{component}"
-    running = client.containers.list(filters={"label": f"com.docker.swarm.service.name={service}"})
+    running = client.containers.list(
+        filters={"label": f"com.docker.swarm.service.name={service}"}, ignore_removed=True
+    )
     assert running, f"no container of {service}"
     running[0].kill()
     return str(running[0].id)
@@ -296,7 +298,7 @@ def healthy_again(installation: Installation, component: str, killed: str) -> No
     def back() -> bool:
         service = f"{installation.instance}_{component}"
         live = docker_client().containers.list(
-            filters={"label": f"com.docker.swarm.service.name={service}"}
+            filters={"label": f"com.docker.swarm.service.name={service}"}, ignore_removed=True
         )
         fresh = [c for c in live if c.id != killed]
         if not fresh or any(c.id == killed for c in live):

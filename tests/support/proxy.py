@@ -47,7 +47,9 @@ class Proxy:
     def kill_container(self) -> None:
         """What a crash does: the task's container dies; swarm starts a new task."""
         client = docker.from_env()
-        for container in client.containers.list(filters={"label": self._task_label()}):
+        for container in client.containers.list(
+            filters={"label": self._task_label()}, ignore_removed=True
+        ):
             container.kill()
 
     def _task_label(self) -> str:
@@ -148,5 +150,8 @@ def remove_instance(instance: str, shared_dirs: list[Path]) -> None:
 
 def _wait_containers_gone(client: docker.DockerClient, selector: dict[str, str]) -> None:
     deadline = time.monotonic() + 30
-    while client.containers.list(all=True, filters=selector) and time.monotonic() < deadline:
+    while (
+        client.containers.list(all=True, filters=selector, ignore_removed=True)
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.2)

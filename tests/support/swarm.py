@@ -180,7 +180,9 @@ def running_containers(instance: str, deployment_id: UUID | None = None) -> list
     filters = [f"zane.instance={instance}"]
     if deployment_id is not None:
         filters.append(f"zane.deployment={deployment_id}")
-    return client().containers.list(filters={"label": filters, "status": "running"})
+    return client().containers.list(
+        filters={"label": filters, "status": "running"}, ignore_removed=True
+    )
 
 
 @asynccontextmanager
