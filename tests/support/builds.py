@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
+import tarfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -96,6 +98,19 @@ async def builds_controller(
     settings = builds_settings(instance, database_url, tmp, **overrides)
     async with running(BuildsController(settings), database_url) as runner:
         yield runner
+
+
+def file_in_image(instance: str, image: str, path: str) -> str:
+    """A file's text, copied out of a created (never started) container: no log to race."""
+    container = sw.client().containers.create(image, labels={"zane.instance": instance})
+    try:
+        chunks, _ = container.get_archive(path)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as tar:
+            member = tar.extractfile(Path(path).name)
+            assert member is not None, f"{path} is not a file in {image}"
+            return member.read().decode().strip()
+    finally:
+        container.remove(force=True)
 
 
 def images_of(instance: str) -> list[dict[str, Any]]:

@@ -23,12 +23,6 @@ RUN echo debug > /stage
 """
 
 
-def _read(instance: str, image: str, path: str) -> str:
-    labels = {"zane.instance": instance}
-    output = sw.client().containers.run(image, ["cat", path], remove=True, labels=labels)
-    return bytes(output).decode().strip()
-
-
 async def test_a_pinned_commit_a_context_folder_build_args_and_a_target_are_honoured(
     store: PostgresStore, database_url: str, instance: str, tmp_path: Path
 ) -> None:
@@ -53,6 +47,6 @@ async def test_a_pinned_commit_a_context_folder_build_args_and_a_target_are_hono
     image = str(row.status.details["image"])
     assert row.status.details["commit_sha"] == pinned
     assert image.split(":")[1].startswith(pinned[:12])
-    assert _read(instance, image, "/page.txt") == "pinned"
-    assert _read(instance, image, "/flavour") == "spicy"
-    assert _read(instance, image, "/stage") == "debug"
+    assert bd.file_in_image(instance, image, "/page.txt") == "pinned"
+    assert bd.file_in_image(instance, image, "/flavour") == "spicy"
+    assert bd.file_in_image(instance, image, "/stage") == "debug"

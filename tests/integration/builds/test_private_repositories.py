@@ -22,12 +22,6 @@ DOCKERFILE = "FROM zaneops/busybox:latest\nCOPY page.txt /page.txt\n"
 TOKEN = "s3cret-token-for-the-test"
 
 
-def _page_of(instance: str, image: str) -> str:
-    labels = {"zane.instance": instance}
-    output = sw.client().containers.run(image, ["cat", "/page.txt"], remove=True, labels=labels)
-    return bytes(output).decode().strip()
-
-
 def _sealed(box: SecretBox, url: str, **credentials: str) -> dict[str, Any]:
     """A Git source as the API stores it: its secret credential sealed."""
     sealed = {k: box.seal(v) if k in ("token", "ssh_key") else v for k, v in credentials.items()}
@@ -57,7 +51,7 @@ async def test_a_token_opens_a_private_repository_over_http_and_a_wrong_one_fail
             refused = await _build(
                 store, _sealed(box, url, token="wrong-" + TOKEN, username="deployer"), "FAILED"
             )
-    assert _page_of(instance, str(built.status.details["image"])) == "by token"
+    assert bd.file_in_image(instance, str(built.status.details["image"]), "/page.txt") == "by token"
     condition = refused.status.condition("Succeeded")
     assert condition is not None and condition.reason == "CloneFailed"
     assert "git" in condition.message and TOKEN not in condition.message
@@ -78,7 +72,7 @@ async def test_a_deploy_key_opens_a_private_repository_over_ssh(
             (tmp_path / "other").mkdir()
             other_key, _ = gs.new_deploy_key(tmp_path / "other")  # not authorized
             refused = await _build(store, _sealed(box, url, ssh_key=other_key), "FAILED")
-    assert _page_of(instance, str(built.status.details["image"])) == "by key"
+    assert bd.file_in_image(instance, str(built.status.details["image"]), "/page.txt") == "by key"
     condition = refused.status.condition("Succeeded")
     assert condition is not None and condition.reason == "CloneFailed"
     assert "Permission denied" in condition.message
