@@ -27,3 +27,8 @@ def build_logs(build_id: UUID) -> str:
 
 def http_logs(service_id: UUID) -> str:
     return f"zane:logs:http:{service_id}"
+
+
+def access_log_cursor(instance: str) -> str:
+    """Not a stream: how far the routes controller forwarded Caddy's access log."""
+    return f"zane:{instance}:access-log-cursor"

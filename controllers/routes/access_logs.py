@@ -63,24 +63,64 @@ def _fields(record: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, 
     }
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """How far the access log was forwarded: a file (by inode) and the byte after its last
+    forwarded line. Kept in Redis with the entries, so the next leader resumes there."""
+
+    inode: int
+    offset: int
+
+    def encode(self) -> str:
+        return f"{self.inode}:{self.offset}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor | None:
+        inode, _, offset = (text or "").partition(":")
+        return cls(int(inode), int(offset)) if inode.isdigit() and offset.isdigit() else None
+
+
 class FileTail:
-    """New complete lines of a file; starts at its end, follows rotation and truncation."""
+    """New complete lines of a file; follows rotation and truncation. Until told where to
+    resume, it starts at the file's end (old lines are not sent twice)."""
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._inode: int | None = None
         self._offset = 0
         self._partial = b""
-        self._looked = False
+        self._placed = False
+
+    @property
+    def cursor(self) -> Cursor | None:
+        """The position after the last whole line returned (None before the file was seen)."""
+        if self._inode is None:
+            return None
+        return Cursor(self._inode, self._offset - len(self._partial))
+
+    def resume(self, cursor: Cursor | None) -> None:
+        """Continue from a cursor: there if it is in the current file, from the start of the
+        file if the file is new since (rotated), at the end if there is no cursor at all."""
+        try:
+            stat = os.stat(self._path)
+        except FileNotFoundError:
+            self._placed = True  # the file will be read from its first byte once it exists
+            return
+        if cursor is None:
+            self._inode, self._offset = stat.st_ino, stat.st_size
+        elif cursor.inode == stat.st_ino and cursor.offset <= stat.st_size:
+            self._inode, self._offset = cursor.inode, cursor.offset
+        else:
+            self._inode, self._offset = stat.st_ino, 0
+        self._partial, self._placed = b"", True
 
     def read_lines(self) -> list[bytes]:
-        first_look, self._looked = not self._looked, True
+        if not self._placed:
+            self.resume(None)
         try:
             stat = os.stat(self._path)
         except FileNotFoundError:
             return []
-        if first_look:  # lines from before this process started are not sent twice
-            self._inode, self._offset = stat.st_ino, stat.st_size
         if stat.st_ino != self._inode or stat.st_size < self._offset:  # new or rotated file
             self._inode, self._offset, self._partial = stat.st_ino, 0, b""
         with open(self._path, "rb") as handle:
@@ -92,34 +132,59 @@ class FileTail:
 
 
 class AccessLogForwarder:
+    """Only the leader forwards (every replica sees the same file). A new leader resumes at
+    the cursor stored with the last entries, and a write is refused if the cursor moved since
+    this replica last saw it (a deposed leader's late batch): no line twice, none skipped."""
+
     def __init__(
         self,
         tail: FileTail,
         sink: HttpLogSink,
         reader: DomainReader,
         routes: Callable[[], Sequence[RouteEntry]],
+        is_leader: Callable[[], bool],
     ) -> None:
         self._tail = tail
         self._sink = sink
         self._reader = reader
         self._routes = routes
+        self._is_leader = is_leader
+        self._leading = False
+        self._stored: str | None = None  # the cursor in Redis, as this replica last saw it
 
     async def run(self) -> None:
+        self._tail.resume(None)  # lines from before this process started are not sent
         while True:
             try:
                 await self.forward_once()
             except Exception as exc:  # Redis or Postgres down: lines wait in the file
+                self._leading = False  # resume from the stored cursor once it is back
                 log.warning("access log forwarding failed", error=repr(exc))
             await asyncio.sleep(TAIL_INTERVAL_SECONDS)
 
     async def forward_once(self) -> int:
-        routes = self._routes()
-        parsed = [parse_access_line(line, routes) for line in self._tail.read_lines()]
-        lines = [line for line in parsed if line is not None]
-        if not lines:
+        if not self._is_leader():
+            self._leading = False
             return 0
-        deployments = await self._reader.latest_deployments(list({x.service_id for x in lines}))
-        await self._sink.append([_entry(line, deployments) for line in lines])
+        if not self._leading:  # just elected (or recovering): start where the last write ended
+            self._stored = await self._sink.cursor()
+            if self._stored is not None:  # else: from where this process started
+                self._tail.resume(Cursor.decode(self._stored))
+            self._leading = True
+        raw = self._tail.read_lines()
+        cursor = self._tail.cursor
+        if not raw or cursor is None:
+            return 0
+        routes = self._routes()
+        lines = [line for line in (parse_access_line(x, routes) for x in raw) if line is not None]
+        services = list({line.service_id for line in lines})
+        deployments = await self._reader.latest_deployments(services) if services else {}
+        entries = [_entry(line, deployments) for line in lines]
+        if not await self._sink.append(entries, self._stored, cursor.encode()):
+            log.info("another replica forwarded the access log meanwhile; resuming after it")
+            self._leading = False
+            return 0
+        self._stored = cursor.encode()
         return len(lines)
 
 

@@ -58,6 +58,7 @@ class Applier:
         self._current: Json = {}
         self._expected: Json | None = None
         self.applied: Applied | None = None  # None until the first load since start
+        self.previewed: Applied | None = None  # None until the first preview
         # The drift check must not read Caddy between our load and our read-back.
         self._lock = asyncio.Lock()
 
@@ -65,20 +66,30 @@ class Applier:
         async with self._lock:
             return await self._apply(ensure_leader)
 
+    async def preview(self) -> Applied:
+        """What an apply would load now, loading nothing: a follower's view of the routes
+        (it answers Caddy's `ask` and names the services of access log lines)."""
+        async with self._lock:
+            self.previewed = self._summary(await self._live_rows())
+            return self.previewed
+
     async def _apply(self, ensure_leader: Callable[[], None]) -> Applied:
         rows = await self._live_rows()
+        summary = self._summary(rows)
+        await self._load_guarded(owned_config(self.layout, summary.routes), ensure_leader)
+        self.applied = summary
+        return self.applied
+
+    def _summary(self, rows: dict[UUID, tuple[int, RouteEntry | str]]) -> Applied:
         entries = build_entries(
             {row_id: entry for row_id, (_, entry) in rows.items()}, self._dashboard
         )
-        owned = owned_config(self.layout, entries.routes)
-        await self._load_guarded(owned, ensure_leader)
-        self.applied = Applied(
+        return Applied(
             generations={row_id: generation for row_id, (generation, _) in rows.items()},
             urls={e.domain_id: self.layout.url_of(e) for e in entries.routes if e.domain_id},
             rejected=entries.rejected,
             routes=entries.routes,
         )
-        return self.applied
 
     async def _live_rows(self) -> dict[UUID, tuple[int, RouteEntry | str]]:
         """Every live row, parsed; only rows new or changed since the last apply are read."""

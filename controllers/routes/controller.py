@@ -83,20 +83,24 @@ class RoutesController(Controller):
         self.applier = Applier(self.admin, self._reader, self.layout, dashboard)
         self._tasks.append(asyncio.create_task(self._watch_drift()))
         if self.settings.ask_port:
-            self._ask = AskServer(self.settings.ask_host, self.settings.ask_port, self._applied)
+            self._ask = AskServer(self.settings.ask_host, self.settings.ask_port, self._view)
         if self.settings.access_log:
             self._start_access_logs(self._reader)
 
     def _start_access_logs(self, reader: DomainReader) -> None:
-        self._sink = HttpLogSink(self.database.redis_url)
+        self._sink = HttpLogSink(self.database.redis_url, self.database.instance)
         forwarder = AccessLogForwarder(
-            FileTail(self.settings.access_log), self._sink, reader, self._served_routes
+            FileTail(self.settings.access_log),
+            self._sink,
+            reader,
+            self._served_routes,
+            self.is_leader,
         )
         self._tasks.append(asyncio.create_task(forwarder.run()))
 
     def _served_routes(self) -> tuple[RouteEntry, ...]:
-        applied = self._applied()
-        return applied.routes if applied else ()
+        view = self._view()
+        return view.routes if view else ()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -118,6 +122,15 @@ class RoutesController(Controller):
     def _applied(self) -> Applied | None:
         return self.applier.applied if self.applier else None
 
+    def _view(self) -> Applied | None:
+        """The routes Caddy serves: as loaded by this replica, else as a follower previews
+        them (Caddy keeps serving what the leader loaded, which is the same)."""
+        if self.applier is None:
+            return None
+        if self.is_leader() and self.applier.applied is not None:
+            return self.applier.applied
+        return self.applier.previewed or self.applier.applied
+
     # --- keys ------------------------------------------------------------------------------
 
     async def outside_changes(self) -> AsyncIterator[Key]:
@@ -128,15 +141,18 @@ class RoutesController(Controller):
         self._wakeups.put_nowait(ALL_ROUTES)
 
     async def _watch_drift(self) -> None:
-        """Caddy restarted empty, or a route removed by hand: apply again within seconds."""
+        """Caddy restarted empty, or a route removed by hand: apply again within seconds.
+        A follower only keeps its preview of the routes current."""
         assert self.applier is not None
         while True:
             await asyncio.sleep(self.settings.drift_check_seconds)
             try:
-                if await self.applier.drifted():
+                if not self.is_leader():
+                    await self.applier.preview()
+                elif await self.applier.drifted():
                     log.warning("caddy config drifted from the applied routes; re-applying")
                     self.request_apply()
-            except Exception as exc:  # Caddy down: the next check, once it is back, repairs
+            except Exception as exc:  # Caddy or Postgres down: the next check repairs
                 log.warning("drift check failed", error=repr(exc))
 
     async def forget(self, ctx: Context, key: Key) -> None:

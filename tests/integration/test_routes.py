@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
@@ -397,3 +398,50 @@ async def test_access_logs_reach_the_services_redis_stream_with_its_deployment(
     finally:
         await redis.delete(stream)
         await redis.aclose()
+
+
+async def test_two_replicas_forward_each_access_line_once_and_the_follower_answers_ask(
+    proxy: Proxy, database_url: str, store: PostgresStore, environment: uuid.UUID
+) -> None:
+    """The leader alone forwards; when it stops, the follower takes over at the stored cursor
+    (lines logged in between included); the follower's ask answers from its preview."""
+    service = await store.create(Kind.SERVICES, {"slug": "web"}, environment)
+    target = {"service_id": str(service.id), "port": 80}  # no task runs: logged 502s
+    stream = http_logs(service.id)
+    redis = Redis.from_url(DatabaseSettings().redis_url)
+    first = make_controller(database_url, proxy, access_log=proxy.access_log)
+    second = make_controller(database_url, proxy, access_log=proxy.access_log, ask_port=free_port())
+
+    async def logged_paths() -> list[bytes]:
+        return [f[b"path"] for _, f in await redis.xrange(stream) if f[b"status"] == b"502"]
+
+    try:
+        async with AsyncExitStack() as leader:
+            await leader.enter_async_context(running(first, database_url, holder_id="a"))
+            async with running(second, database_url, leader=False, holder_id="b") as follower:
+                await store.create(
+                    Kind.DOMAINS, {"domain": "twice.example.com", "target": target}, environment
+                )
+                await eventually(lambda: answers(proxy, "twice.example.com", "/one", 502))
+                await eventually(lambda: _asked(second, "twice.example.com", 200))
+                await eventually(lambda: _count(logged_paths, b"/one", 1), message="/one")
+                await leader.aclose()  # the leader stops; a line is logged before the handover
+                assert await answers(proxy, "twice.example.com", "/between", 502)
+                await eventually(follower.elector.is_leader, message="follower elected")
+                assert await answers(proxy, "twice.example.com", "/after", 502)
+                await eventually(lambda: _count(logged_paths, b"/after", 1), message="/after")
+        paths = await logged_paths()
+        assert paths.count(b"/between") == 1 and paths.index(b"/between") < paths.index(b"/after")
+        assert paths.count(b"/one") == 1, paths
+    finally:
+        await redis.delete(stream)
+        await redis.aclose()
+
+
+async def _count(paths: Callable[[], Awaitable[list[bytes]]], path: bytes, times: int) -> bool:
+    return (await paths()).count(path) == times
+
+
+async def _asked(routes: RoutesController, domain: str, status: int) -> bool:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{routes.ask_port}") as ask:
+        return (await ask.get("/ask", params={"domain": domain})).status_code == status

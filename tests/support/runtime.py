@@ -24,14 +24,19 @@ FAST = {
 
 @asynccontextmanager
 async def running(
-    controller: Controller, database_url: str, **overrides: Any
+    controller: Controller, database_url: str, *, leader: bool = True, **overrides: Any
 ) -> AsyncIterator[Runner]:
+    """The controller's runner, once it listens and (unless leader=False: a second replica
+    that must wait its turn) holds the lease."""
     settings = ControllerSettings(database_url=database_url, **{**FAST, **overrides})
     runner, store = await build_runner(controller, settings)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run(stop))
     try:
-        await eventually(lambda: runner.listening and runner.elector.is_leader(), message="leader")
+        await eventually(
+            lambda: runner.listening and (runner.elector.is_leader() or not leader),
+            message="leader" if leader else "listening",
+        )
         yield runner
     finally:
         stop.set()

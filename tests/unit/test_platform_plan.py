@@ -72,10 +72,10 @@ def test_ports_are_host_mode_and_configurable() -> None:
 
 
 def test_controllers_are_replicated_only_where_the_lease_makes_it_safe() -> None:
-    """routes tails the access log on every replica: one; the others: the setting."""
+    """The four known controllers act only as leader: the setting; an unknown one: one."""
     services = rendered(platform_controller_replicas=2)["services"]
-    assert services["controller-routes"]["deploy"]["replicas"] == 1
-    assert services["controller-services"]["deploy"]["replicas"] == 2
+    for name in ("routes", "services", "volumes", "builds"):
+        assert services[f"controller-{name}"]["deploy"]["replicas"] == 2, name
     assert rendered(("newcomer",))["services"]["controller-newcomer"]["deploy"]["replicas"] == 1
 
 

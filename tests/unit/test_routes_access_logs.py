@@ -6,7 +6,7 @@ import json
 import uuid
 from pathlib import Path
 
-from controllers.routes.access_logs import FileTail, parse_access_line
+from controllers.routes.access_logs import Cursor, FileTail, parse_access_line
 from controllers.routes.entries import RedirectTo, RouteEntry, Upstream, specificity
 
 API, WEB = uuid.uuid4(), uuid.uuid4()
@@ -72,3 +72,32 @@ def test_the_tail_skips_what_was_there_before_it_started(tmp_path: Path) -> None
     with log.open("ab") as handle:
         handle.write(b"new\n")
     assert tail.read_lines() == [b"new"]
+
+
+def test_a_new_leader_resumes_at_the_cursor_in_the_same_file(tmp_path: Path) -> None:
+    """The cursor points after the last whole line: a half-written one is read again whole."""
+    log = tmp_path / "access.log"
+    log.write_bytes(b"one\ntw")
+    before = FileTail(str(log))
+    before.resume(Cursor(log.stat().st_ino, 0))
+    assert before.read_lines() == [b"one"]
+    cursor = before.cursor
+    assert cursor is not None and Cursor.decode(cursor.encode()) == cursor
+    with log.open("ab") as handle:
+        handle.write(b"o\nthree\n")
+    after = FileTail(str(log))
+    after.resume(cursor)
+    assert after.read_lines() == [b"two", b"three"]
+
+
+def test_a_cursor_of_a_rotated_file_resumes_at_the_new_files_start(tmp_path: Path) -> None:
+    """No cursor at all: from the end (nothing old sent); a cursor of another file: from 0."""
+    log = tmp_path / "access.log"
+    log.write_bytes(b"old\n")
+    fresh = FileTail(str(log))
+    fresh.resume(None)
+    assert fresh.read_lines() == []
+    rotated = FileTail(str(log))
+    rotated.resume(Cursor(log.stat().st_ino + 1, 2))
+    assert rotated.read_lines() == [b"old"]
+    assert Cursor.decode(None) is None and Cursor.decode("x:1") is None

@@ -33,9 +33,9 @@ CONTROLLER_NEEDS: dict[str, ControllerNeeds] = {
     "builds": ControllerNeeds(
         frozenset({HostAccess.DOCKER_SOCKET, HostAccess.BUILDS_WORKDIR}), memory="512M"
     ),
-    # One replica: every replica tails Caddy's access log into Redis, leader or not, so two
-    # would store each request twice.
-    "routes": ControllerNeeds(frozenset({HostAccess.CADDY_ADMIN}), replicated=False),
+    # Replicated too: only the leader loads Caddy and forwards its access log (resuming at
+    # the cursor stored in Redis); a follower answers Caddy's `ask` from its preview.
+    "routes": ControllerNeeds(frozenset({HostAccess.CADDY_ADMIN})),
 }
 UNKNOWN_CONTROLLER = ControllerNeeds(replicated=False)
 

@@ -71,6 +71,16 @@ class Controller(ABC):
     # Keys with no row: one outside object built from many rows (e.g. all of Caddy's config).
     # They are queued like any key (so bursts collapse) and handled by reconcile_global.
     global_keys: Sequence[Key] = ()
+    _leadership: Callable[[], bool] | None = None
+
+    def bind_leadership(self, is_leader: Callable[[], bool]) -> None:
+        """The runner hands over its lease check before start(), for work a controller does
+        outside reconciles that only one replica may do (e.g. forwarding a shared log)."""
+        self._leadership = is_leader
+
+    def is_leader(self) -> bool:
+        """Whether this replica holds the lease now; False before the runner binds it."""
+        return self._leadership is not None and self._leadership()
 
     @abstractmethod
     async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:

@@ -56,6 +56,7 @@ class Runner:
         self._background: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        self.controller.bind_leadership(self.elector.is_leader)
         await self.controller.start()
         loops = [
             self._consume_feed(),
