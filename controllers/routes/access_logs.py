@@ -172,19 +172,20 @@ class AccessLogForwarder:
                 self._tail.resume(Cursor.decode(self._stored))
             self._leading = True
         raw = self._tail.read_lines()
-        cursor = self._tail.cursor
-        if not raw or cursor is None:
+        position = self._tail.cursor
+        if not raw or position is None:
             return 0
+        cursor = position.encode()
         routes = self._routes()
         lines = [line for line in (parse_access_line(x, routes) for x in raw) if line is not None]
         services = list({line.service_id for line in lines})
         deployments = await self._reader.latest_deployments(services) if services else {}
         entries = [_entry(line, deployments) for line in lines]
-        if not await self._sink.append(entries, self._stored, cursor.encode()):
+        if not await self._sink.append(entries, self._stored, cursor):
             log.info("another replica forwarded the access log meanwhile; resuming after it")
             self._leading = False
             return 0
-        self._stored = cursor.encode()
+        self._stored = cursor
         return len(lines)
 
 

@@ -26,14 +26,19 @@ def _push(url: str, files: list[str]) -> httpx.Response:
     return httpx.post(url, content=json.dumps(payload), headers=headers, timeout=10)
 
 
-async def _create_git_service(page: Page) -> None:
+async def _fill_new_git_service(page: Page, project: str, slug: str, repository: str) -> None:
+    """A new project, and the new-service form filled for a Git repository (not submitted)."""
     await page.get_by_role("button", name="+ New project").click()
-    await page.get_by_label("Name").fill("Hooks")
+    await page.get_by_label("Name").fill(project)
     await page.get_by_role("button", name="Create project").click()
     await page.get_by_role("link", name="+ New service").click()
     await page.get_by_role("button", name="Git repository").click()
-    await page.get_by_label("Name").fill("app")
-    await page.get_by_label("Repository URL").fill("https://git.example.com/acme/app.git")
+    await page.get_by_label("Name").fill(slug)
+    await page.get_by_label("Repository URL").fill(repository)
+
+
+async def _create_git_service(page: Page) -> None:
+    await _fill_new_git_service(page, "Hooks", "app", "https://git.example.com/acme/app.git")
     await page.get_by_role("button", name="Create service").click()
     await expect(page.get_by_text("Not deployed yet")).to_be_visible()
 
@@ -154,13 +159,9 @@ async def test_person_creates_a_private_git_service_with_its_deploy_key(
     """Credentials can be given on creation: a pasted public key is refused at the field, the
     private key is stored sealed and reads back as stored in Settings."""
     await log_in(page)
-    await page.get_by_role("button", name="+ New project").click()
-    await page.get_by_label("Name").fill("Private")
-    await page.get_by_role("button", name="Create project").click()
-    await page.get_by_role("link", name="+ New service").click()
-    await page.get_by_role("button", name="Git repository").click()
-    await page.get_by_label("Name").fill("secret-app")
-    await page.get_by_label("Repository URL").fill("git@git.example.com:acme/secret-app.git")
+    await _fill_new_git_service(
+        page, "Private", "secret-app", "git@git.example.com:acme/secret-app.git"
+    )
     await page.get_by_role("button", name="SSH deploy key").click()
     key = page.get_by_label("Deploy key (private)")
     await key.fill("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e deploy@example")

@@ -11,7 +11,6 @@ import base64
 import io
 import socket
 import subprocess
-import tarfile
 import threading
 import time
 from collections.abc import Iterator
@@ -144,20 +143,8 @@ def _ensure_sshd_image() -> None:
     with suppress(ImageNotFound):
         client.images.get(SSHD_IMAGE)
         return
-    client.images.build(
-        fileobj=_dockerfile_tar(SSHD_DOCKERFILE), custom_context=True, tag=SSHD_IMAGE, rm=True
-    )
-
-
-def _dockerfile_tar(text: str) -> Any:
-    data = text.encode()
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    return buffer
+    dockerfile = io.BytesIO(SSHD_DOCKERFILE.encode())  # no COPY: no context needed
+    client.images.build(fileobj=dockerfile, tag=SSHD_IMAGE, rm=True)
 
 
 def _wait_for_banner(port: int, timeout: float = 20.0) -> None:
