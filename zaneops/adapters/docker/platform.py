@@ -60,7 +60,9 @@ class DockerPlatform:
 
     def registry_reachable(self, image: str, timeout: int = 5) -> bool:
         """Asks the engine for an upstream image's manifest: cheap, no layers pulled."""
-        probe = docker.DockerClient(base_url=self.client.api.base_url, timeout=timeout)
+        # Its own client for its own timeout; from the environment like the main one (the
+        # main client's base_url is docker-py's internal form, not one it accepts back).
+        probe = docker.from_env(timeout=timeout)
         try:
             probe.api.inspect_distribution(image)  # type: ignore[no-untyped-call]
         except (DockerException, OSError):
