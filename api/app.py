@@ -14,17 +14,21 @@ from api.dashboard import Dashboard, dashboard_folder
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import auth, deployments, logs, misc, projects, routing, services, webhooks
 from api.settings import ApiSettings
+from zaneops.common.settings import InstallationSettings
 
 PREFIX = "/api/v1"
 ROUTERS = (misc, auth, projects, services, routing, deployments, logs, webhooks)
 
 
-def create_app(settings: ApiSettings | None = None) -> FastAPI:
+def create_app(
+    settings: ApiSettings | None = None, installation: InstallationSettings | None = None
+) -> FastAPI:
     chosen = settings or ApiSettings()
+    shared = installation or InstallationSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.context = await ApiContext.open(chosen)
+        app.state.context = await ApiContext.open(chosen, shared)
         # Everything loaded so far lives as long as the process: keep it out of the garbage
         # collector's full passes, which otherwise stall a request for tens of milliseconds.
         gc.collect()

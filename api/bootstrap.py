@@ -8,12 +8,13 @@ from api.auth.secrets import generate_password, hash_password
 from api.settings import ApiSettings
 from zaneops.adapters.postgres.accounts import AccountStore
 from zaneops.adapters.postgres.api_store import ApiStore
+from zaneops.common.settings import InstallationSettings
 
 
 @dataclass(frozen=True)
 class NewAdmin:
     username: str
-    generated_password: str | None  # None when it came from ZANE_ADMIN_PASSWORD
+    generated_password: str | None  # None when it came from ZANE_API_ADMIN_PASSWORD
 
 
 def _password(settings: ApiSettings) -> tuple[str, str | None]:
@@ -23,14 +24,16 @@ def _password(settings: ApiSettings) -> tuple[str, str | None]:
     return generated, generated
 
 
-async def _with_accounts(settings: ApiSettings) -> tuple[ApiStore, AccountStore]:
-    store = await ApiStore.open(settings.database_url, max_size=1)
+async def _with_accounts(installation: InstallationSettings) -> tuple[ApiStore, AccountStore]:
+    store = await ApiStore.open(installation.database_url, max_size=1)
     return store, AccountStore(store.pool)
 
 
-async def ensure_first_admin(settings: ApiSettings) -> NewAdmin | None:
+async def ensure_first_admin(
+    installation: InstallationSettings, settings: ApiSettings
+) -> NewAdmin | None:
     """Create the admin if there is no user yet; None if there already was one."""
-    store, accounts = await _with_accounts(settings)
+    store, accounts = await _with_accounts(installation)
     try:
         password, generated = _password(settings)
         created = await accounts.create_first_admin(
@@ -41,9 +44,11 @@ async def ensure_first_admin(settings: ApiSettings) -> NewAdmin | None:
         await store.close()
 
 
-async def create_admin(settings: ApiSettings, username: str) -> NewAdmin:
+async def create_admin(
+    installation: InstallationSettings, settings: ApiSettings, username: str
+) -> NewAdmin:
     """Another admin (or the first one); refused with Conflict if the name is taken."""
-    store, accounts = await _with_accounts(settings)
+    store, accounts = await _with_accounts(installation)
     try:
         password, generated = _password(settings)
         user = await accounts.create_user(username, hash_password(password), is_admin=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from api.schemas import Change
 from api.sealing import CREDENTIAL_SECRETS, opened
-from zaneops.secrets import MASK, SecretBox
+from zaneops.common.secrets import MASK, SecretBox
 
 Spec = dict[str, Any]
 

@@ -5,52 +5,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import Request
-from redis.asyncio import Redis
 
-from api.auth.sessions import SessionStore
-from api.auth.throttle import LoginThrottle
 from api.settings import ApiSettings
-from api.webhooks.throttle import WebhookLimiter
 from zaneops.adapters.postgres.accounts import AccountStore
 from zaneops.adapters.postgres.api_store import ApiStore
 from zaneops.adapters.postgres.webhooks import WebhookStore
-from zaneops.secrets import SecretBox, SecretsUnavailable
+from zaneops.adapters.redis.connection import RedisConnection
+from zaneops.adapters.redis.log_streams import LogStreams
+from zaneops.adapters.redis.login_throttle import LoginThrottle
+from zaneops.adapters.redis.sessions import SessionStore
+from zaneops.adapters.redis.webhook_throttle import WebhookLimiter
+from zaneops.common.secrets import SecretBox, SecretsUnavailable
+from zaneops.common.settings import InstallationSettings
 
 
 @dataclass
 class ApiContext:
     settings: ApiSettings
+    installation: InstallationSettings
     store: ApiStore
     accounts: AccountStore
-    redis: Redis
+    redis: RedisConnection
     sessions: SessionStore
     throttle: LoginThrottle
+    log_streams: LogStreams
     secret_box: SecretBox | None
     webhooks: WebhookStore
     webhook_limiter: WebhookLimiter
 
     @classmethod
-    async def open(cls, settings: ApiSettings) -> ApiContext:
-        store = await ApiStore.open(settings.database_url, max_size=settings.db_pool_size)
-        redis = Redis.from_url(settings.redis_url)
+    async def open(cls, settings: ApiSettings, installation: InstallationSettings) -> ApiContext:
+        store = await ApiStore.open(installation.database_url, max_size=settings.db_pool_size)
+        redis = RedisConnection(installation.redis_url)
+        prefix = settings.redis_prefix
         return cls(
             settings=settings,
+            installation=installation,
             store=store,
             accounts=AccountStore(store.pool),
             redis=redis,
-            sessions=SessionStore(redis, settings.api_redis_prefix, settings.session_ttl_seconds),
-            throttle=LoginThrottle(
-                redis, settings.api_redis_prefix, settings.login_attempts_per_minute
-            ),
-            secret_box=_secret_box(settings.secret_key),
+            sessions=SessionStore(redis, prefix, settings.session_ttl_seconds),
+            throttle=LoginThrottle(redis, prefix, settings.login_attempts_per_minute),
+            log_streams=LogStreams(redis),
+            secret_box=_secret_box(installation.secret_key),
             webhooks=WebhookStore(store.pool),
-            webhook_limiter=WebhookLimiter(
-                redis, settings.api_redis_prefix, settings.webhook_requests_per_minute
-            ),
+            webhook_limiter=WebhookLimiter(redis, prefix, settings.webhook_requests_per_minute),
         )
 
     async def close(self) -> None:
-        await self.redis.aclose()
+        await self.redis.close()
         await self.store.close()
 
 

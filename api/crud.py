@@ -17,9 +17,9 @@ from api.auth.principal import Ctx, CurrentUser
 from api.context import ApiContext
 from api.errors import ApiError, field_error, invalid
 from api.schemas import DeletionAccepted, Page, decode_cursor, encode_cursor, to_resource
-from zaneops.errors import NotFound
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.common.errors import NotFound
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 Spec = dict[str, Any]
 # (context, validated spec as JSON, the stored object when replacing, the parent id) -> to store

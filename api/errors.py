@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
 
-from zaneops.errors import Conflict, InUse, NotFound, Unavailable
+from zaneops.common.errors import Conflict, InUse, NotFound, Unavailable
 
 log = structlog.get_logger("api")
 

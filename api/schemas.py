@@ -11,7 +11,6 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
-from zaneops.objects import StoredObject
 from zaneops.specs import (
     BuildPhase,
     BuildSpec,
@@ -24,6 +23,7 @@ from zaneops.specs import (
     Status,
     VolumeSpec,
 )
+from zaneops.specs.objects import StoredObject
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
 ItemT = TypeVar("ItemT", bound=BaseModel)
@@ -174,3 +174,33 @@ def _storable(value: str) -> str:
 
 
 StorableText = Annotated[str, AfterValidator(_storable)]
+
+
+class LogEntry(BaseModel):
+    id: str = Field(description="The log stream's entry id: a cursor, and the SSE event id.")
+    fields: dict[str, str] = Field(description="As the writer stored them (ts, line, ...).")
+
+
+class LogPage(BaseModel):
+    entries: list[LogEntry]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page.")
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema with its `$defs` written in place, for a route's `openapi_extra`:
+    in an OpenAPI document `#/$defs/...` would point at nothing. (No recursive models here.)"""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(definitions[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved

@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from api.errors import ApiError, invalid
-from zaneops.secrets import MASK, SEALED_PREFIX, SecretBox, SecretsUnavailable, is_sealed
+from zaneops.common.secrets import MASK, SEALED_PREFIX, SecretBox, SecretsUnavailable, is_sealed
 
 Spec = dict[str, Any]
 # The sealed fields of a source's credentials: a registry password, a Git token or deploy key.

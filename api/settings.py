@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
-from zaneops.settings import DatabaseSettings
+from zaneops.common.settings import ZaneSettings
 
 
-class ApiSettings(DatabaseSettings):
-    api_host: str = Field(default="127.0.0.1", description="Address `zaneops api` listens on.")
-    api_port: int = Field(default=8000, ge=1, le=65535, description="Port `zaneops api` uses.")
-    api_redis_prefix: str = Field(
+class ApiSettings(ZaneSettings):
+    model_config = SettingsConfigDict(env_prefix="ZANE_API_")
+    read_by: ClassVar[str] = "the API (api/)"
+
+    host: str = Field(default="127.0.0.1", description="Address `zaneops api` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `zaneops api` uses.")
+    redis_prefix: str = Field(
         default="zane:api:",
         description="Prefix of the API's Redis keys (sessions, rate limits); tests use their own.",
     )

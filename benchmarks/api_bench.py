@@ -120,11 +120,11 @@ def api_process(database_url: str) -> Iterator[str]:
     env = {
         **os.environ,
         "ZANE_DATABASE_URL": database_url,
-        "ZANE_ADMIN_PASSWORD": PASSWORD,
-        "ZANE_COOKIE_SECURE": "false",
+        "ZANE_API_ADMIN_PASSWORD": PASSWORD,
+        "ZANE_API_COOKIE_SECURE": "false",
         "ZANE_API_REDIS_PREFIX": f"zane:bench:{uuid.uuid4().hex[:8]}:",
     }
-    command = [sys.executable, "-m", "zaneops.cli", "api", "--port", str(port)]
+    command = [sys.executable, "-m", "launcher.cli", "api", "--port", str(port)]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

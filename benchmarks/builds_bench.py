@@ -24,8 +24,8 @@ from tests.support import builds as bd
 from tests.support import database
 from tests.support import swarm as sw
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.kinds import Kind
-from zaneops.logging import configure_logging
+from zaneops.common.logging import configure_logging
+from zaneops.specs.kinds import Kind
 
 DOCKERFILE = """FROM zaneops/busybox:latest
 RUN echo {nonce} > /nonce && mkdir -p /www

@@ -1,6 +1,6 @@
 """A controller that does nothing, for benchmarking the runtime around it.
 
-Run as a real process: `zaneops controller run benchmarks.noop_controller:build`.
+Run as a real process: `zaneops controller run benchmarks.noop_controller:ENTRY`.
 With BENCH_RECORD_PATH set, the start of every reconcile is appended to that file as
 `<id> <generation> <time.time()>`, one line each, written before anything else happens.
 """
@@ -11,9 +11,11 @@ import os
 import time
 from typing import TextIO
 
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from controllers.entry import ControllerEntry
+from zaneops.adapters.dependencies import Dependencies
 from zaneops.runtime.controller import Context, Controller, Result
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 RECORD_PATH_VARIABLE = "BENCH_RECORD_PATH"
 
@@ -41,5 +43,8 @@ class NoopController(Controller):
         return Result()
 
 
-def build() -> NoopController:
+def build(deps: Dependencies) -> NoopController:
     return NoopController(os.environ.get(RECORD_PATH_VARIABLE) or None)
+
+
+ENTRY = ControllerEntry(name="bench-noop", build=build)

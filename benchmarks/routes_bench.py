@@ -26,12 +26,16 @@ import psycopg
 from psycopg import sql
 
 from controllers.routes import RoutesController
-from tests.support.proxy import Proxy, remove_instance, start_proxy, start_upstream
+from tests.support.proxy import (
+    Proxy,
+    remove_instance,
+    routes_factory,
+    start_proxy,
+    start_upstream,
+)
 from tests.support.runtime import running
 from zaneops.adapters.caddy.admin import CaddyAdmin
 from zaneops.adapters.postgres.migrate import upgrade_to_head
-from zaneops.settings import DatabaseSettings
-from zaneops.settings_routes import RoutesSettings
 
 SERVER_URL = "postgresql://zane:zane@127.0.0.1:5432"
 SIZES = (10, 1_000, 10_000)
@@ -109,17 +113,10 @@ async def first_200(client: httpx.AsyncClient, proxy: Proxy, host: str, since: f
     raise TimeoutError(f"{host} not served within {FIRST_200_TIMEOUT} s")
 
 
-def controller_for(database_url: str, proxy: Proxy) -> RoutesController:
-    return RoutesController(
-        DatabaseSettings(database_url=database_url, instance=INSTANCE),
-        RoutesSettings(admin_socket=proxy.admin_socket, https=False, access_log=""),
-    )
-
-
 async def converged(routes: RoutesController, runner: Any, count: int) -> float:
     started = time.perf_counter()
     while True:
-        applied = routes.applier.applied if routes.applier else None
+        applied = routes.applier.applied
         if applied and len(applied.routes) >= count and runner.queue.depth == 0:
             return time.perf_counter() - started
         await asyncio.sleep(0.1)
@@ -128,8 +125,11 @@ async def converged(routes: RoutesController, runner: Any, count: int) -> float:
 async def controller_samples(
     proxy: Proxy, database_url: str, env: uuid.UUID, size: int, client: httpx.AsyncClient
 ) -> tuple[list[float], float, int]:
-    routes = controller_for(database_url, proxy)
-    async with running(routes, database_url, workers=4) as runner:
+    factory = routes_factory(proxy)
+    shared = {"instance": INSTANCE}
+    async with running(factory, database_url, workers=4, installation=shared) as runner:
+        routes = runner.controller
+        assert isinstance(routes, RoutesController)
         took = await converged(routes, runner, size)
         assert routes.admin is not None
         loads_before = routes.admin.loads

@@ -45,13 +45,13 @@ from psycopg import sql
 
 from benchmarks.noop_controller import RECORD_PATH_VARIABLE, NoopController
 from zaneops.adapters.postgres.migrate import upgrade_to_head
-from zaneops.kinds import Kind
+from zaneops.specs.kinds import Kind
 
 REPO = Path(__file__).resolve().parents[1]
 SERVER_URL = "postgresql://zane:zane@127.0.0.1:5432"  # local only, on purpose
 MAINTENANCE_DB = "zane"
 DATABASE_PREFIX = "zane_bench_"
-CONTROLLER = "benchmarks.noop_controller:build"
+CONTROLLER = "benchmarks.noop_controller:ENTRY"
 CHANNEL = Kind.PROJECTS.channel
 STATUS_CHANNEL = Kind.PROJECTS.status_channel  # the controller's status write: reconcile done
 LEASE_NAME = f"controller:{NoopController.name}"
@@ -175,18 +175,18 @@ def free_local_port() -> int:
 def start_controller(
     database_url: str, holder: str, log_path: Path, **extra_env: str
 ) -> ControllerProcess:
-    """`python -m zaneops.cli controller run ...`; inherited ZANE_* variables are dropped."""
+    """`python -m launcher.cli controller run ...`; inherited ZANE_* variables are dropped."""
     port = free_local_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith("ZANE_")}
     environment.update(
         PYTHONPATH=str(REPO),
         ZANE_DATABASE_URL=database_url,
-        ZANE_HOLDER_ID=holder,
-        ZANE_HEALTH_HOST="127.0.0.1",
-        ZANE_HEALTH_PORT=str(port),
+        ZANE_RUNTIME_HOLDER_ID=holder,
+        ZANE_RUNTIME_HEALTH_HOST="127.0.0.1",
+        ZANE_RUNTIME_HEALTH_PORT=str(port),
         **extra_env,
     )
-    command = [sys.executable, "-m", "zaneops.cli", "controller", "run", CONTROLLER]
+    command = [sys.executable, "-m", "launcher.cli", "controller", "run", CONTROLLER]
     with log_path.open("wb") as log_file:
         popen = subprocess.Popen(
             command, env=environment, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT
@@ -588,7 +588,7 @@ def converge(
 def measure_idle(database_url: str, workdir: Path) -> IdleResult:
     log(f"2+3. idle: {SPEC_COUNT} specs, resync every {RESYNC_SECONDS:.0f} s")
     log_path = workdir / "idle-controller.log"
-    resync = {"ZANE_RESYNC_SECONDS": str(RESYNC_SECONDS)}
+    resync = {"ZANE_RUNTIME_RESYNC_SECONDS": str(RESYNC_SECONDS)}
     with connect(database_url) as admin:
         admin.execute(INSERT_SPECS, (SPEC_COUNT,))
         spawned = time.monotonic()
@@ -632,7 +632,9 @@ def print_latency(latency: LatencyResult) -> None:
 
 def print_idle(idle: IdleResult) -> None:
     window, convergence = idle.window, idle.convergence
-    print(f"\nIdle controller, {SPEC_COUNT} specs, ZANE_RESYNC_SECONDS={RESYNC_SECONDS:.0f}:")
+    print(
+        f"\nIdle controller, {SPEC_COUNT} specs, ZANE_RUNTIME_RESYNC_SECONDS={RESYNC_SECONDS:.0f}:"
+    )
     print(f"  initial convergence: {convergence.database_seconds:.2f} s, lease taken", end="")
     print(f" → last status write (DB clock) = {convergence.keys_per_second:.0f} keys/s")
     print(f"    spawn → all converged {convergence.wall_to_converged_seconds:.1f} s,", end="")

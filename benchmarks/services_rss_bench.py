@@ -17,7 +17,7 @@ from tests.support import database
 from tests.support import swarm as sw
 from tests.support.processes import start_controller, stop
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.secrets import new_key
+from zaneops.common.secrets import new_key
 
 
 def memory_of(pid: int) -> dict[str, int]:

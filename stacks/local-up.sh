@@ -15,7 +15,7 @@ fi
 export ZANE_SECRET_KEY=${ZANE_SECRET_KEY:-$(cat /var/lib/zaneops/secret.key 2>/dev/null || true)}
 if [[ -z $ZANE_SECRET_KEY ]]; then
     mkdir -p /var/lib/zaneops
-    ZANE_SECRET_KEY=$(.venv/bin/python -c 'from zaneops.secrets import new_key; print(new_key())')
+    ZANE_SECRET_KEY=$(.venv/bin/python -c 'from zaneops.common.secrets import new_key; print(new_key())')
     (umask 077 && printf '%s' "$ZANE_SECRET_KEY" >/var/lib/zaneops/secret.key)
 fi
 # The dashboard: built once, and again whenever its sources are newer than the build.
@@ -42,5 +42,5 @@ fi
 echo "proxy: $instance-proxy (http://<domain>:80; *.localhost names resolve to this machine)"
 
 # Served over plain HTTP on this machine: a Secure-only session cookie would never come back.
-export ZANE_COOKIE_SECURE=${ZANE_COOKIE_SECURE:-false}
+export ZANE_API_COOKIE_SECURE=${ZANE_API_COOKIE_SECURE:-false}
 .venv/bin/zaneops local up

@@ -18,10 +18,18 @@ from api.auth.principal import (
     Principal,
     unauthenticated,
 )
-from api.auth.secrets import DUMMY_HASH, hash_token, new_api_token, verify_password
+from api.auth.secrets import (
+    DUMMY_HASH,
+    hash_token,
+    new_api_token,
+    new_csrf_token,
+    new_session_id,
+    verify_password,
+)
 from api.context import ApiContext
 from api.errors import ApiError
 from api.schemas import StorableText
+from zaneops.adapters.redis.sessions import Session
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -108,7 +116,15 @@ async def login(
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:  # a fresh id at every login: no session fixation
         await ctx.sessions.delete(previous)
-    session = await ctx.sessions.create(principal.user_id, principal.username, principal.is_admin)
+    session = await ctx.sessions.create(
+        Session(
+            new_session_id(),
+            principal.user_id,
+            principal.username,
+            principal.is_admin,
+            new_csrf_token(),
+        )
+    )
     _set_cookies(ctx, response, session.id, session.csrf_token)
     return LoggedIn(
         user_id=principal.user_id,

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Response
 
 from api.auth.principal import Ctx, CurrentUser
 from api.crud import KindApi, add_item, add_list, load, set_etag
-from api.deploying import new_deployment
+from api.deployment_rows import new_deployment
 from api.errors import ApiError
 from api.schemas import Build, Deployment, phase_of
 from api.sealing import mask_build_spec, mask_deployment_spec
-from zaneops.kinds import Kind
 from zaneops.specs import BuildSpec, DeploymentPhase, DeploymentSpec
+from zaneops.specs.kinds import Kind
 
 router = APIRouter(tags=["deployments"])
 

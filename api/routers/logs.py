@@ -14,9 +14,10 @@ from api.auth.principal import Ctx, CurrentUser
 from api.context import ApiContext
 from api.crud import load
 from api.errors import ApiError, field_error
-from api.logs import ENTRY_ID, LogPage, LogQuery, follow, read_page
-from zaneops import logstreams
-from zaneops.kinds import Kind
+from api.schemas import LogEntry, LogPage
+from zaneops.adapters.redis import stream_keys as logstreams
+from zaneops.adapters.redis.log_streams import ENTRY_ID, LogQuery
+from zaneops.specs.kinds import Kind
 
 router = APIRouter(tags=["logs"])
 
@@ -64,7 +65,9 @@ async def _page(ctx: ApiContext, key: str, query: LogQuery) -> LogPage:
             "since is after until",
             [field_error("since", "must not be after until", "invalid_range", "query")],
         )
-    return await read_page(ctx.redis, key, query)
+    page = await ctx.log_streams.read_page(key, query)
+    entries = [LogEntry(id=entry.id, fields=entry.fields) for entry in page.entries]
+    return LogPage(entries=entries, next_cursor=page.next_cursor)
 
 
 def _stream(
@@ -73,7 +76,8 @@ def _stream(
     start = _entry_id(after, "after", "query")
 
     async def events() -> AsyncIterator[str]:
-        async for event in follow(ctx.redis, key, start, text, ctx.settings.sse_block_ms):
+        live = ctx.log_streams.follow(key, start, text, ctx.settings.sse_block_ms)
+        async for event in live:
             if await request.is_disconnected():
                 return
             yield event

@@ -28,7 +28,7 @@ class Health(BaseModel):
 async def health(ctx: Ctx) -> Health:
     database = await ctx.store.ping()
     try:
-        redis = bool(await ctx.redis.ping())
+        redis = await ctx.redis.ping()
     except Exception:  # any failure to answer is "down" here, whatever the reason
         redis = False
     return Health(status="ok" if database and redis else "degraded", database=database, redis=redis)

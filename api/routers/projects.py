@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from api.crud import KindApi, add_create, add_item, add_list
 from api.schemas import Environment, Project
-from zaneops.kinds import Kind
 from zaneops.specs import EnvironmentSpec, ProjectSpec
+from zaneops.specs.kinds import Kind
 
 router = APIRouter(tags=["projects"])
 

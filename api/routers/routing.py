@@ -11,10 +11,10 @@ from api.context import ApiContext
 from api.crud import KindApi, add_create, add_item, add_list
 from api.errors import invalid
 from api.schemas import Domain, Volume
-from zaneops.errors import InUse
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.common.errors import InUse
 from zaneops.specs import DomainSpec, VolumeSpec
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 router = APIRouter(tags=["domains and volumes"])
 

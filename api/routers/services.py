@@ -20,15 +20,15 @@ from api.crud import (
     load,
     set_etag,
 )
-from api.deploying import NewDeployment, Trigger, new_deployment
+from api.deployment_rows import NewDeployment, Trigger, new_deployment
 from api.errors import ApiError, invalid
 from api.routers.deployments import DEPLOYMENTS
 from api.schemas import Deployment, PendingChanges, Service
 from api.sealing import mask_service_spec, seal_service_spec
-from zaneops.errors import Conflict
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.common.errors import Conflict
 from zaneops.specs import ServiceSpec
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 router = APIRouter(tags=["services"])
 

@@ -18,13 +18,14 @@ from api.auth.secrets import hash_token
 from api.context import ApiContext
 from api.crud import load
 from api.errors import ApiError
+from api.schemas import inline_schema
 from api.webhooks.delivery import deliver
 from api.webhooks.payload import PushBody
 from api.webhooks.schemas import Delivery, WebhookInfo
 from zaneops.adapters.postgres.webhooks import Webhook
-from zaneops.errors import NotFound, Unavailable
-from zaneops.kinds import Kind
-from zaneops.secrets import SecretBox, SecretsUnavailable
+from zaneops.common.errors import NotFound, Unavailable
+from zaneops.common.secrets import SecretBox, SecretsUnavailable
+from zaneops.specs.kinds import Kind
 
 router = APIRouter(tags=["webhooks"])
 
@@ -166,7 +167,7 @@ TRIGGER_RESPONSES: dict[int | str, dict[str, Any]] = {
     openapi_extra={
         "requestBody": {
             "required": False,
-            "content": {"application/json": {"schema": PushBody.model_json_schema()}},
+            "content": {"application/json": {"schema": inline_schema(PushBody)}},
         },
         "security": [],
     },

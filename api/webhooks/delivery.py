@@ -6,17 +6,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from api.context import ApiContext
-from api.deploying import new_deployment
+from api.deployment_rows import new_deployment
 from api.errors import ApiError
 from api.webhooks.decide import Deploy, decide
 from api.webhooks.payload import NotAPush, Push, event_of, read_push
 from api.webhooks.schemas import Delivery
 from api.webhooks.signatures import signature_problem
 from zaneops.adapters.postgres.webhooks import Webhook
-from zaneops.errors import Unavailable
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
-from zaneops.secrets import SecretsUnavailable
+from zaneops.common.errors import Unavailable
+from zaneops.common.secrets import SecretsUnavailable
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 
 def _secret(ctx: ApiContext, webhook: Webhook) -> str:

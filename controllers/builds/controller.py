@@ -14,18 +14,15 @@ from datetime import datetime
 from uuid import UUID
 
 import structlog
-from redis.asyncio import Redis
 
-from zaneops.adapters.docker.builds import DockerBuilds
-from zaneops.adapters.git import Git
-from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.kinds import Kind
-from zaneops.objects import Key, StoredObject
+from zaneops.common.secrets import SecretBox
+from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, LeaseLost, Result, Watch
-from zaneops.secrets import SecretBox
 from zaneops.specs import BuildSpec, DeploymentSpec, Status
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import Key, StoredObject
 
-from . import hygiene
+from . import image_cleanup
 from .job import CANCEL, LEASE_LOST, SHUTDOWN, Builder, Job
 from .logs import BuildLog
 from .plan import (
@@ -39,12 +36,13 @@ from .plan import (
     phase_of,
     with_phase,
 )
+from .ports import BuildRows, GitPort, ImageBuilder, LogWriter
 from .settings import BuildsSettings
 
 log = structlog.get_logger(__name__)
 
 # Not a row: the key of the periodic image clean-up (see reconcile_global).
-HYGIENE = Key(Kind.BUILDS, UUID(int=0))
+IMAGE_CLEANUP = Key(Kind.BUILDS, UUID(int=0))
 # A QUEUED build looks again this often, in case the wake-up of a freed slot was lost.
 QUEUED_POLL_SECONDS = 10.0
 LEASE_CHECK_SECONDS = 0.5
@@ -54,17 +52,31 @@ _LIVE_PHASES = {None, "QUEUED", "BUILDING", "STARTING", "HEALTHY"}
 class BuildsController(Controller):
     name = "builds"
     kind = Kind.BUILDS
-    global_keys = (HYGIENE,)
+    global_keys = (IMAGE_CLEANUP,)
 
-    def __init__(self, settings: BuildsSettings | None = None) -> None:
-        self.settings = settings or BuildsSettings()
+    def __init__(
+        self,
+        installation: InstallationSettings,
+        settings: BuildsSettings,
+        *,
+        rows: BuildRows,
+        docker: ImageBuilder,
+        git: GitPort,
+        streams: LogWriter,
+        box: SecretBox | None,
+    ) -> None:
+        self.installation = installation
+        self.settings = settings
+        self.store = rows
+        self.docker = docker
+        self._streams = streams
+        self.builder = Builder(installation.instance, settings, git, docker, rows, box)
         self._jobs: dict[UUID, Job] = {}
         self._waiting: dict[UUID, datetime] = {}  # QUEUED builds by creation time
         # Builds between "a slot is free" and their job existing: _start awaits in between,
         # and another worker's reconcile must not count the same slot free meanwhile.
         self._starting: set[UUID] = set()
         self._wake: asyncio.Queue[Key] = asyncio.Queue()
-        self._store: PostgresStore | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self.watches = (
             Watch(Kind.DEPLOYMENTS, self._builds_of_deployment),  # cancel_requested set
@@ -75,28 +87,13 @@ class BuildsController(Controller):
     # --- life cycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._store = await PostgresStore.open(self.settings.database_url)
-        self._redis = Redis.from_url(self.settings.redis_url)
-        self.docker = DockerBuilds()
-        box = SecretBox(self.settings.secret_key) if self.settings.secret_key else None
-        git = Git(self.settings.builds_git_timeout_seconds)
-        self.builder = Builder(self.settings, git, self.docker, self._store, box)
-        self.settings.builds_workdir.mkdir(parents=True, exist_ok=True)
+        self.settings.workdir.mkdir(parents=True, exist_ok=True)
         self._watchdog = asyncio.create_task(self._stop_builds_when_lease_lapses())
 
     async def stop(self) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
         await self._stop_all(SHUTDOWN)
-        await self._redis.aclose()
-        self.docker.close()
-        if self._store is not None:
-            await self._store.close()
-
-    @property
-    def store(self) -> PostgresStore:
-        assert self._store is not None, "start() opens the store"
-        return self._store
 
     # --- sources of keys -------------------------------------------------------------------
 
@@ -129,8 +126,8 @@ class BuildsController(Controller):
             wanted=phase in TERMINAL or await self._wanted(spec.deployment_id),
             running=job is not None,
             attempts=attempts_of(obj.status),
-            max_attempts=self.settings.builds_max_attempts,
-            free_slots=self.settings.builds_max_concurrent - self._running(),
+            max_attempts=self.settings.max_attempts,
+            free_slots=self.settings.max_concurrent - self._running(),
         )
         ctx.log.debug("build step", step=step.value, phase=phase)
         return await self._act(ctx, obj, spec, step, job)
@@ -179,10 +176,10 @@ class BuildsController(Controller):
         )
         job = Job(obj.id, deployment.parent_id, spec, status)
         build_log = BuildLog(
-            self._redis,
+            self._streams,
             obj.id,
-            self.settings.builds_log_max_entries,
-            self.settings.builds_failure_log_lines,
+            self.settings.log_max_entries,
+            self.settings.failure_log_lines,
         )
         ctx.ensure_leader()
         job.task = asyncio.create_task(self.builder.run(job, build_log, self._report))
@@ -212,7 +209,7 @@ class BuildsController(Controller):
         return deployment_wants_build(True, spec.cancel_requested, phase)
 
     async def forget(self, ctx: Context, key: Key) -> None:
-        if key == HYGIENE:
+        if key == IMAGE_CLEANUP:
             return
         job = self._jobs.pop(key.id, None)
         if job is not None:
@@ -241,15 +238,15 @@ class BuildsController(Controller):
         with contextlib.suppress(Exception):
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    # --- disk hygiene ----------------------------------------------------------------------
+    # --- image clean-up ----------------------------------------------------------------------
 
     async def reconcile_global(self, ctx: Context, key: Key) -> Result:
-        images = await self.docker.list_images(self.settings.instance)
-        doomed = hygiene.images_to_remove(
+        images = await self.docker.list_images(self.installation.instance)
+        doomed = image_cleanup.images_to_remove(
             images,
             await self._needed_images(),
-            self.settings.builds_keep_images,
-            self.settings.builds_cache_budget_bytes,
+            self.settings.keep_images,
+            self.settings.cache_budget_bytes,
         )
         for image in doomed:
             ctx.ensure_leader()
@@ -257,7 +254,7 @@ class BuildsController(Controller):
                 await self.docker.remove_image(reference)
         if doomed:
             log.info("removed built images", count=len(doomed))
-        return Result(requeue_after=self.settings.builds_hygiene_seconds)
+        return Result(requeue_after=self.settings.image_cleanup_seconds)
 
     async def _needed_images(self) -> set[str]:
         """Images of deployments not finished with: queued, starting, serving."""

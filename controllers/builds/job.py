@@ -13,18 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
-from zaneops.adapters.docker.builds import LABEL_BUILD, BuildRequest, DockerBuilds
-from zaneops.adapters.git import FULL_SHA, Git, GitAuth, GitError, Repository
-from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.errors import Conflict
-from zaneops.kinds import Kind
-from zaneops.naming import LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER
+from zaneops.adapters.docker.builds import LABEL_BUILD, BuildRequest
+from zaneops.adapters.git import FULL_SHA, GitAuth, GitError, Repository
+from zaneops.common.errors import Conflict
+from zaneops.common.naming import LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER
+from zaneops.common.secrets import SecretBox, SecretsUnavailable
 from zaneops.runtime.controller import LeaseLost
-from zaneops.secrets import SecretBox, SecretsUnavailable
 from zaneops.specs import BuildSpec, DeploymentSpec, GitSource, Status
+from zaneops.specs.kinds import Kind
 
 from .logs import BuildLog
 from .plan import Failure, LineSplitter, Phase, build_failure, image_ref, last_lines, with_phase
+from .ports import BuildRows, GitPort, ImageBuilder
 from .settings import BuildsSettings
 
 # Why a job was stopped from outside. Only a cancel is reported: after a lost lease or a
@@ -59,15 +59,16 @@ Report = Callable[[Job], None]
 class Builder:
     """What every job shares: settings, git, the engine, the store, the secret box."""
 
+    instance: str
     settings: BuildsSettings
-    git: Git
-    docker: DockerBuilds
-    store: PostgresStore
+    git: GitPort
+    docker: ImageBuilder
+    store: BuildRows
     box: SecretBox | None
     ensure_leader: Callable[[], None] = lambda: None
 
     async def run(self, job: Job, log: BuildLog, report: Report) -> None:
-        checkout = self.settings.builds_workdir / job.build_id.hex
+        checkout = self.settings.workdir / job.build_id.hex
         try:
             async with asyncio.timeout(job.spec.timeout):
                 image, commit = await self._produce(job, log, checkout, report)
@@ -98,7 +99,7 @@ class Builder:
         return with_phase(job.status, phase, reason, message)
 
     def _tail(self, log: BuildLog) -> str:
-        return last_lines(list(log.tail), self.settings.builds_failure_log_lines)
+        return last_lines(list(log.tail), self.settings.failure_log_lines)
 
     # --- producing the image ---------------------------------------------------------------
 
@@ -109,13 +110,13 @@ class Builder:
         repo = Repository(source.repository_url, source.branch, source.commit, self._auth(source))
         commit = await self._known_commit(repo, log)
         if commit is not None and await self._reusable(job, commit, log):
-            return image_ref(self.settings.instance, job.service_id, commit, source), commit
+            return image_ref(self.instance, job.service_id, commit, source), commit
         shutil.rmtree(checkout, ignore_errors=True)
         try:
             commit = await self.git.checkout(repo, checkout, log.write)
         except GitError as exc:
             raise Failure("CloneFailed", f"{exc}{self._tail(log)}") from None
-        ref = image_ref(self.settings.instance, job.service_id, commit, source)
+        ref = image_ref(self.instance, job.service_id, commit, source)
         if not await self._reusable(job, commit, log):
             job.status = with_phase(job.status, Phase.BUILDING, "Building", commit_sha=commit)
             report(job)
@@ -135,7 +136,7 @@ class Builder:
         return head
 
     async def _reusable(self, job: Job, commit: str, log: BuildLog) -> bool:
-        ref = image_ref(self.settings.instance, job.service_id, commit, job.spec.source)
+        ref = image_ref(self.instance, job.service_id, commit, job.spec.source)
         if await self.docker.image_exists(ref):
             await log.write(f"{ref} was built before from the same commit and inputs: reusing it")
             return True
@@ -171,7 +172,7 @@ class Builder:
                 for line in splitter.rest():
                     await log.write(line)
                 await log.write(output.error)
-                raise build_failure(output.error, log.tail, self.settings.builds_failure_log_lines)
+                raise build_failure(output.error, log.tail, self.settings.failure_log_lines)
         if not await self.docker.image_exists(ref):
             raise Failure(
                 "BuildFailed", f"the engine ended the build without an image{self._tail(log)}"
@@ -186,7 +187,7 @@ class Builder:
             raise Failure("DockerfileNotFound", f"no file {source.dockerfile_path} in the commit")
         labels = {
             LABEL_MANAGED: "true",
-            LABEL_INSTANCE: self.settings.instance,
+            LABEL_INSTANCE: self.instance,
             LABEL_OWNER: f"services/{job.service_id}",
             LABEL_BUILD: str(job.build_id),
         }

@@ -1,4 +1,4 @@
-"""Caddy's JSON access log → one Redis stream per service (zaneops.logstreams.http_logs).
+"""Caddy's JSON access log → one HTTP log stream per service.
 
 Caddy writes every request of our servers to one file in the folder it shares with this
 controller; the controller tails it and finds the service of each line the way Caddy did: by
@@ -20,9 +20,9 @@ from uuid import UUID
 import structlog
 
 from controllers.routes.entries import RouteEntry, Upstream, resolve
-from zaneops.adapters.postgres.domains import DomainReader
-from zaneops.adapters.redis_http_logs import HttpLogSink
-from zaneops.logstreams import http_logs
+from zaneops.adapters.redis.log_streams import HttpLine
+
+from .ports import DeploymentsOfServices, HttpLogSink
 
 log = structlog.get_logger(__name__)
 
@@ -140,7 +140,7 @@ class AccessLogForwarder:
         self,
         tail: FileTail,
         sink: HttpLogSink,
-        reader: DomainReader,
+        reader: DeploymentsOfServices,
         routes: Callable[[], Sequence[RouteEntry]],
         is_leader: Callable[[], bool],
     ) -> None:
@@ -189,7 +189,6 @@ class AccessLogForwarder:
         return len(lines)
 
 
-def _entry(line: AccessLine, deployments: Mapping[UUID, UUID]) -> tuple[str, dict[str, str]]:
+def _entry(line: AccessLine, deployments: Mapping[UUID, UUID]) -> tuple[UUID, HttpLine]:
     deployment = deployments.get(line.service_id)
-    fields = {**line.fields, "deployment_id": str(deployment) if deployment else ""}
-    return http_logs(line.service_id), fields
+    return line.service_id, HttpLine(**line.fields, deployment_id=str(deployment or ""))

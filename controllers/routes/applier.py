@@ -18,9 +18,10 @@ import structlog
 
 from controllers.routes.caddy_config import Json, Layout, merge, owned_config, owned_part
 from controllers.routes.entries import RouteEntry, Row, build_entries, host_matches, parse_row
-from zaneops.adapters.caddy.admin import CaddyAdmin, ConfigSnapshot
-from zaneops.adapters.postgres.domains import DomainReader
-from zaneops.errors import Conflict
+from zaneops.adapters.caddy.admin import ConfigSnapshot
+from zaneops.common.errors import Conflict
+
+from .ports import CaddyAdminPort, DomainRows
 
 log = structlog.get_logger(__name__)
 
@@ -47,7 +48,11 @@ class ConfigDrifted(Exception):
 
 class Applier:
     def __init__(
-        self, admin: CaddyAdmin, reader: DomainReader, layout: Layout, dashboard: RouteEntry | None
+        self,
+        admin: CaddyAdminPort,
+        reader: DomainRows,
+        layout: Layout,
+        dashboard: RouteEntry | None,
     ) -> None:
         self._admin = admin
         self._reader = reader

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from controllers.routes import pages
+from controllers.routes import error_pages
 from controllers.routes.entries import RedirectTo, RouteEntry, Upstream
 
 Json = dict[str, Any]
@@ -109,7 +109,7 @@ def static_response(status: int | str, body: str = "", headers: Json | None = No
 
 def not_found_route() -> Json:
     """Last route of every server: unknown host, or a path no domain of that host covers."""
-    return {"handle": [static_response(404, pages.NOT_FOUND)]}
+    return {"handle": [static_response(404, error_pages.NOT_FOUND)]}
 
 
 def error_routes() -> Json:
@@ -119,9 +119,9 @@ def error_routes() -> Json:
         "routes": [
             {
                 "match": [unavailable],
-                "handle": [static_response("{http.error.status_code}", pages.UNAVAILABLE)],
+                "handle": [static_response("{http.error.status_code}", error_pages.UNAVAILABLE)],
             },
-            {"handle": [static_response("{http.error.status_code}", pages.ERROR)]},
+            {"handle": [static_response("{http.error.status_code}", error_pages.ERROR)]},
         ]
     }
 

@@ -18,14 +18,12 @@ from controllers.routes.applier import Applied, Applier
 from controllers.routes.ask import AskServer
 from controllers.routes.caddy_config import Layout
 from controllers.routes.entries import RouteEntry, dashboard_entry
-from zaneops.adapters.caddy.admin import CaddyAdmin
-from zaneops.adapters.postgres.domains import DomainReader
-from zaneops.adapters.redis_http_logs import HttpLogSink
-from zaneops.kinds import Kind
-from zaneops.objects import Key, StoredObject
+from controllers.routes.ports import CaddyAdminPort, DomainRows, HttpLogSink
+from controllers.routes.settings import RoutesSettings
+from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result
-from zaneops.settings import DatabaseSettings
-from zaneops.settings_routes import RoutesSettings
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import Key, StoredObject
 from zaneops.specs.status import Condition, ConditionStatus, Status
 
 log = structlog.get_logger(__name__)
@@ -58,41 +56,42 @@ class RoutesController(Controller):
     finalizer = "routes"
     global_keys = (ALL_ROUTES,)
 
-    def __init__(self, database: DatabaseSettings, settings: RoutesSettings) -> None:
-        self.database = database
+    def __init__(
+        self,
+        installation: InstallationSettings,
+        settings: RoutesSettings,
+        admin: CaddyAdminPort,
+        domains: DomainRows,
+        http_logs: HttpLogSink | None = None,
+    ) -> None:
+        self.installation = installation
         self.settings = settings
-        self.layout = layout_from(settings, database.instance)
+        self.layout = layout_from(settings, installation.instance)
+        self.admin = admin
+        self._domains = domains
+        self._http_logs = http_logs
+        dashboard = dashboard_entry(settings.dashboard_domain, settings.dashboard_upstream)
+        self.applier = Applier(admin, domains, self.layout, dashboard)
         self._wakeups: asyncio.Queue[Key] = asyncio.Queue()
         self._waiting: set[UUID] = set()  # rows whose status waits for the next apply
         self._last_apply = 0.0
         self._tasks: list[asyncio.Task[None]] = []
-        self.admin: CaddyAdmin | None = None
-        self.applier: Applier | None = None
-        self._reader: DomainReader | None = None
         self._ask: AskServer | None = None
-        self._sink: HttpLogSink | None = None
 
     # --- life cycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.admin = CaddyAdmin(self.settings.admin_socket, self.settings.request_timeout_seconds)
-        self._reader = await DomainReader.open(self.database.database_url)
-        dashboard = dashboard_entry(
-            self.settings.dashboard_domain, self.settings.dashboard_upstream
-        )
-        self.applier = Applier(self.admin, self._reader, self.layout, dashboard)
         self._tasks.append(asyncio.create_task(self._watch_drift()))
         if self.settings.ask_port:
             self._ask = AskServer(self.settings.ask_host, self.settings.ask_port, self._view)
-        if self.settings.access_log:
-            self._start_access_logs(self._reader)
+        if self.settings.access_log and self._http_logs is not None:
+            self._start_access_logs(self._http_logs)
 
-    def _start_access_logs(self, reader: DomainReader) -> None:
-        self._sink = HttpLogSink(self.database.redis_url, self.database.instance)
+    def _start_access_logs(self, sink: HttpLogSink) -> None:
         forwarder = AccessLogForwarder(
             FileTail(self.settings.access_log),
-            self._sink,
-            reader,
+            sink,
+            self._domains,
             self._served_routes,
             self.is_leader,
         )
@@ -108,25 +107,17 @@ class RoutesController(Controller):
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._ask is not None:
             self._ask.close()
-        if self.admin is not None:
-            await self.admin.close()
-        if self._reader is not None:
-            await self._reader.close()
-        if self._sink is not None:
-            await self._sink.close()
 
     @property
     def ask_port(self) -> int | None:
         return self._ask.port if self._ask else None
 
     def _applied(self) -> Applied | None:
-        return self.applier.applied if self.applier else None
+        return self.applier.applied
 
     def _view(self) -> Applied | None:
         """The routes Caddy serves: as loaded by this replica, else as a follower previews
         them (Caddy keeps serving what the leader loaded, which is the same)."""
-        if self.applier is None:
-            return None
         if self.is_leader() and self.applier.applied is not None:
             return self.applier.applied
         return self.applier.previewed or self.applier.applied
@@ -143,7 +134,6 @@ class RoutesController(Controller):
     async def _watch_drift(self) -> None:
         """Caddy restarted empty, or a route removed by hand: apply again within seconds.
         A follower only keeps its preview of the routes current."""
-        assert self.applier is not None
         while True:
             await asyncio.sleep(self.settings.drift_check_seconds)
             try:
@@ -160,7 +150,6 @@ class RoutesController(Controller):
 
     async def reconcile_global(self, ctx: Context, key: Key) -> Result:
         """ALL_ROUTES: Caddy's whole config, from every live domain row, in one load."""
-        assert self.applier is not None
         await asyncio.sleep(self._coalesce_delay())  # let the burst pile up
         before = self.applier.applied
         after = await self.applier.apply(ctx.ensure_leader)
@@ -219,7 +208,3 @@ class RoutesController(Controller):
 def _with_ready(obj: StoredObject, state: ConditionStatus, reason: str, message: str) -> Status:
     condition = Condition(type=READY, status=state, reason=reason, message=message)
     return obj.status.with_condition(condition)
-
-
-def build() -> RoutesController:
-    return RoutesController(DatabaseSettings(), RoutesSettings())

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import ValidationError
 
-from zaneops.naming import service_alias
+from zaneops.common.naming import service_alias
 from zaneops.specs.routing import DomainSpec
 
 

@@ -1,12 +1,36 @@
-"""The services controller (`zaneops controller run services`)."""
+"""The services controller (`zaneops controller run services`): deployments → swarm services."""
 
 from __future__ import annotations
 
+from controllers.entry import ControllerEntry, HostAccess
+from zaneops.adapters.dependencies import Dependencies
+from zaneops.adapters.docker.swarm import Swarm
+from zaneops.adapters.redis.log_streams import LogStreams
+from zaneops.common.secrets import SecretBox
+
 from .controller import ServicesController
+from .settings import ServicesSettings
 
 
-def build() -> ServicesController:
-    return ServicesController()
+def build(deps: Dependencies, settings: ServicesSettings | None = None) -> ServicesController:
+    swarm = Swarm()
+    deps.on_close(swarm.close)
+    key = deps.installation.secret_key
+    return ServicesController(
+        deps.installation,
+        settings or ServicesSettings(),
+        rows=deps.store,
+        swarm=swarm,
+        streams=LogStreams(deps.redis),
+        open_secret=SecretBox(key).open if key else (lambda value: value),
+    )
 
 
-__all__ = ["ServicesController", "build"]
+ENTRY = ControllerEntry(
+    name="services",
+    build=build,
+    settings=(ServicesSettings,),
+    host_access=frozenset({HostAccess.DOCKER_SOCKET}),
+)
+
+__all__ = ["ENTRY", "ServicesController"]

@@ -1,4 +1,4 @@
-"""Runtime logs: each service's container output, followed live into a capped Redis stream."""
+"""Runtime logs: each service's container output, followed live into its capped log stream."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import structlog
-from redis.asyncio import Redis
 
-from zaneops.adapters.docker.swarm import LogEntry, Swarm
-from zaneops.logstreams import runtime_logs
+from zaneops.adapters.docker.models import LogEntry
+from zaneops.adapters.redis.log_streams import RuntimeLine
+from zaneops.adapters.redis.stream_keys import runtime_logs
+
+from .ports import LogWriter, SwarmPort
 
 log = structlog.get_logger(__name__)
 
@@ -25,13 +27,13 @@ class LogShipper:
 
     def __init__(
         self,
-        swarm: Swarm,
-        redis: Redis,
+        swarm: SwarmPort,
+        streams: LogWriter,
         max_entries: int,
         deployment_of_task: Callable[[UUID, str], str],
     ) -> None:
         self._swarm = swarm
-        self._redis = redis
+        self._streams = streams
         self._max_entries = max_entries
         self._deployment_of_task = deployment_of_task
         self._followers: dict[UUID, asyncio.Task[None]] = {}
@@ -72,14 +74,14 @@ class LogShipper:
         return since
 
     async def _write(self, key: str, service_id: UUID, entry: LogEntry) -> None:
-        fields = {
-            "ts": entry.ts,
-            "stream": entry.stream,
-            "line": entry.line,
-            "task_id": entry.task_id,
-            "deployment_id": self._deployment_of_task(service_id, entry.task_id),
-        }
-        await self._redis.xadd(key, fields, maxlen=self._max_entries, approximate=True)  # type: ignore[arg-type]
+        line = RuntimeLine(
+            ts=entry.ts,
+            stream=entry.stream,
+            line=entry.line,
+            task_id=entry.task_id,
+            deployment_id=self._deployment_of_task(service_id, entry.task_id),
+        )
+        await self._streams.append(key, line, self._max_entries)
 
 
 def _seconds(ts: str) -> float:

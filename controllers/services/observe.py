@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from zaneops.adapters.docker.swarm import Swarm, SwarmService, SwarmTask
+from zaneops.adapters.docker.models import SwarmTask
 from zaneops.specs import Condition, ConditionStatus
 
 from .plan import LABEL_DEPLOYMENT, Plan
+from .ports import SwarmPort
 from .rollout import Verdict
-from .settings import ServicesSettings
 
 # Tasks listed in status: the live ones and the most recent ended ones.
 MAX_TASKS = 10
 
 
-async def failure_message(
-    swarm: Swarm, name: str, verdict: Verdict, settings: ServicesSettings
-) -> str:
+async def failure_message(swarm: SwarmPort, name: str, verdict: Verdict, lines: int) -> str:
     """The verdict's message, with the failed task's error, health output and last log lines."""
     task = verdict.task
     if task is None:
@@ -29,13 +27,13 @@ async def failure_message(
         health = await swarm.container_health(task.container_id)
         if health and health[1]:
             parts.append(f"last check said: {health[1]}")
-    lines = await _last_lines(swarm, name, task, settings.failure_log_lines)
-    if lines:
-        parts.append("last log lines:\n" + "\n".join(lines))
+    last = await _last_lines(swarm, name, task, lines)
+    if last:
+        parts.append("last log lines:\n" + "\n".join(last))
     return " ".join(parts)
 
 
-async def _last_lines(swarm: Swarm, name: str, task: SwarmTask, count: int) -> list[str]:
+async def _last_lines(swarm: SwarmPort, name: str, task: SwarmTask, count: int) -> list[str]:
     if count == 0:
         return []
     try:
@@ -45,18 +43,19 @@ async def _last_lines(swarm: Swarm, name: str, task: SwarmTask, count: int) -> l
     return [e.line for e in entries if e.task_id == task.id][-count:]
 
 
-async def service_details(
-    swarm: Swarm, plan: Plan | None, current: SwarmService | None, tasks: list[SwarmTask]
+def service_details(
+    plan: Plan | None, tasks: list[SwarmTask], health: tuple[str, str] | None
 ) -> dict[str, Any]:
+    """What the service's status says of what runs (tasks as last read)."""
     live = [t for t in tasks if t.desired_state == "running"]
     running = [t for t in live if t.state == "running"]
     return {
-        "swarm_service": current.name if current else None,
+        "swarm_service": plan.name if plan else None,
         "spec_hash": plan.hash if plan else None,
         "desired_replicas": plan.spec.replicas if plan else 0,
         "running_replicas": len(running),
         "tasks": [_task(t) for t in _recent(tasks)],
-        "health": await _health(swarm, plan, running),
+        "health": _health(plan, health),
     }
 
 
@@ -80,15 +79,14 @@ def _task(task: SwarmTask) -> dict[str, Any]:
     }
 
 
-async def _health(swarm: Swarm, plan: Plan | None, running: list[SwarmTask]) -> dict[str, str]:
+def _health(plan: Plan | None, found: tuple[str, str] | None) -> dict[str, str]:
     """The last health check of a running container (Swarm runs only healthy ones)."""
     if plan is None or plan.spec.healthcheck is None:
         return {"status": "none", "output": ""}
-    for task in running:
-        found = await swarm.container_health(task.container_id) if task.container_id else None
-        if found is not None:  # a healthy check's output is left out: it would churn status
-            return {"status": found[0], "output": "" if found[0] == "healthy" else found[1][-500:]}
-    return {"status": "unknown", "output": ""}
+    if found is None:
+        return {"status": "unknown", "output": ""}
+    # A healthy check's output is left out: it would churn status.
+    return {"status": found[0], "output": "" if found[0] == "healthy" else found[1][-500:]}
 
 
 def availability(details: dict[str, Any]) -> Condition:

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
-from zaneops import naming
+from zaneops.common import naming
 from zaneops.specs import (
     CommandHealthcheck,
     DeploymentSpec,

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from zaneops.adapters.docker.swarm import SwarmService, SwarmTask
-from zaneops.naming import LABEL_SPEC_HASH
-from zaneops.objects import StoredObject
+from zaneops.adapters.docker.models import SwarmService, SwarmTask
+from zaneops.common.naming import LABEL_SPEC_HASH
 from zaneops.specs import BuildPhase, DeploymentPhase, DeploymentSpec, Status
+from zaneops.specs.objects import StoredObject
 
 from .plan import LABEL_DEPLOYMENT
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
-from zaneops.settings import DatabaseSettings
+from zaneops.common.settings import ZaneSettings
 
 
-class ServicesSettings(DatabaseSettings):
+class ServicesSettings(ZaneSettings):
+    model_config = SettingsConfigDict(env_prefix="ZANE_SERVICES_")
+    read_by: ClassVar[str] = "the services controller (controllers/services)"
+
     rollout_monitor_seconds: float = Field(
         default=5.0,
         gt=0,

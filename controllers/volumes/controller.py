@@ -14,16 +14,17 @@ from uuid import UUID
 
 import structlog
 
-from zaneops import naming
-from zaneops.adapters.docker.volumes import DockerVolume, DockerVolumes, Node
-from zaneops.adapters.hostfs import HostFolders, NotAFolder, Size
-from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.kinds import Kind
-from zaneops.objects import Key, StoredObject
+from zaneops.adapters.docker.volumes import DockerVolume, Node
+from zaneops.adapters.hostfs import NotAFolder, Size
+from zaneops.common import naming
+from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result, TerminalError, Watch
 from zaneops.specs import Condition, ConditionStatus, Status, VolumeSpec
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import Key, StoredObject
 
 from .policy import HostRules, host_path_refusal, overlaps, users_of
+from .ports import Folders, VolumeEngine, VolumeRows
 from .settings import VolumesSettings
 
 FINALIZER = "volumes.zaneops.dev/data"
@@ -41,14 +42,18 @@ class VolumesController(Controller):
 
     def __init__(
         self,
-        settings: VolumesSettings | None = None,
-        docker: DockerVolumes | None = None,
-        folders: HostFolders | None = None,
+        installation: InstallationSettings,
+        settings: VolumesSettings,
+        rows: VolumeRows,
+        docker: VolumeEngine,
+        folders: Folders,
     ) -> None:
-        self.settings = settings or VolumesSettings()
-        self._docker_given = docker
-        self.folders = folders or HostFolders()
-        self._store: PostgresStore | None = None
+        self.installation = installation
+        self.settings = settings
+        self.store = rows
+        self.docker = docker
+        self.folders = folders
+        self._node: Node | None = None  # looked up at first need: start-up waits on no engine
         self._waiting: set[UUID] = set()  # deleted volumes still mounted by a service
         self.strays: list[str] = []  # our instance's labelled volumes with no row: kept
         self.watches = (Watch(Kind.SERVICES, self._volumes_of_service),)
@@ -56,21 +61,7 @@ class VolumesController(Controller):
     # --- life cycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self.docker = self._docker_given or DockerVolumes()
-        self._store = await PostgresStore.open(self.settings.database_url)
-        self._node: Node | None = None  # looked up at first need: start-up waits on no engine
         self.rules = await self._host_rules()
-
-    async def stop(self) -> None:
-        if self._store is not None:
-            await self._store.close()
-        if self._docker_given is None:
-            self.docker.close()
-
-    @property
-    def store(self) -> PostgresStore:
-        assert self._store is not None, "start() opens the store"
-        return self._store
 
     async def node(self) -> Node:
         """Where named volumes live: the node of the engine this controller talks to."""
@@ -80,9 +71,9 @@ class VolumesController(Controller):
 
     async def _host_rules(self) -> HostRules:
         protected: list[PurePosixPath] = []
-        for path in self.settings.volumes_protected_paths:
+        for path in self.settings.protected_paths:
             protected += [PurePosixPath(path), PurePosixPath(await self.folders.resolve(path))]
-        root = self.settings.volumes_host_root
+        root = self.settings.host_root
         real_root = PurePosixPath(await self.folders.resolve(root))
         return HostRules(PurePosixPath(root), real_root, tuple(dict.fromkeys(protected)))
 
@@ -108,10 +99,10 @@ class VolumesController(Controller):
         details["used_by"] = await self._users(obj, spec)
         ready = Condition(type=READY, status=ConditionStatus.TRUE, reason="Exists", message=message)
         status = obj.status.model_copy(update={"details": details}).with_condition(ready)
-        return Result(status, requeue_after=self.settings.volumes_observe_seconds)
+        return Result(status, requeue_after=self.settings.observe_seconds)
 
     async def _ensure_named(self, ctx: Context, obj: StoredObject) -> tuple[dict[str, Any], str]:
-        name = naming.docker_volume(self.settings.instance, obj.id)
+        name = naming.docker_volume(self.installation.instance, obj.id)
         volume = await self.docker.get(name)
         if volume is None:
             ctx.ensure_leader()
@@ -122,7 +113,7 @@ class VolumesController(Controller):
                 "left alone; remove or rename it by hand"
             )
             raise TerminalError("VolumeNameTaken", message, _not_ready(obj, "NotOurs", message))
-        size = await self.folders.size(volume.mountpoint, self.settings.volumes_size_budget_seconds)
+        size = await self.folders.size(volume.mountpoint, self.settings.size_budget_seconds)
         node = await self.node()
         where = {"node_id": node.id, "node": node.hostname}
         details = {"docker_volume": name, **where, **_size_details(size)}
@@ -143,7 +134,7 @@ class VolumesController(Controller):
                 "HostPathNotAFolder", message, _not_ready(obj, "NotAFolder", message)
             ) from exc
         real = await self._check_host_path(obj, path)  # again: a link may have been swapped in
-        size = await self.folders.size(path, self.settings.volumes_size_budget_seconds)
+        size = await self.folders.size(path, self.settings.size_budget_seconds)
         before = obj.status.details
         ours = created or (before.get("host_path") == path and bool(before.get("created_here")))
         details = {"host_path": path, "real_path": real, "created_here": ours}
@@ -161,7 +152,7 @@ class VolumesController(Controller):
     def _labels(self, obj: StoredObject) -> dict[str, str]:
         return {
             naming.LABEL_MANAGED: "true",
-            naming.LABEL_INSTANCE: self.settings.instance,
+            naming.LABEL_INSTANCE: self.installation.instance,
             naming.LABEL_OWNER: f"{Kind.VOLUMES.value}/{obj.id}",
         }
 
@@ -208,7 +199,7 @@ class VolumesController(Controller):
         return await self._purge_folder(ctx, obj, spec)
 
     async def _purge_named(self, ctx: Context, obj: StoredObject) -> Result:
-        name = naming.docker_volume(self.settings.instance, obj.id)
+        name = naming.docker_volume(self.installation.instance, obj.id)
         volume = await self.docker.get(name)
         if volume is not None and not self._ours(volume, obj):
             ctx.log.warning("not purged: the Docker volume by its name is not ours", volume=name)
@@ -267,7 +258,7 @@ class VolumesController(Controller):
         if status != obj.status:
             ctx.ensure_leader()
             await self.store.write_status(Kind.VOLUMES, obj.id, status)
-        return Result(requeue_after=self.settings.volumes_in_use_poll_seconds)
+        return Result(requeue_after=self.settings.in_use_poll_seconds)
 
     def _release(self, obj: StoredObject) -> Result:
         self._waiting.discard(obj.id)
@@ -281,11 +272,11 @@ class VolumesController(Controller):
 
     async def find_drift(self) -> Sequence[Key]:
         """Named volumes removed by hand; labelled strays with no row are reported, not removed."""
-        present = {v.name: v for v in await self.docker.list_managed(self.settings.instance)}
+        present = {v.name: v for v in await self.docker.list_managed(self.installation.instance)}
         drifted: list[Key] = []
         known: set[str] = set()
         for volume_id in await self.store.list_ids(Kind.VOLUMES):
-            name = naming.docker_volume(self.settings.instance, volume_id)
+            name = naming.docker_volume(self.installation.instance, volume_id)
             known.add(name)
             row = await self.store.get(Kind.VOLUMES, volume_id)
             if _live_named(row) and name not in present:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import ClassVar
 
-from zaneops.settings import DatabaseSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from zaneops.common.settings import ZaneSettings
 
 DEFAULT_PROTECTED = (
     "/etc",
@@ -25,30 +28,33 @@ DEFAULT_PROTECTED = (
 )
 
 
-class VolumesSettings(DatabaseSettings):
-    volumes_host_root: str = Field(
+class VolumesSettings(ZaneSettings):
+    model_config = SettingsConfigDict(env_prefix="ZANE_VOLUMES_")
+    read_by: ClassVar[str] = "the volumes controller (controllers/volumes)"
+
+    host_root: str = Field(
         default="/var/lib/zaneops/volumes",
         description="The allow-listed root: host-path volumes must lie strictly under it. "
         "The volumes controller must see it at the same path (bind-mount it as is).",
     )
-    volumes_protected_paths: tuple[str, ...] = Field(
+    protected_paths: tuple[str, ...] = Field(
         default=DEFAULT_PROTECTED,
         description="Never bound into a container, even under the root: system folders, the "
         "Docker socket and data, the platform's own folders (a JSON list). The root itself "
         "may lie inside one of them (the default lies inside /var/lib/zaneops).",
     )
-    volumes_observe_seconds: float = Field(
+    observe_seconds: float = Field(
         default=60.0,
         gt=0,
         description="How often a volume's size and users are measured again.",
     )
-    volumes_size_budget_seconds: float = Field(
+    size_budget_seconds: float = Field(
         default=2.0,
         gt=0,
         description="A size walk stops after this long; the size is then reported as a "
         "lower bound (size_complete false).",
     )
-    volumes_in_use_poll_seconds: float = Field(
+    in_use_poll_seconds: float = Field(
         default=10.0,
         gt=0,
         description="While a deleted volume is still mounted, how often to look again "

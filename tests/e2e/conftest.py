@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
-from controllers.routes.controller import RoutesController
 from tests.support.api import ADMIN_PASSWORD, REDIS_URL
 from tests.support.dashboard import (
     CHROMIUM,
@@ -21,14 +20,23 @@ from tests.support.dashboard import (
     build_dashboard,
     serve_api,
 )
-from tests.support.proxy import Proxy, remove_instance, start_proxy
+from tests.support.proxy import Proxy, remove_instance, routes_factory, start_proxy
 from tests.support.runtime import running
 from tests.support.swarm import services_controller
-from zaneops.secrets import new_key
-from zaneops.settings import DatabaseSettings
-from zaneops.settings_routes import RoutesSettings
+from zaneops.common.secrets import new_key
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The whole platform, a browser: the real infrastructure and then some."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.integration)
+            item.add_marker(pytest.mark.e2e)
+
+
 DESKTOP: ViewportSize = {"width": 1280, "height": 860}
 
 
@@ -57,15 +65,14 @@ def secret_key() -> str:
 @pytest.fixture
 async def controllers(proxy: Proxy, database_url: str, secret_key: str) -> AsyncIterator[None]:
     """The services and routes controllers, in-process, converging Swarm and the proxy."""
-    routes = RoutesController(
-        DatabaseSettings(database_url=database_url, instance=proxy.instance),
-        RoutesSettings(admin_socket=proxy.admin_socket, https=False, access_log=""),
-    )
+    shared = {"instance": proxy.instance}
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(
             services_controller(proxy.instance, database_url, secret_key=secret_key)
         )
-        await stack.enter_async_context(running(routes, database_url))
+        await stack.enter_async_context(
+            running(routes_factory(proxy), database_url, installation=shared)
+        )
         yield
 
 
@@ -82,11 +89,11 @@ def dashboard(
         "ZANE_DATABASE_URL": database_url,
         "ZANE_REDIS_URL": REDIS_URL,
         "ZANE_API_REDIS_PREFIX": redis_prefix,
-        "ZANE_COOKIE_SECURE": "false",
+        "ZANE_API_COOKIE_SECURE": "false",
         "ZANE_SECRET_KEY": secret_key,
-        "ZANE_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "ZANE_SSE_BLOCK_MS": "300",
-        "ZANE_DB_POOL_SIZE": "4",
+        "ZANE_API_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "ZANE_API_SSE_BLOCK_MS": "300",
+        "ZANE_API_DB_POOL_SIZE": "4",
     }
     with serve_api(env, tmp_path / "api.log") as served:
         yield served

@@ -19,10 +19,10 @@ from tests.e2e.conftest import screenshot
 from tests.support.api import ADMIN_PASSWORD, REDIS_URL
 from tests.support.proxy import Proxy
 from tests.support.waiting import eventually
-from zaneops import logstreams
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.kinds import Kind
+from zaneops.adapters.redis import stream_keys as logstreams
 from zaneops.specs import Condition, ConditionStatus, Status
+from zaneops.specs.kinds import Kind
 
 DOMAIN = "shop.localhost"
 # WEB_COMMAND of tests/support/swarm.py, typed as a person would, saying hello on stdout too.

@@ -11,9 +11,9 @@ from playwright.async_api import Dialog, Page, expect
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_dashboard import log_in
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.kinds import Kind
-from zaneops.secrets import SEALED_PREFIX
+from zaneops.common.secrets import SEALED_PREFIX
 from zaneops.specs import Condition, ConditionStatus, Status
+from zaneops.specs.kinds import Kind
 
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 

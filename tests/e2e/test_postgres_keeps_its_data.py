@@ -24,27 +24,27 @@ from tests.support import swarm as sw
 from tests.support import volumes as vs
 from tests.support.processes import REPO, start_controller, stop
 from tests.support.waiting import eventually
-from zaneops import naming
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.objects import StoredObject
-from zaneops.secrets import new_key
+from zaneops.common import naming
+from zaneops.common.secrets import new_key
+from zaneops.specs.objects import StoredObject
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 
 REDEPLOYS = 5
 TIMINGS = REPO / "artifacts" / "postgres-demo-timings.json"
 # Fast rollouts, quick lease takeover after a SIGKILL, short retry backoff after the engine
 # comes back. Postgres gets 10 s to shut down cleanly (it needs well under 1 s).
 CONTROLLER_ENV = {
-    "ZANE_ROLLOUT_MONITOR_SECONDS": "1",
-    "ZANE_ROLLOUT_TIMEOUT_SECONDS": "60",
-    "ZANE_STOP_GRACE_SECONDS": "10",
-    "ZANE_RESTART_DELAY_SECONDS": "0.5",
-    "ZANE_POLL_SECONDS": "0.3",
-    "ZANE_LEASE_TTL_SECONDS": "3",
-    "ZANE_LEASE_RETRY_SECONDS": "0.5",
-    "ZANE_BACKOFF_MAX_SECONDS": "2",
-    "ZANE_RESYNC_SECONDS": "10",
+    "ZANE_SERVICES_ROLLOUT_MONITOR_SECONDS": "1",
+    "ZANE_SERVICES_ROLLOUT_TIMEOUT_SECONDS": "60",
+    "ZANE_SERVICES_STOP_GRACE_SECONDS": "10",
+    "ZANE_SERVICES_RESTART_DELAY_SECONDS": "0.5",
+    "ZANE_SERVICES_POLL_SECONDS": "0.3",
+    "ZANE_RUNTIME_LEASE_TTL_SECONDS": "3",
+    "ZANE_RUNTIME_LEASE_RETRY_SECONDS": "0.5",
+    "ZANE_RUNTIME_BACKOFF_MAX_SECONDS": "2",
+    "ZANE_RUNTIME_RESYNC_SECONDS": "10",
     "ZANE_VOLUMES_IN_USE_POLL_SECONDS": "0.5",
 }
 

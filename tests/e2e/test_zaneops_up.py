@@ -24,8 +24,6 @@ from tests.support.dashboard import free_port
 from tests.support.processes import REPO
 from tests.support.swarm import WEB_COMMAND, new_instance, remove_everything
 
-pytestmark = pytest.mark.integration
-
 UP_TIMEOUT = 300
 WAIT = 90.0
 UPGRADE_MARKER = "e2e-upgrade"  # fixed: a re-run finds this image already built
@@ -56,7 +54,7 @@ class Installation:
 
 def zaneops(*args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", *args],
+        [sys.executable, "-m", "launcher.cli", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -75,7 +73,7 @@ def remove_installation(instance: str, folder: Path) -> None:
     """Its stack first (its controllers would repair what follows), then users' services,
     networks, volumes and secrets: only its own."""
     subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", "down", f"--instance={instance}"],
+        [sys.executable, "-m", "launcher.cli", "down", f"--instance={instance}"],
         cwd=REPO,
         capture_output=True,
         timeout=120,

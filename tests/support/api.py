@@ -18,18 +18,28 @@ from redis.asyncio import Redis
 from api.app import create_app
 from api.bootstrap import ensure_first_admin
 from api.settings import ApiSettings
-from zaneops.secrets import new_key
+from tests.support.runtime import split
+from zaneops.common.secrets import new_key
+from zaneops.common.settings import InstallationSettings
 
 ADMIN_PASSWORD = "correct horse battery staple"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def api_settings(database_url: str, **overrides: object) -> ApiSettings:
+@dataclass(frozen=True)
+class ApiConfig:
+    """What `zaneops api` reads: the installation's settings and the API's own."""
+
+    settings: ApiSettings
+    installation: InstallationSettings
+
+
+def api_settings(database_url: str, **overrides: object) -> ApiConfig:
     """Settings of one test: its own database and Redis prefix, plain-HTTP cookies."""
     values: dict[str, object] = {
         "database_url": database_url,
         "redis_url": REDIS_URL,
-        "api_redis_prefix": f"zane:test:{uuid.uuid4().hex[:10]}:",
+        "redis_prefix": f"zane:test:{uuid.uuid4().hex[:10]}:",
         "cookie_secure": False,
         "secret_key": new_key(),
         "admin_password": ADMIN_PASSWORD,
@@ -37,13 +47,22 @@ def api_settings(database_url: str, **overrides: object) -> ApiSettings:
         "db_pool_size": 4,
     }
     values.update(overrides)
-    return ApiSettings.model_validate(values)
+    shared, own = split(values, ApiSettings)
+    return ApiConfig(ApiSettings(**own), InstallationSettings(**shared))
 
 
 @dataclass
 class RunningApi:
-    settings: ApiSettings
+    config: ApiConfig
     base_url: str
+
+    @property
+    def settings(self) -> ApiSettings:
+        return self.config.settings
+
+    @property
+    def installation(self) -> InstallationSettings:
+        return self.config.installation
 
     def client(self, **kwargs: object) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.base_url + "/api/v1", timeout=10, **kwargs)  # type: ignore[arg-type]
@@ -67,11 +86,14 @@ async def forget_redis_keys(prefix: str) -> None:
 
 
 @asynccontextmanager
-async def serving(settings: ApiSettings) -> AsyncIterator[RunningApi]:
-    await ensure_first_admin(settings)
+async def serving(api: ApiConfig) -> AsyncIterator[RunningApi]:
+    await ensure_first_admin(api.installation, api.settings)
     sock = _loopback_socket()
     config = uvicorn.Config(
-        create_app(settings), log_level="warning", lifespan="on", proxy_headers=False
+        create_app(api.settings, api.installation),
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -80,12 +102,12 @@ async def serving(settings: ApiSettings) -> AsyncIterator[RunningApi]:
             while not server.started:
                 await asyncio.sleep(0.01)
         host, port = sock.getsockname()
-        yield RunningApi(settings, f"http://{host}:{port}")
+        yield RunningApi(api, f"http://{host}:{port}")
     finally:
         server.should_exit = True
         await task
         sock.close()
-        await forget_redis_keys(settings.api_redis_prefix)
+        await forget_redis_keys(api.settings.redis_prefix)
 
 
 async def log_in(api: RunningApi, password: str = ADMIN_PASSWORD) -> httpx.AsyncClient:
@@ -100,12 +122,15 @@ async def log_in(api: RunningApi, password: str = ADMIN_PASSWORD) -> httpx.Async
 
 
 @contextmanager
-def serving_in_thread(settings: ApiSettings) -> Iterator[RunningApi]:
+def serving_in_thread(api: ApiConfig) -> Iterator[RunningApi]:
     """The API on its own thread and event loop, for blocking clients (schemathesis, benchmarks)."""
-    asyncio.run(ensure_first_admin(settings))
+    asyncio.run(ensure_first_admin(api.installation, api.settings))
     sock = _loopback_socket()
     config = uvicorn.Config(
-        create_app(settings), log_level="warning", lifespan="on", proxy_headers=False
+        create_app(api.settings, api.installation),
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -116,12 +141,12 @@ def serving_in_thread(settings: ApiSettings) -> Iterator[RunningApi]:
             assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
             time.sleep(0.01)
         host, port = sock.getsockname()
-        yield RunningApi(settings, f"http://{host}:{port}")
+        yield RunningApi(api, f"http://{host}:{port}")
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        asyncio.run(forget_redis_keys(settings.api_redis_prefix))
+        asyncio.run(forget_redis_keys(api.settings.redis_prefix))
 
 
 def bearer_token(api: RunningApi) -> str:

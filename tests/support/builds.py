@@ -14,19 +14,20 @@ from uuid import UUID
 from docker.errors import APIError, NotFound
 
 from tests.support import swarm as sw
-from tests.support.runtime import running
+from tests.support.runtime import running, split
 from tests.support.waiting import wait_for_row
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.common.secrets import new_key
 from zaneops.runtime.runner import Runner
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 # Serves /www/index.html on port 80; the page comes from the repository.
 WEB_DOCKERFILE = """FROM zaneops/busybox:latest
 COPY index.html /www/index.html
 CMD ["httpd", "-f", "-p", "80", "-h", "/www"]
 """
-FAST_BUILDS = {"builds_hygiene_seconds": 3600.0}
+FAST_BUILDS = {"image_cleanup_seconds": 3600.0}
 
 
 def git(repo: Path, *args: str) -> str:
@@ -82,21 +83,20 @@ async def wait_for_build(
     )
 
 
-def builds_settings(instance: str, database_url: str, tmp: Path, **overrides: Any) -> Any:
-    from controllers.builds.settings import BuildsSettings
-
-    values = {"builds_workdir": tmp / "checkouts", **FAST_BUILDS, **overrides}
-    return BuildsSettings(**sw.settings_for(instance, database_url, **values))
-
-
 @asynccontextmanager
 async def builds_controller(
     instance: str, database_url: str, tmp: Path, **overrides: Any
 ) -> AsyncIterator[Runner]:
-    from controllers.builds import BuildsController
+    from controllers import builds
+    from controllers.builds.settings import BuildsSettings
 
-    settings = builds_settings(instance, database_url, tmp, **overrides)
-    async with running(BuildsController(settings), database_url) as runner:
+    values = {"workdir": tmp / "checkouts", **FAST_BUILDS, **overrides}
+    values = {"instance": instance, "secret_key": values.pop("secret_key", new_key()), **values}
+    shared, own = split(values, BuildsSettings)
+    settings = BuildsSettings(**own)
+    async with running(
+        lambda deps: builds.build(deps, settings), database_url, installation=shared
+    ) as runner:
         yield runner
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
 from zaneops.runtime.controller import Context, Controller, Result, TerminalError
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from zaneops.platform.workshop import build_dashboard as zaneops_build_dashboard
+from launcher.platform.build_context import build_dashboard as zaneops_build_dashboard
 
 REPO = Path(__file__).resolve().parents[2]
 UI = REPO / "ui"
@@ -69,14 +69,14 @@ def serve_api(env: dict[str, str], log_file: Path) -> Iterator[Served]:
         **os.environ,
         "PYTHONPATH": str(REPO),
         **env,
-        "ZANE_DASHBOARD_DIR": str(UI / "dist"),
+        "ZANE_API_DASHBOARD_DIR": str(UI / "dist"),
     }
     with log_file.open("wb") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "zaneops.cli",
+                "launcher.cli",
                 "api",
                 "--host",
                 "127.0.0.1",

@@ -1,6 +1,6 @@
 """A controller for multi-process tests: it logs each reconcile into a table, with its holder.
 
-Run it as a real controller process: `zaneops controller run tests.support.db_recorder:build`.
+Run it as a real controller process: `zaneops controller run tests.support.db_recorder:ENTRY`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ import os
 
 import psycopg
 
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from controllers.entry import ControllerEntry
+from zaneops.adapters.dependencies import Dependencies
 from zaneops.runtime.controller import Context, Controller, Result
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 CREATE_LOG = """
 CREATE TABLE IF NOT EXISTS test_reconciles (
@@ -26,7 +28,7 @@ class DatabaseRecordingController(Controller):
     kind = Kind.PROJECTS
 
     def __init__(self) -> None:
-        self._holder = os.environ["ZANE_HOLDER_ID"]
+        self._holder = os.environ["ZANE_RUNTIME_HOLDER_ID"]
         self._delay = float(os.environ.get("RECORDER_DELAY", "0.1"))
         self._conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
 
@@ -55,5 +57,8 @@ class DatabaseRecordingController(Controller):
         return Result()
 
 
-def build() -> DatabaseRecordingController:
+def build(deps: Dependencies) -> DatabaseRecordingController:
     return DatabaseRecordingController()
+
+
+ENTRY = ControllerEntry(name="db-recorder", build=build)

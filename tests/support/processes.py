@@ -17,11 +17,11 @@ def start_controller(
         **os.environ,
         "PYTHONPATH": str(REPO),
         "ZANE_DATABASE_URL": database_url,
-        "ZANE_HOLDER_ID": holder,
+        "ZANE_RUNTIME_HOLDER_ID": holder,
         **env,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "zaneops.cli", "controller", "run", reference],
+        [sys.executable, "-m", "launcher.cli", "controller", "run", reference],
         env=environment,
         cwd=REPO,
         stdout=log_path.open("ab") if log_path else subprocess.DEVNULL,
@@ -38,7 +38,7 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`zaneops ARGS` to completion, as a person would type it; env replaces the environment."""
     return subprocess.run(
-        [sys.executable, "-m", "zaneops.cli", *args],
+        [sys.executable, "-m", "launcher.cli", *args],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -8,14 +8,20 @@ import socket
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 from docker.models.services import Service
 from docker.types import EndpointSpec, Mount, NetworkAttachmentConfig, RestartPolicy
 
-from zaneops.naming import LABEL_INSTANCE, edge_network, service_alias
+from controllers import routes
+from controllers.routes import RoutesController
+from controllers.routes.settings import RoutesSettings
+from zaneops.adapters.dependencies import Dependencies
+from zaneops.common.naming import LABEL_INSTANCE, edge_network, service_alias
 
 CADDY_IMAGE = "zaneops/caddy:local"
 BUSYBOX_IMAGE = "zaneops/busybox:latest"
@@ -155,3 +161,15 @@ def _wait_containers_gone(client: docker.DockerClient, selector: dict[str, str])
         and time.monotonic() < deadline
     ):
         time.sleep(0.2)
+
+
+def routes_factory(proxy: Proxy, **settings: Any) -> Callable[[Dependencies], RoutesController]:
+    """The routes controller's own entry build, pointed at this proxy (plain HTTP, no access
+    log unless asked), with any other RoutesSettings given."""
+    defaults: dict[str, Any] = {
+        "admin_socket": proxy.admin_socket,
+        "https": False,
+        "access_log": "",
+    }
+    chosen = RoutesSettings(**{**defaults, **settings})
+    return lambda deps: routes.build(deps, chosen)

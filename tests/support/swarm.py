@@ -13,13 +13,13 @@ from uuid import UUID
 import docker
 from docker.errors import APIError, NotFound
 
-from tests.support.runtime import running
+from tests.support.runtime import running, split
 from tests.support.waiting import wait_for_row
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.common.secrets import new_key
 from zaneops.runtime.runner import Runner
-from zaneops.secrets import new_key
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 BUSYBOX = "zaneops/busybox:latest"
 # Serves $GREETING on port 80. Busybox httpd ignores SIGTERM: stops take the grace period.
@@ -189,11 +189,14 @@ def running_containers(instance: str, deployment_id: UUID | None = None) -> list
 async def services_controller(
     instance: str, database_url: str, **overrides: Any
 ) -> AsyncIterator[Runner]:
-    from controllers.services import ServicesController
+    from controllers import services
     from controllers.services.settings import ServicesSettings
 
-    settings = ServicesSettings(**settings_for(instance, database_url, **overrides))
-    async with running(ServicesController(settings), database_url) as runner:
+    shared, own = split(settings_for(instance, database_url, **overrides), ServicesSettings)
+    settings = ServicesSettings(**own)
+    async with running(
+        lambda deps: services.build(deps, settings), database_url, installation=shared
+    ) as runner:
         yield runner
 
 

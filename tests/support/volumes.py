@@ -14,11 +14,11 @@ from docker.errors import APIError, NotFound
 from tests.support import swarm as sw
 from tests.support.runtime import running
 from tests.support.waiting import eventually, wait_for_row
-from zaneops import naming
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.common import naming
 from zaneops.runtime.runner import Runner
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 
 @contextmanager
@@ -63,18 +63,20 @@ async def in_container(instance: str, volume: str, script: str) -> str:
 async def volumes_controller(
     instance: str, database_url: str, root: Path, **overrides: Any
 ) -> AsyncIterator[Runner]:
-    from controllers.volumes import VolumesController
+    from controllers import volumes
     from controllers.volumes.settings import VolumesSettings
 
     settings = VolumesSettings(
-        instance=instance,
-        database_url=database_url,
-        volumes_host_root=str(root),
-        volumes_observe_seconds=overrides.pop("volumes_observe_seconds", 30.0),
-        volumes_in_use_poll_seconds=overrides.pop("volumes_in_use_poll_seconds", 0.5),
+        host_root=str(root),
+        observe_seconds=overrides.pop("observe_seconds", 30.0),
+        in_use_poll_seconds=overrides.pop("in_use_poll_seconds", 0.5),
         **overrides,
     )
-    async with running(VolumesController(settings), database_url) as runner:
+    async with running(
+        lambda deps: volumes.build(deps, settings),
+        database_url,
+        installation={"instance": instance},
+    ) as runner:
         yield runner
 
 

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 
 async def eventually(

@@ -2,4 +2,6 @@
 try {
   var theme = localStorage.getItem("zane-theme");
   if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
-} catch (e) {}
+} catch {
+  // Storage refused (a private window, a blocked site): the system's theme it is.
+}

@@ -37,7 +37,9 @@ function Guarded({ me, logout }: { me: Session; logout: () => Promise<void> }) {
   if (me === undefined) return <Loading />;
   if (me === null) {
     const next = location.pathname + location.search;
-    return <Navigate to={next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`} replace />;
+    return (
+      <Navigate to={next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`} replace />
+    );
   }
   return (
     <AppProvider me={me} logout={logout}>

@@ -10,8 +10,8 @@ from uuid import UUID
 import structlog
 from structlog.typing import FilteringBoundLogger
 
-from zaneops.kinds import Kind
-from zaneops.objects import Key, StoredObject
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import Key, StoredObject
 from zaneops.specs.status import Status
 
 MapToKeys = Callable[[UUID], Awaitable[Sequence[Key]]]

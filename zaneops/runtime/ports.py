@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 from zaneops.specs.status import Status
 
 

@@ -8,15 +8,15 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from zaneops.objects import Key, StoredObject
 from zaneops.runtime.backoff import Backoff
 from zaneops.runtime.controller import Context, Controller, LeaseLost, Result, TerminalError
 from zaneops.runtime.leader import LeaderElector
 from zaneops.runtime.metrics import RuntimeMetrics
 from zaneops.runtime.ports import Change, ChangeFeed, Lease, ObjectStore, Resubscribed
 from zaneops.runtime.queue import WorkQueue
+from zaneops.runtime.settings import RuntimeSettings
 from zaneops.runtime.status import error_status, success_status, terminal_status
-from zaneops.settings import ControllerSettings
+from zaneops.specs.objects import Key, StoredObject
 from zaneops.specs.status import Status
 
 log = structlog.get_logger(__name__)
@@ -34,7 +34,7 @@ class Runner:
         store: ObjectStore,
         feed: ChangeFeed,
         lease: Lease,
-        settings: ControllerSettings,
+        settings: RuntimeSettings,
     ) -> None:
         self.controller = controller
         self.store = store

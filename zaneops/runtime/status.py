@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zaneops.objects import StoredObject
 from zaneops.runtime.controller import TerminalError
+from zaneops.specs.objects import StoredObject
 from zaneops.specs.status import Condition, ConditionStatus, Status
 
 RECONCILED = "Reconciled"

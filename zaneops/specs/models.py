@@ -13,7 +13,7 @@ from .service import EnvVar, PublishedPort, Resources, ServiceSpec, VolumeMount
 from .source import GitCredentials, GitSource, ImageSource, RegistryCredentials, Source
 from .storage import VolumeSpec
 
-# Keys are the kinds' names (zaneops.kinds.Kind values): the store validates a row's spec
+# Keys are the kinds' names (zaneops.specs.kinds.Kind values): the store validates a row's spec
 # column with SPEC_MODELS[kind].
 SPEC_MODELS: dict[str, type[BaseModel]] = {
     "projects": ProjectSpec,

@@ -50,7 +50,11 @@ async function readBody(answer: Response): Promise<unknown> {
   }
 }
 
-export async function call<T>(method: string, path: string, options: Options = {}): Promise<Answer<T>> {
+export async function call<T>(
+  method: string,
+  path: string,
+  options: Options = {},
+): Promise<Answer<T>> {
   const answer = await fetch(API + path, {
     method,
     headers: headersFor(method, options),

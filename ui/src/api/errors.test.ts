@@ -1,12 +1,31 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, errorFromAnswer, errorsUnder, fieldErrors, FormProblem, messageOf, unplacedErrors, withoutUnionTag } from "./errors";
+import {
+  ApiError,
+  errorFromAnswer,
+  errorsUnder,
+  fieldErrors,
+  FormProblem,
+  messageOf,
+  unplacedErrors,
+  withoutUnionTag,
+} from "./errors";
 
 const invalid = errorFromAnswer(422, {
   code: "invalid_input",
   message: "source.image: bad; env.0.name: bad name",
   errors: [
-    { field: "source.image", location: "body", reason: "an image reference must be non-empty", type: "invalid_image_ref" },
-    { field: "env.0.name", location: "body", reason: "a variable name must not be empty", type: "invalid_env_var_name" },
+    {
+      field: "source.image",
+      location: "body",
+      reason: "an image reference must be non-empty",
+      type: "invalid_image_ref",
+    },
+    {
+      field: "env.0.name",
+      location: "body",
+      reason: "a variable name must not be empty",
+      type: "invalid_env_var_name",
+    },
     { field: "If-Match", location: "header", reason: "required", type: "missing" },
   ],
 });
@@ -56,9 +75,13 @@ describe("withoutUnionTag", () => {
     const error = errorFromAnswer(422, {
       code: "invalid_input",
       message: "bad",
-      errors: [{ field: "source.git.repository_url", location: "body", reason: "bad url", type: "x" }],
+      errors: [
+        { field: "source.git.repository_url", location: "body", reason: "bad url", type: "x" },
+      ],
     });
-    expect(fieldErrors(error, { "source.repository_url": "repository" })).toEqual({ repository: "bad url" });
+    expect(fieldErrors(error, { "source.repository_url": "repository" })).toEqual({
+      repository: "bad url",
+    });
   });
 });
 
@@ -75,7 +98,9 @@ describe("unplacedErrors", () => {
 
 describe("messageOf", () => {
   it("explains a network failure in words", () => {
-    expect(messageOf(new TypeError("Failed to fetch"))).toBe("cannot reach the server: check your connection");
+    expect(messageOf(new TypeError("Failed to fetch"))).toBe(
+      "cannot reach the server: check your connection",
+    );
     expect(messageOf(invalid)).toContain("source.image");
   });
 });
@@ -105,7 +130,10 @@ describe("FormProblem", () => {
   const problem = new FormProblem({ sshKey: "paste the private key", buildArgs: "line 2: no =" });
 
   it("shows next to the form's own fields, like the API's field errors", () => {
-    expect(fieldErrors(problem, { "source.credentials.ssh_key": "sshKey" })).toEqual({ sshKey: "paste the private key", buildArgs: "line 2: no =" });
+    expect(fieldErrors(problem, { "source.credentials.ssh_key": "sshKey" })).toEqual({
+      sshKey: "paste the private key",
+      buildArgs: "line 2: no =",
+    });
   });
 
   it("lists on top only what no field of the form shows", () => {

@@ -95,7 +95,10 @@ export function unplacedErrors(
   shown: readonly string[],
   rename: Record<string, string> = {},
 ): string[] {
-  if (error instanceof FormProblem) return Object.entries(error.errors).filter(([key]) => !shown.includes(key)).map(([key, reason]) => `${key}: ${reason}`);
+  if (error instanceof FormProblem)
+    return Object.entries(error.errors)
+      .filter(([key]) => !shown.includes(key))
+      .map(([key, reason]) => `${key}: ${reason}`);
   if (!(error instanceof ApiError)) return error instanceof Error ? [error.message] : [];
   const placed = fieldErrors(error, rename);
   const rest = Object.entries(placed).filter(([key]) => !shown.includes(key));

@@ -1,262 +1,88 @@
-// The shapes the API answers with (see /api/v1/openapi.json).
+// The shapes the API answers with, named for the pages. Every one comes from schema.ts, which
+// openapi-typescript generates from the API's OpenAPI document (src/api/openapi.json): edit the
+// API's models, then regenerate (`npm run gen:types`), never this file's shapes by hand.
 
-export type ConditionStatus = "True" | "False" | "Unknown";
+import type { components } from "./schema";
 
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  reason: string;
-  message: string;
-  last_transition_time: string;
-}
+type Schemas = components["schemas"];
 
-export interface Status {
-  observed_generation: number;
-  conditions: Condition[];
-  details: Record<string, unknown>;
-}
+export type ConditionStatus = Schemas["ConditionStatus"];
+export type Condition = Schemas["Condition"];
+export type Status = Schemas["Status"];
 
-export interface Resource<S> {
-  id: string;
-  parent_id: string | null;
-  spec: S;
-  generation: number;
-  status: Status;
-  finalizers: string[];
-  deleted_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-export interface ProjectSpec {
-  slug: string;
-  name: string;
-  description?: string;
-}
-
-export interface EnvironmentSpec {
-  slug: string;
-  variables?: Record<string, string>;
-}
-
-export interface EnvVar {
-  name: string;
-  value: string;
-  secret?: boolean;
-}
-
-export interface ImageSource {
-  type: "image";
-  image: string;
-  credentials?: { username: string; password: string } | null;
-}
-
-export interface GitSource {
-  type: "git";
-  repository_url: string;
-  branch?: string;
-  commit?: string | null;
-  dockerfile_path?: string;
-  context?: string;
-  build_args?: Record<string, string>;
-  target?: string | null;
-  credentials?: GitCredentials | null;
-  watch_paths?: string[];
-}
-
+export type ProjectSpec = Schemas["ProjectSpec"];
+export type EnvironmentSpec = Schemas["EnvironmentSpec"];
+export type EnvVar = Schemas["EnvVar"];
+export type ImageSource = Schemas["ImageSource"];
+export type GitSource = Schemas["GitSource"];
 /** Exactly one of token (https) or ssh_key; both read back masked. */
-export interface GitCredentials {
-  token?: string | null;
-  username?: string;
-  ssh_key?: string | null;
-}
-
-export interface HttpHealthcheck {
-  type: "http";
-  path?: string;
-  port: number;
-  interval?: number;
-  timeout?: number;
-  start_period?: number;
-  retries?: number;
-}
-
-export interface CommandHealthcheck {
-  type: "command";
-  command: string[];
-  interval?: number;
-  timeout?: number;
-  start_period?: number;
-  retries?: number;
-}
-
+export type GitCredentials = Schemas["GitCredentials"];
+export type HttpHealthcheck = Schemas["HttpHealthcheck"];
+export type CommandHealthcheck = Schemas["CommandHealthcheck"];
 export type Healthcheck = HttpHealthcheck | CommandHealthcheck;
+export type Resources = Schemas["Resources"];
+export type VolumeMount = Schemas["VolumeMount"];
+export type PublishedPort = Schemas["PublishedPort"];
+export type ServiceSpec = Schemas["ServiceSpec"];
+export type DeploymentPhase = Schemas["DeploymentPhase"];
+export type DeploymentSpec = Schemas["DeploymentSpec"];
+export type DomainSpec = Schemas["DomainSpec"];
+export type VolumeSpec = Schemas["VolumeSpec"];
+export type BuildPhase = Schemas["BuildPhase"];
+export type BuildSpec = Schemas["BuildSpec"];
 
-export interface Resources {
-  cpu_limit?: number | null;
-  cpu_reservation?: number | null;
-  memory_limit?: number | null;
-  memory_reservation?: number | null;
-}
+export type Project = Schemas["Project"];
+export type Environment = Schemas["Environment"];
+export type Service = Schemas["Service"];
+export type Domain = Schemas["Domain"];
+export type Volume = Schemas["Volume"];
+export type Build = Schemas["Build"];
+export type Deployment = Schemas["Deployment"];
 
-export interface VolumeMount {
-  volume: string;
-  container_path: string;
-  read_only?: boolean;
-}
+/**
+ * One page of a list. A helper type remains because the document names one page per kind
+ * (Page_Project_, Page_Service_, ...: the API's generic Page[T]) and the pages call
+ * `get<Page<Service>>(...)`; it is derived from a generated page so its fields stay the API's,
+ * and types.test.ts checks it against the generated pages.
+ */
+export type Page<T> = Omit<Schemas["Page_Project_"], "items"> & { items: T[] };
 
-export interface PublishedPort {
-  published: number;
-  target: number;
-  protocol?: "tcp" | "udp";
-}
-
-export interface ServiceSpec {
-  slug: string;
-  source: ImageSource | GitSource;
-  command?: string[] | null;
-  entrypoint?: string[] | null;
-  env?: EnvVar[];
-  replicas?: number;
-  resources?: Resources;
-  healthcheck?: Healthcheck | null;
-  ports?: PublishedPort[];
-  volumes?: VolumeMount[];
-  restart_policy?: "on-failure" | "any" | "none";
-}
-
-export type DeploymentPhase =
-  | "QUEUED"
-  | "BUILDING"
-  | "STARTING"
-  | "HEALTHY"
-  | "FAILED"
-  | "REMOVED"
-  | "CANCELLED";
-
-export interface DeploymentSpec {
-  service_spec: ServiceSpec;
-  image: string | null;
-  trigger: "deploy" | "redeploy" | "rollback" | "webhook";
-  rollback_of: string | null;
-  commit_sha: string | null;
-  cancel_requested: boolean;
-}
-
-export interface DomainSpec {
-  domain: string;
-  base_path?: string;
-  target?: { service_id: string; port: number } | null;
-  redirect?: { url: string; permanent?: boolean } | null;
-  strip_prefix?: boolean;
-}
-
-export interface VolumeSpec {
-  slug: string;
-  kind?: "named" | "host_path";
-  host_path?: string | null;
-  read_only?: boolean;
-  purge_on_delete?: boolean;
-}
-
-export interface BuildSpec {
-  deployment_id: string;
-  source: GitSource;
-}
-
-export type Project = Resource<ProjectSpec>;
-export type Environment = Resource<EnvironmentSpec>;
-export type Service = Resource<ServiceSpec>;
-export type Domain = Resource<DomainSpec>;
-export type Volume = Resource<VolumeSpec>;
-export type BuildPhase =
-  | "QUEUED"
-  | "CLONING"
-  | "BUILDING"
-  | "SUCCEEDED"
-  | "FAILED"
-  | "CANCELLED";
-
-export interface Build extends Resource<BuildSpec> {
-  phase: BuildPhase | null;
-  image: string | null;
-}
-export interface Deployment extends Resource<DeploymentSpec> {
-  phase: DeploymentPhase | null;
-}
-
-export interface Change {
-  path: string;
-  change: "added" | "removed" | "changed";
-  live?: unknown;
-  pending?: unknown;
-}
-
-export interface PendingChanges {
-  live_deployment_id: string | null;
-  generation: number;
-  changes: Change[];
-}
-
-export interface SearchHit {
-  kind: "projects" | "services";
-  id: string;
-  slug: string;
-  name: string;
-  project_id: string;
-  environment_id: string | null;
-}
-
-export interface Me {
-  user_id: string;
-  username: string;
-  is_admin: boolean;
-  via: string;
-}
-
-export interface LogEntry {
-  id: string;
-  fields: Record<string, string>;
-}
-
-export interface LogPage {
-  entries: LogEntry[];
-  next_cursor: string | null;
-}
-
-export interface DeletionAccepted {
-  id: string;
-  gone: boolean;
-  deleted_at: string | null;
-  finalizers: string[];
-}
-
-export const MASK = "••••••••";
+export type Change = Schemas["Change"];
+export type PendingChanges = Schemas["PendingChanges"];
+export type SearchHit = Schemas["SearchHit"];
+export type Me = Schemas["Me"];
+export type LogEntry = Schemas["LogEntry"];
+export type LogPage = Schemas["LogPage"];
+export type DeletionAccepted = Schemas["DeletionAccepted"];
 
 /** What one call of a service's webhook did (the API's audit of a delivery). */
-export interface WebhookDelivery {
-  result: "deployed" | "ignored" | "refused";
-  reason: string | null;
-  service_id: string;
-  deployment_id: string | null;
-  commit: string | null;
-  host: string;
-  status_code: number;
-}
+export type WebhookDelivery = Schemas["Delivery"];
+export type WebhookInfo = Schemas["WebhookInfo"];
 
-export interface WebhookInfo {
-  service_id: string;
-  path: string;
-  url: string;
-  token: string;
-  secret: string;
-  created_at: string;
-  rotated_at: string;
-  last_delivery_at: string | null;
-  last_delivery: WebhookDelivery | null;
-}
+/**
+ * The fields the API fills in when a request leaves them out: each has a default in the
+ * document. The document has one schema per model for both ways, and openapi-typescript makes
+ * a field with a default required (true of every answer), so what a page sends uses the looser
+ * `...Input` shapes below; types.test.ts checks that each field listed still has a default.
+ */
+export const FILLED_BY_API = {
+  ServiceSpec: ["replicas", "restart_policy"],
+  GitSource: ["branch", "context", "dockerfile_path"],
+  GitCredentials: ["username"],
+} as const satisfies { [N in keyof Schemas]?: readonly (keyof Schemas[N])[] };
+
+type Filled = typeof FILLED_BY_API;
+type FilledOf<N extends keyof Filled> = Extract<Filled[N][number], keyof Schemas[N]>;
+type Sent<N extends keyof Filled> = Omit<Schemas[N], FilledOf<N>> &
+  Partial<Pick<Schemas[N], FilledOf<N>>>;
+
+export type GitCredentialsInput = Sent<"GitCredentials">;
+export type GitSourceInput = Omit<Sent<"GitSource">, "credentials"> & {
+  credentials?: GitCredentialsInput | null;
+};
+export type ServiceSpecInput = Omit<Sent<"ServiceSpec">, "source"> & {
+  source: ImageSource | GitSourceInput;
+};
+
+/** What the API shows instead of a secret's value; sent back, it keeps the stored one. */
+export const MASK = "••••••••";

@@ -5,6 +5,7 @@ import { useNavigate } from "react-router";
 import { get } from "../api/client";
 import { messageOf } from "../api/errors";
 import type { SearchHit } from "../api/types";
+import { useOnChange } from "../lib/hooks";
 import { Dialog, Spinner } from "./ui";
 
 export function hitPath(hit: SearchHit): string {
@@ -23,14 +24,15 @@ function useSearch(text: string) {
   const [hits, setHits] = useState<SearchHit[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
+  const query = text.trim();
+  // A cleared field shows no hits, and no spinner for the search it cancelled.
+  useOnChange([query], () => {
+    setBusy(query !== "");
+    if (!query) setHits([]);
+  });
   useEffect(() => {
-    const query = text.trim();
-    if (!query) {
-      setHits([]);
-      return;
-    }
+    if (!query) return;
     const controller = new AbortController();
-    setBusy(true);
     const timer = window.setTimeout(() => {
       get<SearchHit[]>(`/search?q=${encodeURIComponent(query)}&limit=12`, controller.signal)
         .then((found) => {
@@ -44,7 +46,7 @@ function useSearch(text: string) {
       window.clearTimeout(timer);
       controller.abort();
     };
-  }, [text]);
+  }, [query]);
   return { hits, busy, error };
 }
 
@@ -53,7 +55,7 @@ export function CommandPalette({ onClose }: { onClose: () => void }) {
   const [selected, setSelected] = useState(0);
   const { hits, busy, error } = useSearch(text);
   const navigate = useNavigate();
-  useEffect(() => setSelected(0), [hits]);
+  useOnChange([hits], () => setSelected(0));
 
   const go = (hit: SearchHit | undefined) => {
     if (!hit) return;
@@ -87,8 +89,12 @@ export function CommandPalette({ onClose }: { onClose: () => void }) {
         autoComplete="off"
       />
       {error ? <div className="hint-row error">{error}</div> : null}
-      {!text.trim() ? <div className="hint-row">Type a project or service name. Enter opens it.</div> : null}
-      {text.trim() && !busy && !error && hits.length === 0 ? <div className="hint-row">Nothing matches “{text}”.</div> : null}
+      {!text.trim() ? (
+        <div className="hint-row">Type a project or service name. Enter opens it.</div>
+      ) : null}
+      {text.trim() && !busy && !error && hits.length === 0 ? (
+        <div className="hint-row">Nothing matches “{text}”.</div>
+      ) : null}
       {busy && hits.length === 0 ? (
         <div className="hint-row">
           <Spinner />

@@ -5,7 +5,9 @@ import { DiffView } from "./DiffView";
 describe("DiffView", () => {
   it("renders one line per change with before and after", () => {
     const html = renderToStaticMarkup(
-      <DiffView changes={[{ path: "env.MODE.value", change: "changed", live: "dev", pending: "prod" }]} />,
+      <DiffView
+        changes={[{ path: "env.MODE.value", change: "changed", live: "dev", pending: "prod" }]}
+      />,
     );
     expect(html).toContain('class="changed"');
     expect(html).toContain("Variable MODE · value");
@@ -34,7 +36,9 @@ describe("DiffView", () => {
 
   it("escapes values instead of injecting them", () => {
     const html = renderToStaticMarkup(
-      <DiffView changes={[{ path: "env.X.value", change: "changed", live: "<b>", pending: "<img src=x>" }]} />,
+      <DiffView
+        changes={[{ path: "env.X.value", change: "changed", live: "<b>", pending: "<img src=x>" }]}
+      />,
     );
     expect(html).not.toContain("<img");
     expect(html).toContain("&lt;img src=x&gt;");

@@ -5,7 +5,13 @@ const SIGNS = { added: "+", removed: "−", changed: "~" } as const;
 const WORDS = { added: "added", removed: "removed", changed: "changed" } as const;
 
 /** Changes between two specs, one line each: a sign, what, and before → after. */
-export function DiffView({ changes, empty = "No changes." }: { changes: readonly Change[]; empty?: string }) {
+export function DiffView({
+  changes,
+  empty = "No changes.",
+}: {
+  changes: readonly Change[];
+  empty?: string;
+}) {
   const rows = diffRows(changes);
   if (rows.length === 0) return <p className="muted">{empty}</p>;
   return (

@@ -8,7 +8,11 @@ import { Logo } from "./Logo";
 import { applyTheme, currentTheme, nextTheme, type Theme } from "./theme";
 import { Button } from "./ui";
 
-const THEME_LABEL: Record<Theme, string> = { system: "Theme: system", dark: "Theme: dark", light: "Theme: light" };
+const THEME_LABEL: Record<Theme, string> = {
+  system: "Theme: system",
+  dark: "Theme: dark",
+  light: "Theme: light",
+};
 const THEME_ICON: Record<Theme, string> = { system: "◐", dark: "☾", light: "☀" };
 
 export function Shell() {
@@ -54,15 +58,31 @@ export function Shell() {
           ))}
         </nav>
         <div className="spacer" />
-        <button type="button" className="search-trigger" onClick={() => setSearching(true)} aria-label="Search (Ctrl+K)">
+        <button
+          type="button"
+          className="search-trigger"
+          onClick={() => setSearching(true)}
+          aria-label="Search (Ctrl+K)"
+        >
           <span aria-hidden>⌕</span>
           <span className="label">Search…</span>
           <kbd>Ctrl K</kbd>
         </button>
-        <Button variant="ghost" className="icon" onClick={switchTheme} aria-label={THEME_LABEL[theme]} title={THEME_LABEL[theme]}>
+        <Button
+          variant="ghost"
+          className="icon"
+          onClick={switchTheme}
+          aria-label={THEME_LABEL[theme]}
+          title={THEME_LABEL[theme]}
+        >
           {THEME_ICON[theme]}
         </Button>
-        <Button variant="ghost" small onClick={() => void logout()} title={`Signed in as ${me.username}`}>
+        <Button
+          variant="ghost"
+          small
+          onClick={() => void logout()}
+          title={`Signed in as ${me.username}`}
+        >
           Log out
         </Button>
       </header>

@@ -1,6 +1,14 @@
 // What every screen shares: who is logged in, the breadcrumbs, and short notices.
 
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+} from "react";
 import type { Me } from "../api/types";
 
 export interface Crumb {
@@ -39,16 +47,29 @@ export function useCrumbs(crumbs: Crumb[]): void {
   }, [key, setCrumbs]);
 }
 
-export function AppProvider({ me, logout, children }: { me: Me; logout: () => Promise<void>; children: ReactNode }) {
+export function AppProvider({
+  me,
+  logout,
+  children,
+}: {
+  me: Me;
+  logout: () => Promise<void>;
+  children: ReactNode;
+}) {
   const [crumbs, setCrumbs] = useState<Crumb[]>([]);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const notify = useCallback((text: string, bad = false) => {
     const id = Date.now() + Math.random();
     // The newest three, each once: a burst of actions must not bury the page.
-    setToasts((all) => [...all.filter((toast) => toast.text !== text), { id, text, bad }].slice(-3));
+    setToasts((all) =>
+      [...all.filter((toast) => toast.text !== text), { id, text, bad }].slice(-3),
+    );
     window.setTimeout(() => setToasts((all) => all.filter((toast) => toast.id !== id)), 3000);
   }, []);
-  const shared = useMemo(() => ({ me, crumbs, setCrumbs, notify, logout }), [me, crumbs, notify, logout]);
+  const shared = useMemo(
+    () => ({ me, crumbs, setCrumbs, notify, logout }),
+    [me, crumbs, notify, logout],
+  );
   return (
     <AppContext.Provider value={shared}>
       {children}

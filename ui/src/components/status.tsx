@@ -35,12 +35,23 @@ export function PhaseBadge({ deployment }: { deployment: Deployment }) {
 }
 
 export function readyOf(status: Status) {
-  return status.conditions.find((condition) => condition.type === "Ready");
+  return (status.conditions ?? []).find((condition) => condition.type === "Ready");
 }
 
 /** The service's state: its Ready condition if a controller wrote one, else the latest deployment. */
-export function ServiceBadge({ service, latest }: { service: Service; latest?: Deployment | undefined }) {
-  if (service.deleted_at) return <Badge tone="bad" live>Deleting</Badge>;
+export function ServiceBadge({
+  service,
+  latest,
+}: {
+  service: Service;
+  latest?: Deployment | undefined;
+}) {
+  if (service.deleted_at)
+    return (
+      <Badge tone="bad" live>
+        Deleting
+      </Badge>
+    );
   const ready = readyOf(service.status);
   if (ready) {
     const tone: Tone = ready.status === "True" ? "ok" : ready.status === "False" ? "bad" : "warn";
@@ -53,7 +64,7 @@ export function ServiceBadge({ service, latest }: { service: Service; latest?: D
 
 /** Running replicas as the services controller reports them, when it does. */
 export function runningReplicas(status: Status): number | null {
-  const details = status.details;
+  const details = status.details ?? {};
   for (const key of ["running_replicas", "replicas_running", "running", "tasks_running"]) {
     const value = details[key];
     if (typeof value === "number") return value;

@@ -18,10 +18,29 @@ interface ButtonProps extends ButtonHTMLAttributes<HTMLButtonElement> {
   busy?: boolean;
 }
 
-export function Button({ variant = "default", small, busy, className, children, disabled, ...rest }: ButtonProps) {
-  const classes = ["btn", variant !== "default" ? variant : "", small ? "small" : "", className ?? ""];
+export function Button({
+  variant = "default",
+  small,
+  busy,
+  className,
+  children,
+  disabled,
+  ...rest
+}: ButtonProps) {
+  const classes = [
+    "btn",
+    variant !== "default" ? variant : "",
+    small ? "small" : "",
+    className ?? "",
+  ];
   return (
-    <button type="button" className={classes.join(" ").trim()} disabled={disabled || busy} aria-busy={busy} {...rest}>
+    <button
+      type="button"
+      className={classes.join(" ").trim()}
+      disabled={disabled || busy}
+      aria-busy={busy}
+      {...rest}
+    >
       {busy ? <span className="spinner" aria-hidden /> : null}
       {children}
     </button>
@@ -32,7 +51,11 @@ interface FieldProps {
   label: string;
   error?: string | undefined;
   hint?: ReactNode;
-  children: (props: { id: string; "aria-invalid": boolean; "aria-describedby"?: string }) => ReactNode;
+  children: (props: {
+    id: string;
+    "aria-invalid": boolean;
+    "aria-describedby"?: string;
+  }) => ReactNode;
   className?: string;
 }
 
@@ -43,7 +66,11 @@ export function Field({ label, error, hint, children, className }: FieldProps) {
   return (
     <div className={`field ${className ?? ""}`}>
       <label htmlFor={id}>{label}</label>
-      {children({ id, "aria-invalid": Boolean(error), ...(described ? { "aria-describedby": described } : {}) })}
+      {children({
+        id,
+        "aria-invalid": Boolean(error),
+        ...(described ? { "aria-describedby": described } : {}),
+      })}
       {error ? (
         <div className="error" id={`${id}-error`} role="alert">
           {error}
@@ -90,7 +117,15 @@ export function Skeletons({ count = 3 }: { count?: number }) {
   );
 }
 
-export function Empty({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+export function Empty({
+  title,
+  children,
+  action,
+}: {
+  title: string;
+  children?: ReactNode;
+  action?: ReactNode;
+}) {
   return (
     <div className="empty">
       <h3>{title}</h3>
@@ -117,7 +152,15 @@ export function LoadError({ error, retry }: { error: unknown; retry?: () => void
 
 export type Tone = "ok" | "warn" | "bad" | "info" | "accent" | "neutral";
 
-export function Badge({ tone = "neutral", live, children }: { tone?: Tone; live?: boolean; children: ReactNode }) {
+export function Badge({
+  tone = "neutral",
+  live,
+  children,
+}: {
+  tone?: Tone;
+  live?: boolean;
+  children: ReactNode;
+}) {
   return (
     <span className={`badge ${tone} ${live ? "live" : ""}`}>
       <span className="dot" aria-hidden />
@@ -126,7 +169,14 @@ export function Badge({ tone = "neutral", live, children }: { tone?: Tone; live?
   );
 }
 
-export function Card({ title, description, actions, children, footer, className }: {
+export function Card({
+  title,
+  description,
+  actions,
+  children,
+  footer,
+  className,
+}: {
   title?: ReactNode;
   description?: ReactNode;
   actions?: ReactNode;
@@ -152,7 +202,13 @@ export function Card({ title, description, actions, children, footer, className 
 }
 
 /** A modal: focus moves in, Escape and a click outside close it, focus returns after. */
-export function Dialog({ title, onClose, children, className, labelledBy }: {
+export function Dialog({
+  title,
+  onClose,
+  children,
+  className,
+  labelledBy,
+}: {
   title?: string;
   onClose: () => void;
   children: ReactNode;
@@ -163,7 +219,9 @@ export function Dialog({ title, onClose, children, className, labelledBy }: {
   const titleId = useId();
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
-    const first = box.current?.querySelector<HTMLElement>("input, textarea, select, button, a[href]");
+    const first = box.current?.querySelector<HTMLElement>(
+      "input, textarea, select, button, a[href]",
+    );
     first?.focus();
     const onKey = (event: KeyboardEvent) => {
       if (event.key === "Escape") onClose();
@@ -176,7 +234,10 @@ export function Dialog({ title, onClose, children, className, labelledBy }: {
     };
   }, [onClose]);
   return (
-    <div className="overlay" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
+    <div
+      className="overlay"
+      onMouseDown={(event) => event.target === event.currentTarget && onClose()}
+    >
       <div
         ref={box}
         className={`dialog ${className ?? ""}`}

@@ -1,29 +1,74 @@
 import { describe, expect, it } from "vitest";
-import type { Build, BuildPhase, Condition, Deployment, DeploymentPhase } from "../api/types";
+import type {
+  Build,
+  BuildPhase,
+  Condition,
+  Deployment,
+  DeploymentPhase,
+  GitSource,
+  ServiceSpec,
+} from "../api/types";
 import { buildFailure, buildPhaseOf, endedByBuild, reasonLabel, waitsForBuild } from "./builds";
 
 const WHEN = "2026-01-01T00:00:00Z";
+const GIT: GitSource = {
+  type: "git",
+  repository_url: "https://git.example.com/app.git",
+  branch: "main",
+  context: ".",
+  dockerfile_path: "Dockerfile",
+};
 
-function condition(type: string, status: Condition["status"], reason: string, message: string): Condition {
+function condition(
+  type: string,
+  status: Condition["status"],
+  reason: string,
+  message: string,
+): Condition {
   return { type, status, reason, message, last_transition_time: WHEN };
 }
 
 function build(phase: BuildPhase | null, conditions: Condition[] = []): Build {
-  const source = { type: "git" as const, repository_url: "https://git.example.com/app.git" };
   return {
-    id: "b1", parent_id: "d1", spec: { deployment_id: "d1", source }, generation: 1,
+    id: "b1",
+    parent_id: "d1",
+    spec: { deployment_id: "d1", source: GIT, timeout: 1800 },
+    generation: 1,
     status: { observed_generation: 1, conditions, details: {} },
-    finalizers: [], deleted_at: null, created_at: WHEN, updated_at: WHEN, phase, image: null,
+    finalizers: [],
+    deleted_at: null,
+    created_at: WHEN,
+    updated_at: WHEN,
+    phase,
+    image: null,
   };
 }
 
-function deployment(phase: DeploymentPhase | null, image: string | null, kind: "git" | "image" = "git", conditions: Condition[] = []): Deployment {
-  const source = kind === "git" ? { type: "git" as const, repository_url: "https://git.example.com/app.git" } : { type: "image" as const, image: "nginx" };
+function deployment(
+  phase: DeploymentPhase | null,
+  image: string | null,
+  kind: "git" | "image" = "git",
+  conditions: Condition[] = [],
+): Deployment {
+  const source: ServiceSpec["source"] = kind === "git" ? GIT : { type: "image", image: "nginx" };
   return {
-    id: "d1", parent_id: "s1", generation: 1, phase,
-    spec: { service_spec: { slug: "app", source }, image, trigger: "deploy", rollback_of: null, commit_sha: null, cancel_requested: false },
+    id: "d1",
+    parent_id: "s1",
+    generation: 1,
+    phase,
+    spec: {
+      service_spec: { slug: "app", source, replicas: 1, restart_policy: "any" },
+      image,
+      trigger: "deploy",
+      rollback_of: null,
+      commit_sha: null,
+      cancel_requested: false,
+    },
     status: { observed_generation: 1, conditions, details: {} },
-    finalizers: [], deleted_at: null, created_at: WHEN, updated_at: WHEN,
+    finalizers: [],
+    deleted_at: null,
+    created_at: WHEN,
+    updated_at: WHEN,
   };
 }
 
@@ -42,15 +87,22 @@ describe("build progress", () => {
   });
 
   it("knows a deployment ended by its build from the services controller's reason", () => {
-    const failed = deployment("FAILED", null, "git", [condition("Ready", "False", "BuildFailed", "the build failed")]);
+    const failed = deployment("FAILED", null, "git", [
+      condition("Ready", "False", "BuildFailed", "the build failed"),
+    ]);
     expect(endedByBuild(failed)).toBe(true);
-    expect(endedByBuild(deployment("FAILED", "img", "git", [condition("Ready", "False", "Unhealthy", "")]))).toBe(false);
+    expect(
+      endedByBuild(
+        deployment("FAILED", "img", "git", [condition("Ready", "False", "Unhealthy", "")]),
+      ),
+    ).toBe(false);
   });
 });
 
 describe("build failure", () => {
   it("splits the reason, the cause and the last log lines the controller appended", () => {
-    const message = "Step 2/3 : RUN make failed: exit code 2\nlast log lines:\nStep 2/3 : RUN make\n\nmake: *** no rule\n";
+    const message =
+      "Step 2/3 : RUN make failed: exit code 2\nlast log lines:\nStep 2/3 : RUN make\n\nmake: *** no rule\n";
     const failed = build("FAILED", [condition("Succeeded", "False", "BuildFailed", message)]);
     expect(buildFailure(failed)).toEqual({
       title: "Build failed",
@@ -60,12 +112,20 @@ describe("build failure", () => {
   });
 
   it("shows a message without log lines whole", () => {
-    const failed = build("FAILED", [condition("Succeeded", "False", "CredentialsUnavailable", "ZANE_SECRET_KEY is not set")]);
-    expect(buildFailure(failed)).toEqual({ title: "Credentials unavailable", summary: "ZANE_SECRET_KEY is not set", lines: [] });
+    const failed = build("FAILED", [
+      condition("Succeeded", "False", "CredentialsUnavailable", "ZANE_SECRET_KEY is not set"),
+    ]);
+    expect(buildFailure(failed)).toEqual({
+      title: "Credentials unavailable",
+      summary: "ZANE_SECRET_KEY is not set",
+      lines: [],
+    });
   });
 
   it("says nothing for a build that has not failed", () => {
-    expect(buildFailure(build("BUILDING", [condition("Succeeded", "Unknown", "Building", "")]))).toBeNull();
+    expect(
+      buildFailure(build("BUILDING", [condition("Succeeded", "Unknown", "Building", "")])),
+    ).toBeNull();
   });
 
   it("reads the controller's reasons as words", () => {

@@ -19,13 +19,16 @@ export function buildPhaseOf(build: Build): BuildPhase {
 
 /** A Git deployment with no image yet and not ended: its build is what it waits for. */
 export function waitsForBuild(deployment: Deployment): boolean {
-  const pending = deployment.phase === null || deployment.phase === "QUEUED" || deployment.phase === "BUILDING";
+  const pending =
+    deployment.phase === null || deployment.phase === "QUEUED" || deployment.phase === "BUILDING";
   return deployment.spec.service_spec.source.type === "git" && !deployment.spec.image && pending;
 }
 
 /** The services controller's reason for a deployment whose build ended without an image. */
 export function endedByBuild(deployment: Deployment): boolean {
-  return deployment.status.conditions.some((c) => c.reason === "BuildFailed" || c.reason === "BuildCancelled");
+  return (deployment.status.conditions ?? []).some(
+    (c) => c.reason === "BuildFailed" || c.reason === "BuildCancelled",
+  );
 }
 
 export interface BuildFailure {
@@ -42,16 +45,24 @@ const LAST_LINES = "\nlast log lines:\n";
 /** "DockerfileNotFound" → "Dockerfile not found". */
 export function reasonLabel(reason: string): string {
   const words = reason.replace(/([a-z0-9])([A-Z])/g, "$1 $2").split(" ");
-  return words.map((word, i) => (i === 0 || word === "Dockerfile" ? word : word.toLowerCase())).join(" ");
+  return words
+    .map((word, i) => (i === 0 || word === "Dockerfile" ? word : word.toLowerCase()))
+    .join(" ");
 }
 
 /** Why the build failed, from its Succeeded condition; null while it has not failed. */
 export function buildFailure(build: Build): BuildFailure | null {
   if (build.phase !== "FAILED") return null;
-  const outcome = build.status.conditions.find((c) => c.type === "Succeeded");
+  const outcome = (build.status.conditions ?? []).find((c) => c.type === "Succeeded");
   const message = outcome?.message ?? "";
   const cut = message.indexOf(LAST_LINES);
   const summary = (cut < 0 ? message : message.slice(0, cut)).trim();
-  const lines = cut < 0 ? [] : message.slice(cut + LAST_LINES.length).split("\n").filter((line) => line.trim());
+  const lines =
+    cut < 0
+      ? []
+      : message
+          .slice(cut + LAST_LINES.length)
+          .split("\n")
+          .filter((line) => line.trim());
   return { title: reasonLabel(outcome?.reason || "BuildFailed"), summary, lines };
 }

@@ -47,15 +47,33 @@ describe("diffRows", () => {
         before: null,
         after: "NEW=1",
       },
-      { key: "removed:healthcheck", kind: "removed", label: "Health check", before: "none", after: null },
+      {
+        key: "removed:healthcheck",
+        kind: "removed",
+        label: "Health check",
+        before: "none",
+        after: null,
+      },
     ]);
   });
 
   it("shows whole list items the way they are written", () => {
     const [mount, port, secret] = diffRows([
-      { path: "volumes./data", change: "added", pending: { volume: "db", container_path: "/data", read_only: true } },
-      { path: "ports.8080/tcp", change: "removed", live: { published: 8080, target: 80, protocol: "tcp" } },
-      { path: "env.TOKEN", change: "added", pending: { name: "TOKEN", value: "••••••••", secret: true } },
+      {
+        path: "volumes./data",
+        change: "added",
+        pending: { volume: "db", container_path: "/data", read_only: true },
+      },
+      {
+        path: "ports.8080/tcp",
+        change: "removed",
+        live: { published: 8080, target: 80, protocol: "tcp" },
+      },
+      {
+        path: "env.TOKEN",
+        change: "added",
+        pending: { name: "TOKEN", value: "••••••••", secret: true },
+      },
     ]);
     expect(mount?.after).toBe("db → /data (read-only)");
     expect(port?.before).toBe("8080 → 80/tcp");

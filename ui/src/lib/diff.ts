@@ -32,7 +32,9 @@ export function labelFor(path: string): string {
   const keyed = head === "env" || head === "volumes" || head === "ports";
   if (keyed) {
     const [item = "", ...field] = rest;
-    return field.length ? `${section} ${item} · ${field.join(".").replace(/_/g, " ")}` : `${section} ${item}`;
+    return field.length
+      ? `${section} ${item} · ${field.join(".").replace(/_/g, " ")}`
+      : `${section} ${item}`;
   }
   return `${section} · ${rest.join(".").replace(/_/g, " ")}`;
 }
@@ -63,7 +65,8 @@ type Item = Record<string, unknown>;
 /** A whole keyed item (a variable, a mount, a port) as people write it. */
 const ITEMS: Record<string, (item: Item) => string> = {
   env: (v) => `${String(v.name)}=${String(v.value)}${v.secret ? " (secret)" : ""}`,
-  volumes: (m) => `${String(m.volume)} → ${String(m.container_path)}${m.read_only ? " (read-only)" : ""}`,
+  volumes: (m) =>
+    `${String(m.volume)} → ${String(m.container_path)}${m.read_only ? " (read-only)" : ""}`,
   ports: (p) => `${String(p.published)} → ${String(p.target)}/${String(p.protocol ?? "tcp")}`,
 };
 

@@ -33,7 +33,7 @@ describe("parseDotenv", () => {
   });
 
   it("reports bad lines with their number and reason", () => {
-    const parsed = parseDotenv("GOOD=1\njust text\n1BAD=2\nQ=\"open\nGOOD=again");
+    const parsed = parseDotenv('GOOD=1\njust text\n1BAD=2\nQ="open\nGOOD=again');
     expect(parsed.errors).toEqual([
       { line: 2, reason: "expected NAME=value" },
       { line: 3, reason: expect.stringContaining("not a variable name") },

@@ -2,13 +2,16 @@
 
 import type { EnvVar } from "../api/types";
 
+/** A variable as .env text holds it: whether it is secret is the stored variable's business. */
+export type NameValue = Pick<EnvVar, "name" | "value">;
+
 export interface EnvLineError {
   line: number;
   reason: string;
 }
 
 export interface ParsedEnv {
-  vars: EnvVar[];
+  vars: NameValue[];
   errors: EnvLineError[];
 }
 
@@ -43,7 +46,7 @@ function findClosingQuote(text: string, quote: string): number {
   return -1;
 }
 
-function parseLine(line: string): EnvVar | { error: string } | null {
+function parseLine(line: string): NameValue | { error: string } | null {
   const trimmed = line.trim();
   if (!trimmed || trimmed.startsWith("#")) return null;
   const body = trimmed.replace(/^export\s+/, "");
@@ -51,7 +54,9 @@ function parseLine(line: string): EnvVar | { error: string } | null {
   if (equals < 0) return { error: "expected NAME=value" };
   const name = body.slice(0, equals).trim();
   if (!NAME.test(name)) {
-    return { error: `"${name}" is not a variable name: letters, digits and _, not starting with a digit` };
+    return {
+      error: `"${name}" is not a variable name: letters, digits and _, not starting with a digit`,
+    };
   }
   const value = parseValue(body.slice(equals + 1));
   return typeof value === "string" ? { name, value } : value;
@@ -59,7 +64,7 @@ function parseLine(line: string): EnvVar | { error: string } | null {
 
 /** Each line's variable or the reason it was refused; a name given twice is an error too. */
 export function parseDotenv(text: string): ParsedEnv {
-  const vars: EnvVar[] = [];
+  const vars: NameValue[] = [];
   const errors: EnvLineError[] = [];
   const seen = new Set<string>();
   text.split(/\r?\n/).forEach((line, index) => {
@@ -82,7 +87,7 @@ function quoted(value: string): string {
   return `"${escaped.replace(/\r/g, "\\r").replace(/\t/g, "\\t")}"`;
 }
 
-export function toDotenv(vars: readonly EnvVar[]): string {
+export function toDotenv(vars: readonly NameValue[]): string {
   return vars.map((v) => `${v.name}=${quoted(v.value)}`).join("\n") + (vars.length ? "\n" : "");
 }
 
@@ -90,18 +95,18 @@ export function toDotenv(vars: readonly EnvVar[]): string {
  * The variables to store from edited text: a name that was secret stays secret, and its
  * masked value keeps the stored one (the API understands the mask).
  */
-export function mergeEdited(edited: readonly EnvVar[], previous: readonly EnvVar[]): EnvVar[] {
+export function mergeEdited(edited: readonly NameValue[], previous: readonly EnvVar[]): EnvVar[] {
   const secret = new Set(previous.filter((v) => v.secret).map((v) => v.name));
   return edited.map((v) => ({ name: v.name, value: v.value, secret: secret.has(v.name) }));
 }
 
 /** An environment's shared variables (name → value) as rows, sorted by name. */
-export function fromRecord(record: Readonly<Record<string, string>>): EnvVar[] {
+export function fromRecord(record: Readonly<Record<string, string>>): NameValue[] {
   return Object.keys(record)
     .sort()
     .map((name) => ({ name, value: record[name] as string }));
 }
 
-export function toRecord(vars: readonly EnvVar[]): Record<string, string> {
+export function toRecord(vars: readonly NameValue[]): Record<string, string> {
   return Object.fromEntries(vars.map((v) => [v.name, v.value]));
 }

@@ -24,7 +24,8 @@ const SOURCE: GitSource = {
   watch_paths: ["api/**"],
 };
 
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
+const PRIVATE_KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk=\n-----END OPENSSH PRIVATE KEY-----\n";
 
 describe("git source form", () => {
   it("round-trips a stored source through the form unchanged", () => {
@@ -43,16 +44,33 @@ describe("git source form", () => {
   });
 
   it("sends a stored token back as the mask when its field is left empty", () => {
-    const stored: GitSource = { ...SOURCE, credentials: { token: MASK, username: "deploy-bot", ssh_key: null } };
+    const stored: GitSource = {
+      ...SOURCE,
+      credentials: { token: MASK, username: "deploy-bot", ssh_key: null },
+    };
     const form = formOf(stored);
-    expect(form.credentials).toMatchObject({ kind: "token", stored: "token", token: "", username: "deploy-bot" });
-    expect(sourceOf(form, stored)).toEqual({ source: { ...stored, credentials: { token: MASK, username: "deploy-bot" } } });
+    expect(form.credentials).toMatchObject({
+      kind: "token",
+      stored: "token",
+      token: "",
+      username: "deploy-bot",
+    });
+    expect(sourceOf(form, stored)).toEqual({
+      source: { ...stored, credentials: { token: MASK, username: "deploy-bot" } },
+    });
   });
 
   it("reports a missing secret and a bad build argument together", () => {
-    const form = { ...formOf(SOURCE), buildArgs: "oops", credentials: { ...formOf(SOURCE).credentials, kind: "token" as const } };
+    const form = {
+      ...formOf(SOURCE),
+      buildArgs: "oops",
+      credentials: { ...formOf(SOURCE).credentials, kind: "token" as const },
+    };
     expect(sourceOf(form, SOURCE)).toEqual({
-      errors: { buildArgs: "line 1: expected NAME=value", credentialToken: "enter the access token" },
+      errors: {
+        buildArgs: "line 1: expected NAME=value",
+        credentialToken: "enter the access token",
+      },
     });
   });
 });
@@ -61,7 +79,13 @@ describe("private repository credentials", () => {
   const none = credentialsFormOf(null);
 
   it("starts a public source with no credentials and a token user name forges accept", () => {
-    expect(none).toEqual({ kind: "none", username: "oauth2", token: "", sshKey: "", stored: "none" });
+    expect(none).toEqual({
+      kind: "none",
+      username: "oauth2",
+      token: "",
+      sshKey: "",
+      stored: "none",
+    });
     expect(credentialsOf(none)).toEqual({ credentials: null });
   });
 
@@ -72,33 +96,58 @@ describe("private repository credentials", () => {
   });
 
   it("sends a newly typed token, trimmed, with its user name, and only the token", () => {
-    const form: CredentialsForm = { ...none, kind: "token", token: " ghp_abc \n", username: " ci " };
+    const form: CredentialsForm = {
+      ...none,
+      kind: "token",
+      token: " ghp_abc \n",
+      username: " ci ",
+    };
     expect(credentialsOf(form)).toEqual({ credentials: { token: "ghp_abc", username: "ci" } });
   });
 
   it("replaces a stored token with a pasted deploy key, sending only the key", () => {
-    const form: CredentialsForm = { ...credentialsFormOf({ token: MASK, username: "u" }), kind: "ssh", sshKey: PRIVATE_KEY };
+    const form: CredentialsForm = {
+      ...credentialsFormOf({ token: MASK, username: "u" }),
+      kind: "ssh",
+      sshKey: PRIVATE_KEY,
+    };
     expect(credentialsOf(form)).toEqual({ credentials: { ssh_key: PRIVATE_KEY } });
   });
 
   it("asks for the key when switching from a stored token to a deploy key with none pasted", () => {
-    const form: CredentialsForm = { ...credentialsFormOf({ token: MASK, username: "u" }), kind: "ssh" };
-    expect(credentialsOf(form)).toEqual({ errors: { sshKey: "paste the private key of the deploy key" } });
+    const form: CredentialsForm = {
+      ...credentialsFormOf({ token: MASK, username: "u" }),
+      kind: "ssh",
+    };
+    expect(credentialsOf(form)).toEqual({
+      errors: { sshKey: "paste the private key of the deploy key" },
+    });
   });
 
   it("clears stored credentials only when none is chosen", () => {
-    const form: CredentialsForm = { ...credentialsFormOf({ token: MASK, username: "u" }), kind: "none" };
+    const form: CredentialsForm = {
+      ...credentialsFormOf({ token: MASK, username: "u" }),
+      kind: "none",
+    };
     expect(credentialsOf(form)).toEqual({ credentials: null });
   });
 
   it("refuses an empty user name with a token, as the API would", () => {
     const form: CredentialsForm = { ...none, kind: "token", token: "t", username: "  " };
-    expect(credentialsOf(form)).toEqual({ errors: { credentialUsername: "enter a user name (e.g. oauth2)" } });
+    expect(credentialsOf(form)).toEqual({
+      errors: { credentialUsername: "enter a user name (e.g. oauth2)" },
+    });
   });
 
   it("refuses a public key pasted as the deploy key", () => {
-    const form: CredentialsForm = { ...none, kind: "ssh", sshKey: "ssh-ed25519 AAAAC3Nz me@laptop" };
-    expect(credentialsOf(form)).toMatchObject({ errors: { sshKey: expect.stringContaining("public key") } });
+    const form: CredentialsForm = {
+      ...none,
+      kind: "ssh",
+      sshKey: "ssh-ed25519 AAAAC3Nz me@laptop",
+    };
+    expect(credentialsOf(form)).toMatchObject({
+      errors: { sshKey: expect.stringContaining("public key") },
+    });
   });
 
   it("warns when the secret cannot travel over the repository URL's protocol", () => {

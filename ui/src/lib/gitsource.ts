@@ -1,7 +1,13 @@
 // The Git source form: what a person types (text fields, one glob per line, KEY=value lines)
 // and the GitSource the API stores, both ways.
 
-import { type GitCredentials, type GitSource, MASK } from "../api/types";
+import {
+  type GitCredentials,
+  type GitCredentialsInput,
+  type GitSource,
+  type GitSourceInput,
+  MASK,
+} from "../api/types";
 import { parseDotenv, toDotenv, fromRecord, toRecord } from "./env";
 
 export interface GitForm {
@@ -36,11 +42,14 @@ export const DEFAULT_TOKEN_USERNAME = "oauth2";
 
 export function credentialsFormOf(credentials: GitCredentials | null | undefined): CredentialsForm {
   const kind: CredentialKind = credentials?.token ? "token" : credentials?.ssh_key ? "ssh" : "none";
-  const username = kind === "token" && credentials?.username ? credentials.username : DEFAULT_TOKEN_USERNAME;
+  const username =
+    kind === "token" && credentials?.username ? credentials.username : DEFAULT_TOKEN_USERNAME;
   return { kind, username, token: "", sshKey: "", stored: kind };
 }
 
-export type CredentialErrors = Partial<Record<"credentialToken" | "credentialUsername" | "sshKey", string>>;
+export type CredentialErrors = Partial<
+  Record<"credentialToken" | "credentialUsername" | "sshKey", string>
+>;
 
 /** The secret to send: what was typed, else the mask when that kind is stored (keeps it). */
 function secretOf(typed: string, kind: CredentialKind, stored: CredentialKind): string | null {
@@ -52,19 +61,29 @@ function secretOf(typed: string, kind: CredentialKind, stored: CredentialKind): 
 const PUBLIC_KEY = /^\s*(ssh-(rsa|ed25519|dss)|ecdsa-sha2-|sk-(ssh|ecdsa)-)\S*\s/;
 
 /** The credentials to save (exactly one secret, as the API requires), or what is missing. */
-export function credentialsOf(form: CredentialsForm): { credentials: GitCredentials | null } | { errors: CredentialErrors } {
+export function credentialsOf(
+  form: CredentialsForm,
+): { credentials: GitCredentialsInput | null } | { errors: CredentialErrors } {
   if (form.kind === "none") return { credentials: null };
   if (form.kind === "token") {
     const token = secretOf(form.token.trim(), "token", form.stored);
     const errors: CredentialErrors = {};
     if (token === null) errors.credentialToken = "enter the access token";
-    if (!form.username.trim()) errors.credentialUsername = `enter a user name (e.g. ${DEFAULT_TOKEN_USERNAME})`;
-    return token === null || errors.credentialUsername ? { errors } : { credentials: { token, username: form.username.trim() } };
+    if (!form.username.trim())
+      errors.credentialUsername = `enter a user name (e.g. ${DEFAULT_TOKEN_USERNAME})`;
+    return token === null || errors.credentialUsername
+      ? { errors }
+      : { credentials: { token, username: form.username.trim() } };
   }
   const key = secretOf(form.sshKey, "ssh", form.stored);
   if (key === null) return { errors: { sshKey: "paste the private key of the deploy key" } };
   if (PUBLIC_KEY.test(key)) {
-    return { errors: { sshKey: "this is a public key: paste the private one (the public one goes to the repository's deploy keys)" } };
+    return {
+      errors: {
+        sshKey:
+          "this is a public key: paste the private one (the public one goes to the repository's deploy keys)",
+      },
+    };
   }
   return { credentials: { ssh_key: key } };
 }
@@ -75,7 +94,8 @@ export function credentialsMismatch(repositoryUrl: string, kind: CredentialKind)
   const overHttp = /^https?:\/\//i.test(url);
   const overSsh = /^ssh:\/\//i.test(url) || /^[^/:@\s]+@[^/:\s]+:/.test(url);
   if (kind === "token" && overSsh) return "This URL uses ssh: a token is only sent over https.";
-  if (kind === "ssh" && overHttp) return "This URL uses https: a deploy key needs git@host:path or ssh://.";
+  if (kind === "ssh" && overHttp)
+    return "This URL uses https: a deploy key needs git@host:path or ssh://.";
   return null;
 }
 
@@ -95,7 +115,10 @@ export function formOf(source: GitSource): GitForm {
 
 /** One glob per line; blank lines and repeats dropped. */
 export function watchPathsOf(text: string): string[] {
-  const globs = text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+  const globs = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
   return [...new Set(globs)];
 }
 
@@ -107,11 +130,15 @@ export type SourceErrors = CredentialErrors & { buildArgs?: string };
  * The source to save, keeping what the form does not show; or, by form field, what could not
  * be read (build argument lines, missing secrets), so nothing half-parsed is saved.
  */
-export function sourceOf(form: GitForm, previous: GitSource): { source: GitSource } | { errors: SourceErrors } {
+export function sourceOf(
+  form: GitForm,
+  previous: GitSource,
+): { source: GitSourceInput } | { errors: SourceErrors } {
   const args = parseDotenv(form.buildArgs);
   const access = credentialsOf(form.credentials);
   const errors: SourceErrors = "errors" in access ? { ...access.errors } : {};
-  if (args.errors.length > 0) errors.buildArgs = args.errors.map((e) => `line ${e.line}: ${e.reason}`).join("; ");
+  if (args.errors.length > 0)
+    errors.buildArgs = args.errors.map((e) => `line ${e.line}: ${e.reason}`).join("; ");
   if (Object.keys(errors).length > 0 || "errors" in access) return { errors };
   return {
     source: {

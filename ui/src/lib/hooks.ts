@@ -1,6 +1,6 @@
 // Data that keeps itself fresh: fetched once, then polled while the page is visible.
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 
 export const POLL_MS = 2000;
 
@@ -20,7 +20,10 @@ export function usePoll<T>(
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const loadRef = useRef(load);
-  loadRef.current = load;
+  // The latest `load` for the next poll; written after rendering (a render may be thrown away).
+  useLayoutEffect(() => {
+    loadRef.current = load;
+  });
   const controller = useRef<AbortController | null>(null);
 
   const reload = useCallback(async () => {
@@ -40,9 +43,11 @@ export function usePoll<T>(
     }
   }, []);
 
-  useEffect(() => {
+  useOnChange(deps, () => {
     setLoading(true);
     setData(undefined);
+  });
+  useEffect(() => {
     void reload();
     if (intervalMs === null) return () => controller.current?.abort();
     const timer = window.setInterval(() => {
@@ -52,10 +57,23 @@ export function usePoll<T>(
       window.clearInterval(timer);
       controller.current?.abort();
     };
+    // The caller's deps (checked where usePoll is called), and a new interval restarts the timer.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
+  }, [...deps, intervalMs]);
 
   return { data, error, loading, reload };
+}
+
+/**
+ * Runs `adjust` during the render in which one of `deps` changed (compared like an effect's):
+ * React's way to reset state for new inputs, so that no render shows the old inputs' state.
+ */
+export function useOnChange(deps: readonly unknown[], adjust: () => void): void {
+  const [seen, setSeen] = useState(deps);
+  if (deps.length !== seen.length || deps.some((dep, i) => !Object.is(dep, seen[i]))) {
+    setSeen(deps);
+    adjust();
+  }
 }
 
 export function useTitle(title: string): void {

@@ -20,7 +20,8 @@ function keyed(spec: Keyed): Keyed {
   const shaped: Keyed = { ...spec };
   for (const [field, key] of Object.entries(LIST_KEYS)) {
     const list = spec[field];
-    if (Array.isArray(list)) shaped[field] = Object.fromEntries(list.map((item: Keyed) => [key(item), item]));
+    if (Array.isArray(list))
+      shaped[field] = Object.fromEntries(list.map((item: Keyed) => [key(item), item]));
   }
   return shaped;
 }

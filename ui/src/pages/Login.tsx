@@ -12,7 +12,13 @@ function safeNext(next: string | null): string {
   return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
 }
 
-export function Login({ me, onLoggedIn }: { me: Me | null | undefined; onLoggedIn: (me: Me) => void }) {
+export function Login({
+  me,
+  onLoggedIn,
+}: {
+  me: Me | null | undefined;
+  onLoggedIn: (me: Me) => void;
+}) {
   useTitle("Log in");
   const [params] = useSearchParams();
   const navigate = useNavigate();
@@ -50,12 +56,27 @@ export function Login({ me, onLoggedIn }: { me: Me | null | undefined; onLoggedI
           <FormErrors messages={general} />
           <Field label="User name" error={errors.username}>
             {(props) => (
-              <input {...props} type="text" name="username" autoComplete="username" autoFocus value={username} onChange={(e) => setUsername(e.target.value)} />
+              <input
+                {...props}
+                type="text"
+                name="username"
+                autoComplete="username"
+                autoFocus
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+              />
             )}
           </Field>
           <Field label="Password" error={errors.password}>
             {(props) => (
-              <input {...props} type="password" name="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+              <input
+                {...props}
+                type="password"
+                name="password"
+                autoComplete="current-password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
             )}
           </Field>
           <Button type="submit" variant="primary" busy={busy}>

@@ -1,30 +1,57 @@
 import { describe, expect, it } from "vitest";
 import { EMPTY_DRAFT, specFromDraft } from "./NewService";
 
-const git = { ...EMPTY_DRAFT, kind: "git" as const, slug: " app ", repository: " git@github.com:acme/app.git " };
+const git = {
+  ...EMPTY_DRAFT,
+  kind: "git" as const,
+  slug: " app ",
+  repository: " git@github.com:acme/app.git ",
+};
 
 describe("specFromDraft", () => {
   it("creates an image service from the image field alone", () => {
-    expect(specFromDraft({ ...EMPTY_DRAFT, slug: "web", image: " nginx:1.27 ", repository: "ignored" })).toEqual({
+    expect(
+      specFromDraft({ ...EMPTY_DRAFT, slug: "web", image: " nginx:1.27 ", repository: "ignored" }),
+    ).toEqual({
       spec: { slug: "web", source: { type: "image", image: "nginx:1.27" } },
     });
   });
 
   it("creates a public Git service without credentials", () => {
     expect(specFromDraft(git)).toEqual({
-      spec: { slug: "app", source: { type: "git", repository_url: "git@github.com:acme/app.git", branch: "main", dockerfile_path: "Dockerfile" } },
+      spec: {
+        slug: "app",
+        source: {
+          type: "git",
+          repository_url: "git@github.com:acme/app.git",
+          branch: "main",
+          dockerfile_path: "Dockerfile",
+        },
+      },
     });
   });
 
   it("sends the deploy key typed on creation", () => {
-    const credentials = { ...EMPTY_DRAFT.credentials, kind: "ssh" as const, sshKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n" };
+    const credentials = {
+      ...EMPTY_DRAFT.credentials,
+      kind: "ssh" as const,
+      sshKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n",
+    };
     const made = specFromDraft({ ...git, credentials });
-    expect("spec" in made && made.spec.source.type === "git" && made.spec.source.credentials).toEqual({ ssh_key: credentials.sshKey });
+    expect(
+      "spec" in made && made.spec.source.type === "git" && made.spec.source.credentials,
+    ).toEqual({ ssh_key: credentials.sshKey });
   });
 
   it("refuses, by field and before sending, a missing token or a pasted public key", () => {
-    expect(specFromDraft({ ...git, credentials: { ...EMPTY_DRAFT.credentials, kind: "token" } })).toEqual({ errors: { credentialToken: "enter the access token" } });
-    const publicKey = { ...EMPTY_DRAFT.credentials, kind: "ssh" as const, sshKey: "ssh-ed25519 AAAAC3Nza deploy" };
+    expect(
+      specFromDraft({ ...git, credentials: { ...EMPTY_DRAFT.credentials, kind: "token" } }),
+    ).toEqual({ errors: { credentialToken: "enter the access token" } });
+    const publicKey = {
+      ...EMPTY_DRAFT.credentials,
+      kind: "ssh" as const,
+      sshKey: "ssh-ed25519 AAAAC3Nza deploy",
+    };
     const refused = specFromDraft({ ...git, credentials: publicKey });
     expect("errors" in refused && refused.errors.sshKey).toMatch(/this is a public key/);
   });

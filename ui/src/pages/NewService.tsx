@@ -4,7 +4,7 @@ import { type FormEvent, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { get, post } from "../api/client";
 import { fieldErrors, FormProblem, unplacedErrors } from "../api/errors";
-import type { Environment, Project, Service, ServiceSpec } from "../api/types";
+import type { Environment, Project, Service, ServiceSpecInput } from "../api/types";
 import { useCrumbs } from "../components/app-context";
 import { CredentialFields } from "../components/CredentialFields";
 import { Button, Card, Field, FormErrors, useAction } from "../components/ui";
@@ -24,11 +24,16 @@ interface Draft {
 }
 
 /** The spec to create, or (by form field) what the form could not read, so nothing is sent. */
-export function specFromDraft(draft: Draft): { spec: ServiceSpec } | { errors: Record<string, string> } {
-  if (draft.kind === "image") return { spec: { slug: draft.slug.trim(), source: { type: "image", image: draft.image.trim() } } };
+export function specFromDraft(
+  draft: Draft,
+): { spec: ServiceSpecInput } | { errors: Record<string, string> } {
+  if (draft.kind === "image")
+    return {
+      spec: { slug: draft.slug.trim(), source: { type: "image", image: draft.image.trim() } },
+    };
   const access = credentialsOf(draft.credentials);
   if ("errors" in access) return { errors: { ...access.errors } };
-  const source: ServiceSpec["source"] = {
+  const source: ServiceSpecInput["source"] = {
     type: "git",
     repository_url: draft.repository.trim(),
     branch: draft.branch.trim() || "main",
@@ -63,7 +68,11 @@ export function NewService() {
   const { projectId = "", environmentId = "" } = useParams();
   const navigate = useNavigate();
   const project = usePoll((s) => get<Project>(`/projects/${projectId}`, s), [projectId], null);
-  const environment = usePoll((s) => get<Environment>(`/environments/${environmentId}`, s), [environmentId], null);
+  const environment = usePoll(
+    (s) => get<Environment>(`/environments/${environmentId}`, s),
+    [environmentId],
+    null,
+  );
   useTitle("New service");
   useCrumbs(
     project.data && environment.data
@@ -108,35 +117,103 @@ export function NewService() {
       >
         <div className="card-body stack">
           <div className="choice-grid" role="group" aria-label="Source">
-            <button type="button" className="choice" aria-pressed={draft.kind === "image"} onClick={() => set({ kind: "image" })}>
+            <button
+              type="button"
+              className="choice"
+              aria-pressed={draft.kind === "image"}
+              onClick={() => set({ kind: "image" })}
+            >
               <strong>Docker image</strong>
               <span>Run an image from a registry, like nginx:1.27</span>
             </button>
-            <button type="button" className="choice" aria-pressed={draft.kind === "git"} onClick={() => set({ kind: "git" })}>
+            <button
+              type="button"
+              className="choice"
+              aria-pressed={draft.kind === "git"}
+              onClick={() => set({ kind: "git" })}
+            >
               <strong>Git repository</strong>
               <span>Build the image from a Dockerfile in a repository</span>
             </button>
           </div>
-          <FormErrors messages={unplacedErrors(create.error, ["slug", ...Object.values(RENAME)], RENAME)} />
-          <Field label="Name" error={errors.slug} hint="Unique in the environment; also its address for other services.">
-            {(props) => <input {...props} type="text" className="mono" placeholder="web" value={draft.slug} onChange={(e) => set({ slug: e.target.value })} />}
+          <FormErrors
+            messages={unplacedErrors(create.error, ["slug", ...Object.values(RENAME)], RENAME)}
+          />
+          <Field
+            label="Name"
+            error={errors.slug}
+            hint="Unique in the environment; also its address for other services."
+          >
+            {(props) => (
+              <input
+                {...props}
+                type="text"
+                className="mono"
+                placeholder="web"
+                value={draft.slug}
+                onChange={(e) => set({ slug: e.target.value })}
+              />
+            )}
           </Field>
           {draft.kind === "image" ? (
-            <Field label="Image" error={errors.image} hint="A tag or a digest; without a tag, latest is used.">
-              {(props) => <input {...props} type="text" className="mono" placeholder="nginx:1.27" value={draft.image} onChange={(e) => set({ image: e.target.value })} />}
+            <Field
+              label="Image"
+              error={errors.image}
+              hint="A tag or a digest; without a tag, latest is used."
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  type="text"
+                  className="mono"
+                  placeholder="nginx:1.27"
+                  value={draft.image}
+                  onChange={(e) => set({ image: e.target.value })}
+                />
+              )}
             </Field>
           ) : (
             <div className="form-grid">
               <Field className="wide" label="Repository URL" error={errors.repository}>
-                {(props) => <input {...props} type="text" className="mono" placeholder="https://github.com/acme/app.git" value={draft.repository} onChange={(e) => set({ repository: e.target.value })} />}
+                {(props) => (
+                  <input
+                    {...props}
+                    type="text"
+                    className="mono"
+                    placeholder="https://github.com/acme/app.git"
+                    value={draft.repository}
+                    onChange={(e) => set({ repository: e.target.value })}
+                  />
+                )}
               </Field>
               <Field label="Branch" error={errors.branch}>
-                {(props) => <input {...props} type="text" className="mono" value={draft.branch} onChange={(e) => set({ branch: e.target.value })} />}
+                {(props) => (
+                  <input
+                    {...props}
+                    type="text"
+                    className="mono"
+                    value={draft.branch}
+                    onChange={(e) => set({ branch: e.target.value })}
+                  />
+                )}
               </Field>
               <Field label="Dockerfile" error={errors.dockerfile}>
-                {(props) => <input {...props} type="text" className="mono" value={draft.dockerfile} onChange={(e) => set({ dockerfile: e.target.value })} />}
+                {(props) => (
+                  <input
+                    {...props}
+                    type="text"
+                    className="mono"
+                    value={draft.dockerfile}
+                    onChange={(e) => set({ dockerfile: e.target.value })}
+                  />
+                )}
               </Field>
-              <CredentialFields form={draft.credentials} repository={draft.repository} onChange={(credentials) => set({ credentials })} errors={errors} />
+              <CredentialFields
+                form={draft.credentials}
+                repository={draft.repository}
+                onChange={(credentials) => set({ credentials })}
+                errors={errors}
+              />
             </div>
           )}
         </div>

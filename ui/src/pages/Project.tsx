@@ -7,7 +7,16 @@ import { fieldErrors, unplacedErrors } from "../api/errors";
 import type { Deployment, Environment, Page, Project, Service } from "../api/types";
 import { useApp, useCrumbs } from "../components/app-context";
 import { ServiceBadge } from "../components/status";
-import { Button, Dialog, Empty, Field, FormErrors, LoadError, Skeletons, useAction } from "../components/ui";
+import {
+  Button,
+  Dialog,
+  Empty,
+  Field,
+  FormErrors,
+  LoadError,
+  Skeletons,
+  useAction,
+} from "../components/ui";
 import { timeAgo } from "../lib/format";
 import { usePoll, useTitle } from "../lib/hooks";
 import { ConfirmDelete } from "./service/ConfirmDelete";
@@ -15,7 +24,9 @@ import { SharedVariables } from "./SharedVariables";
 
 export function sourceLabel(service: Service): string {
   const source = service.spec.source;
-  return source.type === "image" ? source.image : `${source.repository_url} · ${source.branch ?? "main"}`;
+  return source.type === "image"
+    ? source.image
+    : `${source.repository_url} · ${source.branch ?? "main"}`;
 }
 
 export function ProjectPage() {
@@ -35,7 +46,8 @@ export function ProjectPage() {
   const envs = environments.data?.items ?? [];
   // The oldest environment (usually production) is the one shown first.
   const first = envs[envs.length - 1];
-  if (!environmentId && first) return <Navigate to={`/projects/${projectId}/env/${first.id}`} replace />;
+  if (!environmentId && first)
+    return <Navigate to={`/projects/${projectId}/env/${first.id}`} replace />;
   const current = envs.find((env) => env.id === environmentId);
 
   return (
@@ -58,7 +70,12 @@ export function ProjectPage() {
       </div>
       <nav className="env-tabs" aria-label="Environments">
         {[...envs].reverse().map((env) => (
-          <Link key={env.id} to={`/projects/${projectId}/env/${env.id}`} className={env.id === environmentId ? "active" : ""} aria-current={env.id === environmentId ? "page" : undefined}>
+          <Link
+            key={env.id}
+            to={`/projects/${projectId}/env/${env.id}`}
+            className={env.id === environmentId ? "active" : ""}
+            aria-current={env.id === environmentId ? "page" : undefined}
+          >
             {env.spec.slug}
           </Link>
         ))}
@@ -69,7 +86,14 @@ export function ProjectPage() {
       {environments.loading && !environments.data ? <Skeletons /> : null}
       {environments.data && envs.length === 0 ? (
         <div className="card">
-          <Empty title="No environments" action={<Button variant="primary" onClick={() => setAdding(true)}>Add an environment</Button>}>
+          <Empty
+            title="No environments"
+            action={
+              <Button variant="primary" onClick={() => setAdding(true)}>
+                Add an environment
+              </Button>
+            }
+          >
             Services live in an environment, like production or staging.
           </Empty>
         </div>
@@ -80,8 +104,16 @@ export function ProjectPage() {
           <SharedVariables key={current.id} environment={current} onSaved={environments.reload} />
         </div>
       ) : null}
-      {adding ? <NewEnvironment projectId={projectId} onClose={() => setAdding(false)} onCreated={environments.reload} /> : null}
-      {deleting && project.data ? <DeleteProject project={project.data} onClose={() => setDeleting(false)} /> : null}
+      {adding ? (
+        <NewEnvironment
+          projectId={projectId}
+          onClose={() => setAdding(false)}
+          onCreated={environments.reload}
+        />
+      ) : null}
+      {deleting && project.data ? (
+        <DeleteProject project={project.data} onClose={() => setDeleting(false)} />
+      ) : null}
     </>
   );
 }
@@ -98,7 +130,11 @@ function Services({ projectId, environment }: { projectId: string; environment: 
       <div className="card">
         <Empty
           title="No services in this environment"
-          action={<Link className="btn primary" to={`/projects/${projectId}/env/${environment.id}/new`}>Create a service</Link>}
+          action={
+            <Link className="btn primary" to={`/projects/${projectId}/env/${environment.id}/new`}>
+              Create a service
+            </Link>
+          }
         >
           Deploy a Docker image, or build one from a Git repository.
         </Empty>
@@ -131,13 +167,25 @@ function ServiceTile({ service }: { service: Service }) {
           {service.spec.replicas ?? 1} replica{service.spec.replicas === 1 ? "" : "s"}
         </span>
         <span>·</span>
-        <span>{latest.data?.items[0] ? `deployed ${timeAgo(latest.data.items[0].created_at)}` : "never deployed"}</span>
+        <span>
+          {latest.data?.items[0]
+            ? `deployed ${timeAgo(latest.data.items[0].created_at)}`
+            : "never deployed"}
+        </span>
       </div>
     </Link>
   );
 }
 
-function NewEnvironment({ projectId, onClose, onCreated }: { projectId: string; onClose: () => void; onCreated: () => Promise<void> }) {
+function NewEnvironment({
+  projectId,
+  onClose,
+  onCreated,
+}: {
+  projectId: string;
+  onClose: () => void;
+  onCreated: () => Promise<void>;
+}) {
   const navigate = useNavigate();
   const [slug, setSlug] = useState("");
   const create = useAction(async () => {
@@ -157,7 +205,15 @@ function NewEnvironment({ projectId, onClose, onCreated }: { projectId: string; 
         <div className="card-body">
           <FormErrors messages={unplacedErrors(create.error, ["slug"])} />
           <Field label="Slug" error={errors.slug} hint="For example staging or preview.">
-            {(props) => <input {...props} type="text" className="mono" value={slug} onChange={(e) => setSlug(e.target.value)} />}
+            {(props) => (
+              <input
+                {...props}
+                type="text"
+                className="mono"
+                value={slug}
+                onChange={(e) => setSlug(e.target.value)}
+              />
+            )}
           </Field>
         </div>
         <div className="card-foot">
@@ -185,8 +241,8 @@ function DeleteProject({ project, onClose }: { project: Project; onClose: () => 
         navigate("/");
       }}
     >
-      Every environment, service, domain and deployment of this project is removed. Volumes are
-      kept unless they were marked for purge.
+      Every environment, service, domain and deployment of this project is removed. Volumes are kept
+      unless they were marked for purge.
     </ConfirmDelete>
   );
 }

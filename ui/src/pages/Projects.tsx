@@ -4,7 +4,16 @@ import { get, post } from "../api/client";
 import { fieldErrors, unplacedErrors } from "../api/errors";
 import type { Page, Project } from "../api/types";
 import { useCrumbs } from "../components/app-context";
-import { Button, Dialog, Empty, Field, FormErrors, LoadError, Skeletons, useAction } from "../components/ui";
+import {
+  Button,
+  Dialog,
+  Empty,
+  Field,
+  FormErrors,
+  LoadError,
+  Skeletons,
+  useAction,
+} from "../components/ui";
 import { timeAgo } from "../lib/format";
 import { usePoll, useTitle } from "../lib/hooks";
 import { slugify } from "../lib/slug";
@@ -30,8 +39,16 @@ export function Projects() {
       {projects.loading && !projects.data ? <Skeletons /> : null}
       {projects.data && projects.data.items.length === 0 ? (
         <div className="card">
-          <Empty title="No projects yet" action={<Button variant="primary" onClick={() => setCreating(true)}>Create your first project</Button>}>
-            A project groups the services of one app, with an environment for each stage (production, staging…).
+          <Empty
+            title="No projects yet"
+            action={
+              <Button variant="primary" onClick={() => setCreating(true)}>
+                Create your first project
+              </Button>
+            }
+          >
+            A project groups the services of one app, with an environment for each stage
+            (production, staging…).
           </Empty>
         </div>
       ) : null}
@@ -89,7 +106,11 @@ function NewProject({ onClose }: { onClose: () => void }) {
               />
             )}
           </Field>
-          <Field label="Slug" error={errors.slug} hint="Lowercase letters, digits and hyphens; used in URLs and resource names.">
+          <Field
+            label="Slug"
+            error={errors.slug}
+            hint="Lowercase letters, digits and hyphens; used in URLs and resource names."
+          >
             {(props) => (
               <input
                 {...props}
@@ -104,7 +125,15 @@ function NewProject({ onClose }: { onClose: () => void }) {
             )}
           </Field>
           <Field label="Description" error={errors.description}>
-            {(props) => <input {...props} type="text" value={description} placeholder="Optional" onChange={(event) => setDescription(event.target.value)} />}
+            {(props) => (
+              <input
+                {...props}
+                type="text"
+                value={description}
+                placeholder="Optional"
+                onChange={(event) => setDescription(event.target.value)}
+              />
+            )}
           </Field>
         </div>
         <div className="card-foot">

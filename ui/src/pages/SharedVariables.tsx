@@ -8,7 +8,13 @@ import { useApp } from "../components/app-context";
 import { Button, Card, Empty, FormErrors, useAction } from "../components/ui";
 import { fromRecord, parseDotenv, toDotenv, toRecord } from "../lib/env";
 
-export function SharedVariables({ environment, onSaved }: { environment: Environment; onSaved: () => Promise<void> }) {
+export function SharedVariables({
+  environment,
+  onSaved,
+}: {
+  environment: Environment;
+  onSaved: () => Promise<void>;
+}) {
   const { notify } = useApp();
   const stored = fromRecord(environment.spec.variables ?? {});
   const [text, setText] = useState<string | null>(null);
@@ -22,7 +28,9 @@ export function SharedVariables({ environment, onSaved }: { environment: Environ
     notify("Shared variables saved: deploy to apply them");
   });
   const apiErrors = errorsUnder(saving.error, "variables");
-  const placed = Object.keys(fieldErrors(saving.error)).filter((key) => key.startsWith("variables"));
+  const placed = Object.keys(fieldErrors(saving.error)).filter((key) =>
+    key.startsWith("variables"),
+  );
   const cancel = () => {
     setText(null);
     saving.setError(null);
@@ -31,13 +39,29 @@ export function SharedVariables({ environment, onSaved }: { environment: Environ
   return (
     <Card
       title="Shared variables"
-      description={<>Services use them as <span className="mono">{"{{env.NAME}}"}</span> in their variables; changes apply on the next deploy.</>}
-      actions={text === null ? <Button small onClick={() => setText(toDotenv(stored))}>Edit as .env</Button> : null}
+      description={
+        <>
+          Services use them as <span className="mono">{"{{env.NAME}}"}</span> in their variables;
+          changes apply on the next deploy.
+        </>
+      }
+      actions={
+        text === null ? (
+          <Button small onClick={() => setText(toDotenv(stored))}>
+            Edit as .env
+          </Button>
+        ) : null
+      }
       footer={
         text === null ? null : (
           <>
             <Button onClick={cancel}>Cancel</Button>
-            <Button variant="primary" busy={saving.busy} disabled={Boolean(parsed?.errors.length)} onClick={() => void saving.run()}>
+            <Button
+              variant="primary"
+              busy={saving.busy}
+              disabled={Boolean(parsed?.errors.length)}
+              onClick={() => void saving.run()}
+            >
               Save shared variables
             </Button>
           </>
@@ -49,23 +73,46 @@ export function SharedVariables({ environment, onSaved }: { environment: Environ
         {text !== null ? (
           <div className="field">
             <label htmlFor="shared-dotenv">Shared variables as .env</label>
-            <textarea id="shared-dotenv" spellCheck={false} rows={8} value={text} aria-invalid={Boolean(parsed?.errors.length || apiErrors.length)} aria-describedby="shared-dotenv-help" onChange={(e) => setText(e.target.value)} />
-            <div className="hint" id="shared-dotenv-help">One NAME=value per line; # starts a comment.</div>
-            {[...(parsed?.errors ?? []).map((e) => `Line ${e.line}: ${e.reason}`), ...apiErrors].map((message) => (
-              <div key={message} className="error" role="alert">{message}</div>
+            <textarea
+              id="shared-dotenv"
+              spellCheck={false}
+              rows={8}
+              value={text}
+              aria-invalid={Boolean(parsed?.errors.length || apiErrors.length)}
+              aria-describedby="shared-dotenv-help"
+              onChange={(e) => setText(e.target.value)}
+            />
+            <div className="hint" id="shared-dotenv-help">
+              One NAME=value per line; # starts a comment.
+            </div>
+            {[
+              ...(parsed?.errors ?? []).map((e) => `Line ${e.line}: ${e.reason}`),
+              ...apiErrors,
+            ].map((message) => (
+              <div key={message} className="error" role="alert">
+                {message}
+              </div>
             ))}
           </div>
         ) : stored.length === 0 ? (
-          <Empty title="No shared variables">Set values every service of this environment can use.</Empty>
+          <Empty title="No shared variables">
+            Set values every service of this environment can use.
+          </Empty>
         ) : (
           <div className="table-wrap">
             <table className="table">
               <thead>
-                <tr><th>Name</th><th>Value</th></tr>
+                <tr>
+                  <th>Name</th>
+                  <th>Value</th>
+                </tr>
               </thead>
               <tbody>
                 {stored.map((v) => (
-                  <tr key={v.name}><td className="mono">{v.name}</td><td className="mono">{v.value}</td></tr>
+                  <tr key={v.name}>
+                    <td className="mono">{v.name}</td>
+                    <td className="mono">{v.value}</td>
+                  </tr>
                 ))}
               </tbody>
             </table>

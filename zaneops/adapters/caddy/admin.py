@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from zaneops.errors import Conflict, Unavailable
+from zaneops.common.errors import Conflict, Unavailable
 
 ADMIN_ORIGIN = "caddy-admin"
 _FNV32_OFFSET = 0x811C9DC5

@@ -18,7 +18,7 @@ import docker
 from docker.errors import APIError, ImageNotFound, NotFound
 
 from zaneops.adapters.docker.streams import in_thread
-from zaneops.naming import LABEL_INSTANCE, LABEL_MANAGED
+from zaneops.common.naming import LABEL_INSTANCE, LABEL_MANAGED
 
 LABEL_BUILD = "zane.build"
 

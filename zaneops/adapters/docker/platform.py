@@ -1,7 +1,7 @@
 """The Docker side of `zaneops up/down/status/logs`: images, secrets, the edge network, and the
 stack (through the docker CLI's `stack` commands, which do the compose-to-services work).
 
-One method per outside operation; the planning in `zaneops.platform` decides what to call.
+One method per outside operation; the planning in `launcher.platform` decides what to call.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import time
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,24 @@ from typing import Any
 import docker
 from docker.errors import APIError, DockerException, NotFound
 
-from zaneops.errors import Unavailable
-from zaneops.platform.health import ServiceState
-from zaneops.platform.stack import LABEL_COMPONENT
+from zaneops.common.errors import Unavailable
+from zaneops.common.naming import LABEL_COMPONENT, LABEL_SPEC_HASH
 
 NAMESPACE = "com.docker.stack.namespace"
 RUNNING = "running"
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    component: str  # postgres, api, controller-services, ...
+    service: str  # the swarm service's name
+    image: str
+    replicas: int
+    running: int  # tasks running the service's current spec
+    update_state: str | None
+    spec_hash: str
+    version: int
+    error: str = ""  # the newest failed task's reason
 
 
 class DockerPlatform:
@@ -165,7 +178,7 @@ class DockerPlatform:
             replicas=spec.get("Mode", {}).get("Replicated", {}).get("Replicas", 1),
             running=sum(1 for task in current if task["Status"]["State"] == RUNNING),
             update_state=(service.get("UpdateStatus") or {}).get("State"),
-            spec_hash=labels.get("zane.spec-hash", ""),
+            spec_hash=labels.get(LABEL_SPEC_HASH, ""),
             version=service["Version"]["Index"],
             error=_newest_error(tasks),
         )

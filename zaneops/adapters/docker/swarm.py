@@ -12,64 +12,19 @@ import re
 import socket
 import struct
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import docker
 from docker.errors import APIError, NotFound
 
+from zaneops.adapters.docker import dockerpy_private
+from zaneops.adapters.docker.models import DockerEvent, LogEntry, SwarmService, SwarmTask
 from zaneops.adapters.docker.streams import in_thread
-from zaneops.naming import LABEL_INSTANCE
+from zaneops.common.naming import LABEL_INSTANCE
 
 STREAMS = {1: "stdout", 2: "stderr"}
 # A log line with timestamps and details: "<ts> <k=v,k=v> <line>".
 _LOG_LINE = re.compile(r"(?P<ts>\S+) (?P<details>\S*) ?(?P<line>.*)", re.DOTALL)
-
-
-@dataclass(frozen=True)
-class SwarmService:
-    """A swarm service as inspected: its spec (Engine API JSON) and rollout state."""
-
-    id: str
-    name: str
-    version: int
-    spec: dict[str, Any]
-    update_state: str | None = None
-    update_message: str = ""
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return dict(self.spec.get("Labels") or {})
-
-
-@dataclass(frozen=True)
-class SwarmTask:
-    id: str
-    state: str
-    desired_state: str
-    error: str
-    message: str
-    exit_code: int | None
-    container_id: str | None
-    container_labels: dict[str, str]
-    timestamp: str
-    slot: int | None = None
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    ts: str
-    stream: str
-    line: str
-    task_id: str = ""
-
-
-@dataclass(frozen=True)
-class DockerEvent:
-    type: str
-    action: str
-    name: str
-    attributes: dict[str, str] = field(default_factory=dict)
 
 
 def _service(raw: dict[str, Any]) -> SwarmService:
@@ -121,7 +76,7 @@ class Swarm:
 
     def __init__(self, client: docker.DockerClient | None = None) -> None:
         self._client = client or docker.from_env(timeout=60)
-        self._api: Any = self._client.api  # Any: a few private helpers are used for logs
+        self._api: Any = self._client.api
 
     def close(self) -> None:
         self._client.close()
@@ -216,7 +171,9 @@ class Swarm:
 
         def open_stream() -> tuple[Iterator[LogEntry], _Hangup]:
             response = self._logs_response(name, follow=True, since=since)
-            return self._entries(response), _Hangup(self._api._get_raw_response_socket(response))
+            return self._entries(response), _Hangup(
+                dockerpy_private.raw_socket(self._api, response)
+            )
 
         async for entry in in_thread(open_stream):
             yield entry
@@ -227,15 +184,14 @@ class Swarm:
     def _logs_response(self, name: str, follow: bool, **params: Any) -> Any:
         query = {"stdout": 1, "stderr": 1, "timestamps": 1, "details": 1, "follow": int(follow)}
         query.update({key: value for key, value in params.items() if value is not None})
-        response = self._api._get(  # docker-py's logs helpers drop which stream a line is on
-            self._api._url("/services/{0}/logs", name), params=query, stream=True
-        )
-        self._api._raise_for_status(response)
-        return response
+        # docker-py's logs helpers drop which stream a line is on: read the frames ourselves.
+        return dockerpy_private.get_stream(self._api, "/services/{0}/logs", name, params=query)
 
     def _entries(self, response: Any) -> Iterator[LogEntry]:
-        raw_socket = self._api._get_raw_response_socket(response)
-        self._api._disable_socket_timeout(raw_socket)  # a followed stream may be quiet for long
+        # A followed stream may be quiet for long: no read timeout on its socket.
+        dockerpy_private.disable_timeout(
+            self._api, dockerpy_private.raw_socket(self._api, response)
+        )
         try:
             for stream, chunk in _frames(response.raw):
                 yield _log_entry(stream, chunk)

@@ -12,7 +12,7 @@ from typing import Any
 import docker
 from docker.errors import APIError, NotFound
 
-from zaneops.naming import LABEL_INSTANCE
+from zaneops.common.naming import LABEL_INSTANCE
 
 IN_USE = 409  # what the engine answers when a container still uses the volume
 

@@ -11,7 +11,7 @@ from psycopg import errors
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from zaneops.errors import Conflict, NotFound
+from zaneops.common.errors import Conflict, NotFound
 
 
 @dataclass(frozen=True)

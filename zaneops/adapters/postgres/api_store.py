@@ -12,10 +12,10 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from zaneops.adapters.postgres.store import PostgresStore, _select, _table, _to_object
-from zaneops.errors import Conflict, NotFound
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.common.errors import Conflict, NotFound
 from zaneops.specs.deployment import DeploymentPhase
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 # A page starts strictly after this (created_at, id) position, newest first.
 PagePosition = tuple[datetime, UUID]

@@ -11,8 +11,8 @@ import structlog
 from psycopg import sql
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
-from zaneops.kinds import Kind
 from zaneops.runtime.ports import Change, FeedEvent, Resubscribed
+from zaneops.specs.kinds import Kind
 
 log = structlog.get_logger(__name__)
 

@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
-from zaneops.errors import Unavailable
+from zaneops.common.errors import Unavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

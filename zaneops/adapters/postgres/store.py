@@ -12,9 +12,9 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from zaneops.errors import Conflict, InUse, NotFound
-from zaneops.kinds import Kind
-from zaneops.objects import StoredObject
+from zaneops.common.errors import Conflict, InUse, NotFound
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 from zaneops.specs.status import Status
 
 COLUMNS = "id, spec, generation, status, finalizers, deleted_at, created_at, updated_at"

@@ -16,7 +16,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from zaneops.errors import Conflict, NotFound
+from zaneops.common.errors import Conflict, NotFound
 
 
 @dataclass(frozen=True)

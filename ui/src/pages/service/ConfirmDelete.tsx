@@ -3,7 +3,14 @@ import { unplacedErrors } from "../../api/errors";
 import { Button, Dialog, Field, FormErrors, useAction } from "../../components/ui";
 
 /** Deleting asks for the slug typed out, so a slip of the mouse deletes nothing. */
-export function ConfirmDelete({ title, slug, children, extra, onClose, onConfirm }: {
+export function ConfirmDelete({
+  title,
+  slug,
+  children,
+  extra,
+  onClose,
+  onConfirm,
+}: {
   title: string;
   slug: string;
   children: ReactNode;
@@ -25,7 +32,16 @@ export function ConfirmDelete({ title, slug, children, extra, onClose, onConfirm
           {extra}
           <FormErrors messages={unplacedErrors(remove.error, [])} />
           <Field label={`Type ${slug} to confirm`}>
-            {(props) => <input {...props} type="text" className="mono" autoComplete="off" value={typed} onChange={(e) => setTyped(e.target.value)} />}
+            {(props) => (
+              <input
+                {...props}
+                type="text"
+                className="mono"
+                autoComplete="off"
+                value={typed}
+                onChange={(e) => setTyped(e.target.value)}
+              />
+            )}
           </Field>
         </div>
         <div className="card-foot">

@@ -9,13 +9,24 @@ import { useApp } from "../../components/app-context";
 import { DiffView } from "../../components/DiffView";
 import { isFinished, PhaseBadge, phaseOf, phaseTone } from "../../components/status";
 import { Badge, Button, Card, Empty, Loading, useAction } from "../../components/ui";
-import { BUILD_PHASES, buildFailure, buildPhaseOf, endedByBuild, waitsForBuild } from "../../lib/builds";
+import {
+  BUILD_PHASES,
+  buildFailure,
+  buildPhaseOf,
+  endedByBuild,
+  waitsForBuild,
+} from "../../lib/builds";
 import { dateTime, shortId, timeAgo } from "../../lib/format";
 import { usePoll } from "../../lib/hooks";
 import { specChanges } from "../../lib/specdiff";
 import { useService } from "./context";
 
-const TRIGGERS = { deploy: "Deploy", redeploy: "Redeploy", rollback: "Rollback", webhook: "Push" } as const;
+const TRIGGERS = {
+  deploy: "Deploy",
+  redeploy: "Redeploy",
+  rollback: "Rollback",
+  webhook: "Push",
+} as const;
 
 export function Deployments() {
   const { deployments } = useService();
@@ -32,7 +43,12 @@ export function Deployments() {
     <Card title="Deployments" description="Statuses update by themselves.">
       <ol className="timeline" aria-label="Deployments">
         {deployments.map((deployment, index) => (
-          <DeploymentItem key={deployment.id} deployment={deployment} previous={deployments[index + 1]} isLive={deployment.id === live?.id} />
+          <DeploymentItem
+            key={deployment.id}
+            deployment={deployment}
+            previous={deployments[index + 1]}
+            isLive={deployment.id === live?.id}
+          />
         ))}
       </ol>
     </Card>
@@ -40,11 +56,22 @@ export function Deployments() {
 }
 
 function message(deployment: Deployment): string {
-  const condition = deployment.status.conditions.find((c) => c.message && c.type !== "Reconciled") ?? deployment.status.conditions.find((c) => c.message);
+  const conditions = deployment.status.conditions ?? [];
+  const condition =
+    conditions.find((c) => c.message && c.type !== "Reconciled") ??
+    conditions.find((c) => c.message);
   return condition?.message ?? "";
 }
 
-function DeploymentItem({ deployment, previous, isLive }: { deployment: Deployment; previous: Deployment | undefined; isLive: boolean }) {
+function DeploymentItem({
+  deployment,
+  previous,
+  isLive,
+}: {
+  deployment: Deployment;
+  previous: Deployment | undefined;
+  isLive: boolean;
+}) {
   const { reload } = useService();
   const { notify } = useApp();
   const phase = phaseOf(deployment);
@@ -65,7 +92,8 @@ function DeploymentItem({ deployment, previous, isLive }: { deployment: Deployme
   const error = rollback.error ?? cancel.error;
   const isGit = deployment.spec.service_spec.source.type === "git";
   // The build's own status says it better: its live phase, or why it failed with its last lines.
-  const buildTells = isGit && (waitsForBuild(deployment) || (phase === "FAILED" && endedByBuild(deployment)));
+  const buildTells =
+    isGit && (waitsForBuild(deployment) || (phase === "FAILED" && endedByBuild(deployment)));
 
   return (
     <li data-testid="deployment" data-phase={phase}>
@@ -75,7 +103,9 @@ function DeploymentItem({ deployment, previous, isLive }: { deployment: Deployme
         <strong>{trigger}</strong>
         <span className="mono muted">{shortId(deployment.id)}</span>
         {isLive ? <span className="badge accent">Live</span> : null}
-        {deployment.spec.rollback_of ? <span className="meta">of {shortId(deployment.spec.rollback_of)}</span> : null}
+        {deployment.spec.rollback_of ? (
+          <span className="meta">of {shortId(deployment.spec.rollback_of)}</span>
+        ) : null}
         <div className="actions">
           {!finished && !deployment.spec.cancel_requested ? (
             <Button small busy={cancel.busy} onClick={() => void cancel.run()}>
@@ -91,14 +121,33 @@ function DeploymentItem({ deployment, previous, isLive }: { deployment: Deployme
         </div>
       </div>
       <div className="meta" title={dateTime(deployment.created_at)}>
-        {timeAgo(deployment.created_at)} · {deployment.spec.image ? <span className="mono">{deployment.spec.image}</span> : "image to be built"}
-        {deployment.spec.commit_sha ? <span className="mono"> · {deployment.spec.commit_sha.slice(0, 7)}</span> : null}
+        {timeAgo(deployment.created_at)} ·{" "}
+        {deployment.spec.image ? (
+          <span className="mono">{deployment.spec.image}</span>
+        ) : (
+          "image to be built"
+        )}
+        {deployment.spec.commit_sha ? (
+          <span className="mono"> · {deployment.spec.commit_sha.slice(0, 7)}</span>
+        ) : null}
       </div>
-      {note && !buildTells ? <div className={phase === "FAILED" ? "error" : "muted"} style={{ marginTop: 4 }}>{note}</div> : null}
+      {note && !buildTells ? (
+        <div className={phase === "FAILED" ? "error" : "muted"} style={{ marginTop: 4 }}>
+          {note}
+        </div>
+      ) : null}
       {isGit ? <BuildSection deployment={deployment} followed={buildTells} note={note} /> : null}
-      {error ? <div className="form-error" style={{ marginTop: 8 }} role="alert">{messageOf(error)}</div> : null}
+      {error ? (
+        <div className="form-error" style={{ marginTop: 8 }} role="alert">
+          {messageOf(error)}
+        </div>
+      ) : null}
       <details>
-        <summary>{previous ? `${changes.length} change${changes.length === 1 ? "" : "s"} from the previous deployment` : "First deployment: the whole spec"}</summary>
+        <summary>
+          {previous
+            ? `${changes.length} change${changes.length === 1 ? "" : "s"} from the previous deployment`
+            : "First deployment: the whole spec"}
+        </summary>
         <div style={{ marginTop: 8 }}>
           <DiffView changes={changes} empty="Same spec as the previous deployment." />
         </div>
@@ -118,13 +167,24 @@ const BUILD_NOTES: Record<string, string> = {
  * when it failed), and its log on demand. `note` is the deployment's own message, shown
  * until the build is loaded.
  */
-function BuildSection({ deployment, followed, note }: { deployment: Deployment; followed: boolean; note: string }) {
+function BuildSection({
+  deployment,
+  followed,
+  note,
+}: {
+  deployment: Deployment;
+  followed: boolean;
+  note: string;
+}) {
   const [logOpen, setLogOpen] = useState(false);
   const running = !isFinished(phaseOf(deployment));
   const wanted = followed || logOpen;
   const builds = usePoll(
-    (s) => (wanted ? get<Page<Build>>(`/deployments/${deployment.id}/builds?limit=1`, s) : Promise.resolve(undefined)),
-    [deployment.id, wanted, running],
+    (s) =>
+      wanted
+        ? get<Page<Build>>(`/deployments/${deployment.id}/builds?limit=1`, s)
+        : Promise.resolve(undefined),
+    [deployment.id, wanted],
     running && wanted ? 2000 : null,
   );
   const build = builds.data?.items[0];
@@ -133,24 +193,39 @@ function BuildSection({ deployment, followed, note }: { deployment: Deployment; 
       {followed ? <BuildProgress build={build} fallback={note} /> : null}
       <details onToggle={(event) => setLogOpen((event.target as HTMLDetailsElement).open)}>
         <summary>Build log</summary>
-        {logOpen ? <BuildLines build={build} loaded={builds.data !== undefined} running={running || (build !== undefined && BUILD_PHASES[buildPhaseOf(build)].running)} /> : null}
+        {logOpen ? (
+          <BuildLines
+            build={build}
+            loaded={builds.data !== undefined}
+            running={running || (build !== undefined && BUILD_PHASES[buildPhaseOf(build)].running)}
+          />
+        ) : null}
       </details>
     </>
   );
 }
 
 function BuildProgress({ build, fallback }: { build: Build | undefined; fallback: string }) {
-  if (!build) return fallback ? <div className="muted" style={{ marginTop: 4 }}>{fallback}</div> : null;
+  if (!build)
+    return fallback ? (
+      <div className="muted" style={{ marginTop: 4 }}>
+        {fallback}
+      </div>
+    ) : null;
   const phase = buildPhaseOf(build);
   const shown = BUILD_PHASES[phase];
   const failure = buildFailure(build);
-  const commit = build.status.details.commit_sha;
+  const commit = build.status.details?.commit_sha;
   return (
     <div className="build-progress" data-testid="build-status" data-phase={phase}>
       <div className="row">
-        <Badge tone={shown.tone} live={shown.running}>Build: {shown.label}</Badge>
+        <Badge tone={shown.tone} live={shown.running}>
+          Build: {shown.label}
+        </Badge>
         {BUILD_NOTES[phase] ? <span className="muted">{BUILD_NOTES[phase]}</span> : null}
-        {typeof commit === "string" ? <span className="mono muted">{commit.slice(0, 7)}</span> : null}
+        {typeof commit === "string" ? (
+          <span className="mono muted">{commit.slice(0, 7)}</span>
+        ) : null}
       </div>
       {failure ? (
         <div className="build-failure" data-testid="build-failure">
@@ -173,10 +248,22 @@ function BuildProgress({ build, fallback }: { build: Build | undefined; fallback
   );
 }
 
-function BuildLines({ build, loaded, running }: { build: Build | undefined; loaded: boolean; running: boolean }) {
+function BuildLines({
+  build,
+  loaded,
+  running,
+}: {
+  build: Build | undefined;
+  loaded: boolean;
+  running: boolean;
+}) {
+  const buildId = build?.id;
   const lines = usePoll(
-    (s) => (build ? get<LogPage>(`/builds/${build.id}/logs?direction=forward&limit=500`, s) : Promise.resolve(undefined)),
-    [build?.id],
+    (s) =>
+      buildId
+        ? get<LogPage>(`/builds/${buildId}/logs?direction=forward&limit=500`, s)
+        : Promise.resolve(undefined),
+    [buildId],
     running ? 2000 : null,
   );
   if (loaded && !build) return <p className="muted">No build was recorded for this deployment.</p>;

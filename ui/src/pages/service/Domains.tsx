@@ -5,7 +5,16 @@ import { del, post } from "../../api/client";
 import { fieldErrors, messageOf, unplacedErrors } from "../../api/errors";
 import type { Domain } from "../../api/types";
 import { useApp } from "../../components/app-context";
-import { Badge, Button, Card, Empty, Field, FormErrors, Loading, useAction } from "../../components/ui";
+import {
+  Badge,
+  Button,
+  Card,
+  Empty,
+  Field,
+  FormErrors,
+  Loading,
+  useAction,
+} from "../../components/ui";
 import { useService } from "./context";
 import { domainUrl, useServiceDomains } from "./Overview";
 
@@ -29,7 +38,10 @@ export function Domains() {
       domain: domain.trim(),
       base_path: basePath.trim() || "/",
       strip_prefix: strip,
-      target: { service_id: service.id, port: Number.isInteger(portNumber) && port.trim() ? portNumber : port },
+      target: {
+        service_id: service.id,
+        port: Number.isInteger(portNumber) && port.trim() ? portNumber : port,
+      },
     });
     notify(`${domain} added`);
     setDomain("");
@@ -44,11 +56,16 @@ export function Domains() {
 
   return (
     <div className="stack">
-      <Card title="Domains" description="Routed by the proxy as soon as they are added; no deploy needed.">
+      <Card
+        title="Domains"
+        description="Routed by the proxy as soon as they are added; no deploy needed."
+      >
         {!domains.data ? <Loading /> : null}
         {domains.mine?.length === 0 ? <Empty title="No domains yet">Add one below.</Empty> : null}
         <ul className="list">
-          {domains.mine?.map((item) => <DomainRow key={item.id} domain={item} onRemoved={domains.reload} />)}
+          {domains.mine?.map((item) => (
+            <DomainRow key={item.id} domain={item} onRemoved={domains.reload} />
+          ))}
         </ul>
       </Card>
       <form onSubmit={submit} noValidate>
@@ -61,20 +78,58 @@ export function Domains() {
           }
         >
           <div className="card-body form-grid">
-            <FormErrors messages={unplacedErrors(add.error, ["domain", "base_path", "port", "strip_prefix"], RENAME)} />
-            <Field className="wide" label="Domain" error={errors.domain} hint="Point its DNS at this server. *.example.com covers one level.">
-              {(props) => <input {...props} type="text" className="mono" placeholder="app.example.com" value={domain} onChange={(e) => setDomain(e.target.value)} />}
+            <FormErrors
+              messages={unplacedErrors(
+                add.error,
+                ["domain", "base_path", "port", "strip_prefix"],
+                RENAME,
+              )}
+            />
+            <Field
+              className="wide"
+              label="Domain"
+              error={errors.domain}
+              hint="Point its DNS at this server. *.example.com covers one level."
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  type="text"
+                  className="mono"
+                  placeholder="app.example.com"
+                  value={domain}
+                  onChange={(e) => setDomain(e.target.value)}
+                />
+              )}
             </Field>
             <Field label="Path" error={errors.base_path} hint="Only requests under this path.">
-              {(props) => <input {...props} type="text" className="mono" value={basePath} onChange={(e) => setBasePath(e.target.value)} />}
+              {(props) => (
+                <input
+                  {...props}
+                  type="text"
+                  className="mono"
+                  value={basePath}
+                  onChange={(e) => setBasePath(e.target.value)}
+                />
+              )}
             </Field>
             <Field label="Container port" error={errors.port}>
-              {(props) => <input {...props} type="number" min={1} max={65535} value={port} onChange={(e) => setPort(e.target.value)} />}
+              {(props) => (
+                <input
+                  {...props}
+                  type="number"
+                  min={1}
+                  max={65535}
+                  value={port}
+                  onChange={(e) => setPort(e.target.value)}
+                />
+              )}
             </Field>
             <label className="check wide">
               <input type="checkbox" checked={strip} onChange={(e) => setStrip(e.target.checked)} />
               <span>
-                Strip the path <span className="muted">— the service sees / instead of the path above</span>
+                Strip the path{" "}
+                <span className="muted">— the service sees / instead of the path above</span>
               </span>
             </label>
             {errors.strip_prefix ? <div className="error wide">{errors.strip_prefix}</div> : null}
@@ -92,7 +147,7 @@ function DomainRow({ domain, onRemoved }: { domain: Domain; onRemoved: () => Pro
     notify(`${domain.spec.domain} removed`);
     await onRemoved();
   });
-  const ready = domain.status.conditions.find((c) => c.type === "Ready");
+  const ready = (domain.status.conditions ?? []).find((c) => c.type === "Ready");
   return (
     <li>
       <div style={{ flex: 1, minWidth: 0 }}>
@@ -106,8 +161,25 @@ function DomainRow({ domain, onRemoved }: { domain: Domain; onRemoved: () => Pro
         </div>
         {remove.error ? <div className="error">{messageOf(remove.error)}</div> : null}
       </div>
-      {domain.deleted_at ? <Badge tone="bad" live>Removing</Badge> : ready ? <Badge tone={ready.status === "True" ? "ok" : "warn"}>{ready.status === "True" ? "Routed" : ready.reason || "Pending"}</Badge> : <Badge>Pending</Badge>}
-      <Button small variant="ghost" busy={remove.busy} disabled={Boolean(domain.deleted_at)} onClick={() => void remove.run()} aria-label={`Remove ${domain.spec.domain}`}>
+      {domain.deleted_at ? (
+        <Badge tone="bad" live>
+          Removing
+        </Badge>
+      ) : ready ? (
+        <Badge tone={ready.status === "True" ? "ok" : "warn"}>
+          {ready.status === "True" ? "Routed" : ready.reason || "Pending"}
+        </Badge>
+      ) : (
+        <Badge>Pending</Badge>
+      )}
+      <Button
+        small
+        variant="ghost"
+        busy={remove.busy}
+        disabled={Boolean(domain.deleted_at)}
+        onClick={() => void remove.run()}
+        aria-label={`Remove ${domain.spec.domain}`}
+      >
         Remove
       </Button>
     </li>

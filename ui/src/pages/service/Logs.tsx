@@ -5,7 +5,16 @@ import { API, get } from "../../api/client";
 import { messageOf } from "../../api/errors";
 import type { LogEntry, LogPage } from "../../api/types";
 import { Badge, Button, Card, Field } from "../../components/ui";
-import { appendEntries, entryText, entryTime, highlight, type LogFilter, type LogKind, logQuery } from "../../lib/logs";
+import {
+  appendEntries,
+  entryText,
+  entryTime,
+  highlight,
+  type LogFilter,
+  type LogKind,
+  logQuery,
+} from "../../lib/logs";
+import { useOnChange } from "../../lib/hooks";
 import { useService } from "./context";
 
 const EMPTY: LogFilter = { text: "", since: "", until: "" };
@@ -17,10 +26,10 @@ function useLogs(serviceId: string, kind: LogKind, filter: LogFilter, live: bool
   const [error, setError] = useState("");
   const base = `/services/${serviceId}/logs/${kind}`;
 
+  useOnChange([base, filter, live], () => setState("loading"));
   useEffect(() => {
     let source: EventSource | null = null;
     const controller = new AbortController();
-    setState("loading");
     get<LogPage>(`${base}?${logQuery(filter, 200)}`, controller.signal)
       .then((page) => {
         const shown = [...page.entries].reverse();
@@ -42,10 +51,14 @@ function useLogs(serviceId: string, kind: LogKind, filter: LogFilter, live: bool
       if (filter.text.trim()) params.set("q", filter.text.trim());
       const events = new EventSource(`${API}${base}/follow?${params}`);
       events.onopen = () => setState("live");
-      events.onerror = () => setState(events.readyState === EventSource.CLOSED ? "error" : "loading");
+      events.onerror = () =>
+        setState(events.readyState === EventSource.CLOSED ? "error" : "loading");
       events.addEventListener("log", (event) => {
         const message = event as MessageEvent<string>;
-        const entry = { id: message.lastEventId, fields: JSON.parse(message.data) as Record<string, string> };
+        const entry = {
+          id: message.lastEventId,
+          fields: JSON.parse(message.data) as Record<string, string>,
+        };
         setEntries((shown) => appendEntries(shown, [entry]));
         setState("live");
       });
@@ -59,7 +72,9 @@ function useLogs(serviceId: string, kind: LogKind, filter: LogFilter, live: bool
 
   const loadOlder = async () => {
     if (!older) return;
-    const page = await get<LogPage>(`${base}?${logQuery(filter, 200)}&cursor=${encodeURIComponent(older)}`);
+    const page = await get<LogPage>(
+      `${base}?${logQuery(filter, 200)}&cursor=${encodeURIComponent(older)}`,
+    );
     setEntries((shown) => [...[...page.entries].reverse(), ...shown]);
     setOlder(page.next_cursor);
   };
@@ -81,19 +96,38 @@ export function Logs() {
     if (box.current && stick.current) box.current.scrollTop = box.current.scrollHeight;
   }, [logs.entries]);
   useEffect(() => {
-    const timer = window.setTimeout(() => setFilter((f) => (f.text === draft.text ? f : { ...f, text: draft.text })), 300);
+    const timer = window.setTimeout(
+      () => setFilter((f) => (f.text === draft.text ? f : { ...f, text: draft.text })),
+      300,
+    );
     return () => window.clearTimeout(timer);
   }, [draft.text]);
 
   const apply = () => setFilter(draft);
   const stateBadge =
-    logs.state === "live" ? <Badge tone="ok" live>Live</Badge> : logs.state === "paused" ? <Badge>Paused</Badge> : logs.state === "error" ? <Badge tone="bad">Disconnected</Badge> : <Badge tone="warn" live>Connecting</Badge>;
+    logs.state === "live" ? (
+      <Badge tone="ok" live>
+        Live
+      </Badge>
+    ) : logs.state === "paused" ? (
+      <Badge>Paused</Badge>
+    ) : logs.state === "error" ? (
+      <Badge tone="bad">Disconnected</Badge>
+    ) : (
+      <Badge tone="warn" live>
+        Connecting
+      </Badge>
+    );
 
   return (
     <Card>
       <div className="log-tools">
         <div className="segmented" role="group" aria-label="Which logs">
-          <button type="button" aria-pressed={kind === "runtime"} onClick={() => setKind("runtime")}>
+          <button
+            type="button"
+            aria-pressed={kind === "runtime"}
+            onClick={() => setKind("runtime")}
+          >
             Runtime
           </button>
           <button type="button" aria-pressed={kind === "http"} onClick={() => setKind("http")}>
@@ -101,28 +135,68 @@ export function Logs() {
           </button>
         </div>
         <Field label="Search logs" className="grow">
-          {(props) => <input {...props} type="search" placeholder="Text in the line…" value={draft.text} onChange={(e) => setDraft({ ...draft, text: e.target.value })} />}
+          {(props) => (
+            <input
+              {...props}
+              type="search"
+              placeholder="Text in the line…"
+              value={draft.text}
+              onChange={(e) => setDraft({ ...draft, text: e.target.value })}
+            />
+          )}
         </Field>
         <Field label="From">
-          {(props) => <input {...props} type="datetime-local" step="1" value={draft.since} onChange={(e) => setDraft({ ...draft, since: e.target.value })} />}
+          {(props) => (
+            <input
+              {...props}
+              type="datetime-local"
+              step="1"
+              value={draft.since}
+              onChange={(e) => setDraft({ ...draft, since: e.target.value })}
+            />
+          )}
         </Field>
         <Field label="To">
-          {(props) => <input {...props} type="datetime-local" step="1" value={draft.until} onChange={(e) => setDraft({ ...draft, until: e.target.value })} />}
+          {(props) => (
+            <input
+              {...props}
+              type="datetime-local"
+              step="1"
+              value={draft.until}
+              onChange={(e) => setDraft({ ...draft, until: e.target.value })}
+            />
+          )}
         </Field>
         <div className="row">
           <Button onClick={apply}>Apply</Button>
-          <Button variant="ghost" onClick={() => { setDraft(EMPTY); setFilter(EMPTY); }}>
+          <Button
+            variant="ghost"
+            onClick={() => {
+              setDraft(EMPTY);
+              setFilter(EMPTY);
+            }}
+          >
             Clear
           </Button>
         </div>
         <div className="row" style={{ height: 34 }}>
           <label className="check" style={{ alignItems: "center" }}>
-            <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} style={{ marginTop: 0 }} /> Live tail
+            <input
+              type="checkbox"
+              checked={live}
+              onChange={(e) => setLive(e.target.checked)}
+              style={{ marginTop: 0 }}
+            />{" "}
+            Live tail
           </label>
           {stateBadge}
         </div>
       </div>
-      {logs.error ? <div className="form-error" role="alert" style={{ margin: 12 }}>{logs.error}</div> : null}
+      {logs.error ? (
+        <div className="form-error" role="alert" style={{ margin: 12 }}>
+          {logs.error}
+        </div>
+      ) : null}
       <div
         className="logs"
         ref={box}
@@ -138,7 +212,12 @@ export function Logs() {
         {logs.older ? (
           <div className="line">
             <span />
-            <button type="button" className="btn small ghost" style={{ color: "inherit", justifySelf: "start" }} onClick={() => void logs.loadOlder()}>
+            <button
+              type="button"
+              className="btn small ghost"
+              style={{ color: "inherit", justifySelf: "start" }}
+              onClick={() => void logs.loadOlder()}
+            >
               Load older lines
             </button>
           </div>
@@ -146,14 +225,31 @@ export function Logs() {
         {logs.entries.length === 0 && logs.state !== "loading" ? (
           <div className="line empty">
             <span />
-            <span>{filter.text || filter.since || filter.until ? "No line matches." : "No logs yet. Lines appear here as the service writes them."}</span>
+            <span>
+              {filter.text || filter.since || filter.until
+                ? "No line matches."
+                : "No logs yet. Lines appear here as the service writes them."}
+            </span>
           </div>
         ) : null}
         {logs.entries.map((entry) => (
-          <div key={entry.id} className={`line ${entry.fields.stream === "stderr" ? "stderr" : ""}`}>
-            <time className="ts">{entryTime(entry).toLocaleString(undefined, { month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })}</time>
+          <div
+            key={entry.id}
+            className={`line ${entry.fields.stream === "stderr" ? "stderr" : ""}`}
+          >
+            <time className="ts">
+              {entryTime(entry).toLocaleString(undefined, {
+                month: "short",
+                day: "2-digit",
+                hour: "2-digit",
+                minute: "2-digit",
+                second: "2-digit",
+              })}
+            </time>
             <span className="text">
-              {highlight(entryText(entry, kind), filter.text).map((part, i) => (part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>))}
+              {highlight(entryText(entry, kind), filter.text).map((part, i) =>
+                part.match ? <mark key={i}>{part.text}</mark> : <span key={i}>{part.text}</span>,
+              )}
             </span>
           </div>
         ))}

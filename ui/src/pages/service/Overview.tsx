@@ -7,7 +7,12 @@ import { bytes, shortId, timeAgo } from "../../lib/format";
 import { usePoll } from "../../lib/hooks";
 import { useService } from "./context";
 
-const TRIGGER_WORDS = { deploy: "deployed", redeploy: "redeployed", rollback: "rolled back", webhook: "pushed" } as const;
+const TRIGGER_WORDS = {
+  deploy: "deployed",
+  redeploy: "redeployed",
+  rollback: "rolled back",
+  webhook: "pushed",
+} as const;
 
 export function domainUrl(domain: Domain): string {
   // The routes controller writes the address it serves (http or https, with the port).
@@ -19,7 +24,10 @@ export function domainUrl(domain: Domain): string {
 
 export function useServiceDomains(environmentId: string | null, serviceId: string) {
   const domains = usePoll(
-    (s) => (environmentId ? get<Page<Domain>>(`/environments/${environmentId}/domains?limit=200`, s) : Promise.resolve(undefined)),
+    (s) =>
+      environmentId
+        ? get<Page<Domain>>(`/environments/${environmentId}/domains?limit=200`, s)
+        : Promise.resolve(undefined),
     [environmentId],
   );
   const mine = domains.data?.items.filter((d) => d.spec.target?.service_id === serviceId);
@@ -40,14 +48,17 @@ export function Overview() {
       <div className="stat-grid">
         <div className="stat">
           <div className="label">Replicas</div>
-          <div className="value">{running === null ? `${desired} wanted` : `${running} / ${desired} running`}</div>
+          <div className="value">
+            {running === null ? `${desired} wanted` : `${running} / ${desired} running`}
+          </div>
         </div>
         <div className="stat">
           <div className="label">Current deployment</div>
           <div className="value">
             {current ? (
               <Link className="link" to={`/services/${service.id}/deployments`}>
-                <span className="mono">{shortId(current.id)}</span> <PhaseBadge deployment={current} />
+                <span className="mono">{shortId(current.id)}</span>{" "}
+                <PhaseBadge deployment={current} />
               </Link>
             ) : (
               <span className="muted">none yet</span>
@@ -61,7 +72,8 @@ export function Overview() {
         <div className="stat">
           <div className="label">Limits</div>
           <div className="value">
-            {limits.cpu_limit ? `${limits.cpu_limit} CPU` : "any CPU"} · {limits.memory_limit ? bytes(limits.memory_limit) : "any memory"}
+            {limits.cpu_limit ? `${limits.cpu_limit} CPU` : "any CPU"} ·{" "}
+            {limits.memory_limit ? bytes(limits.memory_limit) : "any memory"}
           </div>
         </div>
       </div>
@@ -70,10 +82,20 @@ export function Overview() {
           <div className="grow">
             <strong>{ready.reason || ready.type}</strong> {ready.message}
           </div>
-          <span className="faint">{timeAgo(ready.last_transition_time)}</span>
+          {ready.last_transition_time ? (
+            <span className="faint">{timeAgo(ready.last_transition_time)}</span>
+          ) : null}
         </div>
       ) : null}
-      <Card title="Domains" description="Where people reach this service." actions={<Link className="btn small" to={`/services/${service.id}/domains`}>Manage</Link>}>
+      <Card
+        title="Domains"
+        description="Where people reach this service."
+        actions={
+          <Link className="btn small" to={`/services/${service.id}/domains`}>
+            Manage
+          </Link>
+        }
+      >
         {domains.mine && domains.mine.length > 0 ? (
           <ul className="list">
             {domains.mine.map((domain) => (
@@ -90,7 +112,14 @@ export function Overview() {
           <Empty title="No domain">Add one to route web traffic to this service.</Empty>
         )}
       </Card>
-      <Card title="Recent deployments" actions={<Link className="btn small" to={`/services/${service.id}/deployments`}>All deployments</Link>}>
+      <Card
+        title="Recent deployments"
+        actions={
+          <Link className="btn small" to={`/services/${service.id}/deployments`}>
+            All deployments
+          </Link>
+        }
+      >
         {deployments && deployments.length > 0 ? (
           <ul className="list">
             {deployments.slice(0, 3).map((deployment) => (

@@ -4,7 +4,15 @@ import { useCallback, useMemo, useState } from "react";
 import { NavLink, Route, Routes, useParams } from "react-router";
 import { get, post, put } from "../../api/client";
 import { messageOf } from "../../api/errors";
-import type { Deployment, Environment, Page, PendingChanges, Project, Service, ServiceSpec } from "../../api/types";
+import type {
+  Deployment,
+  Environment,
+  Page,
+  PendingChanges,
+  Project,
+  Service,
+  ServiceSpecInput,
+} from "../../api/types";
 import { useApp, useCrumbs } from "../../components/app-context";
 import { DiffView } from "../../components/DiffView";
 import { isFinished, phaseOf, ServiceBadge } from "../../components/status";
@@ -39,12 +47,29 @@ const TABS = [
 
 function useServiceData(serviceId: string) {
   const service = usePoll((s) => get<Service>(`/services/${serviceId}`, s), [serviceId]);
-  const deployments = usePoll((s) => get<Page<Deployment>>(`/services/${serviceId}/deployments?limit=50`, s), [serviceId]);
-  const changes = usePoll((s) => get<PendingChanges>(`/services/${serviceId}/changes`, s), [serviceId]);
+  const deployments = usePoll(
+    (s) => get<Page<Deployment>>(`/services/${serviceId}/deployments?limit=50`, s),
+    [serviceId],
+  );
+  const changes = usePoll(
+    (s) => get<PendingChanges>(`/services/${serviceId}/changes`, s),
+    [serviceId],
+  );
   const environmentId = service.data?.parent_id ?? "";
-  const environment = usePoll((s) => (environmentId ? get<Environment>(`/environments/${environmentId}`, s) : Promise.resolve(undefined)), [environmentId], null);
+  const environment = usePoll(
+    (s) =>
+      environmentId
+        ? get<Environment>(`/environments/${environmentId}`, s)
+        : Promise.resolve(undefined),
+    [environmentId],
+    null,
+  );
   const projectId = environment.data?.parent_id ?? "";
-  const project = usePoll((s) => (projectId ? get<Project>(`/projects/${projectId}`, s) : Promise.resolve(undefined)), [projectId], null);
+  const project = usePoll(
+    (s) => (projectId ? get<Project>(`/projects/${projectId}`, s) : Promise.resolve(undefined)),
+    [projectId],
+    null,
+  );
   const reload = useCallback(async () => {
     await Promise.all([service.reload(), deployments.reload(), changes.reload()]);
   }, [service, deployments, changes]);
@@ -78,8 +103,12 @@ export function ServicePage() {
       deployments: data.deployments.data?.items,
       changes: data.changes.data,
       reload: data.reload,
-      save: async (patch: Partial<ServiceSpec>) => {
-        const saved = await put<Service>(`/services/${service.id}`, { ...service.spec, ...patch }, service.generation);
+      save: async (patch: Partial<ServiceSpecInput>) => {
+        const saved = await put<Service>(
+          `/services/${service.id}`,
+          { ...service.spec, ...patch },
+          service.generation,
+        );
         await data.reload();
         return saved;
       },
@@ -124,7 +153,12 @@ export function ServicePage() {
       <PendingBanner />
       <nav className="tabs" aria-label="Service sections">
         {TABS.map(([path, label]) => (
-          <NavLink key={path} to={`/services/${service.id}${path ? "/" + path : ""}`} end={path === ""} className={({ isActive }) => (isActive ? "active" : "")}>
+          <NavLink
+            key={path}
+            to={`/services/${service.id}${path ? "/" + path : ""}`}
+            end={path === ""}
+            className={({ isActive }) => (isActive ? "active" : "")}
+          >
             {label}
           </NavLink>
         ))}
@@ -149,7 +183,12 @@ function DeployButton() {
   const { deploy, service } = useService();
   const action = useAction(deploy);
   return (
-    <Button variant="primary" busy={action.busy} disabled={Boolean(service.deleted_at)} onClick={() => void action.run()}>
+    <Button
+      variant="primary"
+      busy={action.busy}
+      disabled={Boolean(service.deleted_at)}
+      onClick={() => void action.run()}
+    >
       Deploy
     </Button>
   );
@@ -169,7 +208,11 @@ function RedeployButton() {
   });
   if (!changes?.live_deployment_id) return null;
   return (
-    <Button busy={action.busy} onClick={() => void action.run()} title="Deploy the live version again; pending changes stay pending">
+    <Button
+      busy={action.busy}
+      onClick={() => void action.run()}
+      title="Deploy the live version again; pending changes stay pending"
+    >
       Redeploy
     </Button>
   );
@@ -221,7 +264,9 @@ function PendingBanner() {
     <section className="banner" aria-label="Pending changes">
       <div className="grow">
         <strong>{never ? "Not deployed yet" : summarize(changes.changes)}</strong>
-        <div className="muted">{never ? "Deploy to start this service." : "Edits apply on the next deploy."}</div>
+        <div className="muted">
+          {never ? "Deploy to start this service." : "Edits apply on the next deploy."}
+        </div>
       </div>
       {!never ? (
         <Button small variant="ghost" aria-expanded={open} onClick={() => setOpen(!open)}>
@@ -236,7 +281,11 @@ function PendingBanner() {
       <Button small variant="primary" busy={deploying.busy} onClick={() => void deploying.run()}>
         Deploy
       </Button>
-      {discarding.error ? <div className="form-error" style={{ width: "100%" }}>{messageOf(discarding.error)}</div> : null}
+      {discarding.error ? (
+        <div className="form-error" style={{ width: "100%" }}>
+          {messageOf(discarding.error)}
+        </div>
+      ) : null}
       {open ? (
         <div style={{ width: "100%" }}>
           <DiffView changes={changes.changes} />

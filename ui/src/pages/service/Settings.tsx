@@ -4,7 +4,7 @@ import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
 import { del, get, put } from "../../api/client";
 import { fieldErrors, FormProblem, unplacedErrors } from "../../api/errors";
-import type { Page, Service, ServiceSpec, Volume } from "../../api/types";
+import type { Page, Service, ServiceSpec, ServiceSpecInput, Volume } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import { Button, Card, Field, FormErrors, useAction } from "../../components/ui";
 import { CredentialFields } from "../../components/CredentialFields";
@@ -35,7 +35,11 @@ export function splitCommand(text: string): string[] | null {
 /** The inverse of splitCommand: arguments with spaces or quotes come back quoted, so saving
  * the form again keeps `sh -c '…'` one argument instead of splitting the script. */
 export function joinCommand(args: readonly string[]): string {
-  return args.map((arg) => (/[\s"']/.test(arg) || arg === "" ? (arg.includes("'") ? `"${arg}"` : `'${arg}'`) : arg)).join(" ");
+  return args
+    .map((arg) =>
+      /[\s"']/.test(arg) || arg === "" ? (arg.includes("'") ? `"${arg}"` : `'${arg}'`) : arg,
+    )
+    .join(" ");
 }
 
 const SOURCE_FIELDS: Record<string, string> = {
@@ -54,8 +58,18 @@ const SOURCE_FIELDS: Record<string, string> = {
   "source.credentials.ssh_key": "sshKey",
 };
 const GIT_FIELDS = [
-  "repository", "branch", "commit", "dockerfile", "context", "buildArgs", "target", "watchPaths",
-  "credentials", "credentialToken", "credentialUsername", "sshKey",
+  "repository",
+  "branch",
+  "commit",
+  "dockerfile",
+  "context",
+  "buildArgs",
+  "target",
+  "watchPaths",
+  "credentials",
+  "credentialToken",
+  "credentialUsername",
+  "sshKey",
 ];
 
 function SourceForm() {
@@ -66,7 +80,10 @@ function SourceForm() {
   const [git, setGit] = useState<GitForm | null>(source.type === "git" ? formOf(source) : null);
   const [command, setCommand] = useState(joinCommand(service.spec.command ?? []));
   const saving = useAction(async () => {
-    const saved = await save({ source: nextSource(source, image, git), command: splitCommand(command) });
+    const saved = await save({
+      source: nextSource(source, image, git),
+      command: splitCommand(command),
+    });
     // The typed secret is stored now: show it as stored, never keep it in the page.
     const stored = saved.spec.source.type === "git" ? saved.spec.source.credentials : null;
     setGit((form) => form && { ...form, credentials: credentialsFormOf(stored) });
@@ -80,18 +97,48 @@ function SourceForm() {
   const placed = ["image", "command", ...GIT_FIELDS];
   return (
     <form onSubmit={submit} noValidate>
-      <Card title="Source" description="Changes apply on the next deploy." footer={<Button type="submit" variant="primary" busy={saving.busy}>Save</Button>}>
+      <Card
+        title="Source"
+        description="Changes apply on the next deploy."
+        footer={
+          <Button type="submit" variant="primary" busy={saving.busy}>
+            Save
+          </Button>
+        }
+      >
         <div className="card-body form-grid">
           <FormErrors messages={unplacedErrors(saving.error, placed, SOURCE_FIELDS)} />
           {git === null ? (
             <Field className="wide" label="Image" error={errors.image}>
-              {(p) => <input {...p} type="text" className="mono" value={image} onChange={(e) => setImage(e.target.value)} />}
+              {(p) => (
+                <input
+                  {...p}
+                  type="text"
+                  className="mono"
+                  value={image}
+                  onChange={(e) => setImage(e.target.value)}
+                />
+              )}
             </Field>
           ) : (
             <GitFields form={git} onChange={setGit} errors={errors} />
           )}
-          <Field className="wide" label="Start command" error={errors.command} hint="Replaces the image's CMD; empty keeps it.">
-            {(p) => <input {...p} type="text" className="mono" placeholder="from the image" value={command} onChange={(e) => setCommand(e.target.value)} />}
+          <Field
+            className="wide"
+            label="Start command"
+            error={errors.command}
+            hint="Replaces the image's CMD; empty keeps it."
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="text"
+                className="mono"
+                placeholder="from the image"
+                value={command}
+                onChange={(e) => setCommand(e.target.value)}
+              />
+            )}
           </Field>
         </div>
       </Card>
@@ -99,8 +146,13 @@ function SourceForm() {
   );
 }
 
-function nextSource(source: ServiceSpec["source"], image: string, git: GitForm | null): ServiceSpec["source"] {
-  if (source.type === "image" || git === null) return { ...source, image: image.trim() } as ServiceSpec["source"];
+function nextSource(
+  source: ServiceSpec["source"],
+  image: string,
+  git: GitForm | null,
+): ServiceSpecInput["source"] {
+  if (source.type === "image" || git === null)
+    return { ...source, image: image.trim() } as ServiceSpec["source"];
   const next = sourceOf(git, source);
   if ("errors" in next) throw new FormProblem({ ...next.errors });
   return next.source;
@@ -109,14 +161,24 @@ function nextSource(source: ServiceSpec["source"], image: string, git: GitForm |
 type GitField = Exclude<keyof GitForm, "credentials">;
 
 /** The Git source's fields: where to clone, what to build, and which pushes deploy. */
-function GitFields({ form, onChange, errors }: { form: GitForm; onChange: (form: GitForm) => void; errors: Record<string, string> }) {
+function GitFields({
+  form,
+  onChange,
+  errors,
+}: {
+  form: GitForm;
+  onChange: (form: GitForm) => void;
+  errors: Record<string, string>;
+}) {
   const bind = (name: GitField) => ({
     value: form[name],
     onChange: (e: { target: { value: string } }) => onChange({ ...form, [name]: e.target.value }),
   });
   const text = (name: GitField, label: string, hint?: string, placeholder?: string) => (
     <Field label={label} error={errors[name]} hint={hint}>
-      {(p) => <input {...p} type="text" className="mono" placeholder={placeholder} {...bind(name)} />}
+      {(p) => (
+        <input {...p} type="text" className="mono" placeholder={placeholder} {...bind(name)} />
+      )}
     </Field>
   );
   return (
@@ -126,12 +188,31 @@ function GitFields({ form, onChange, errors }: { form: GitForm; onChange: (form:
       {text("commit", "Commit", "Pin a commit; empty builds the branch's head.", "branch head")}
       {text("dockerfile", "Dockerfile path", "Relative to the repository root.")}
       {text("context", "Build context", "The folder sent to the build; '.' is the root.")}
-      {text("target", "Target stage", "For a multi-stage Dockerfile; empty builds the last stage.", "last stage")}
-      <Field className="wide" label="Build arguments" error={errors.buildArgs} hint="One NAME=value per line, for the Dockerfile's ARGs.">
-        {(p) => <textarea {...p} className="mono" rows={3} spellCheck={false} {...bind("buildArgs")} />}
+      {text(
+        "target",
+        "Target stage",
+        "For a multi-stage Dockerfile; empty builds the last stage.",
+        "last stage",
+      )}
+      <Field
+        className="wide"
+        label="Build arguments"
+        error={errors.buildArgs}
+        hint="One NAME=value per line, for the Dockerfile's ARGs."
+      >
+        {(p) => (
+          <textarea {...p} className="mono" rows={3} spellCheck={false} {...bind("buildArgs")} />
+        )}
       </Field>
-      <Field className="wide" label="Watch paths" error={errors.watchPaths} hint="One glob per line: a push deploys only if it changes a matching file (src/** , **/*.py, docs/). Empty: every push deploys.">
-        {(p) => <textarea {...p} className="mono" rows={3} spellCheck={false} {...bind("watchPaths")} />}
+      <Field
+        className="wide"
+        label="Watch paths"
+        error={errors.watchPaths}
+        hint="One glob per line: a push deploys only if it changes a matching file (src/** , **/*.py, docs/). Empty: every push deploys."
+      >
+        {(p) => (
+          <textarea {...p} className="mono" rows={3} spellCheck={false} {...bind("watchPaths")} />
+        )}
       </Field>
       <CredentialFields
         form={form.credentials}
@@ -146,7 +227,11 @@ function GitFields({ form, onChange, errors }: { form: GitForm; onChange: (form:
 /** The volumes only this service mounts: the ones a purge may remove. */
 export function purgeable(service: Service, others: Service[], volumes: Volume[]): Volume[] {
   const mine = new Set((service.spec.volumes ?? []).map((m) => m.volume));
-  const shared = new Set(others.filter((o) => o.id !== service.id && !o.deleted_at).flatMap((o) => (o.spec.volumes ?? []).map((m) => m.volume)));
+  const shared = new Set(
+    others
+      .filter((o) => o.id !== service.id && !o.deleted_at)
+      .flatMap((o) => (o.spec.volumes ?? []).map((m) => m.volume)),
+  );
   return volumes.filter((v) => mine.has(v.spec.slug) && !shared.has(v.spec.slug) && !v.deleted_at);
 }
 
@@ -154,17 +239,30 @@ function DangerZone() {
   const { service, environment, project } = useService();
   const [confirming, setConfirming] = useState(false);
   return (
-    <Card className="danger-zone" title="Danger zone" description="Deleting stops the service and removes its deployments and domains.">
+    <Card
+      className="danger-zone"
+      title="Danger zone"
+      description="Deleting stops the service and removes its deployments and domains."
+    >
       <div className="card-body row" style={{ justifyContent: "space-between" }}>
         <div>
           <strong>Delete this service</strong>
           <div className="muted">Its volumes are kept unless you choose to purge them.</div>
         </div>
-        <Button variant="danger" disabled={Boolean(service.deleted_at)} onClick={() => setConfirming(true)}>
+        <Button
+          variant="danger"
+          disabled={Boolean(service.deleted_at)}
+          onClick={() => setConfirming(true)}
+        >
           {service.deleted_at ? "Deleting…" : "Delete service"}
         </Button>
       </div>
-      {confirming ? <DeleteService onClose={() => setConfirming(false)} back={project && environment ? `/projects/${project.id}/env/${environment.id}` : "/"} /> : null}
+      {confirming ? (
+        <DeleteService
+          onClose={() => setConfirming(false)}
+          back={project && environment ? `/projects/${project.id}/env/${environment.id}` : "/"}
+        />
+      ) : null}
     </Card>
   );
 }
@@ -175,12 +273,20 @@ function DeleteService({ onClose, back }: { onClose: () => void; back: string })
   const navigate = useNavigate();
   const [purge, setPurge] = useState(false);
   const volumes = useEnvironmentVolumes(service.parent_id);
-  const others = usePoll((s) => get<Page<Service>>(`/environments/${service.parent_id}/services?limit=200`, s), [service.parent_id], null);
+  const others = usePoll(
+    (s) => get<Page<Service>>(`/environments/${service.parent_id}/services?limit=200`, s),
+    [service.parent_id],
+    null,
+  );
   const doomed = purgeable(service, others.data?.items ?? [], volumes.data?.items ?? []);
   const purgeAll = useAction(async () => {
     for (const volume of doomed) {
       // Marked first, so the volumes controller removes the data, not only the name.
-      const marked = await put<Volume>(`/volumes/${volume.id}`, { ...volume.spec, purge_on_delete: true }, volume.generation);
+      const marked = await put<Volume>(
+        `/volumes/${volume.id}`,
+        { ...volume.spec, purge_on_delete: true },
+        volume.generation,
+      );
       await del(`/volumes/${marked.id}`);
     }
   });
@@ -193,7 +299,9 @@ function DeleteService({ onClose, back }: { onClose: () => void; back: string })
       onConfirm={async () => {
         await del(`/services/${service.id}`);
         if (purge) await purgeAll.run();
-        notify(`Deleting ${service.spec.slug}${purge && doomed.length ? ` and ${doomed.length} volume(s)` : ""}`);
+        notify(
+          `Deleting ${service.spec.slug}${purge && doomed.length ? ` and ${doomed.length} volume(s)` : ""}`,
+        );
         navigate(back);
       }}
       extra={
@@ -202,12 +310,15 @@ function DeleteService({ onClose, back }: { onClose: () => void; back: string })
             <label className="check">
               <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.target.checked)} />
               <span>
-                Also delete its volumes and their data: <span className="mono">{doomed.map((v) => v.spec.slug).join(", ")}</span>
+                Also delete its volumes and their data:{" "}
+                <span className="mono">{doomed.map((v) => v.spec.slug).join(", ")}</span>
                 <div className="muted">This cannot be undone.</div>
               </span>
             </label>
           ) : (
-            <p className="muted" style={{ margin: 0 }}>No volume of its own to purge.</p>
+            <p className="muted" style={{ margin: 0 }}>
+              No volume of its own to purge.
+            </p>
           )}
           <FormErrors messages={unplacedErrors(purgeAll.error, [])} />
         </>

@@ -1,6 +1,6 @@
 // Environment variables: a table to edit one by one, or all at once as .env text.
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { fieldErrors, unplacedErrors } from "../../api/errors";
 import { type EnvVar, MASK } from "../../api/types";
 import { useApp } from "../../components/app-context";
@@ -12,27 +12,26 @@ export function Variables() {
   const { service, save, environment } = useService();
   const { notify } = useApp();
   const stored = service.spec.env ?? [];
-  const [rows, setRows] = useState<EnvVar[]>(stored);
+  // The table's rows once edited here; until then (and after a save or cancel) what is stored.
+  const [edits, setEdits] = useState<EnvVar[] | null>(null);
+  const rows = edits ?? stored;
   const [mode, setMode] = useState<"table" | "text">("table");
   const [text, setText] = useState("");
   const [dirty, setDirty] = useState(false);
-  // Follow what is stored while nothing is being edited here.
-  useEffect(() => {
-    if (!dirty) setRows(service.spec.env ?? []);
-  }, [service.spec.env, dirty]);
 
   const parsed = mode === "text" ? parseDotenv(text) : null;
   const saving = useAction(async () => {
     const env = parsed ? mergeEdited(parsed.vars, stored) : rows;
     await save({ env });
     setDirty(false);
+    setEdits(null);
     setMode("table");
     notify("Variables saved: deploy to apply them");
   });
   const errors = fieldErrors(saving.error);
   const edit = (index: number, patch: Partial<EnvVar>) => {
     setDirty(true);
-    setRows(rows.map((row, i) => (i === index ? { ...row, ...patch } : row)));
+    setEdits(rows.map((row, i) => (i === index ? { ...row, ...patch } : row)));
   };
   const shared = Object.keys(environment?.spec.variables ?? {});
 
@@ -64,23 +63,40 @@ export function Variables() {
               onClick={() => {
                 setDirty(false);
                 setMode("table");
-                setRows(stored);
+                setEdits(null);
                 saving.setError(null);
               }}
             >
               Cancel
             </Button>
           ) : null}
-          <Button variant="primary" busy={saving.busy} disabled={(!dirty && mode === "table") || Boolean(parsed?.errors.length)} onClick={() => void saving.run()}>
+          <Button
+            variant="primary"
+            busy={saving.busy}
+            disabled={(!dirty && mode === "table") || Boolean(parsed?.errors.length)}
+            onClick={() => void saving.run()}
+          >
             Save variables
           </Button>
         </>
       }
     >
       <div className="card-body stack">
-        <FormErrors messages={unplacedErrors(saving.error, rows.flatMap((_, i) => [`env.${i}.name`, `env.${i}.value`]))} />
+        <FormErrors
+          messages={unplacedErrors(
+            saving.error,
+            rows.flatMap((_, i) => [`env.${i}.name`, `env.${i}.value`]),
+          )}
+        />
         {mode === "text" ? (
-          <TextEditor text={text} onChange={(value) => { setText(value); setDirty(true); }} errors={parsed?.errors ?? []} />
+          <TextEditor
+            text={text}
+            onChange={(value) => {
+              setText(value);
+              setDirty(true);
+            }}
+            errors={parsed?.errors ?? []}
+          />
         ) : rows.length === 0 ? (
           <Empty title="No variables">Add one, or paste a whole .env file.</Empty>
         ) : (
@@ -98,7 +114,17 @@ export function Variables() {
               </thead>
               <tbody>
                 {rows.map((row, index) => (
-                  <VariableRow key={index} row={row} index={index} errors={errors} onChange={(patch) => edit(index, patch)} onRemove={() => { setDirty(true); setRows(rows.filter((_, i) => i !== index)); }} />
+                  <VariableRow
+                    key={index}
+                    row={row}
+                    index={index}
+                    errors={errors}
+                    onChange={(patch) => edit(index, patch)}
+                    onRemove={() => {
+                      setDirty(true);
+                      setEdits(rows.filter((_, i) => i !== index));
+                    }}
+                  />
                 ))}
               </tbody>
             </table>
@@ -106,18 +132,34 @@ export function Variables() {
         )}
         {mode === "table" ? (
           <div>
-            <Button small onClick={() => { setDirty(true); setRows([...rows, { name: "", value: "", secret: false }]); }}>
+            <Button
+              small
+              onClick={() => {
+                setDirty(true);
+                setEdits([...rows, { name: "", value: "", secret: false }]);
+              }}
+            >
               + Add variable
             </Button>
           </div>
         ) : null}
-        {shared.length ? <p className="muted" style={{ margin: 0 }}>Also set by the environment: <span className="mono">{shared.join(", ")}</span></p> : null}
+        {shared.length ? (
+          <p className="muted" style={{ margin: 0 }}>
+            Also set by the environment: <span className="mono">{shared.join(", ")}</span>
+          </p>
+        ) : null}
       </div>
     </Card>
   );
 }
 
-function VariableRow({ row, index, errors, onChange, onRemove }: {
+function VariableRow({
+  row,
+  index,
+  errors,
+  onChange,
+  onRemove,
+}: {
   row: EnvVar;
   index: number;
   errors: Record<string, string>;
@@ -129,8 +171,20 @@ function VariableRow({ row, index, errors, onChange, onRemove }: {
   return (
     <tr>
       <td>
-        <input type="text" className="mono" aria-label={`Name of variable ${index + 1}`} aria-invalid={Boolean(nameError)} value={row.name} placeholder="NAME" onChange={(e) => onChange({ name: e.target.value })} />
-        {nameError ? <div className="error" role="alert">{nameError}</div> : null}
+        <input
+          type="text"
+          className="mono"
+          aria-label={`Name of variable ${index + 1}`}
+          aria-invalid={Boolean(nameError)}
+          value={row.name}
+          placeholder="NAME"
+          onChange={(e) => onChange({ name: e.target.value })}
+        />
+        {nameError ? (
+          <div className="error" role="alert">
+            {nameError}
+          </div>
+        ) : null}
       </td>
       <td>
         <input
@@ -143,13 +197,27 @@ function VariableRow({ row, index, errors, onChange, onRemove }: {
           onFocus={(e) => row.secret && row.value === MASK && e.currentTarget.select()}
           onChange={(e) => onChange({ value: e.target.value })}
         />
-        {valueError ? <div className="error" role="alert">{valueError}</div> : null}
+        {valueError ? (
+          <div className="error" role="alert">
+            {valueError}
+          </div>
+        ) : null}
       </td>
       <td>
-        <input type="checkbox" aria-label={`${row.name || "Variable"} is secret`} checked={Boolean(row.secret)} onChange={(e) => onChange({ secret: e.target.checked })} />
+        <input
+          type="checkbox"
+          aria-label={`${row.name || "Variable"} is secret`}
+          checked={Boolean(row.secret)}
+          onChange={(e) => onChange({ secret: e.target.checked })}
+        />
       </td>
       <td>
-        <Button small variant="ghost" aria-label={`Remove ${row.name || "variable"}`} onClick={onRemove}>
+        <Button
+          small
+          variant="ghost"
+          aria-label={`Remove ${row.name || "variable"}`}
+          onClick={onRemove}
+        >
           ✕
         </Button>
       </td>
@@ -157,13 +225,30 @@ function VariableRow({ row, index, errors, onChange, onRemove }: {
   );
 }
 
-function TextEditor({ text, onChange, errors }: { text: string; onChange: (text: string) => void; errors: { line: number; reason: string }[] }) {
+function TextEditor({
+  text,
+  onChange,
+  errors,
+}: {
+  text: string;
+  onChange: (text: string) => void;
+  errors: { line: number; reason: string }[];
+}) {
   return (
     <div className="field">
       <label htmlFor="dotenv">Variables as .env</label>
-      <textarea id="dotenv" spellCheck={false} rows={14} value={text} aria-invalid={errors.length > 0} aria-describedby="dotenv-help" onChange={(e) => onChange(e.target.value)} />
+      <textarea
+        id="dotenv"
+        spellCheck={false}
+        rows={14}
+        value={text}
+        aria-invalid={errors.length > 0}
+        aria-describedby="dotenv-help"
+        onChange={(e) => onChange(e.target.value)}
+      />
       <div className="hint" id="dotenv-help">
-        One NAME=value per line; # starts a comment. A secret keeps its stored value while it shows {MASK}.
+        One NAME=value per line; # starts a comment. A secret keeps its stored value while it shows{" "}
+        {MASK}.
       </div>
       {errors.map((error) => (
         <div key={error.line} className="error" role="alert">

@@ -14,7 +14,10 @@ const NEW = "__new__";
 
 export function useEnvironmentVolumes(environmentId: string | null) {
   return usePoll(
-    (s) => (environmentId ? get<Page<Volume>>(`/environments/${environmentId}/volumes?limit=200`, s) : Promise.resolve(undefined)),
+    (s) =>
+      environmentId
+        ? get<Page<Volume>>(`/environments/${environmentId}/volumes?limit=200`, s)
+        : Promise.resolve(undefined),
     [environmentId],
   );
 }
@@ -31,8 +34,13 @@ export function Volumes() {
 
   return (
     <div className="stack">
-      <Card title="Mounted volumes" description="Data that outlives containers. Changes apply on the next deploy.">
-        {mounts.length === 0 ? <Empty title="No volumes">This service keeps no data between deployments.</Empty> : null}
+      <Card
+        title="Mounted volumes"
+        description="Data that outlives containers. Changes apply on the next deploy."
+      >
+        {mounts.length === 0 ? (
+          <Empty title="No volumes">This service keeps no data between deployments.</Empty>
+        ) : null}
         <ul className="list">
           {mounts.map((mount) => {
             const volume = volumes.data?.items.find((v) => v.spec.slug === mount.volume);
@@ -42,11 +50,18 @@ export function Volumes() {
                   <strong className="mono">{mount.container_path}</strong>
                   <div className="muted" style={{ fontSize: 13 }}>
                     volume {mount.volume}
-                    {volume?.spec.kind === "host_path" ? ` · host folder ${volume.spec.host_path}` : ""}
+                    {volume?.spec.kind === "host_path"
+                      ? ` · host folder ${volume.spec.host_path}`
+                      : ""}
                   </div>
                 </div>
                 {mount.read_only ? <Badge>read-only</Badge> : null}
-                <Button small variant="ghost" busy={remove.busy} onClick={() => void remove.run(mount.container_path)}>
+                <Button
+                  small
+                  variant="ghost"
+                  busy={remove.busy}
+                  onClick={() => void remove.run(mount.container_path)}
+                >
                   Unmount
                 </Button>
               </li>
@@ -59,7 +74,15 @@ export function Volumes() {
   );
 }
 
-function MountForm({ volumes, mounts, onCreated }: { volumes: Volume[]; mounts: VolumeMount[]; onCreated: () => Promise<void> }) {
+function MountForm({
+  volumes,
+  mounts,
+  onCreated,
+}: {
+  volumes: Volume[];
+  mounts: VolumeMount[];
+  onCreated: () => Promise<void>;
+}) {
   const { service, save } = useService();
   const { notify } = useApp();
   const [choice, setChoice] = useState(NEW);
@@ -69,12 +92,18 @@ function MountForm({ volumes, mounts, onCreated }: { volumes: Volume[]; mounts: 
   const [path, setPath] = useState("/data");
   const [readOnly, setReadOnly] = useState(false);
   const createVolume = useAction(async () => {
-    await post<Volume>(`/environments/${service.parent_id}/volumes`, { slug: slug.trim(), kind, ...(kind === "host_path" ? { host_path: hostPath.trim() } : {}) });
+    await post<Volume>(`/environments/${service.parent_id}/volumes`, {
+      slug: slug.trim(),
+      kind,
+      ...(kind === "host_path" ? { host_path: hostPath.trim() } : {}),
+    });
     await onCreated();
     return true;
   });
   const mount = useAction(async (volume: string) => {
-    await save({ volumes: [...mounts, { volume, container_path: path.trim(), read_only: readOnly }] });
+    await save({
+      volumes: [...mounts, { volume, container_path: path.trim(), read_only: readOnly }],
+    });
     notify("Volume mounted: deploy to apply");
     setChoice(volume);
   });
@@ -92,9 +121,21 @@ function MountForm({ volumes, mounts, onCreated }: { volumes: Volume[]; mounts: 
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate>
-      <Card title="Mount a volume" footer={<Button type="submit" variant="primary" busy={createVolume.busy || mount.busy}>Mount</Button>}>
+      <Card
+        title="Mount a volume"
+        footer={
+          <Button type="submit" variant="primary" busy={createVolume.busy || mount.busy}>
+            Mount
+          </Button>
+        }
+      >
         <div className="card-body form-grid">
-          <FormErrors messages={[...unplacedErrors(createVolume.error, ["slug", "kind", "host_path"]), ...(pathError ? [] : unplacedErrors(mount.error, []))]} />
+          <FormErrors
+            messages={[
+              ...unplacedErrors(createVolume.error, ["slug", "kind", "host_path"]),
+              ...(pathError ? [] : unplacedErrors(mount.error, [])),
+            ]}
+          />
           <Field label="Volume">
             {(props) => (
               <select {...props} value={choice} onChange={(e) => setChoice(e.target.value)}>
@@ -108,16 +149,37 @@ function MountForm({ volumes, mounts, onCreated }: { volumes: Volume[]; mounts: 
             )}
           </Field>
           <Field label="Mount path" error={pathError} hint="Where it appears inside the container.">
-            {(props) => <input {...props} type="text" className="mono" value={path} onChange={(e) => setPath(e.target.value)} />}
+            {(props) => (
+              <input
+                {...props}
+                type="text"
+                className="mono"
+                value={path}
+                onChange={(e) => setPath(e.target.value)}
+              />
+            )}
           </Field>
           {choice === NEW ? (
             <>
               <Field label="New volume's name" error={volumeErrors.slug}>
-                {(props) => <input {...props} type="text" className="mono" placeholder="data" value={slug} onChange={(e) => setSlug(e.target.value)} />}
+                {(props) => (
+                  <input
+                    {...props}
+                    type="text"
+                    className="mono"
+                    placeholder="data"
+                    value={slug}
+                    onChange={(e) => setSlug(e.target.value)}
+                  />
+                )}
               </Field>
               <Field label="Kind" error={volumeErrors.kind}>
                 {(props) => (
-                  <select {...props} value={kind} onChange={(e) => setKind(e.target.value as "named" | "host_path")}>
+                  <select
+                    {...props}
+                    value={kind}
+                    onChange={(e) => setKind(e.target.value as "named" | "host_path")}
+                  >
                     <option value="named">Docker volume</option>
                     <option value="host_path">Folder of the host</option>
                   </select>
@@ -125,13 +187,27 @@ function MountForm({ volumes, mounts, onCreated }: { volumes: Volume[]; mounts: 
               </Field>
               {kind === "host_path" ? (
                 <Field className="wide" label="Host folder" error={volumeErrors.host_path}>
-                  {(props) => <input {...props} type="text" className="mono" placeholder="/srv/zane/data" value={hostPath} onChange={(e) => setHostPath(e.target.value)} />}
+                  {(props) => (
+                    <input
+                      {...props}
+                      type="text"
+                      className="mono"
+                      placeholder="/srv/zane/data"
+                      value={hostPath}
+                      onChange={(e) => setHostPath(e.target.value)}
+                    />
+                  )}
                 </Field>
               ) : null}
             </>
           ) : null}
           <label className="check wide">
-            <input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} /> Read-only
+            <input
+              type="checkbox"
+              checked={readOnly}
+              onChange={(e) => setReadOnly(e.target.checked)}
+            />{" "}
+            Read-only
           </label>
         </div>
       </Card>

@@ -32,13 +32,27 @@ export function WebhookPanel() {
   });
   const description = "A push to the branch builds and deploys the pushed commit.";
   if (loaded.data === undefined) {
-    return <Card title="Webhook" description={description}>{loaded.error ? <FormErrors messages={[messageOf(loaded.error)]} /> : <Loading />}</Card>;
+    return (
+      <Card title="Webhook" description={description}>
+        {loaded.error ? <FormErrors messages={[messageOf(loaded.error)]} /> : <Loading />}
+      </Card>
+    );
   }
   if (loaded.data === null) {
     return (
-      <Card title="Webhook" description={description} actions={<Button variant="primary" busy={create.busy} onClick={() => void create.run()}>Create webhook</Button>}>
+      <Card
+        title="Webhook"
+        description={description}
+        actions={
+          <Button variant="primary" busy={create.busy} onClick={() => void create.run()}>
+            Create webhook
+          </Button>
+        }
+      >
         <div className="card-body">
-          <p className="muted" style={{ margin: 0 }}>No webhook yet: pushes do not deploy this service.</p>
+          <p className="muted" style={{ margin: 0 }}>
+            No webhook yet: pushes do not deploy this service.
+          </p>
           <FormErrors messages={create.error ? [messageOf(create.error)] : []} />
         </div>
       </Card>
@@ -47,23 +61,47 @@ export function WebhookPanel() {
   return <WebhookDetails webhook={loaded.data} reload={loaded.reload} description={description} />;
 }
 
-function WebhookDetails({ webhook, reload, description }: { webhook: WebhookInfo; reload: () => Promise<void>; description: string }) {
+function WebhookDetails({
+  webhook,
+  reload,
+  description,
+}: {
+  webhook: WebhookInfo;
+  reload: () => Promise<void>;
+  description: string;
+}) {
   const { notify } = useApp();
   const [showSecret, setShowSecret] = useState(false);
   const rotate = useAction(async () => {
-    if (!window.confirm("Rotate the webhook? The current URL and secret stop working at once.")) return;
+    if (!window.confirm("Rotate the webhook? The current URL and secret stop working at once."))
+      return;
     await post(`/services/${webhook.service_id}/webhook/rotate`);
     await reload();
     notify("Webhook rotated: paste the new URL and secret into your Git host");
   });
   const url = webhookUrl(window.location.origin, webhook.path);
   return (
-    <Card title="Webhook" description={description} actions={<Button busy={rotate.busy} onClick={() => void rotate.run()}>Rotate</Button>}>
+    <Card
+      title="Webhook"
+      description={description}
+      actions={
+        <Button busy={rotate.busy} onClick={() => void rotate.run()}>
+          Rotate
+        </Button>
+      }
+    >
       <div className="card-body stack">
         <CopyRow label="Payload URL" value={url} />
-        <CopyRow label="Secret" value={webhook.secret} hidden={!showSecret} onReveal={() => setShowSecret(!showSecret)} />
+        <CopyRow
+          label="Secret"
+          value={webhook.secret}
+          hidden={!showSecret}
+          onReveal={() => setShowSecret(!showSecret)}
+        />
         <p className="muted" style={{ margin: 0 }}>
-          GitHub and Gitea: Settings → Webhooks, content type <span className="mono">application/json</span>, the push event, this secret. GitLab: Settings → Webhooks, Secret token, Push events.
+          GitHub and Gitea: Settings → Webhooks, content type{" "}
+          <span className="mono">application/json</span>, the push event, this secret. GitLab:
+          Settings → Webhooks, Secret token, Push events.
         </p>
         <LastDelivery at={webhook.last_delivery_at} delivery={webhook.last_delivery} />
         <FormErrors messages={rotate.error ? [messageOf(rotate.error)] : []} />
@@ -72,7 +110,17 @@ function WebhookDetails({ webhook, reload, description }: { webhook: WebhookInfo
   );
 }
 
-function CopyRow({ label, value, hidden, onReveal }: { label: string; value: string; hidden?: boolean; onReveal?: () => void }) {
+function CopyRow({
+  label,
+  value,
+  hidden,
+  onReveal,
+}: {
+  label: string;
+  value: string;
+  hidden?: boolean;
+  onReveal?: () => void;
+}) {
   const { notify } = useApp();
   const copy = async () => {
     await navigator.clipboard.writeText(value);
@@ -81,21 +129,44 @@ function CopyRow({ label, value, hidden, onReveal }: { label: string; value: str
   return (
     <div className="row" style={{ gap: 8, alignItems: "center" }}>
       <strong style={{ minWidth: 110 }}>{label}</strong>
-      <input aria-label={label} readOnly className="mono" style={{ flex: 1 }} type={hidden ? "password" : "text"} value={value} onFocus={(e) => e.target.select()} />
-      {onReveal ? <Button small onClick={onReveal}>{hidden ? "Show" : "Hide"}</Button> : null}
-      <Button small aria-label={`Copy ${label}`} onClick={() => void copy()}>Copy</Button>
+      <input
+        aria-label={label}
+        readOnly
+        className="mono"
+        style={{ flex: 1 }}
+        type={hidden ? "password" : "text"}
+        value={value}
+        onFocus={(e) => e.target.select()}
+      />
+      {onReveal ? (
+        <Button small onClick={onReveal}>
+          {hidden ? "Show" : "Hide"}
+        </Button>
+      ) : null}
+      <Button small aria-label={`Copy ${label}`} onClick={() => void copy()}>
+        Copy
+      </Button>
     </div>
   );
 }
 
 function LastDelivery({ at, delivery }: { at: string | null; delivery: WebhookDelivery | null }) {
-  if (!at || !delivery) return <p className="muted" style={{ margin: 0 }}>No push received yet.</p>;
+  if (!at || !delivery)
+    return (
+      <p className="muted" style={{ margin: 0 }}>
+        No push received yet.
+      </p>
+    );
   const what =
     delivery.result === "deployed"
       ? `deployed ${delivery.commit ? delivery.commit.slice(0, 7) : "the branch head"} as ${shortId(delivery.deployment_id ?? "")}`
       : `${delivery.result}: ${delivery.reason ?? ""}`;
   return (
-    <p style={{ margin: 0 }} className={delivery.result === "refused" ? "error" : undefined} data-testid="webhook-last-delivery">
+    <p
+      style={{ margin: 0 }}
+      className={delivery.result === "refused" ? "error" : undefined}
+      data-testid="webhook-last-delivery"
+    >
       Last push <span title={dateTime(at)}>{timeAgo(at)}</span> from {delivery.host}: {what}
     </p>
   );

@@ -1,7 +1,14 @@
 // What every tab of a service page shares: the service, its place, its deployments.
 
 import { createContext, useContext } from "react";
-import type { Deployment, Environment, PendingChanges, Project, Service, ServiceSpec } from "../../api/types";
+import type {
+  Deployment,
+  Environment,
+  PendingChanges,
+  Project,
+  Service,
+  ServiceSpecInput,
+} from "../../api/types";
 
 export interface ServiceView {
   service: Service;
@@ -10,7 +17,7 @@ export interface ServiceView {
   deployments: Deployment[] | undefined;
   changes: PendingChanges | undefined;
   /** Replaces the spec with these fields changed (If-Match: the generation shown). */
-  save: (patch: Partial<ServiceSpec>) => Promise<Service>;
+  save: (patch: Partial<ServiceSpecInput>) => Promise<Service>;
   deploy: () => Promise<void>;
   reload: () => Promise<void>;
 }

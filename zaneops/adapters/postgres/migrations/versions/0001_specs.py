@@ -13,7 +13,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# Frozen copy of the kinds at this revision: later changes to zaneops.kinds must not
+# Frozen copy of the kinds at this revision: later changes to zaneops.specs.kinds must not
 # rewrite history. (table, parent table, parent column)
 TABLES: list[tuple[str, str | None, str | None]] = [
     ("projects", None, None),

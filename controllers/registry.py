@@ -1,0 +1,13 @@
+"""Every controller the platform runs: one line each (see docs/architecture.md)."""
+
+from __future__ import annotations
+
+from controllers import builds, routes, services, volumes
+from controllers.entry import ControllerEntry
+
+ENTRIES: tuple[ControllerEntry, ...] = (
+    builds.ENTRY,
+    routes.ENTRY,
+    services.ENTRY,
+    volumes.ENTRY,
+)

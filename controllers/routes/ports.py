@@ -1,0 +1,35 @@
+"""What the routes controller needs from the outside world; the adapters provide each, and
+the unit tests hand in fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+from zaneops.adapters.caddy.admin import ConfigSnapshot
+from zaneops.adapters.redis.log_streams import HttpLine
+
+
+class CaddyAdminPort(Protocol):
+    async def read_config(self) -> ConfigSnapshot: ...
+
+    async def replace_config(self, body: bytes, if_match: str) -> None: ...
+
+
+class DeploymentsOfServices(Protocol):
+    async def latest_deployments(self, service_ids: Sequence[UUID]) -> dict[UUID, UUID]: ...
+
+
+class DomainRows(DeploymentsOfServices, Protocol):
+    async def live_generations(self) -> dict[UUID, int]: ...
+
+    async def specs(self, ids: Sequence[UUID]) -> list[tuple[UUID, int, Mapping[str, Any]]]: ...
+
+
+class HttpLogSink(Protocol):
+    async def cursor(self) -> str | None: ...
+
+    async def append(
+        self, entries: Sequence[tuple[UUID, HttpLine]], expected_cursor: str | None, cursor: str
+    ) -> bool: ...

@@ -1,0 +1,270 @@
+"""One reconcile's decision, pure: from the world as read, the phase changes to record, what to
+do to the swarm service, and the status to report. `ServicesController` applies it.
+
+The order is the rollout's: cancel what was superseded, admit the target (wait for its image
+and volumes, then start it), judge a starting target (healthy, failed, or look again soon),
+then make Swarm run what should run now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from zaneops.common import naming
+from zaneops.specs import Condition, ConditionStatus, Status
+
+from . import observe
+from .plan import LABEL_FINGERPRINT, Plan, PlanError, Rollout, fingerprint, make_plan
+from .rollout import Decision, Deployment, Phase, Verdict, build_outcome, decide, judge, to_run
+from .world import World
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """The settings a decision depends on."""
+
+    instance: str
+    rollout: Rollout
+    rollout_timeout_seconds: float
+    poll_seconds: float
+    fingerprint_key: str
+
+
+@dataclass(frozen=True)
+class PhaseChange:
+    """A deployment's new phase. `explain`: a failure whose message the apply step completes
+    with what the failed task left (its error, health output, last log lines)."""
+
+    deployment: Deployment  # as it was, before this change
+    phase: Phase
+    reason: str
+    message: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    explain: Verdict | None = None
+
+    def status(self, message: str | None = None) -> Status:
+        return phase_status(
+            self.deployment, self.phase, self.reason, message or self.message, self.extra
+        )
+
+    @property
+    def after(self) -> Deployment:
+        return replace(self.deployment, status=self.status())
+
+
+class Action(Enum):
+    NONE = "none"
+    CREATE = "create"
+    UPDATE = "update"
+    REMOVE = "remove"
+
+
+@dataclass(frozen=True)
+class Steps:
+    changes: tuple[PhaseChange, ...]
+    action: Action
+    plan: Plan | None  # what Swarm runs once the action is done; None: nothing
+    status: Status  # the service's status to report
+    requeue_after: float | None
+
+
+def decide_steps(world: World, knobs: Knobs, now: datetime) -> Steps:
+    changes: list[PhaseChange] = []
+    decision = decide(world.deployments)
+    for deployment, reason in decision.cancel:
+        changes.append(PhaseChange(deployment, Phase.CANCELLED, reason, _why_cancelled(reason)))
+    decision = _admit(world, knobs, decision, now, changes)
+    decision, requeue = _judge(world, knobs, decision, now, changes)
+    running = to_run(decision)
+    plan = plan_for(world, knobs, running) if running else None
+    action = _action(world, knobs, plan)
+    if action in (Action.CREATE, Action.UPDATE) or _rolling(world):
+        requeue = knobs.poll_seconds
+    status = _service_status(world, decision, plan)
+    return Steps(tuple(changes), action, plan, status, requeue)
+
+
+def plan_for(world: World, knobs: Knobs, deployment: Deployment) -> Plan:
+    snapshot = deployment.detail("shared_variables")
+    variables = snapshot if isinstance(snapshot, dict) else world.shared_variables
+    return make_plan(
+        instance=knobs.instance,
+        service_id=world.service.id,
+        environment_id=world.environment_id,
+        deployment_id=deployment.id,
+        deployment=deployment.spec,
+        shared_variables={str(k): str(v) for k, v in variables.items()},
+        volumes=world.volumes,
+        rollout=knobs.rollout,
+    )
+
+
+# --- phases of the target --------------------------------------------------------------------
+
+
+def _admit(
+    world: World, knobs: Knobs, decision: Decision, now: datetime, changes: list[PhaseChange]
+) -> Decision:
+    """A target not yet started: wait for its image and volumes, then let it start."""
+    target = decision.target
+    if target is None or target.phase not in (None, Phase.QUEUED, Phase.BUILDING):
+        return decision
+    change = _admission(world, knobs, target, now)
+    if change is None:
+        return decision
+    changes.append(change)
+    if change.phase in (Phase.QUEUED, Phase.BUILDING):
+        return decision  # still waiting: the serving deployment stays the target of Swarm
+    return _with_target(decision, change.after)
+
+
+def _admission(world: World, knobs: Knobs, target: Deployment, now: datetime) -> PhaseChange | None:
+    if target.spec.image is None:
+        return _build_change(world, target)
+    missing = [
+        m.volume for m in target.spec.service_spec.volumes if m.volume not in world.ready_volumes
+    ]
+    if missing:
+        return PhaseChange(target, Phase.QUEUED, "WaitingForVolume", _waiting_for(missing, world))
+    extra = {"started_at": now.isoformat(), "shared_variables": world.shared_variables}
+    started = PhaseChange(target, Phase.STARTING, "Starting", "rolling out", extra)
+    try:
+        plan_for(world, knobs, started.after)
+    except PlanError as exc:
+        return PhaseChange(target, Phase.FAILED, "InvalidSpec", str(exc), extra)
+    return started
+
+
+def _build_change(world: World, target: Deployment) -> PhaseChange:
+    """BUILDING while its build runs; FAILED or CANCELLED with it. The serving one stays."""
+    build = world.builds.get(target.id)
+    ended = build_outcome(build) if build is not None else None
+    if ended is None:
+        return PhaseChange(target, Phase.BUILDING, "WaitingForImage", "waiting for its build")
+    phase, reason, message = ended
+    return PhaseChange(target, phase, reason, message)
+
+
+def _judge(
+    world: World, knobs: Knobs, decision: Decision, now: datetime, changes: list[PhaseChange]
+) -> tuple[Decision, float | None]:
+    target = decision.target
+    if target is None or target.phase is not Phase.STARTING:
+        return decision, None
+    plan = plan_for(world, knobs, target)
+    verdict = judge(
+        target,
+        plan_hash=plan.hash,
+        service=world.swarm_service,
+        tasks=world.tasks,
+        elapsed=_elapsed(target, now),
+        timeout=knobs.rollout_timeout_seconds,
+    )
+    if verdict.phase is Phase.STARTING:
+        return decision, knobs.poll_seconds
+    if verdict.phase is Phase.HEALTHY:
+        return _became_healthy(decision, target, changes), None
+    failed = PhaseChange(target, Phase.FAILED, verdict.reason, verdict.message, explain=verdict)
+    changes.append(failed)
+    return _with_target(decision, failed.after), None
+
+
+def _became_healthy(decision: Decision, target: Deployment, changes: list[PhaseChange]) -> Decision:
+    healthy = PhaseChange(target, Phase.HEALTHY, "Healthy", "serving")
+    changes.append(healthy)
+    if decision.serving is not None and decision.serving.id != target.id:
+        replaced = f"replaced by {target.id}"
+        changes.append(PhaseChange(decision.serving, Phase.REMOVED, "Replaced", replaced))
+    return Decision(healthy.after, healthy.after, decision.cancel)
+
+
+# --- the swarm service -----------------------------------------------------------------------
+
+
+def _action(world: World, knobs: Knobs, plan: Plan | None) -> Action:
+    current = world.swarm_service
+    if plan is None:
+        return Action.REMOVE if current is not None else Action.NONE
+    if current is None:
+        return Action.CREATE
+    if in_sync(current.labels, current.spec, plan, knobs.fingerprint_key):
+        return Action.NONE
+    if current.update_state == "rollback_started":
+        return Action.NONE  # updating now would race Swarm's own rollback; look again after
+    return Action.UPDATE
+
+
+def in_sync(labels: dict[str, str], spec: dict[str, Any], plan: Plan, key: str) -> bool:
+    """Swarm runs this plan, and nobody edited what the fingerprint covers."""
+    same_plan = labels.get(naming.LABEL_SPEC_HASH) == plan.hash
+    return same_plan and labels.get(LABEL_FINGERPRINT) == fingerprint(spec, key)
+
+
+def _rolling(world: World) -> bool:
+    current = world.swarm_service
+    return current is not None and current.update_state in ("updating", "rollback_started")
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+def _service_status(world: World, decision: Decision, plan: Plan | None) -> Status:
+    seen = observe.service_details(plan, world.tasks, world.health)
+    details: dict[str, object] = {
+        "current_deployment_id": str(decision.serving.id) if decision.serving else None,
+        "target_deployment_id": str(decision.target.id) if decision.target else None,
+        **seen,
+    }
+    status = world.service.status.model_copy(update={"details": details})
+    return status.with_condition(observe.availability(seen))
+
+
+def phase_status(
+    deployment: Deployment, phase: Phase, reason: str, message: str, extra: dict[str, Any]
+) -> Status:
+    details = {**deployment.status.details, **extra, "phase": phase.value}
+    condition = Condition(
+        type="Deployed", status=_deployed(phase), reason=reason, message=message[:4000]
+    )
+    return deployment.status.with_condition(condition).model_copy(
+        update={"details": details, "observed_generation": deployment.generation}
+    )
+
+
+def _deployed(phase: Phase) -> ConditionStatus:
+    if phase is Phase.HEALTHY:
+        return ConditionStatus.TRUE
+    if phase in (Phase.FAILED, Phase.CANCELLED, Phase.REMOVED):
+        return ConditionStatus.FALSE
+    return ConditionStatus.UNKNOWN
+
+
+def _waiting_for(missing: list[str], world: World) -> str:
+    absent = [slug for slug in missing if slug not in world.volumes]
+    if absent:
+        return f"waiting for volume(s) {', '.join(absent)}: none by that name in the environment"
+    return f"waiting for volume(s) {', '.join(missing)} to be ready"
+
+
+def _why_cancelled(reason: str) -> str:
+    if reason == "Superseded":
+        return "a newer deployment replaced it before it was serving"
+    return "cancelled on request"
+
+
+def _elapsed(deployment: Deployment, now: datetime) -> float:
+    started = deployment.detail("started_at")
+    if not isinstance(started, str):
+        return 0.0
+    return (now - datetime.fromisoformat(started)).total_seconds()
+
+
+def _with_target(decision: Decision, target: Deployment) -> Decision:
+    return Decision(target, decision.serving, decision.cancel)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

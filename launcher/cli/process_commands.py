@@ -1,0 +1,101 @@
+"""The processes of one installation: migrate, the API, a controller, admins."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from api.settings import ApiSettings
+from launcher.cli.common import announce, load_settings
+from zaneops.common.errors import Conflict, Unavailable
+from zaneops.common.logging import configure_logging
+from zaneops.common.settings import InstallationSettings
+from zaneops.runtime.settings import RuntimeSettings
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date (safe to run from several processes at once)."""
+    migrate()
+
+
+def migrate() -> None:
+    from zaneops.adapters.postgres.migrate import current_revisions, upgrade_to_head
+
+    url = load_settings(InstallationSettings).database_url
+    try:
+        upgrade_to_head(url)
+    except Unavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"schema at revision {', '.join(current_revisions(url))}")
+
+
+@click.group("controller")
+def controller() -> None:
+    """Run the controllers."""
+
+
+@controller.command("run")
+@click.argument("name")
+def run_controller_command(name: str) -> None:
+    """Run controller NAME (a registered name, or module:ENTRY) until SIGTERM."""
+    from launcher.controller_process import find_entry, run_controller
+
+    installation = load_settings(InstallationSettings)
+    runtime = load_settings(RuntimeSettings)
+    configure_logging(installation.log_level)
+    try:
+        entry = find_entry(name)
+    except (ValueError, TypeError, ImportError, AttributeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    asyncio.run(run_controller(entry, installation, runtime))
+
+
+@click.command("api")
+@click.option("--host", default=None, help="Listen address (default: ZANE_API_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: ZANE_API_PORT).")
+def api_command(host: str | None, port: int | None) -> None:
+    """Serve the HTTP API; creates the first admin if there is no user yet."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.bootstrap import ensure_first_admin
+
+    installation = load_settings(InstallationSettings)
+    settings = load_settings(ApiSettings)
+    configure_logging(installation.log_level)
+    try:
+        announce(asyncio.run(ensure_first_admin(installation, settings)))
+    except Unavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    uvicorn.run(
+        create_app(settings, installation),
+        host=host or settings.host,
+        port=port or settings.port,
+        proxy_headers=False,  # the app applies ZANE_API_TRUSTED_PROXIES itself
+        server_header=False,
+    )
+
+
+@click.group("admin")
+def admin() -> None:
+    """Manage the API's administrators."""
+
+
+@admin.command("create")
+@click.option("--username", default=None, help="Default: ZANE_API_ADMIN_USERNAME (admin).")
+def admin_create(username: str | None) -> None:
+    """Create an admin; the password is ZANE_API_ADMIN_PASSWORD, or generated and printed once."""
+    from api.bootstrap import create_admin
+
+    installation = load_settings(InstallationSettings)
+    settings = load_settings(ApiSettings)
+    try:
+        chosen = username or settings.admin_username
+        announce(asyncio.run(create_admin(installation, settings, chosen)))
+    except (Conflict, Unavailable) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+COMMANDS = (migrate_command, controller, api_command, admin)

@@ -1,0 +1,15 @@
+"""The platform's Docker adapter on the real engine: what `zaneops up --images auto` asks."""
+
+from __future__ import annotations
+
+import time
+
+from launcher.platform.installer import UPSTREAM_PROBE
+from zaneops.adapters.docker.platform import DockerPlatform
+
+
+def test_auto_images_asks_the_engine_for_the_registry_and_hears_no_within_its_timeout() -> None:
+    """No registry is reachable from this machine: the answer is False, never an exception."""
+    started = time.monotonic()
+    assert DockerPlatform().registry_reachable(UPSTREAM_PROBE, timeout=5) is False
+    assert time.monotonic() - started < 30

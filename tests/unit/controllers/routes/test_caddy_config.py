@@ -1,0 +1,158 @@
+"""The routes controller's pure planning: domain rows → our part of Caddy's config."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from controllers.routes.applier import Applied
+from controllers.routes.ask import ask_answer
+from controllers.routes.caddy_config import Layout, merge, owned_config, owned_part
+from controllers.routes.entries import (
+    RouteEntry,
+    Row,
+    build_entries,
+    dashboard_entry,
+    parse_row,
+    resolve,
+)
+from zaneops.common.naming import service_alias
+
+SERVICE = uuid.uuid4()
+LAYOUT = Layout(instance="t1", https=False)
+
+
+def row(domain: str, base_path: str = "/", **extra: Any) -> Row:
+    spec = {"domain": domain, "base_path": base_path, **extra}
+    spec.setdefault("target", {"service_id": str(SERVICE), "port": 8080})
+    if "redirect" in extra:
+        spec.pop("target")
+    return Row(uuid.uuid4(), 1, spec)
+
+
+def plan(*rows: Row, dashboard: RouteEntry | None = None) -> tuple[RouteEntry, ...]:
+    return build_entries({r.id: parse_row(r) for r in rows}, dashboard).routes
+
+
+def test_the_longest_base_path_of_a_host_comes_first() -> None:
+    """/api/v1 before /api before /: Caddy takes the first route that matches."""
+    routes = plan(
+        row("a.example.com"), row("a.example.com", "/api/v1"), row("a.example.com", "/api")
+    )
+    assert [r.base_path for r in routes] == ["/api/v1", "/api", "/"]
+
+
+def test_exact_hosts_come_before_wildcards() -> None:
+    """x.example.com is served by its own route even though *.example.com also covers it."""
+    routes = plan(row("*.example.com", "/deep/path"), row("x.example.com"))
+    assert [r.host for r in routes] == ["x.example.com", "*.example.com"]
+    assert resolve(routes, "x.example.com", "/deep/path/1") is routes[0]
+    assert resolve(routes, "y.example.com:8080", "/deep/path/1") is routes[1]
+    assert resolve(routes, "a.b.example.com", "/deep/path") is None
+
+
+def test_a_target_dials_the_services_alias_and_port() -> None:
+    """The proxy reaches srv-<id>:<port> on the edge network, the services controller's alias."""
+    config = owned_config(LAYOUT, plan(row("a.example.com")))
+    route = config.servers["zane-t1-http"]["routes"][0]
+    assert route["handle"] == [
+        {"handler": "reverse_proxy", "upstreams": [{"dial": f"{service_alias(SERVICE)}:8080"}]}
+    ]
+    assert route["match"] == [{"host": ["a.example.com"]}]
+
+
+def test_strip_prefix_rewrites_before_proxying_and_the_path_matches_whole_segments() -> None:
+    """/api matches /api and /api/..., never /apix; strip_prefix removes /api first."""
+    config = owned_config(LAYOUT, plan(row("a.example.com", "/api", strip_prefix=True)))
+    route = config.servers["zane-t1-http"]["routes"][0]
+    assert route["match"][0]["path"] == ["/api", "/api/*"]
+    assert route["handle"][0] == {"handler": "rewrite", "strip_path_prefix": "/api"}
+
+
+def test_redirects_are_308_when_permanent_and_307_otherwise() -> None:
+    """permanent → 308; temporary → 307; Location is the spec's URL."""
+    for permanent, status in ((True, 308), (False, 307)):
+        redirect = {"url": "https://new.example.org/x", "permanent": permanent}
+        config = owned_config(LAYOUT, plan(row("old.example.com", redirect=redirect)))
+        handler = config.servers["zane-t1-http"]["routes"][0]["handle"][0]
+        assert handler["status_code"] == status
+        assert handler["headers"]["Location"] == ["https://new.example.org/x"]
+
+
+def test_every_server_ends_with_the_404_page_and_has_the_502_page() -> None:
+    """Unknown hosts get a page, not an empty answer; a dead upstream gets a friendly page."""
+    server = owned_config(LAYOUT, ()).servers["zane-t1-http"]
+    assert server["routes"][-1]["handle"][0]["status_code"] == 404
+    unavailable = server["errors"]["routes"][0]
+    assert unavailable["match"] == [{"vars": {"{http.error.status_code}": ["502", "503", "504"]}}]
+
+
+def test_a_spec_that_no_longer_validates_is_refused_alone_with_the_field() -> None:
+    """A bad row is reported 'field: reason'; the good rows are still served."""
+    bad = Row(uuid.uuid4(), 1, {"domain": "bad domain", "target": {"service_id": "x", "port": 0}})
+    good = row("good.example.com")
+    entries = build_entries({bad.id: parse_row(bad), good.id: parse_row(good)}, None)
+    assert [r.host for r in entries.routes] == ["good.example.com"]
+    assert "domain:" in entries.rejected[bad.id]
+
+
+def test_the_dashboard_domain_goes_to_its_upstream_and_cannot_be_claimed() -> None:
+    """The dashboard's own route wins; a row claiming the same host and path is refused."""
+    dashboard = dashboard_entry("Dash.Example.com", "zane-api:8000")
+    claim = row("dash.example.com")
+    entries = build_entries({claim.id: parse_row(claim)}, dashboard)
+    assert [r.domain_id for r in entries.routes] == [None]
+    assert "reserved for the dashboard" in entries.rejected[claim.id]
+
+
+def test_https_redirects_http_and_gets_local_names_from_the_internal_ca() -> None:
+    """With HTTPS: port 80 only redirects; .localhost names use Caddy's CA, public ones ACME."""
+    layout = Layout(instance="t1", https=True, ask_url="http://routes:9180/ask")
+    config = owned_config(layout, plan(row("app.localhost"), row("shop.example.com")))
+    redirect = config.servers["zane-t1-http"]["routes"][0]
+    assert redirect["handle"][0]["status_code"] == 308
+    assert config.servers["zane-t1-https"]["tls_connection_policies"] == [{}]
+    internal, public = config.policies
+    assert internal["subjects"] == ["app.localhost"]
+    assert internal["issuers"] == [{"module": "internal"}]
+    assert public["subjects"] == ["shop.example.com"] and public["on_demand"]
+    assert config.on_demand == {"ask": "http://routes:9180/ask"}
+
+
+def test_no_policy_without_subjects_would_catch_every_name() -> None:
+    """With no routes, no TLS policy at all: an empty subject list would match everyone's names."""
+    assert owned_config(Layout(instance="t1", https=True, ask_url="x"), ()).policies == []
+
+
+def test_merge_replaces_only_our_part() -> None:
+    """Foreign servers, policies, logs and the admin block pass through untouched."""
+    foreign_server = {"listen": [":9000"], "routes": []}
+    foreign_policy = {"issuers": [{"module": "internal"}]}
+    current = {
+        "admin": {"listen": "unix//run/zane/caddy-admin.sock"},
+        "apps": {
+            "http": {"servers": {"other": foreign_server, "zane-t1-http": {"old": True}}},
+            "tls": {"automation": {"policies": [foreign_policy, {"@id": "zane-t1-tls-x"}]}},
+        },
+        "logging": {"logs": {"mine": {"level": "DEBUG"}}},
+    }
+    layout = Layout(instance="t1", https=True)
+    owned = owned_config(layout, plan(row("a.localhost")))
+    merged = merge(current, layout, owned)
+    assert merged["admin"] == current["admin"]
+    assert merged["apps"]["http"]["servers"]["other"] is foreign_server
+    assert merged["apps"]["tls"]["automation"]["policies"][-1] is foreign_policy
+    assert len(merged["apps"]["tls"]["automation"]["policies"]) == 2
+    assert merged["logging"]["logs"]["mine"] == {"level": "DEBUG"}
+    assert owned_part(merged, layout)["servers"] == dict(owned.servers)
+    assert current["apps"]["http"]["servers"]["zane-t1-http"] == {"old": True}  # not mutated
+
+
+def test_the_ask_endpoint_says_yes_only_for_routed_names() -> None:
+    """200 for a routed host or one covered by a wildcard; 404 otherwise; 400 without a name."""
+    applied = Applied(routes=plan(row("a.example.com"), row("*.w.example.com")))
+    assert ask_answer(applied, "domain=a.example.com")[0].startswith("200")
+    assert ask_answer(applied, "domain=X.w.example.com")[0].startswith("200")
+    assert ask_answer(applied, "domain=w.example.com")[0].startswith("404")
+    assert ask_answer(None, "domain=a.example.com")[0].startswith("404")
+    assert ask_answer(applied, "")[0].startswith("400")

@@ -1,0 +1,210 @@
+"""The platform's pure planning: the stack it renders, its secrets, image tags, readiness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controllers.entry import ControllerEntry
+from controllers.registry import ENTRIES
+from launcher.platform import health
+from launcher.platform.build_context import repo_root
+from launcher.platform.images import content_hash, recipes
+from launcher.platform.installer import choose_variant
+from launcher.platform.secrets import GROUPS, plan_secrets
+from launcher.platform.settings import Platform, PlatformSettings
+from launcher.platform.stack import StackInputs, example_text, expected_hashes, render
+from zaneops.adapters.docker.platform import ServiceState
+
+IMAGES = {"app": "zaneops/app:a", "postgres": "zaneops/postgres:p", "redis": "r", "proxy": "c"}
+CONTROLLERS = ("builds", "routes", "services", "volumes")
+
+
+def rendered(
+    controllers: tuple[ControllerEntry, ...] = ENTRIES, instance: str = "zaneops", **settings: Any
+) -> dict[str, Any]:
+    platform = Platform(instance, PlatformSettings(**settings))
+    return render(StackInputs(platform, dict(IMAGES), controllers))
+
+
+def mounts(service: dict[str, Any]) -> set[str]:
+    return {volume["source"] for volume in service.get("volumes", [])}
+
+
+def test_each_registered_controller_is_its_own_service() -> None:
+    """Every registered entry appears as controller-<name>, running that controller."""
+    services = rendered()["services"]
+    assert {entry.name for entry in ENTRIES} == set(CONTROLLERS)
+    for name in CONTROLLERS:
+        assert services[f"controller-{name}"]["command"] == ["controller", "run", name]
+
+
+def test_only_services_volumes_and_builds_get_the_docker_socket() -> None:
+    """The API and the routes controller never see /var/run/docker.sock."""
+    services = rendered()["services"]
+    with_socket = {name for name, s in services.items() if "/var/run/docker.sock" in mounts(s)}
+    assert with_socket == {"controller-services", "controller-volumes", "controller-builds"}
+
+
+def test_only_the_proxy_and_the_routes_controller_get_the_caddy_admin_folder() -> None:
+    """The run folder holding Caddy's admin socket is mounted in exactly two services."""
+    services = rendered(run_dir="/run/zane-x")["services"]
+    with_admin = {name for name, s in services.items() if "/run/zane-x" in mounts(s)}
+    assert with_admin == {"proxy", "controller-routes"}
+
+
+def test_every_service_is_dnsrr_with_a_health_check_and_a_memory_limit() -> None:
+    """No IPVS here: dnsrr everywhere; Swarm waits for health; limits keep one from starving."""
+    for name, service in rendered()["services"].items():
+        assert service["deploy"]["endpoint_mode"] == "dnsrr", name
+        assert service["healthcheck"]["test"][0] == "CMD-SHELL", name
+        assert service["deploy"]["resources"]["limits"]["memory"], name
+
+
+def test_ports_are_host_mode_and_configurable() -> None:
+    """Proxy and dashboard ports come from the settings, published in host mode."""
+    services = rendered(http_port=8080, https_port=8443, dashboard_port=9000)["services"]
+    published = {
+        name: {(p["published"], p["mode"]) for p in s.get("ports", [])}
+        for name, s in services.items()
+    }
+    assert published["proxy"] == {(8080, "host"), (8443, "host")}
+    assert published["api"] == {(9000, "host")}
+
+
+def test_controllers_are_replicated_only_where_the_lease_makes_it_safe() -> None:
+    """The four known controllers act only as leader: the setting; one that says it cannot
+    share its work with a second replica: one."""
+    services = rendered(controller_replicas=2)["services"]
+    for name in ("routes", "services", "volumes", "builds"):
+        assert services[f"controller-{name}"]["deploy"]["replicas"] == 2, name
+    lonely = ControllerEntry("lonely", build=ENTRIES[0].build, replicated=False)
+    only = rendered((lonely,), controller_replicas=2)["services"]["controller-lonely"]
+    assert only["deploy"]["replicas"] == 1
+
+
+def test_the_edge_network_is_external_so_removing_the_stack_never_deletes_it() -> None:
+    """Users' services sit on the edge network; `docker stack rm` must leave it."""
+    networks = rendered(instance="demo")["networks"]
+    assert networks["edge"] == {"external": True, "name": "demo-edge"}
+
+
+def test_secrets_are_files_named_like_the_settings_they_fill() -> None:
+    """ZANE_DATABASE_URL is read from /run/secrets/zane_database_url."""
+    api = rendered()["services"]["api"]
+    targets = {ref["target"] for ref in api["secrets"]}
+    assert targets == {
+        "zane_database_url",
+        "zane_redis_url",
+        "zane_secret_key",
+        "zane_api_admin_password",
+    }
+    assert all("PASSWORD" not in key and "URL" not in key for key in api["environment"])
+
+
+def test_a_change_moves_only_the_hash_of_the_services_it_touches() -> None:
+    """A new dashboard port changes the api's spec hash, not postgres's."""
+    first = expected_hashes(rendered())
+    second = expected_hashes(rendered(dashboard_port=9999))
+    assert first["api"] != second["api"]
+    assert first["postgres"] == second["postgres"]
+
+
+def state(component: str, spec_hash: str, **overrides: Any) -> ServiceState:
+    values: dict[str, Any] = {
+        "component": component,
+        "service": f"x_{component}",
+        "image": "i",
+        "replicas": 1,
+        "running": 1,
+        "update_state": "completed",
+        "spec_hash": spec_hash,
+        "version": 1,
+    }
+    return ServiceState(**(values | overrides))
+
+
+def test_nothing_is_deployed_when_every_service_carries_its_expected_hash() -> None:
+    """Same hashes, same set: up to date; a missing or extra service: not."""
+    expected = {"api": "a", "redis": "r"}
+    assert health.up_to_date([state("api", "a"), state("redis", "r")], expected)
+    assert not health.up_to_date([state("api", "a")], expected)
+    assert not health.up_to_date([state("api", "old"), state("redis", "r")], expected)
+
+
+def test_a_component_is_pending_until_its_new_spec_runs_every_replica() -> None:
+    """Updating, short of replicas, or on an old hash: pending; else ready."""
+    expected = {"api": "a", "redis": "r", "postgres": "p"}
+    states = [
+        state("api", "a", update_state="updating"),
+        state("redis", "r", replicas=2, running=1),
+        state("postgres", "p"),
+    ]
+    assert health.pending(states, expected) == ["api", "redis"]
+
+
+def test_a_rolled_back_update_fails_with_the_component_and_reason() -> None:
+    """Waiting would never end: say which component and why."""
+    rolled_back = state("api", "old", update_state="rollback_completed", error="exit 1")
+    with pytest.raises(health.PlatformFailed, match="api: the update was rollback completed"):
+        health.check_not_stuck(rolled_back, "new")
+
+
+def test_a_secret_group_found_incomplete_is_made_again_as_a_whole() -> None:
+    """The database URL must hold the Postgres password: never one without the other."""
+    plan = plan_secrets({"database_url", "redis_url", "redis_password", "secret_key"}, GROUPS)
+    assert plan.remove == ("database_url",)
+    assert set(plan.create) == {"database_url", "postgres_password", "admin_password"}
+    assert plan.create["postgres_password"] in plan.create["database_url"]
+
+
+def test_existing_secrets_are_never_regenerated() -> None:
+    """A second up creates nothing (and so prints no admin password)."""
+    every = {name for group in GROUPS for name in group.names}
+    assert plan_secrets(every, GROUPS).create == {}
+
+
+def test_auto_asks_the_registry_only_when_asked_to_choose() -> None:
+    """local/upstream are taken as given; auto follows the probe."""
+
+    def unreachable() -> bool:
+        raise AssertionError("probed")
+
+    assert choose_variant("local", unreachable) == "local"
+    assert choose_variant("auto", lambda: True) == "upstream"
+    assert choose_variant("auto", lambda: False) == "local"
+
+
+def test_an_image_tag_follows_its_inputs(tmp_path: Path) -> None:
+    """Same content, same tag; an edited file or a marker gives a new one."""
+    (tmp_path / "Dockerfile").write_text("FROM x\n")
+    first = content_hash([tmp_path])
+    assert content_hash([tmp_path]) == first
+    assert content_hash([tmp_path], "marker") != first
+    (tmp_path / "Dockerfile").write_text("FROM y\n")
+    assert content_hash([tmp_path]) != first
+
+
+def test_the_upstream_variant_builds_from_other_dockerfiles_and_tags() -> None:
+    """Local and upstream images never share a tag."""
+    local = recipes(repo_root(), "local")
+    upstream = recipes(repo_root(), "upstream")
+    assert upstream["postgres"].dockerfile == "Dockerfile.upstream"
+    assert local["postgres"].tag != upstream["postgres"].tag
+
+
+def test_the_api_trusts_forwarded_addresses_only_from_the_edge_network() -> None:
+    """Behind the proxy the API counts logins per forwarded client, trusting the edge only."""
+    platform = Platform("zaneops", PlatformSettings())
+    inputs = StackInputs(platform, dict(IMAGES), ENTRIES, ("10.0.3.0/24",))
+    api = render(inputs)["services"]["api"]
+    assert api["environment"]["ZANE_API_TRUSTED_PROXIES"] == "10.0.3.0/24"
+    assert rendered()["services"]["api"]["environment"]["ZANE_API_TRUSTED_PROXIES"] == ""
+
+
+def test_the_committed_example_stack_is_what_up_renders_with_default_settings() -> None:
+    """stacks/zaneops.example.yml stays current (regenerate: python -m launcher.platform.stack)."""
+    example = (repo_root() / "stacks" / "zaneops.example.yml").read_text()
+    assert example == example_text()

@@ -1,0 +1,182 @@
+"""Log streams in Redis: typed lines written by the controllers, pages and live follow for the API.
+
+Entries are flat string maps (see stream_keys for which stream holds what). Entry ids are
+Redis's own, `<milliseconds>-<sequence>`, so a time range is an id range.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
+
+from .connection import RedisConnection
+
+
+@dataclass(frozen=True)
+class RuntimeLine:
+    """One line a service's container printed."""
+
+    ts: str  # ISO 8601, UTC
+    stream: str  # stdout | stderr
+    line: str
+    task_id: str
+    deployment_id: str
+
+
+@dataclass(frozen=True)
+class BuildLine:
+    """One line of a build's output."""
+
+    ts: str
+    line: str
+
+
+@dataclass(frozen=True)
+class HttpLine:
+    """One request the proxy served for a service."""
+
+    ts: str
+    host: str
+    method: str
+    path: str
+    status: str
+    duration_ms: str
+    deployment_id: str
+
+
+LogLine = RuntimeLine | BuildLine | HttpLine
+
+
+def fields_of(line: LogLine) -> dict[FieldT, EncodableT]:
+    """The flat map stored as one stream entry."""
+    return {name: value for name, value in asdict(line).items()}
+
+
+ENTRY_ID = re.compile(r"[0-9]{1,19}-[0-9]{1,19}")
+# A text search reads at most this many entries per page, so one request stays cheap.
+MAX_SCANNED = 5_000
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class StreamEntry:
+    id: str  # Redis's entry id: a cursor, and the SSE event id
+    fields: dict[str, str]  # as the writer stored them (ts, line, ...)
+
+
+@dataclass(frozen=True)
+class StreamPage:
+    entries: list[StreamEntry]
+    next_cursor: str | None  # pass as the cursor of the next page
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    direction: Literal["backward", "forward"]
+    limit: int
+    cursor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+
+
+def _millis(moment: datetime) -> int:
+    return max(0, int(moment.timestamp() * 1000))
+
+
+def _bounds(query: LogQuery) -> tuple[str, str]:
+    """(low, high) ids for XRANGE; the cursor, exclusive, narrows the side it moves away from."""
+    low = str(_millis(query.since)) if query.since else "-"
+    high = str(_millis(query.until)) if query.until else "+"
+    if query.cursor is not None:
+        if query.direction == "backward":
+            high = "(" + query.cursor
+        else:
+            low = "(" + query.cursor
+    return low, high
+
+
+def _decode(entry_id: bytes, raw: dict[bytes, bytes]) -> StreamEntry:
+    fields = {k.decode(errors="replace"): v.decode(errors="replace") for k, v in raw.items()}
+    return StreamEntry(id=entry_id.decode(), fields=fields)
+
+
+def matches(entry: StreamEntry, text: str | None) -> bool:
+    return text is None or any(text.lower() in value.lower() for value in entry.fields.values())
+
+
+async def _batch(redis: Redis, key: str, low: str, high: str, backward: bool) -> list[Any]:
+    found: Any = (
+        await redis.xrevrange(key, max=high, min=low, count=BATCH)
+        if backward
+        else await redis.xrange(key, min=low, max=high, count=BATCH)
+    )
+    return list(found)
+
+
+async def read_page(redis: Redis, key: str, query: LogQuery) -> StreamPage:
+    low, high = _bounds(query)
+    backward = query.direction == "backward"
+    found: list[StreamEntry] = []
+    scanned = 0
+    while True:
+        batch = await _batch(redis, key, low, high, backward)
+        for entry_id, raw in batch:
+            scanned += 1
+            entry = _decode(entry_id, raw)
+            if matches(entry, query.text):
+                found.append(entry)
+            if len(found) == query.limit or scanned >= MAX_SCANNED:
+                return StreamPage(entries=found, next_cursor=entry.id)
+        if len(batch) < BATCH:
+            return StreamPage(entries=found, next_cursor=None)
+        last = batch[-1][0].decode()
+        high, low = ("(" + last, low) if backward else (high, "(" + last)
+
+
+async def _last_id(redis: Redis, key: str) -> str:
+    newest: Any = await redis.xrevrange(key, count=1)
+    return str(newest[0][0].decode()) if newest else "0-0"
+
+
+async def follow(
+    redis: Redis, key: str, after: str | None, text: str | None, block_ms: int
+) -> AsyncIterator[str]:
+    """Server-sent events: each new entry (after `after`, else from now on), plus keep-alives."""
+    last = after or await _last_id(redis, key)
+    while True:
+        answer: Any = await redis.xread({key: last}, block=block_ms, count=100)
+        if not answer:
+            yield ": keep-alive\n\n"
+            continue
+        for entry_id, raw in answer[0][1]:
+            entry = _decode(entry_id, raw)
+            last = entry.id
+            if matches(entry, text):
+                yield f"id: {entry.id}\nevent: log\ndata: {json.dumps(entry.fields)}\n\n"
+
+
+class LogStreams:
+    """Appends typed lines to capped streams, and reads them back for the API."""
+
+    def __init__(self, connection: RedisConnection) -> None:
+        self._redis = connection.client
+
+    async def append(self, key: str, line: LogLine, max_entries: int) -> None:
+        """One entry at the end of the stream `key`, trimming it to about max_entries."""
+        await self._redis.xadd(key, fields_of(line), maxlen=max_entries, approximate=True)
+
+    async def read_page(self, key: str, query: LogQuery) -> StreamPage:
+        return await read_page(self._redis, key, query)
+
+    def follow(
+        self, key: str, after: str | None, text: str | None, block_ms: int
+    ) -> AsyncIterator[str]:
+        return follow(self._redis, key, after, text, block_ms)

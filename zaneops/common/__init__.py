@@ -1,0 +1,1 @@
+"""What every layer shares: errors, names of outside objects, settings, sealing, logging."""
