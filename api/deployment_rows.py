@@ -13,6 +13,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from zaneops.specs import BuildSpec, DeploymentSpec, GitSource
+from zaneops.specs.objects import StoredObject
 
 Trigger = Literal["deploy", "redeploy", "rollback", "webhook"]
 
@@ -58,3 +59,8 @@ def new_deployment(
         spec.model_dump(mode="json"),
         build.model_dump(mode="json") if build else None,
     )
+
+
+def snapshot_of(deployment: StoredObject) -> dict[str, Any]:
+    """The service spec a deployment took a snapshot of, as the API stores service specs."""
+    return deployment.spec_as(DeploymentSpec).service_spec.model_dump(mode="json")

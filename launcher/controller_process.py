@@ -8,6 +8,7 @@ import importlib
 import os
 import signal
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -42,6 +43,18 @@ def find_entry(reference: str, entries: Sequence[ControllerEntry] = ENTRIES) -> 
     if not isinstance(found, ControllerEntry):
         raise TypeError(f"{reference} is not a ControllerEntry")
     return found
+
+
+def reference(entry: ControllerEntry, entries: Sequence[ControllerEntry] = ENTRIES) -> str:
+    """How `zaneops controller run` finds an entry (find_entry's inverse): its name if it is
+    registered, else the module that builds it, which exports it as ENTRY as every controller
+    package does."""
+    if entry in entries:
+        return entry.name
+    module = entry.build.__module__
+    if getattr(sys.modules.get(module), "ENTRY", None) is not entry:
+        raise ValueError(f"controller {entry.name!r}: {module} does not export it as ENTRY")
+    return f"{module}:ENTRY"
 
 
 def holder_name(settings: RuntimeSettings) -> str:

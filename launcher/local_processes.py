@@ -18,6 +18,7 @@ from pathlib import Path
 
 from controllers.entry import ControllerEntry
 from controllers.registry import ENTRIES
+from launcher.controller_process import reference
 
 
 @dataclass(frozen=True)
@@ -37,17 +38,6 @@ def platform_components(entries: Sequence[ControllerEntry] = ENTRIES) -> list[Co
         for entry in sorted(entries, key=lambda entry: entry.name)
     ]
     return [Component("api", zaneops_command("api")), *controllers]
-
-
-def reference(entry: ControllerEntry) -> str:
-    """How `zaneops controller run` finds an entry: its name if registered, else the module
-    that builds it (which exports it as ENTRY, as every controller package does)."""
-    if entry in ENTRIES:
-        return entry.name
-    module = entry.build.__module__
-    if getattr(sys.modules.get(module), "ENTRY", None) is not entry:
-        raise ValueError(f"controller {entry.name!r}: {module} does not export it as ENTRY")
-    return f"{module}:ENTRY"
 
 
 class LocalProcesses:

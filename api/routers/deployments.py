@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Response
 
 from api.auth.principal import Ctx, CurrentUser
 from api.crud import KindApi, add_item, add_list, load, set_etag
-from api.deployment_rows import new_deployment
+from api.deployment_rows import new_deployment, snapshot_of
 from api.errors import ApiError
 from api.schemas import Build, Deployment, phase_of
 from api.sealing import mask_build_spec, mask_deployment_spec
@@ -48,9 +48,8 @@ async def rollback(ctx: Ctx, _: CurrentUser, deployment_id: DeploymentId) -> Any
     target = await load(ctx, Kind.DEPLOYMENTS, deployment_id)
     if target.parent_id is None:  # every deployment has a service; keeps mypy honest
         raise ApiError(409, "conflict", "this deployment has no service")
-    new = new_deployment(
-        target.spec["service_spec"], "rollback", target.spec.get("image"), target.id
-    )
+    snapshot = target.spec_as(DeploymentSpec)
+    new = new_deployment(snapshot_of(target), "rollback", snapshot.image, target.id)
     obj = await ctx.store.create_deployment(target.parent_id, new.id, new.spec, new.build)
     return DEPLOYMENTS.show(obj)
 
@@ -67,7 +66,7 @@ async def cancel(ctx: Ctx, _: CurrentUser, deployment_id: DeploymentId, response
     if phase in FINISHED:
         raise ApiError(409, "already_finished", f"the deployment already ended ({phase})")
     obj = current
-    if not current.spec.get("cancel_requested"):
+    if not current.spec_as(DeploymentSpec).cancel_requested:
         spec = {**current.spec, "cancel_requested": True}
         obj = await ctx.store.update_spec(Kind.DEPLOYMENTS, deployment_id, spec, current.generation)
     set_etag(response, obj)

@@ -20,7 +20,7 @@ from api.crud import (
     load,
     set_etag,
 )
-from api.deployment_rows import NewDeployment, Trigger, new_deployment
+from api.deployment_rows import NewDeployment, Trigger, new_deployment, snapshot_of
 from api.errors import ApiError, invalid
 from api.routers.deployments import DEPLOYMENTS
 from api.schemas import Deployment, PendingChanges, Service
@@ -86,7 +86,7 @@ async def insert_deployment(ctx: ApiContext, service_id: UUID, new: NewDeploymen
 async def get_changes(ctx: Ctx, _: CurrentUser, service_id: ServiceId) -> PendingChanges:
     service = await load(ctx, Kind.SERVICES, service_id)
     live = await ctx.store.live_deployment(service_id)
-    live_spec = live.spec["service_spec"] if live else None
+    live_spec = snapshot_of(live) if live else None
     return PendingChanges(
         live_deployment_id=live.id if live else None,
         generation=service.generation,
@@ -130,9 +130,7 @@ async def redeploy(ctx: Ctx, _: CurrentUser, service_id: ServiceId) -> Any:
     await _live_service(ctx, service_id)
     live = await _live_or_refuse(ctx, service_id, "redeploy")
     trigger: Trigger = "redeploy"
-    return await insert_deployment(
-        ctx, service_id, new_deployment(live.spec["service_spec"], trigger)
-    )
+    return await insert_deployment(ctx, service_id, new_deployment(snapshot_of(live), trigger))
 
 
 @router.post(
@@ -147,8 +145,6 @@ async def discard(
     service = await _live_service(ctx, service_id)
     generation = service.generation if if_match is None else expected_generation(if_match)
     live = await _live_or_refuse(ctx, service_id, "discard to")
-    obj = await ctx.store.update_spec(
-        Kind.SERVICES, service_id, live.spec["service_spec"], generation
-    )
+    obj = await ctx.store.update_spec(Kind.SERVICES, service_id, snapshot_of(live), generation)
     set_etag(response, obj)
     return SERVICES.show(obj)

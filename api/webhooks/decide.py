@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from api.webhooks.globs import matching
 from api.webhooks.payload import Push
+from zaneops.specs import GitSource
 
 BRANCH_PREFIX = "refs/heads/"
 
@@ -47,11 +47,9 @@ def _watch_reason(push: Push, watch_paths: list[str]) -> str | None:
     return f"none of the {len(push.files)} changed files matches the watch paths"
 
 
-def decide(push: Push, source: dict[str, Any]) -> Deploy | Ignore:
-    """`source` is a Git source of a service spec (branch, watch_paths)."""
+def decide(push: Push, source: GitSource) -> Deploy | Ignore:
+    """Whether a push to the service's Git source deploys (its branch, its watch paths)."""
     if push.deleted:
         return Ignore("the branch was deleted")
-    reason = _branch_reason(push, source.get("branch", "main")) or _watch_reason(
-        push, list(source.get("watch_paths") or [])
-    )
+    reason = _branch_reason(push, source.branch) or _watch_reason(push, list(source.watch_paths))
     return Ignore(reason) if reason else Deploy(push.commit)

@@ -15,6 +15,7 @@ from api.webhooks.signatures import signature_problem
 from zaneops.adapters.postgres.webhooks import Webhook
 from zaneops.common.errors import Unavailable
 from zaneops.common.secrets import SecretsUnavailable
+from zaneops.specs import GitSource, ServiceSpec
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
@@ -32,7 +33,7 @@ async def _git_service(ctx: ApiContext, webhook: Webhook) -> StoredObject:
     service = await ctx.store.get(Kind.SERVICES, webhook.service_id)
     if service is None or service.is_deleted:
         raise ApiError(409, "service_deleted", "the service is being deleted")
-    if service.spec["source"]["type"] != "git":
+    if not isinstance(service.spec_as(ServiceSpec).source, GitSource):
         raise ApiError(
             409,
             "not_a_git_source",
@@ -47,7 +48,9 @@ async def _act(ctx: ApiContext, webhook: Webhook, push: Push | NotAPush) -> Deli
     base: dict[str, Any] = {"service_id": service.id, "host": push.host}
     if isinstance(push, NotAPush):
         return Delivery(result="ignored", reason=push.reason, status_code=202, **base)
-    verdict = decide(push, service.spec["source"])
+    source = service.spec_as(ServiceSpec).source
+    assert isinstance(source, GitSource)  # _git_service refused any other
+    verdict = decide(push, source)
     if not isinstance(verdict, Deploy):
         return Delivery(result="ignored", reason=verdict.reason, status_code=202, **base)
     new = new_deployment(service.spec, "webhook", commit=verdict.commit)

@@ -19,6 +19,7 @@ import yaml
 from api.settings import ApiSettings
 from controllers.entry import ControllerEntry, HostAccess, Placement
 from controllers.registry import ENTRIES
+from launcher.controller_process import reference
 from launcher.platform.components import by_name
 from launcher.platform.secrets import (
     DATABASE_NAME,
@@ -268,7 +269,7 @@ def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
     own = entry.stack_settings(placement(platform, entry))
     return {
         "image": inputs.images["app"],
-        "command": ["controller", "run", entry.name],
+        "command": ["controller", "run", reference(entry)],
         "environment": environment(app_settings(platform), runtime, *own),
         "secrets": secret_refs(APP_SECRETS),
         "volumes": access_mounts(platform, entry.host_access),

@@ -55,6 +55,11 @@ class Runner:
         self._busy: dict[asyncio.Task[None], Key] = {}  # workers mid-reconcile, and their key
         self._background: set[asyncio.Task[None]] = set()
 
+    @property
+    def busy(self) -> bool:
+        """A reconcile or a background job (a re-list) is under way."""
+        return bool(self._busy) or bool(self._background)
+
     async def run(self, stop: asyncio.Event) -> None:
         self.controller.bind_leadership(self.elector.is_leader)
         await self.controller.start()

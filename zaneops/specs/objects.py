@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
+
+from pydantic import BaseModel
 
 from zaneops.specs.kinds import Kind
 from zaneops.specs.status import Status
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -43,3 +47,7 @@ class StoredObject:
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def spec_as(self, model: type[SpecT]) -> SpecT:
+        """The spec as its typed model (e.g. `row.spec_as(DeploymentSpec).service_spec`)."""
+        return model.model_validate(self.spec)

@@ -13,9 +13,10 @@ from api.webhooks.decide import Deploy, Ignore, decide, pushed_branch
 from api.webhooks.globs import matching
 from api.webhooks.payload import NotAPush, Push, read_push
 from api.webhooks.signatures import signature_problem
+from zaneops.specs import GitSource
 
 SHA = "a" * 40
-GIT = {"type": "git", "branch": "main", "watch_paths": []}
+GIT = GitSource(repository_url="https://git.example.com/a/b.git", branch="main")
 
 
 @pytest.mark.parametrize(
@@ -134,7 +135,7 @@ def test_a_push_to_another_branch_or_a_tag_is_ignored_with_the_reason() -> None:
 
 def test_watch_paths_decide_only_when_the_payload_lists_files() -> None:
     """Listed files must match a watch path; no list at all deploys."""
-    source = {**GIT, "watch_paths": ["api/**"]}
+    source = GIT.model_copy(update={"watch_paths": ["api/**"]})
     assert decide(Push("g", "refs/heads/main", SHA, ["api/x.py"], False), source) == Deploy(SHA)
     ignored = decide(Push("g", "refs/heads/main", SHA, ["ui/x.ts"], False), source)
     assert isinstance(ignored, Ignore) and "watch paths" in ignored.reason

@@ -16,6 +16,7 @@ from launcher.platform.installer import choose_variant
 from launcher.platform.secrets import GROUPS, plan_secrets
 from launcher.platform.settings import Platform, PlatformSettings
 from launcher.platform.stack import StackInputs, example_text, expected_hashes, render
+from tests.support import lonely
 from zaneops.adapters.docker.platform import ServiceState
 
 IMAGES = {"app": "zaneops/app:a", "postgres": "zaneops/postgres:p", "redis": "r", "proxy": "c"}
@@ -80,8 +81,7 @@ def test_controllers_are_replicated_only_where_the_lease_makes_it_safe() -> None
     services = rendered(controller_replicas=2)["services"]
     for name in ("routes", "services", "volumes", "builds"):
         assert services[f"controller-{name}"]["deploy"]["replicas"] == 2, name
-    lonely = ControllerEntry("lonely", build=ENTRIES[0].build, replicated=False)
-    only = rendered((lonely,), controller_replicas=2)["services"]["controller-lonely"]
+    only = rendered((lonely.ENTRY,), controller_replicas=2)["services"]["controller-lonely"]
     assert only["deploy"]["replicas"] == 1
 
 

@@ -1,0 +1,112 @@
+"""The routes controller over in-memory rows and an in-memory Caddy: what it loads, what it
+reports per domain, and how a deleted domain waits for its route to leave."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from controllers.routes.controller import RoutesController
+from controllers.routes.settings import RoutesSettings
+from tests.support.fake_caddy import FakeCaddyAdmin, StoreDomainRows
+from tests.support.waiting import eventually
+from zaneops.common.settings import InstallationSettings
+from zaneops.runtime.testing import InMemoryStore, running_in_memory
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
+from zaneops.specs.status import ConditionStatus
+
+INSTALLATION = InstallationSettings.chosen(instance="t")
+SERVICE = uuid.uuid4()
+
+
+def controller_on(store: InMemoryStore, admin: FakeCaddyAdmin, **settings: Any) -> RoutesController:
+    chosen = RoutesSettings(https=False, access_log="", drift_check_seconds=0.05, **settings)
+    return RoutesController(INSTALLATION, chosen, admin, StoreDomainRows(store))
+
+
+async def environment(store: InMemoryStore) -> uuid.UUID:
+    project = await store.create(Kind.PROJECTS, {"slug": "p", "name": "P"})
+    return (await store.create(Kind.ENVIRONMENTS, {"slug": "prod"}, project.id)).id
+
+
+def domain(host: str, base_path: str = "/") -> dict[str, Any]:
+    return {
+        "domain": host,
+        "base_path": base_path,
+        "target": {"service_id": str(SERVICE), "port": 80},
+    }
+
+
+def hosts_loaded(admin: FakeCaddyAdmin) -> set[str]:
+    servers = admin.config.get("apps", {}).get("http", {}).get("servers", {})
+    return {
+        host
+        for server in servers.values()
+        for route in server.get("routes", [])
+        for match in route.get("match", [])
+        for host in match.get("host", [])
+    }
+
+
+async def ready(store: InMemoryStore, row: StoredObject) -> tuple[str, str] | None:
+    found = await store.get(Kind.DOMAINS, row.id)
+    condition = found.status.condition("Ready") if found else None
+    if condition is None or condition.status is ConditionStatus.UNKNOWN:
+        return None
+    return condition.status.value, condition.message
+
+
+async def test_a_domain_is_loaded_into_caddy_and_reported_ready_with_its_url() -> None:
+    """One domain row → one load holding its host → Ready True, serving at its URL."""
+    store, admin = InMemoryStore(), FakeCaddyAdmin()
+    async with running_in_memory(controller_on(store, admin), store=store):
+        row = await store.create(Kind.DOMAINS, domain("app.example.com"), await environment(store))
+        await eventually(lambda: ready(store, row), message="Ready decided")
+        assert await ready(store, row) == ("True", "serving at http://app.example.com")
+    assert "app.example.com" in hosts_loaded(admin)
+
+
+async def test_a_domain_on_the_dashboards_host_is_refused_and_not_loaded() -> None:
+    """The dashboard's own host is reserved: Ready False with the reason; nothing routed."""
+    store, admin = InMemoryStore(), FakeCaddyAdmin()
+    controller = controller_on(
+        store, admin, dashboard_domain="dash.example.com", dashboard_upstream="api:8000"
+    )
+    async with running_in_memory(controller, store=store):
+        row = await store.create(Kind.DOMAINS, domain("dash.example.com"), await environment(store))
+        await eventually(lambda: ready(store, row))
+        state, message = await ready(store, row) or ("", "")
+    assert state == "False" and "reserved for the dashboard" in message
+
+
+async def test_a_deleted_domain_is_removed_from_caddy_before_its_row_goes() -> None:
+    """Delete → the next load lacks its host → the finalizer is released → the row is gone."""
+    store, admin = InMemoryStore(), FakeCaddyAdmin()
+    async with running_in_memory(controller_on(store, admin), store=store):
+        row = await store.create(Kind.DOMAINS, domain("gone.example.com"), await environment(store))
+        await eventually(lambda: ready(store, row))
+        await store.request_delete(Kind.DOMAINS, row.id)
+
+        async def row_gone() -> bool:
+            return await store.get(Kind.DOMAINS, row.id) is None
+
+        await eventually(row_gone, message="row removed")
+    assert "gone.example.com" not in hosts_loaded(admin)
+
+
+async def test_a_config_changed_by_someone_else_is_merged_not_overwritten() -> None:
+    """A foreign server appears in Caddy's config: our next load keeps it (ETag, merge)."""
+    store, admin = InMemoryStore(), FakeCaddyAdmin()
+    foreign = {"listen": [":9999"], "routes": []}
+    async with running_in_memory(controller_on(store, admin), store=store):
+        env = await environment(store)
+        first = await store.create(Kind.DOMAINS, domain("one.example.com"), env)
+        await eventually(lambda: ready(store, first))
+        config = admin.config
+        config["apps"]["http"]["servers"]["someone-else"] = foreign
+        admin.edit(config)
+        second = await store.create(Kind.DOMAINS, domain("two.example.com"), env)
+        await eventually(lambda: ready(store, second))
+    assert admin.config["apps"]["http"]["servers"]["someone-else"] == foreign
+    assert {"one.example.com", "two.example.com"} <= hosts_loaded(admin)
