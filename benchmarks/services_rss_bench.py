@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from controllers.services.settings import ServicesSettings
 from tests.support import database
 from tests.support import swarm as sw
 from tests.support.processes import start_controller, stop
@@ -55,7 +56,7 @@ async def measure(count: int) -> None:
     url = database.url_for(name)
     store = await PostgresStore.open(url)
     instance = sw.new_instance()
-    env = {f"ZANE_{k.upper()}": str(v) for k, v in sw.FAST_ROLLOUT.items()}
+    env = {ServicesSettings.env_name(k): str(v) for k, v in sw.FAST_ROLLOUT.items()}
     env |= {"ZANE_INSTANCE": instance, "ZANE_SECRET_KEY": new_key(), "ZANE_LOG_LEVEL": "warning"}
     process = start_controller("services", url, "bench", **env)
     try:

@@ -90,8 +90,9 @@ def build_runner(
 async def dependencies_for(
     installation: InstallationSettings, runtime: RuntimeSettings
 ) -> AsyncIterator[Dependencies]:
-    """One pool for the workers, the lease and the controller's own reads."""
-    async with Dependencies.opened(installation, pool_size=runtime.workers + 2) as deps:
+    """One pool for the workers, the lease and the controller's own loops (drift checks, access
+    logs, build jobs): room for each, so a lease renewal never waits behind them."""
+    async with Dependencies.opened(installation, pool_size=runtime.workers + 6) as deps:
         yield deps
 
 

@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 eval "$(bash tests/infra/up.sh)"
-if [[ ! -x .venv/bin/zaneops ]]; then
-    python3 -m venv .venv
+# (Re)install when the command is missing or no longer starts (an older layout's venv).
+if ! .venv/bin/python -c 'import launcher.cli' 2>/dev/null || [[ ! -x .venv/bin/zaneops ]]; then
+    [[ -x .venv/bin/python ]] || python3 -m venv .venv
     .venv/bin/pip install --quiet -e .
 fi
 export ZANE_SECRET_KEY=${ZANE_SECRET_KEY:-$(cat /var/lib/zaneops/secret.key 2>/dev/null || true)}

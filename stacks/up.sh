@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 command -v python3 >/dev/null || apt-get install -y -q python3
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt-get install -y -q python3-venv
 command -v npm >/dev/null || apt-get install -y -q npm
-if [[ ! -x .venv/bin/zaneops ]]; then
-    python3 -m venv .venv
+# (Re)install when the command is missing or no longer starts (an older layout's venv).
+if ! .venv/bin/python -c 'import launcher.cli' 2>/dev/null || [[ ! -x .venv/bin/zaneops ]]; then
+    [[ -x .venv/bin/python ]] || python3 -m venv .venv
     .venv/bin/pip install --quiet -e .
 fi
 exec .venv/bin/zaneops up "$@"

@@ -1,8 +1,9 @@
 """The builds controller: each build row turned into an image recorded on its deployment.
 
-Builds run as background tasks (a reconcile must stay short), at most
-builds_max_concurrent at once; the rest wait QUEUED. A job reports through an in-memory
-status and a wake-up of its key: the runtime then writes it, so it stays the one writer.
+Builds run as background tasks (a reconcile must stay short), at most max_concurrent
+(ZANE_BUILDS_MAX_CONCURRENT) at once; the rest wait QUEUED. A job reports through an
+in-memory status and a wake-up of its key: the runtime then writes it, so it stays the one
+writer.
 """
 
 from __future__ import annotations

@@ -59,16 +59,7 @@ class ServicesController(Controller):
         self._open = open_secret
         self._names: dict[str, UUID] = {}  # swarm service name → service id, for events
         self._task_deployments: dict[str, str] = {}
-        self._logs = (
-            LogShipper(
-                swarm,
-                streams,
-                settings.log_max_entries,
-                lambda _service, task: self._task_deployments.get(task, ""),
-            )
-            if streams is not None
-            else None
-        )
+        self._logs = self._log_shipper(streams) if streams is not None else None
         self.watches = (
             Watch(Kind.DEPLOYMENTS, self._service_of_deployment),
             Watch(Kind.VOLUMES, self._services_of_volume),
@@ -76,6 +67,15 @@ class ServicesController(Controller):
             Watch(Kind.VOLUMES, self._services_of_volume, status_changes=True),
             # A build ending (failed, cancelled) decides a deployment waiting for its image.
             Watch(Kind.BUILDS, self._service_of_build, status_changes=True),
+        )
+
+    def _log_shipper(self, streams: LogWriter) -> LogShipper:
+        """Each line names its deployment, from the tasks the reconciles have seen."""
+        return LogShipper(
+            self.swarm,
+            streams,
+            self.settings.log_max_entries,
+            lambda _service, task: self._task_deployments.get(task, ""),
         )
 
     @property
@@ -151,6 +151,8 @@ class ServicesController(Controller):
         name = naming.swarm_service_name(self.installation.instance, world.service.id)
         for change in steps.changes:
             await self._record(ctx, name, change)
+        if steps.failure is not None:
+            raise steps.failure
         await self._converge(ctx, name, steps.action, steps.plan, world.swarm_service)
         if steps.plan is not None and self._logs is not None:
             self._logs.follow(world.service.id, name)

@@ -69,10 +69,20 @@ class Steps:
     plan: Plan | None  # what Swarm runs once the action is done; None: nothing
     status: Status  # the service's status to report
     requeue_after: float | None
+    # What to run cannot be planned (a volume it mounts is gone): the phase changes decided
+    # so far are still recorded, then this is raised (the runner retries with backoff).
+    failure: PlanError | None = None
 
 
 def decide_steps(world: World, knobs: Knobs, now: datetime) -> Steps:
     changes: list[PhaseChange] = []
+    try:
+        return _decide(world, knobs, now, changes)
+    except PlanError as exc:
+        return Steps(tuple(changes), Action.NONE, None, world.service.status, None, exc)
+
+
+def _decide(world: World, knobs: Knobs, now: datetime, changes: list[PhaseChange]) -> Steps:
     decision = decide(world.deployments)
     for deployment, reason in decision.cancel:
         changes.append(PhaseChange(deployment, Phase.CANCELLED, reason, _why_cancelled(reason)))
@@ -83,7 +93,7 @@ def decide_steps(world: World, knobs: Knobs, now: datetime) -> Steps:
     action = _action(world, knobs, plan)
     if action in (Action.CREATE, Action.UPDATE) or _rolling(world):
         requeue = knobs.poll_seconds
-    status = _service_status(world, decision, plan)
+    status = _service_status(world, decision, plan, action)
     return Steps(tuple(changes), action, plan, status, requeue)
 
 
@@ -211,8 +221,11 @@ def _rolling(world: World) -> bool:
 # --- status ----------------------------------------------------------------------------------
 
 
-def _service_status(world: World, decision: Decision, plan: Plan | None) -> Status:
-    seen = observe.service_details(plan, world.tasks, world.health)
+def _service_status(world: World, decision: Decision, plan: Plan | None, action: Action) -> Status:
+    """What runs: the tasks as read, or none once the swarm service is being removed."""
+    removed = action is Action.REMOVE
+    tasks, health = ([], None) if removed else (world.tasks, world.health)
+    seen = observe.service_details(plan, tasks, health)
     details: dict[str, object] = {
         "current_deployment_id": str(decision.serving.id) if decision.serving else None,
         "target_deployment_id": str(decision.target.id) if decision.target else None,

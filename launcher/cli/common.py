@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from pydantic import ValidationError
 
-from api.bootstrap import NewAdmin
 from zaneops.common.settings import ZaneSettings
+
+if TYPE_CHECKING:
+    from api.bootstrap import NewAdmin
 
 SettingsT = TypeVar("SettingsT", bound=ZaneSettings)
 

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import click
 
-from api.bootstrap import ensure_first_admin
 from api.settings import ApiSettings
 from launcher.cli.common import announce, load_settings
 from launcher.cli.process_commands import migrate
-from launcher.local_processes import LocalProcesses, platform_components, wait_for_http
 from zaneops.common.settings import InstallationSettings
 
 STATE_DIR = "/var/lib/zaneops/local"
@@ -27,6 +25,9 @@ def local() -> None:
 @click.option("--state-dir", default=STATE_DIR, show_default=True)
 def local_up(state_dir: str) -> None:
     """Migrate, create the first admin, then start the API and every controller."""
+    from api.bootstrap import ensure_first_admin
+    from launcher.local_processes import LocalProcesses, platform_components, wait_for_http
+
     migrate()
     installation = load_settings(InstallationSettings)
     settings = load_settings(ApiSettings)
@@ -46,6 +47,8 @@ def local_up(state_dir: str) -> None:
 @click.option("--state-dir", default=STATE_DIR, show_default=True)
 def local_down(state_dir: str) -> None:
     """Stop the local processes (SIGTERM: they finish what they are doing)."""
+    from launcher.local_processes import LocalProcesses
+
     processes = LocalProcesses(Path(state_dir))
     for name in processes.names():
         click.echo(f"{name}: {'stopped' if processes.stop(name) else 'was not running'}")

@@ -6,17 +6,18 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import ValidationError
 
 from launcher.cli.common import problems
-from launcher.platform.components import component_names
-from launcher.platform.health import PlatformFailed, describe
-from launcher.platform.installer import Installer
 from launcher.platform.settings import Platform, PlatformSettings
 from zaneops.common.errors import Unavailable
 from zaneops.common.settings import InstallationSettings
+
+if TYPE_CHECKING:
+    from launcher.platform.installer import Installer
 
 WHEEL_CACHE = Path("/var/cache/zaneops/wheels")
 
@@ -63,6 +64,7 @@ def platform_from(overrides: dict[str, object]) -> Platform:
 
 def installer_for(platform: Platform) -> Installer:
     from launcher.platform.build_context import BuildContexts, repo_root
+    from launcher.platform.installer import Installer
     from zaneops.adapters.docker.platform import DockerPlatform
 
     contexts = BuildContexts(repo_root(), WHEEL_CACHE, click.echo)
@@ -78,6 +80,7 @@ def installer_for(platform: Platform) -> Installer:
 def up_command(skip_host: bool, **overrides: object) -> None:
     """Install or upgrade the platform on this machine's Swarm; idempotent."""
     from launcher.platform.build_context import BuildContextError, repo_root
+    from launcher.platform.health import PlatformFailed
 
     started = time.monotonic()
     if not skip_host:
@@ -120,6 +123,8 @@ def down_command(**overrides: object) -> None:
 @platform_options
 def status_command(**overrides: object) -> None:
     """Every platform component: replicas running, health, image."""
+    from launcher.platform.health import describe
+
     platform = platform_from(overrides)
     states = installer_for(platform).status()
     if not states:
@@ -134,6 +139,7 @@ def status_command(**overrides: object) -> None:
 @platform_options
 def logs_command(component: str, follow: bool, **overrides: object) -> None:
     """Print one component's logs (postgres, redis, proxy, api, controller-NAME)."""
+    from launcher.platform.components import component_names
     from zaneops.adapters.docker.platform import DockerPlatform
 
     platform = platform_from(overrides)

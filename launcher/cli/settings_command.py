@@ -5,21 +5,29 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import click
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from api.settings import ApiSettings
-from controllers.entry import ControllerEntry
-from controllers.registry import ENTRIES
 from launcher.platform.settings import PlatformSettings
 from zaneops.common.settings import InstallationSettings, ZaneSettings
 from zaneops.runtime.settings import RuntimeSettings
 
+if TYPE_CHECKING:
+    from controllers.entry import ControllerEntry
 
-def settings_classes(entries: Sequence[ControllerEntry] = ENTRIES) -> list[type[ZaneSettings]]:
+
+def settings_classes(
+    entries: Sequence[ControllerEntry] | None = None,
+) -> list[type[ZaneSettings]]:
     """Every settings class, in the order a newcomer meets them; controllers' from entries."""
+    if entries is None:
+        from controllers.registry import ENTRIES
+
+        entries = ENTRIES
     own = [settings for entry in entries for settings in entry.settings]
     return [InstallationSettings, RuntimeSettings, *own, ApiSettings, PlatformSettings]
 
@@ -53,6 +61,7 @@ def settings_command() -> None:
     Any of them can also come from a file named like the variable in lower case in
     /run/secrets (ZANE_SECRETS_DIR); a variable wins over a file.
     """
+    click.echo("# Secret files: ZANE_SECRETS_DIR (default /run/secrets), read if it exists.\n")
     for settings in settings_classes():
         click.echo("\n".join(describe(settings)))
         click.echo("")

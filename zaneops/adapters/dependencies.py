@@ -41,9 +41,13 @@ class Dependencies:
         self._closing.push_async_callback(run)
 
     async def aclose(self) -> None:
-        await self._closing.aclose()
-        await self.redis.close()
-        await self.store.close()
+        try:
+            await self._closing.aclose()
+        finally:
+            try:
+                await self.redis.close()
+            finally:
+                await self.store.close()
 
     @classmethod
     @asynccontextmanager
@@ -51,7 +55,11 @@ class Dependencies:
         cls, installation: InstallationSettings, pool_size: int = 4
     ) -> AsyncIterator[Dependencies]:
         store = await PostgresStore.open(installation.database_url, max_size=pool_size)
-        dependencies = cls(installation, store, RedisConnection(installation.redis_url))
+        try:
+            dependencies = cls(installation, store, RedisConnection(installation.redis_url))
+        except BaseException:
+            await store.close()
+            raise
         try:
             yield dependencies
         finally:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
+from controllers.services.settings import ServicesSettings
 from tests.support import swarm as sw
 from tests.support.processes import start_controller, stop
 from tests.support.waiting import eventually
@@ -19,7 +20,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def controller_env(instance: str, secret: str) -> dict[str, str]:
-    fast = {f"ZANE_{key.upper()}": str(value) for key, value in sw.FAST_ROLLOUT.items()}
+    fast = {ServicesSettings.env_name(key): str(value) for key, value in sw.FAST_ROLLOUT.items()}
     return {
         **fast,
         "ZANE_INSTANCE": instance,

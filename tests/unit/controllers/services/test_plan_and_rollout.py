@@ -17,7 +17,8 @@ from controllers.services.plan import (
     swarm_spec,
 )
 from controllers.services.rollout import Deployment, Phase, decide, explain, judge, to_run
-from zaneops.adapters.docker.swarm import SwarmService, SwarmTask
+from tests.support.fake_swarm import task_of
+from zaneops.adapters.docker.models import SwarmService, SwarmTask
 from zaneops.specs import DeploymentSpec, Status, VolumeSpec
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
@@ -59,18 +60,7 @@ def plan_of(
 
 
 def task(d: Deployment, state: str, **extra: Any) -> SwarmTask:
-    fields: dict[str, Any] = {
-        "id": uuid.uuid4().hex,
-        "state": state,
-        "desired_state": "running",
-        "error": "",
-        "message": "",
-        "exit_code": None,
-        "container_id": None,
-        "container_labels": {"zane.deployment": str(d.id)},
-        "timestamp": "",
-    }
-    return SwarmTask(**{**fields, **extra})
+    return task_of({"zane.deployment": str(d.id)}, state, **{"container_id": None, **extra})
 
 
 def test_a_newer_deployment_supersedes_a_pending_one_and_keeps_the_healthy_one_serving() -> None:

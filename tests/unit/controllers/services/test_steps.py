@@ -168,3 +168,28 @@ def test_a_rollout_that_takes_too_long_fails_timed_out() -> None:
     steps = decide_steps(w, KNOBS, NOW)
     assert phases(steps) == [(Phase.FAILED, "TimedOut")]
     assert "starting" in steps.changes[0].message
+
+
+def test_what_cannot_be_planned_still_records_the_phases_decided_before() -> None:
+    """The serving deployment's volume is gone: the requested cancel of a newer one is still
+    recorded, then the reconcile fails (and is retried)."""
+    serving = deployment(
+        1, Phase.HEALTHY, service={"volumes": [{"volume": "gone", "container_path": "/d"}]}
+    )
+    cancelled = deployment(2, Phase.QUEUED)
+    cancelled = replace(
+        cancelled, spec=cancelled.spec.model_copy(update={"cancel_requested": True})
+    )
+    steps = decide_steps(world(serving, cancelled), KNOBS, NOW)
+    assert phases(steps) == [(Phase.CANCELLED, "CancelRequested")]
+    assert steps.failure is not None and steps.action is Action.NONE
+
+
+def test_once_the_swarm_service_is_removed_its_status_lists_no_tasks() -> None:
+    """Nothing to run: the status says 0 running and lists no (removed) task."""
+    cancelled = deployment(1, Phase.CANCELLED)
+    w = world(cancelled)
+    w.swarm_service = SwarmService("id", "t-srv-x", 1, {"Labels": {}})
+    w.tasks = [task_of({"zane.deployment": str(cancelled.id)}, "running")]
+    details = decide_steps(w, KNOBS, NOW).status.details
+    assert details["running_replicas"] == 0 and details["tasks"] == []
