@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.body_limit import BodyLimit
 from api.context import ApiContext
 from api.dashboard import Dashboard, dashboard_folder
 from api.errors import ERROR_RESPONSES, install_error_handlers
@@ -53,7 +54,20 @@ def create_app(
     folder = dashboard_folder(chosen.dashboard_dir)
     if folder is not None:
         app.add_middleware(Dashboard, folder=folder)
+    app.add_middleware(BodyLimit, limit_for=body_limits(chosen))
     if chosen.trusted_proxies:
         # Behind Caddy every request comes from the proxy: trust its X-Forwarded-For only.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=chosen.trusted_proxies)
     return app
+
+
+def body_limits(settings: ApiSettings) -> Callable[[str], int]:
+    """The body limit of a path: the webhook trigger's own, else the API's."""
+    webhooks = f"{PREFIX}/webhooks/"
+
+    def limit_for(path: str) -> int:
+        if path.startswith(webhooks):
+            return settings.webhook_max_body_bytes
+        return settings.max_body_bytes
+
+    return limit_for

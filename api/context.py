@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -32,6 +33,7 @@ class ApiContext:
     secret_box: SecretBox | None
     webhooks: WebhookStore
     webhook_limiter: WebhookLimiter
+    password_checks: asyncio.Semaphore
 
     @classmethod
     async def open(cls, settings: ApiSettings, installation: InstallationSettings) -> ApiContext:
@@ -50,6 +52,7 @@ class ApiContext:
             secret_box=_secret_box(installation.secret_key),
             webhooks=WebhookStore(store.pool),
             webhook_limiter=WebhookLimiter(redis, prefix, settings.webhook_requests_per_minute),
+            password_checks=asyncio.Semaphore(settings.concurrent_password_checks),
         )
 
     async def close(self) -> None:

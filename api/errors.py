@@ -104,7 +104,8 @@ async def _on_api_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+    code = codes.get(exc.status_code, "http_error")
     return _body(exc.status_code, code, str(exc.detail))
 
 

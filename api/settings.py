@@ -41,6 +41,13 @@ class ApiSettings(ZaneSettings):
         description="Wrong passwords allowed per client address and per user name in any "
         "60 seconds; the next attempt is refused with 429.",
     )
+    concurrent_password_checks: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Password hashes checked at once (each takes memory and a core for tens "
+        "of milliseconds); more logins queue.",
+    )
     admin_username: str = Field(default="admin", description="The first admin's user name.")
     admin_password: str = Field(
         default="",
@@ -53,6 +60,11 @@ class ApiSettings(ZaneSettings):
         description="A live log stream waits this long for new lines before sending a "
         "keep-alive comment.",
     )
+    dashboard_domain: str = Field(
+        default="",
+        description="The dashboard's own domain (the proxy serves the API there): reserved, "
+        "no domain row may route any path of it. Empty: none.",
+    )
     dashboard_dir: str = Field(
         default="",
         description="Folder of the built dashboard (npm run build in ui/), served at '/'. "
@@ -63,6 +75,13 @@ class ApiSettings(ZaneSettings):
         ge=1,
         description="Calls of the public webhook trigger allowed per client address in each "
         "minute; the next ones are refused with 429.",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="The largest request body any route reads (a service spec with its "
+        "variables fits easily); larger ones are refused with 413 before authentication, "
+        "unread. The webhook trigger has its own limit.",
     )
     webhook_max_body_bytes: int = Field(
         default=5 * 1024 * 1024,

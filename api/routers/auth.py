@@ -77,8 +77,10 @@ def _client(request: Request) -> str:
 async def _check_password(ctx: ApiContext, credentials: Credentials) -> Principal | None:
     user = await ctx.accounts.user_by_name(credentials.username)
     stored = user.password_hash if user else DUMMY_HASH
-    # scrypt is slow on purpose: off the event loop, so other requests go on meanwhile.
-    good = await asyncio.to_thread(verify_password, credentials.password, stored)
+    # Slow on purpose: off the event loop, and only a few at once (each takes memory and a
+    # core for tens of milliseconds), so a burst queues instead of exhausting the API.
+    async with ctx.password_checks:
+        good = await asyncio.to_thread(verify_password, credentials.password, stored)
     if user is None or not good:
         return None
     return Principal(user.id, user.username, user.is_admin, "session")
@@ -107,12 +109,13 @@ async def login(
     ctx: Ctx, credentials: Credentials, request: Request, response: Response
 ) -> LoggedIn:
     client = _client(request)
-    if await ctx.throttle.is_throttled(client, credentials.username):
+    attempt = await ctx.throttle.admit(client, credentials.username)
+    if attempt is None:
         raise ApiError(429, "too_many_attempts", "too many wrong passwords: wait a minute")
     principal = await _check_password(ctx, credentials)
     if principal is None:
-        await ctx.throttle.record_failure(client, credentials.username)
-        raise unauthenticated("wrong user name or password")
+        raise unauthenticated("wrong user name or password")  # the attempt stays counted
+    await ctx.throttle.forgive(client, credentials.username, attempt)
     previous = request.cookies.get(SESSION_COOKIE)
     if previous:  # a fresh id at every login: no session fixation
         await ctx.sessions.delete(previous)

@@ -17,9 +17,10 @@ from uuid import UUID
 import structlog
 
 from controllers.routes.caddy_config import Json, Layout, merge, owned_config, owned_part
-from controllers.routes.entries import RouteEntry, Row, build_entries, host_matches, parse_row
+from controllers.routes.entries import RouteEntry, Row, build_entries, parse_row
 from zaneops.adapters.caddy.admin import ConfigSnapshot
 from zaneops.common.errors import Conflict
+from zaneops.specs.routing import host_matches
 
 from .ports import CaddyAdminPort, DomainRows
 
@@ -100,8 +101,9 @@ class Applier:
         """Every live row, parsed; only rows new or changed since the last apply are read."""
         generations = await self._reader.live_generations()
         stale = [i for i, gen in generations.items() if self._parsed.get(i, (0,))[0] != gen]
-        for row_id, generation, spec in await self._reader.specs(stale) if stale else []:
-            self._parsed[row_id] = (generation, parse_row(Row(row_id, generation, spec)))
+        for row in await self._reader.specs(stale) if stale else []:
+            parsed = parse_row(Row(row.id, row.generation, row.spec, row.environment_id))
+            self._parsed[row.id] = (row.generation, parsed)
         self._parsed = {i: self._parsed[i] for i in generations if i in self._parsed}
         return self._parsed
 

@@ -63,6 +63,13 @@ class OwnedConfig:
 # --- routes ----------------------------------------------------------------------------------
 
 
+def literal(text: str) -> str:
+    """A user's string as Caddy must read it in a field that expands {placeholders}: every
+    '{' escaped, so `{env.HOME}` or `{file./data/key}` stays text. (The specs already refuse
+    braces in base paths and redirect URLs; this holds even for a row written around them.)"""
+    return text.replace("{", "\\{")
+
+
 def route_id(layout: Layout, entry: RouteEntry) -> str:
     return f"{layout.prefix}-route-{entry.domain_id or 'dashboard'}"
 
@@ -72,7 +79,7 @@ def caddy_route(layout: Layout, entry: RouteEntry) -> Json:
     """Cached: a burst on 10 000 routes rebuilds only the changed ones. Never mutate the result."""
     match: Json = {"host": [entry.host]}
     if entry.base_path != "/":
-        match["path"] = [entry.base_path, f"{entry.base_path}/*"]
+        match["path"] = [literal(entry.base_path), f"{literal(entry.base_path)}/*"]
     return {
         "@id": route_id(layout, entry),
         "match": [match],
@@ -85,10 +92,10 @@ def handlers(entry: RouteEntry) -> list[Json]:
     destination = entry.destination
     if isinstance(destination, RedirectTo):
         status = 308 if destination.permanent else 307
-        return [static_response(status, headers={"Location": [destination.url]})]
+        return [static_response(status, headers={"Location": [literal(destination.url)]})]
     steps: list[Json] = []
     if entry.strip_prefix and entry.base_path != "/":
-        steps.append({"handler": "rewrite", "strip_path_prefix": entry.base_path})
+        steps.append({"handler": "rewrite", "strip_path_prefix": literal(entry.base_path)})
     steps.append(reverse_proxy(destination))
     return steps
 

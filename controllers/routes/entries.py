@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from zaneops.common.naming import service_alias
-from zaneops.specs.routing import DomainSpec
+from zaneops.specs.routing import DomainSpec, host_matches, hosts_overlap
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class RouteEntry:
     base_path: str
     strip_prefix: bool
     destination: Upstream | RedirectTo
+    environment_id: UUID | None = None  # whose host it is; None: the platform's own
 
     @property
     def is_wildcard(self) -> bool:
@@ -44,14 +45,6 @@ class RouteEntry:
     def covers(self, host: str, path: str) -> bool:
         """Does a request for host+path land on this entry (ignoring more specific ones)?"""
         return host_matches(self.host, host) and path_under(self.base_path, path)
-
-
-def host_matches(pattern: str, host: str) -> bool:
-    """Exact match, or `*.example.com` covering exactly one leftmost label."""
-    if not pattern.startswith("*."):
-        return pattern == host
-    label, _, rest = host.partition(".")
-    return bool(label) and rest == pattern[2:]
 
 
 def path_under(base_path: str, path: str) -> bool:
@@ -65,9 +58,12 @@ class Row:
     id: UUID
     generation: int
     spec: Mapping[str, Any]
+    environment_id: UUID | None = None
 
 
-def entry_from_spec(domain_id: UUID, spec: DomainSpec) -> RouteEntry:
+def entry_from_spec(
+    domain_id: UUID, spec: DomainSpec, environment_id: UUID | None = None
+) -> RouteEntry:
     destination: Upstream | RedirectTo
     if spec.target is not None:
         dial = f"{service_alias(spec.target.service_id)}:{spec.target.port}"
@@ -75,7 +71,9 @@ def entry_from_spec(domain_id: UUID, spec: DomainSpec) -> RouteEntry:
     else:
         assert spec.redirect is not None  # the spec guarantees exactly one destination
         destination = RedirectTo(spec.redirect.url, spec.redirect.permanent)
-    return RouteEntry(domain_id, spec.domain, spec.base_path, spec.strip_prefix, destination)
+    return RouteEntry(
+        domain_id, spec.domain, spec.base_path, spec.strip_prefix, destination, environment_id
+    )
 
 
 def dashboard_entry(domain: str, upstream: str) -> RouteEntry | None:
@@ -109,7 +107,7 @@ def specificity(entry: RouteEntry) -> tuple[bool, int, str, str]:
 def parse_row(row: Row) -> RouteEntry | str:
     """The row's route entry, or why its spec is refused ('field: reason')."""
     try:
-        return entry_from_spec(row.id, DomainSpec.model_validate(row.spec))
+        return entry_from_spec(row.id, DomainSpec.model_validate(row.spec), row.environment_id)
     except ValidationError as error:
         return validation_message(error)
 
@@ -117,20 +115,44 @@ def parse_row(row: Row) -> RouteEntry | str:
 def build_entries(parsed: Mapping[UUID, RouteEntry | str], dashboard: RouteEntry | None) -> Entries:
     """Order the parsed rows into routes; refused rows are reported, the others still served.
 
-    A row whose spec no longer validates, or that claims the dashboard's domain, is refused
-    on its own.
+    `parsed` comes oldest row first: a host belongs to the environment that routed it first,
+    so a later row of another environment (the same host, or a wildcard covering one) is
+    refused instead of taking its traffic. The dashboard's host is the platform's: no row
+    may route any path of it.
     """
     routes: list[RouteEntry] = [dashboard] if dashboard else []
     rejected: dict[UUID, str] = {}
-    reserved = (dashboard.host, dashboard.base_path) if dashboard else None
     for domain_id, entry in parsed.items():
-        if isinstance(entry, str):
-            rejected[domain_id] = entry
-        elif (entry.host, entry.base_path) == reserved:
-            rejected[domain_id] = f"domain: {entry.host} is reserved for the dashboard"
-        else:
+        refusal = entry if isinstance(entry, str) else _refusal(entry, routes, dashboard)
+        if refusal is not None:
+            rejected[domain_id] = refusal
+        elif isinstance(entry, RouteEntry):
             routes.append(entry)
     return Entries(tuple(sorted(routes, key=specificity)), rejected)
+
+
+def _refusal(
+    entry: RouteEntry, routes: list[RouteEntry], dashboard: RouteEntry | None
+) -> str | None:
+    # Exact hosts come before wildcards in route order: only the exact host can shadow it.
+    if dashboard is not None and entry.host == dashboard.host:
+        return f"domain: {entry.host} is reserved for the dashboard"
+    owner = next(
+        (
+            r
+            for r in routes
+            if r.domain_id
+            and r.environment_id != entry.environment_id
+            and hosts_overlap(r.host, entry.host)
+        ),
+        None,
+    )
+    if owner is not None:
+        return (
+            f"domain: {owner.host} is already routed by another environment (domain "
+            f"{owner.domain_id}): a host belongs to one environment"
+        )
+    return None
 
 
 def resolve(routes: Sequence[RouteEntry], host: str, path: str) -> RouteEntry | None:

@@ -3,11 +3,12 @@ the unit tests hand in fakes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 from uuid import UUID
 
 from zaneops.adapters.caddy.admin import ConfigSnapshot
+from zaneops.adapters.postgres.domains import DomainRow
 from zaneops.adapters.redis.log_streams import HttpLine
 
 
@@ -24,7 +25,7 @@ class DeploymentsOfServices(Protocol):
 class DomainRows(DeploymentsOfServices, Protocol):
     async def live_generations(self) -> dict[UUID, int]: ...
 
-    async def specs(self, ids: Sequence[UUID]) -> list[tuple[UUID, int, Mapping[str, Any]]]: ...
+    async def specs(self, ids: Sequence[UUID]) -> list[DomainRow]: ...
 
 
 class HttpLogSink(Protocol):

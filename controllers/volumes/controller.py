@@ -22,8 +22,9 @@ from zaneops.runtime.controller import Context, Controller, Result, TerminalErro
 from zaneops.specs import Condition, ConditionStatus, Status, VolumeSpec
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
+from zaneops.specs.storage import host_paths_overlap
 
-from .policy import HostRules, host_path_refusal, overlaps, users_of
+from .policy import HostRules, Refusal, host_path_refusal, users_of
 from .ports import Folders, VolumeEngine, VolumeRows
 from .settings import VolumesSettings
 
@@ -143,11 +144,28 @@ class VolumesController(Controller):
     async def _check_host_path(self, obj: StoredObject, path: str) -> str:
         """The resolved path, if the rules allow it; else a terminal refusal saying why."""
         real = await self.folders.resolve(path)
-        refusal = host_path_refusal(path, real, self.rules)
+        refusal = host_path_refusal(path, real, self.rules) or await self._overlap(obj, path)
         if refusal is not None:
             status = _not_ready(obj, refusal.reason, refusal.message)
             raise TerminalError(refusal.reason, refusal.message, status)
         return real
+
+    async def _overlap(self, obj: StoredObject, path: str) -> Refusal | None:
+        """An older live volume, of any environment, whose folder is, holds or lies in this
+        one: the API refuses it; two rows written at once are settled here, oldest first."""
+        for other in await self.store.list_ids(Kind.VOLUMES):
+            row = await self.store.get(Kind.VOLUMES, other)
+            if row is None or row.is_deleted or row.id == obj.id:
+                continue
+            theirs = row.spec.get("host_path") if row.spec.get("kind") == "host_path" else None
+            older = (row.created_at, row.id) < (obj.created_at, obj.id)
+            if isinstance(theirs, str) and older and host_paths_overlap(theirs, path):
+                message = (
+                    f"host_path {path} overlaps {theirs}, the folder of volume {row.id}: "
+                    "host folders may not be the same, nor lie in one another"
+                )
+                return Refusal("HostPathOverlaps", message)
+        return None
 
     def _labels(self, obj: StoredObject) -> dict[str, str]:
         return {
@@ -241,7 +259,7 @@ class VolumesController(Controller):
         for volume_id in await self.store.list_ids(Kind.VOLUMES):
             row = await self.store.get(Kind.VOLUMES, volume_id)
             other = row.spec.get("host_path") if row is not None and row.id != obj.id else None
-            if isinstance(other, str) and overlaps(other, path):
+            if isinstance(other, str) and host_paths_overlap(other, path):
                 sharing.append(str(volume_id))
         return sharing
 

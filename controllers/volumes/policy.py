@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-SOCKET_NAMES = ("docker.sock",)
+SOCKET_NAMES = ("docker.sock", "containerd.sock", "crio.sock", "podman.sock")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,13 @@ def host_path_refusal(requested: str, resolved: str, rules: HostRules) -> Refusa
             "HostPathEscapesRoot",
             f"host_path {requested} resolves to {resolved} through a symbolic link, outside "
             f"the allowed root {rules.real_root}: point it at a real folder under the root",
+        )
+    if real != rules.real_root / wanted.relative_to(rules.root):
+        return Refusal(
+            "HostPathThroughLink",
+            f"host_path {requested} is, or goes through, a symbolic link (it resolves to "
+            f"{resolved}): Docker would follow it at the next container start; point it at "
+            "a real folder",
         )
     return None
 
@@ -90,12 +97,6 @@ def _outside_message(requested: str, root: PurePosixPath) -> str:
         f"host_path {requested} is outside the allowed root {root}: host-path volumes must be "
         f"folders under it (setting ZANE_VOLUMES_HOST_ROOT)"
     )
-
-
-def overlaps(a: str, b: str) -> bool:
-    """Two host folders share data if one is, or lies in, the other."""
-    first, second = PurePosixPath(a), PurePosixPath(b)
-    return first.is_relative_to(second) or second.is_relative_to(first)
 
 
 # --- who mounts a volume -------------------------------------------------------------------

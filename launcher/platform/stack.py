@@ -237,6 +237,7 @@ def api(inputs: StackInputs) -> Json:
         port=API_PORT,
         # Over plain HTTP (the published port) a Secure-only cookie would never come back.
         cookie_secure=bool(platform.settings.dashboard_domain),
+        dashboard_domain=platform.settings.dashboard_domain,
         trusted_proxies=",".join(inputs.edge_subnets),
     )
     return {

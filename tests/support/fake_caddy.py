@@ -4,11 +4,12 @@ bulk reads over the runtime's in-memory store: for unit tests of the routes cont
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from zaneops.adapters.caddy.admin import ConfigSnapshot, config_etag
+from zaneops.adapters.postgres.domains import DomainRow
 from zaneops.common.errors import Conflict
 from zaneops.runtime.testing import InMemoryStore
 from zaneops.specs.kinds import Kind
@@ -47,10 +48,14 @@ class StoreDomainRows:
     async def live_generations(self) -> dict[UUID, int]:
         return {r.id: r.generation for r in self._store.rows(Kind.DOMAINS) if not r.is_deleted}
 
-    async def specs(self, ids: Sequence[UUID]) -> list[tuple[UUID, int, Mapping[str, Any]]]:
+    async def specs(self, ids: Sequence[UUID]) -> list[DomainRow]:
         wanted = set(ids)
         rows = self._store.rows(Kind.DOMAINS)
-        return [(r.id, r.generation, r.spec) for r in rows if r.id in wanted and not r.is_deleted]
+        return [
+            DomainRow(r.id, r.generation, r.spec, r.parent_id or UUID(int=0))
+            for r in rows
+            if r.id in wanted and not r.is_deleted
+        ]
 
     async def latest_deployments(self, service_ids: Sequence[UUID]) -> dict[UUID, UUID]:
         found: dict[UUID, UUID] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ._rules import Rule, apply_rules, has_space_or_control, refuse
 
 PATH_MAX_LENGTH = 4096
@@ -35,6 +37,10 @@ _RELATIVE_PATH_RULES: tuple[Rule, ...] = (
     (_has_parent_segment, "a path must stay inside the repository: no '..' segments"),
 )
 
+# What a route's base path may hold: nothing Caddy reads as a pattern ('*') or a placeholder
+# ('{...}'), and '%' only to encode a byte: it matches exactly what it says.
+_PLAIN_URL_PATH = re.compile(r"(?:[A-Za-z0-9._~!$&'()+,;=:@/-]|%[0-9A-Fa-f]{2})*")
+
 _URL_PATH_RULES: tuple[Rule, ...] = (
     (lambda v: not v.startswith("/"), "a URL path must start with '/', got {value}"),
     (lambda v: len(v) > URL_PATH_MAX_LENGTH, "a URL path must be at most 2048 characters"),
@@ -45,6 +51,11 @@ _URL_PATH_RULES: tuple[Rule, ...] = (
         "got {value}",
     ),
     (_has_parent_segment, "a URL path must not contain '..' segments, got {value}"),
+    (
+        lambda v: not _PLAIN_URL_PATH.fullmatch(v),
+        "a URL path may hold only letters, digits, '/', - . _ ~ ! $ & ' ( ) + , ; = : @ and "
+        "%XX escapes (no '*', '{' or '}'), got {value}",
+    ),
 )
 
 

@@ -12,6 +12,11 @@ URL_MAX_LENGTH = 2048
 def check_http_url(value: str) -> str:
     if len(value) > URL_MAX_LENGTH:
         raise refuse("invalid_http_url", "a URL must be at most 2048 characters")
+    if "{" in value or "}" in value:
+        raise refuse(
+            "invalid_http_url",
+            f"a URL must not contain '{{' or '}}' (write them %7B and %7D), got {value!r}",
+        )
     if has_space_or_control(value) or not _is_absolute_http(value):
         raise refuse(
             "invalid_http_url",

@@ -55,3 +55,17 @@ class DomainSpec(SpecModel):
                 f"set exactly one of target (a service) or redirect (a URL); {given}",
             )
         return self
+
+
+def host_matches(pattern: str, host: str) -> bool:
+    """Exact match, or `*.example.com` covering exactly one leftmost label."""
+    if not pattern.startswith("*."):
+        return pattern == host
+    label, _, rest = host.partition(".")
+    return bool(label) and rest == pattern[2:]
+
+
+def hosts_overlap(a: str, b: str) -> bool:
+    """Two domains could answer the same request: equal, or one a wildcard covering the other
+    (then the more specific one would take traffic from the other)."""
+    return a == b or host_matches(a, b) or host_matches(b, a)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -43,3 +44,9 @@ class VolumeSpec(SpecModel):
                 "a named volume has no host_path: remove it, or set kind to host_path",
             )
         return host_path
+
+
+def host_paths_overlap(a: str, b: str) -> bool:
+    """Two host folders share data if one is, or lies in, the other."""
+    first, second = PurePosixPath(a), PurePosixPath(b)
+    return first.is_relative_to(second) or second.is_relative_to(first)

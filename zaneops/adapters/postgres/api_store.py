@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,6 +20,15 @@ from zaneops.specs.objects import StoredObject
 
 # A page starts strictly after this (created_at, id) position, newest first.
 PagePosition = tuple[datetime, UUID]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A row's hold on something only one may have: a host, a host folder."""
+
+    id: UUID
+    environment_id: UUID
+    value: str
 
 
 class ApiStore(PostgresStore):
@@ -125,6 +135,31 @@ class ApiStore(PostgresStore):
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(query, {"p": pattern, "n": limit})
             return await cur.fetchall()
+
+    async def live_domains(self) -> list[Claim]:
+        """Every live domain's host and environment (for the one-environment-a-host rule)."""
+        query = sql.Composed(
+            [
+                sql.SQL(
+                    "SELECT id, environment_id, spec->>'domain' AS value FROM domains"
+                    " WHERE deleted_at IS NULL ORDER BY created_at, id"
+                )
+            ]
+        )
+        return [Claim(**row) for row in await self._fetch_all(query, ())]
+
+    async def live_host_paths(self) -> list[Claim]:
+        """Every live host-path volume's folder and environment (no two may overlap)."""
+        query = sql.Composed(
+            [
+                sql.SQL(
+                    "SELECT id, environment_id, spec->>'host_path' AS value FROM volumes"
+                    " WHERE deleted_at IS NULL AND spec->>'kind' = 'host_path'"
+                    " ORDER BY created_at, id"
+                )
+            ]
+        )
+        return [Claim(**row) for row in await self._fetch_all(query, ())]
 
     async def ping(self) -> bool:
         try:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    id: UUID
+    generation: int
+    spec: Mapping[str, Any]
+    environment_id: UUID
 
 
 class DomainReader:
@@ -31,17 +40,25 @@ class DomainReader:
             return await cur.fetchall()
 
     async def live_generations(self) -> dict[UUID, int]:
-        """id → generation of every domain not being deleted: cheap, no specs."""
-        rows = await self._rows("SELECT id, generation FROM domains WHERE deleted_at IS NULL", ())
+        """id → generation of every domain not being deleted, oldest first: cheap, no specs.
+        (Oldest first: a host belongs to the environment that routed it first.)"""
+        rows = await self._rows(
+            "SELECT id, generation FROM domains WHERE deleted_at IS NULL ORDER BY created_at, id",
+            (),
+        )
         return {row["id"]: row["generation"] for row in rows}
 
-    async def specs(self, ids: Sequence[UUID]) -> list[tuple[UUID, int, Mapping[str, Any]]]:
-        """(id, generation, spec) of the given live domains."""
+    async def specs(self, ids: Sequence[UUID]) -> list[DomainRow]:
+        """The given live domains, with their spec and environment."""
         rows = await self._rows(
-            "SELECT id, generation, spec FROM domains WHERE id = ANY(%s) AND deleted_at IS NULL",
+            "SELECT id, generation, spec, environment_id FROM domains"
+            " WHERE id = ANY(%s) AND deleted_at IS NULL",
             (list(ids),),
         )
-        return [(row["id"], row["generation"], row["spec"]) for row in rows]
+        return [
+            DomainRow(row["id"], row["generation"], row["spec"], row["environment_id"])
+            for row in rows
+        ]
 
     async def latest_deployments(self, service_ids: Sequence[UUID]) -> dict[UUID, UUID]:
         """service id → its most recently created live deployment (what it is rolling to)."""

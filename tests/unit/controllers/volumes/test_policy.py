@@ -6,8 +6,9 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from controllers.volumes.policy import HostRules, host_path_refusal, overlaps, users_of
+from controllers.volumes.policy import HostRules, host_path_refusal, users_of
 from controllers.volumes.settings import DEFAULT_PROTECTED
+from zaneops.specs.storage import host_paths_overlap as overlaps
 
 ROOT = "/var/lib/zaneops/volumes"
 RULES = HostRules(
