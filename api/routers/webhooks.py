@@ -21,7 +21,7 @@ from api.errors import ApiError
 from api.schemas import inline_schema
 from api.webhooks.delivery import deliver
 from api.webhooks.payload import PushBody
-from api.webhooks.schemas import Delivery, WebhookInfo
+from api.webhooks.schemas import Delivery, WebhookChoice, WebhookInfo
 from zaneops.adapters.postgres.webhooks import Webhook
 from zaneops.common.errors import NotFound, Unavailable
 from zaneops.common.secrets import SecretBox, SecretsUnavailable
@@ -53,6 +53,7 @@ def _show(ctx: ApiContext, webhook: Webhook, request: Request) -> WebhookInfo:
         url=str(request.base_url).rstrip("/") + path,
         token=token,
         secret=secret,
+        token_only=webhook.token_only,
         created_at=webhook.created_at,
         rotated_at=webhook.rotated_at,
         last_delivery_at=webhook.last_delivery_at,
@@ -95,10 +96,29 @@ async def get_webhook(
     summary="Create the service's webhook (one per service; 409 if it has one)",
 )
 async def create_webhook(
-    ctx: Ctx, _: CurrentUser, service_id: ServiceId, request: Request
+    ctx: Ctx,
+    _: CurrentUser,
+    service_id: ServiceId,
+    request: Request,
+    choice: WebhookChoice | None = None,
 ) -> WebhookInfo:
     await load(ctx, Kind.SERVICES, service_id)
-    webhook = await ctx.webhooks.create(service_id, *_fresh_credentials(ctx))
+    token_only = choice.token_only if choice else False
+    webhook = await ctx.webhooks.create(service_id, *_fresh_credentials(ctx), token_only)
+    return _show(ctx, webhook, request)
+
+
+@router.put(
+    "/services/{id}/webhook",
+    response_model=WebhookInfo,
+    operation_id="update_webhook",
+    summary="Choose whether unsigned calls are accepted (token-only)",
+)
+async def update_webhook(
+    ctx: Ctx, _: CurrentUser, service_id: ServiceId, request: Request, choice: WebhookChoice
+) -> WebhookInfo:
+    await _existing(ctx, service_id)
+    webhook = await ctx.webhooks.set_token_only(service_id, choice.token_only)
     return _show(ctx, webhook, request)
 
 
@@ -135,7 +155,10 @@ TRIGGER_RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {"model": Delivery, "description": "Deployed: the deployment's id and pinned commit"},
     202: {"model": Delivery, "description": "Ignored: another branch, no watched file, ..."},
     400: {"description": "The body is not JSON (or not UTF-8)"},
-    403: {"description": "A signature or X-Gitlab-Token does not match the webhook's secret"},
+    403: {
+        "description": "Unsigned (and the webhook is not token-only), or a signature or "
+        "X-Gitlab-Token that does not match the webhook's secret"
+    },
     404: {"description": "No webhook has this token"},
     409: {"description": "The service is not built from Git, or is being deleted"},
     413: {"description": "The payload is too large"},

@@ -11,7 +11,7 @@ from api.errors import ApiError
 from api.webhooks.decide import Deploy, decide
 from api.webhooks.payload import NotAPush, Push, event_of, read_push
 from api.webhooks.schemas import Delivery
-from api.webhooks.signatures import signature_problem
+from api.webhooks.signatures import is_signed, signature_problem
 from zaneops.adapters.postgres.webhooks import Webhook
 from zaneops.common.errors import Unavailable
 from zaneops.common.secrets import SecretsUnavailable
@@ -43,7 +43,9 @@ async def _git_service(ctx: ApiContext, webhook: Webhook) -> StoredObject:
     return service
 
 
-async def _act(ctx: ApiContext, webhook: Webhook, push: Push | NotAPush) -> Delivery:
+async def _act(
+    ctx: ApiContext, webhook: Webhook, push: Push | NotAPush, trust_body: bool
+) -> Delivery:
     service = await _git_service(ctx, webhook)
     base: dict[str, Any] = {"service_id": service.id, "host": push.host}
     if isinstance(push, NotAPush):
@@ -53,11 +55,10 @@ async def _act(ctx: ApiContext, webhook: Webhook, push: Push | NotAPush) -> Deli
     verdict = decide(push, source)
     if not isinstance(verdict, Deploy):
         return Delivery(result="ignored", reason=verdict.reason, status_code=202, **base)
-    new = new_deployment(service.spec, "webhook", commit=verdict.commit)
+    commit = verdict.commit if trust_body else None
+    new = new_deployment(service.spec, "webhook", commit=commit)
     await ctx.store.create_deployment(service.id, new.id, new.spec, new.build)
-    return Delivery(
-        result="deployed", deployment_id=new.id, commit=verdict.commit, status_code=201, **base
-    )
+    return Delivery(result="deployed", deployment_id=new.id, commit=commit, status_code=201, **base)
 
 
 async def deliver(
@@ -65,15 +66,33 @@ async def deliver(
 ) -> Delivery:
     """Checks the proof, reads the push, acts; every outcome is recorded on the webhook."""
     try:
-        problem = signature_problem(headers, raw, _secret(ctx, webhook))
-        if problem is not None:
-            raise ApiError(403, "bad_signature", problem)
-        delivery = await _act(ctx, webhook, read_push(headers, raw))
+        signed = _check_proof(ctx, webhook, headers, raw)
+        delivery = await _act(ctx, webhook, read_push(headers, raw), trust_body=signed)
     except ApiError as exc:
         await _record_refusal(ctx, webhook, event_of(headers)[0], exc)
         raise
     await ctx.webhooks.record_delivery(webhook.service_id, delivery.model_dump(mode="json"))
     return delivery
+
+
+def _check_proof(ctx: ApiContext, webhook: Webhook, headers: Mapping[str, str], raw: bytes) -> bool:
+    """True for a right signature; False for an unsigned call its webhook accepts (token-only);
+    else 403. An unsigned body must never choose what is built with the service's secrets."""
+    if not is_signed(headers):
+        if webhook.token_only:
+            return False
+        raise ApiError(403, "unsigned", UNSIGNED)
+    problem = signature_problem(headers, raw, _secret(ctx, webhook))
+    if problem is not None:
+        raise ApiError(403, "bad_signature", problem)
+    return True
+
+
+UNSIGNED = (
+    "the call is not signed: configure the webhook's secret in your Git host (GitHub/Gitea: "
+    "Secret; GitLab: Secret token), or make this webhook token-only (a token-only call builds "
+    "the branch's head, never a commit named in its body)"
+)
 
 
 async def _record_refusal(ctx: ApiContext, webhook: Webhook, host: str, exc: ApiError) -> None:

@@ -32,7 +32,20 @@ class WebhookInfo(BaseModel):
         description="The signing secret: paste it as the webhook's Secret (GitHub, Gitea) "
         "or Secret token (GitLab); signed deliveries are checked with it."
     )
+    token_only: bool = Field(
+        description="Unsigned calls are accepted (the URL's token is the only credential) "
+        "and build the branch's head, never a commit their body names. Off: every call must "
+        "be signed."
+    )
     created_at: datetime
     rotated_at: datetime
     last_delivery_at: datetime | None
     last_delivery: Delivery | None
+
+
+class WebhookChoice(BaseModel):
+    token_only: bool = Field(
+        default=False,
+        description="Accept unsigned calls (for a Git host or script that cannot sign); they "
+        "build the branch's head only.",
+    )

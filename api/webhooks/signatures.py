@@ -1,7 +1,8 @@
-"""Proof that the Git host knows the webhook's secret, checked when the host sends one.
+"""Proof that the Git host knows the webhook's secret.
 
 GitHub, Gitea and Forgejo sign the raw body with HMAC-SHA256; GitLab sends the secret
-itself. Without any of these headers, the token in the URL is the only credential.
+itself. A call with none of these is unsigned: refused, unless its webhook was chosen
+token-only (and then nothing in its body is trusted to choose what is built).
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ _HMAC_HEADERS = (
 def _hmac_ok(secret: str, raw: bytes, sent: str, prefix: str) -> bool:
     expected = prefix + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), sent.strip().lower().encode())
+
+
+def is_signed(headers: Mapping[str, str]) -> bool:
+    """The call carries a proof (right or wrong) of knowing the secret."""
+    names = [header for header, _ in _HMAC_HEADERS] + ["x-gitlab-token"]
+    return any(headers.get(name) is not None for name in names)
 
 
 def signature_problem(headers: Mapping[str, str], raw: bytes, secret: str) -> str | None:

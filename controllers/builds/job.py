@@ -114,8 +114,17 @@ class Builder:
         shutil.rmtree(checkout, ignore_errors=True)
         try:
             commit = await self.git.checkout(repo, checkout, log.write)
+            on_branch = repo.commit is None or await self.git.on_branch(
+                repo, checkout, commit, log.write
+            )
         except GitError as exc:
             raise Failure("CloneFailed", f"{exc}{self._tail(log)}") from None
+        if not on_branch:
+            raise Failure(
+                "CommitNotOnBranch",
+                f"commit {commit} is not on branch {repo.branch!r}: only commits the branch "
+                "holds are built",
+            )
         ref = image_ref(self.instance, job.service_id, commit, source)
         if not await self._reusable(job, commit, log):
             job.status = with_phase(job.status, Phase.BUILDING, "Building", commit_sha=commit)

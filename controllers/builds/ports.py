@@ -45,6 +45,10 @@ class GitPort(Protocol):
 
     async def checkout(self, repo: Repository, dest: Path, on_line: OnLine) -> str: ...
 
+    async def on_branch(
+        self, repo: Repository, dest: Path, commit: str, on_line: OnLine
+    ) -> bool: ...
+
 
 class LogWriter(Protocol):
     async def append(self, key: str, line: LogLine, max_entries: int) -> None: ...

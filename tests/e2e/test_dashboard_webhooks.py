@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import uuid
 
@@ -18,12 +20,15 @@ from zaneops.specs.kinds import Kind
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 
 
-def _push(url: str, files: list[str]) -> httpx.Response:
-    """What GitHub sends for a push to main, unsigned (the URL's token is the credential)."""
+def _push(url: str, files: list[str], secret: str | None) -> httpx.Response:
+    """What GitHub sends for a push to main: signed with the webhook's secret, or unsigned."""
     commits = [{"id": SHA, "added": [], "modified": files, "removed": []}]
-    payload = {"ref": "refs/heads/main", "after": SHA, "commits": commits}
+    raw = json.dumps({"ref": "refs/heads/main", "after": SHA, "commits": commits}).encode()
     headers = {"X-GitHub-Event": "push", "Content-Type": "application/json"}
-    return httpx.post(url, content=json.dumps(payload), headers=headers, timeout=10)
+    if secret is not None:
+        digest = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+        headers["X-Hub-Signature-256"] = f"sha256={digest}"
+    return httpx.post(url, content=raw, headers=headers, timeout=10)
 
 
 async def _fill_new_git_service(page: Page, project: str, slug: str, repository: str) -> None:
@@ -59,13 +64,18 @@ async def test_person_creates_a_webhook_pushes_and_rotates_it(page: Page) -> Non
     await page.get_by_role("button", name="Create webhook").click()
     url = await page.get_by_label("Payload URL", exact=True).input_value()
     assert url.startswith(page.url.split("/services/")[0] + "/api/v1/webhooks/zwh_"), url
+    await page.get_by_role("button", name="Show").click()
+    secret = await page.get_by_label("Secret", exact=True).input_value()
     await screenshot(page, "20-webhook-panel")
 
-    assert _push(url, ["ui/App.tsx"]).status_code == 202
-    await page.reload()
     last = page.get_by_test_id("webhook-last-delivery")
+    assert _push(url, ["api/main.py"], secret=None).status_code == 403
+    await page.reload()
+    await expect(last).to_contain_text("refused: the call is not signed")
+    assert _push(url, ["ui/App.tsx"], secret).status_code == 202
+    await page.reload()
     await expect(last).to_contain_text("ignored: none of the 1 changed files matches")
-    assert _push(url, ["api/main.py"]).status_code == 201
+    assert _push(url, ["api/main.py"], secret).status_code == 201
     await page.reload()
     await expect(last).to_contain_text(f"deployed {SHA[:7]}")
 
@@ -79,9 +89,14 @@ async def test_person_creates_a_webhook_pushes_and_rotates_it(page: Page) -> Non
 
     page.on("dialog", accept)
     await page.get_by_role("link", name="Settings").click()
+    await page.get_by_label("Token only", exact=False).check()
+    await expect(page.get_by_text("Unsigned calls are accepted")).to_be_visible()
+    assert _push(url, ["api/main.py"], secret=None).status_code == 201
+    await page.reload()
+    await expect(last).to_contain_text("deployed the branch head")
     await page.get_by_role("button", name="Rotate").click()
     await expect(page.get_by_label("Payload URL", exact=True)).not_to_have_value(url)
-    assert _push(url, ["api/main.py"]).status_code == 404
+    assert _push(url, ["api/main.py"], secret).status_code == 404
 
 
 STORED = "stored — leave empty to keep"

@@ -102,7 +102,8 @@ class Git:
 
     async def head_of(self, repo: Repository, on_line: OnLine) -> str | None:
         """The commit the branch points at on the remote; None if the remote has no such branch."""
-        args = ["ls-remote", "--heads", cloneable_url(repo.url), f"refs/heads/{repo.branch}"]
+        url, ref = cloneable_url(repo.url), f"refs/heads/{repo.branch}"
+        args = ["ls-remote", "--heads", "--", url, ref]
         out = await self._run(args, repo.auth, on_line, quiet=True)
         return head_in(out, repo.branch)
 
@@ -111,12 +112,32 @@ class Git:
         source, auth = cloneable_url(repo.url), repo.auth
         if repo.commit is None:
             shallow = ["--depth", "1", "--single-branch", "--branch", repo.branch]
-            await self._run(["clone", *shallow, source, str(dest)], auth, on_line)
+            await self._run(["clone", *shallow, "--", source, str(dest)], auth, on_line)
         elif not await self._fetch_commit(source, dest, repo.commit, auth, on_line):
             await on_line("the server refused a fetch by commit: cloning the whole history instead")
             await self._full_clone_at(source, dest, repo.commit, auth, on_line)
         head = await self._run(["-C", str(dest), "rev-parse", "HEAD"], auth, on_line, quiet=True)
         return head.strip()
+
+    async def on_branch(self, repo: Repository, dest: Path, commit: str, on_line: OnLine) -> bool:
+        """Whether `commit` (checked out in dest) is on the branch: reachable from its head.
+        Fetches the branch's history, without file contents, into the checkout."""
+        local = str(dest)
+        shallow = await self._run(
+            ["-C", local, "rev-parse", "--is-shallow-repository"], repo.auth, on_line, quiet=True
+        )
+        tracking = f"refs/remotes/origin/{repo.branch}"
+        fetch = ["-C", local, "fetch", "-q", "--filter=blob:none"]
+        if shallow.strip() == "true":
+            fetch.append("--unshallow")
+        refspec = f"+refs/heads/{repo.branch}:{tracking}"
+        await self._run([*fetch, "--", "origin", refspec], repo.auth, on_line, quiet=True)
+        ancestry = ["-C", local, "merge-base", "--is-ancestor", commit, tracking]
+        try:
+            await self._run(ancestry, repo.auth, on_line, quiet=True)
+        except GitError:
+            return False
+        return True
 
     async def _fetch_commit(
         self, source: str, dest: Path, commit: str, auth: GitAuth, on_line: OnLine
@@ -126,10 +147,10 @@ class Git:
             return False
         dest.mkdir(parents=True, exist_ok=True)
         await self._run(["init", "-q", str(dest)], auth, on_line, quiet=True)
-        await self._run(["-C", str(dest), "remote", "add", "origin", source], auth, on_line)
+        await self._run(["-C", str(dest), "remote", "add", "--", "origin", source], auth, on_line)
         try:
             await self._run(
-                ["-C", str(dest), "fetch", "--depth", "1", "origin", commit], auth, on_line
+                ["-C", str(dest), "fetch", "--depth", "1", "--", "origin", commit], auth, on_line
             )
         except GitError:
             _empty(dest)
@@ -140,7 +161,7 @@ class Git:
     async def _full_clone_at(
         self, source: str, dest: Path, commit: str, auth: GitAuth, on_line: OnLine
     ) -> None:
-        await self._run(["clone", "--no-checkout", source, str(dest)], auth, on_line)
+        await self._run(["clone", "--no-checkout", "--", source, str(dest)], auth, on_line)
         await self._run(["-C", str(dest), "checkout", "-q", commit], auth, on_line)
 
     async def _run(

@@ -15,6 +15,7 @@ from tests.integration.api.helpers import GIT_SERVICE, body, service
 from tests.support.api import RunningApi, api_settings, log_in, serving
 
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
+GITHUB_PUSH = {"X-GitHub-Event": "push"}
 
 
 def github_push(ref: str = "refs/heads/main", files: list[str] | None = None) -> bytes:
@@ -28,6 +29,12 @@ def github_headers(raw: bytes, secret: str | None) -> dict[str, str]:
         digest = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
         headers["X-Hub-Signature-256"] = f"sha256={digest}"
     return headers
+
+
+def signed(raw: bytes, webhook: dict[str, Any], **headers: str) -> dict[str, str]:
+    """A plain script's call, signed with the webhook's secret as GitHub signs."""
+    digest = hmac.new(webhook["secret"].encode(), raw, hashlib.sha256).hexdigest()
+    return {**headers, "X-Hub-Signature-256": f"sha256={digest}"}
 
 
 async def git_service_with_webhook(
@@ -89,7 +96,7 @@ async def test_a_push_to_another_branch_is_ignored(
     """A push to a branch the service does not build: 202 naming both branches."""
     app, webhook = await git_service_with_webhook(admin)
     raw = github_push(ref="refs/heads/feature")
-    delivery = body(await push(api, webhook, raw, github_headers(raw, None)), 202)
+    delivery = body(await push(api, webhook, raw, github_headers(raw, webhook["secret"])), 202)
     assert delivery["reason"] == "push to 'feature'; the service builds 'main'"
     assert await deployments_of(admin, app) == []
 
@@ -123,11 +130,25 @@ async def test_a_gitlab_push_with_the_right_token_deploys(
 async def test_an_empty_body_deploys_the_branch_head(
     api: RunningApi, admin: httpx.AsyncClient
 ) -> None:
-    """A plain POST from a script builds whatever the branch's head is at build time."""
+    """A plain signed POST from a script builds whatever the branch's head is at build time."""
     app, webhook = await git_service_with_webhook(admin)
-    delivery = body(await push(api, webhook, b"", {}), 201)
+    delivery = body(await push(api, webhook, b"", signed(b"", webhook)), 201)
     assert delivery["commit"] is None
     assert [d["id"] for d in await deployments_of(admin, app)] == [delivery["deployment_id"]]
+
+
+async def test_a_token_only_webhook_takes_unsigned_calls_but_builds_the_branch_head(
+    api: RunningApi, admin: httpx.AsyncClient
+) -> None:
+    """Chosen token-only (PUT), an unsigned call deploys; the commit its body names is not
+    pinned: the build takes the branch's head."""
+    app, webhook = await git_service_with_webhook(admin)
+    assert body(await push(api, webhook, b"", {}), 403)["code"] == "unsigned"
+    changed = await admin.put(f"/services/{app['id']}/webhook", json={"token_only": True})
+    assert body(changed, 200)["token_only"] is True
+    raw = json.dumps({"commit": SHA}).encode()
+    delivery = body(await push(api, webhook, raw, {}), 201)
+    assert delivery["commit"] is None
 
 
 async def test_an_unknown_token_is_not_found(api: RunningApi, admin: httpx.AsyncClient) -> None:
@@ -145,8 +166,8 @@ async def test_a_rotated_token_stops_working(api: RunningApi, admin: httpx.Async
     app, old = await git_service_with_webhook(admin)
     new = body(await admin.post(f"/services/{app['id']}/webhook/rotate"), 200)
     assert new["token"] != old["token"] and new["secret"] != old["secret"]
-    assert (await push(api, old, b"", {})).status_code == 404
-    assert (await push(api, new, b"", {})).status_code == 201
+    assert (await push(api, old, b"", signed(b"", old))).status_code == 404
+    assert (await push(api, new, b"", signed(b"", new))).status_code == 201
 
 
 async def test_a_bad_body_is_refused_naming_the_problem(
@@ -154,9 +175,11 @@ async def test_a_bad_body_is_refused_naming_the_problem(
 ) -> None:
     """Not JSON: 400 saying so; a field of the wrong type: 422 naming the field."""
     app, webhook = await git_service_with_webhook(admin)
-    broken = body(await push(api, webhook, b'{"ref": ', {"X-GitHub-Event": "push"}), 400)
+    raw = b'{"ref": '
+    broken = body(await push(api, webhook, raw, signed(raw, webhook, **GITHUB_PUSH)), 400)
     assert broken["code"] == "invalid_json" and "not valid JSON" in broken["message"]
-    typed = body(await push(api, webhook, b'{"ref": ["main"]}', {}), 422)
+    raw = b'{"ref": ["main"]}'
+    typed = body(await push(api, webhook, raw, signed(raw, webhook)), 422)
     assert [e["field"] for e in typed["errors"]] == ["ref"]
     assert await deployments_of(admin, app) == []
 
@@ -167,7 +190,7 @@ async def test_an_image_service_cannot_be_triggered(
     """A registry-image service has nothing to build: 409 with the reason."""
     app = await service(admin)
     webhook = body(await admin.post(f"/services/{app['id']}/webhook"), 201)
-    refused = body(await push(api, webhook, b"", {}), 409)
+    refused = body(await push(api, webhook, b"", signed(b"", webhook)), 409)
     assert refused["code"] == "not_a_git_source"
     assert await deployments_of(admin, app) == []
 
@@ -202,9 +225,10 @@ async def test_the_trigger_is_rate_limited_per_address(limited_api: RunningApi) 
         _, webhook = await git_service_with_webhook(admin)
     finally:
         await admin.aclose()
-    statuses = [(await push(limited_api, webhook, b"", {})).status_code for _ in range(LIMIT)]
+    proof = signed(b"", webhook)
+    statuses = [(await push(limited_api, webhook, b"", proof)).status_code for _ in range(LIMIT)]
     assert statuses == [201] * LIMIT
     # A minute boundary may reset the count once: LIMIT + 1 more calls must meet the limit.
-    more = [await push(limited_api, webhook, b"", {}) for _ in range(LIMIT + 1)]
+    more = [await push(limited_api, webhook, b"", proof) for _ in range(LIMIT + 1)]
     refused = [answer for answer in more if answer.status_code == 429]
     assert refused and refused[0].headers["Retry-After"] == "60"

@@ -77,7 +77,7 @@ export const get = async <T>(path: string, signal?: AbortSignal): Promise<T> =>
   (await call<T>("GET", path, { signal })).data;
 export const post = async <T>(path: string, body?: unknown, ifMatch?: number): Promise<T> =>
   (await call<T>("POST", path, { body, ifMatch })).data;
-export const put = async <T>(path: string, body: unknown, ifMatch: number): Promise<T> =>
+export const put = async <T>(path: string, body: unknown, ifMatch?: number): Promise<T> =>
   (await call<T>("PUT", path, { body, ifMatch })).data;
 export const del = async <T>(path: string): Promise<T> => (await call<T>("DELETE", path)).data;
 

@@ -554,7 +554,8 @@ export interface paths {
         };
         /** The service's auto-deploy webhook: URL, secret and last delivery */
         get: operations["get_webhook"];
-        put?: never;
+        /** Choose whether unsigned calls are accepted (token-only) */
+        put: operations["update_webhook"];
         /** Create the service's webhook (one per service; 409 if it has one) */
         post: operations["create_webhook"];
         /** Remove the service's webhook; pushes no longer deploy */
@@ -1848,6 +1849,15 @@ export interface components {
              */
             slug: string;
         };
+        /** WebhookChoice */
+        WebhookChoice: {
+            /**
+             * Token Only
+             * @description Accept unsigned calls (for a Git host or script that cannot sign); they build the branch's head only.
+             * @default false
+             */
+            token_only: boolean;
+        };
         /** WebhookInfo */
         WebhookInfo: {
             /**
@@ -1883,6 +1893,11 @@ export interface components {
              * @description The secret part of the path; rotating replaces it.
              */
             token: string;
+            /**
+             * Token Only
+             * @description Unsigned calls are accepted (the URL's token is the only credential) and build the branch's head, never a commit their body names. Off: every call must be signed.
+             */
+            token_only: boolean;
             /**
              * Url
              * @description The trigger's URL as this request reached the API.
@@ -5145,6 +5160,77 @@ export interface operations {
             };
         };
     };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookChoice"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookInfo"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     create_webhook: {
         parameters: {
             query?: never;
@@ -5154,7 +5240,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["WebhookChoice"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             201: {
@@ -5710,7 +5800,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A signature or X-Gitlab-Token does not match the webhook's secret */
+            /** @description Unsigned (and the webhook is not token-only), or a signature or X-Gitlab-Token that does not match the webhook's secret */
             403: {
                 headers: {
                     [name: string]: unknown;

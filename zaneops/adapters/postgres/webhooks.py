@@ -29,11 +29,12 @@ class Webhook:
     rotated_at: datetime
     last_delivery_at: datetime | None
     last_delivery: dict[str, Any] | None
+    token_only: bool = False  # unsigned calls accepted, building the branch's head only
 
 
 _COLUMNS = (
     "service_id, token_hash, sealed_token, sealed_secret, created_at, rotated_at,"
-    " last_delivery_at, last_delivery"
+    " last_delivery_at, last_delivery, token_only"
 )
 
 
@@ -59,16 +60,21 @@ class WebhookStore:
         return Webhook(**row) if row else None
 
     async def create(
-        self, service_id: UUID, token_hash: str, sealed_token: str, sealed_secret: str
+        self,
+        service_id: UUID,
+        token_hash: str,
+        sealed_token: str,
+        sealed_secret: str,
+        token_only: bool = False,
     ) -> Webhook:
         """The service's webhook; only for a live service, and only one per service."""
         try:
             row = await self._one(
                 "INSERT INTO zane_service_webhooks"
-                " (service_id, token_hash, sealed_token, sealed_secret)"
-                " SELECT id, %s, %s, %s FROM services WHERE id = %s AND deleted_at IS NULL"
+                " (service_id, token_hash, sealed_token, sealed_secret, token_only)"
+                " SELECT id, %s, %s, %s, %s FROM services WHERE id = %s AND deleted_at IS NULL"
                 f" RETURNING {_COLUMNS}",
-                (token_hash, sealed_token, sealed_secret, service_id),
+                (token_hash, sealed_token, sealed_secret, token_only, service_id),
             )
         except errors.UniqueViolation as exc:
             raise Conflict(f"services/{service_id} already has a webhook: rotate it") from exc
@@ -85,6 +91,16 @@ class WebhookStore:
             " sealed_secret = %s, rotated_at = now() WHERE service_id = %s"
             f" RETURNING {_COLUMNS}",
             (token_hash, sealed_token, sealed_secret, service_id),
+        )
+        if row is None:
+            raise NotFound(f"services/{service_id} has no webhook: create one")
+        return Webhook(**row)
+
+    async def set_token_only(self, service_id: UUID, token_only: bool) -> Webhook:
+        row = await self._one(
+            "UPDATE zane_service_webhooks SET token_only = %s WHERE service_id = %s"
+            f" RETURNING {_COLUMNS}",
+            (token_only, service_id),
         )
         if row is None:
             raise NotFound(f"services/{service_id} has no webhook: create one")

@@ -2,7 +2,7 @@
 // Gitea, a copy button for each, rotation, and what the last push did.
 
 import { useState } from "react";
-import { ApiError, get, post } from "../../api/client";
+import { ApiError, get, post, put } from "../../api/client";
 import { messageOf } from "../../api/errors";
 import type { WebhookDelivery, WebhookInfo } from "../../api/types";
 import { useApp } from "../../components/app-context";
@@ -13,6 +13,8 @@ import { usePoll } from "../../lib/hooks";
 import { useService } from "./context";
 
 const POLL_MS = 10_000;
+const TOKEN_ONLY_WARNING =
+  "Accept calls without a signature? Anyone who learns the URL can then trigger a build of the branch head.";
 
 async function loadWebhook(serviceId: string, signal: AbortSignal): Promise<WebhookInfo | null> {
   try {
@@ -30,7 +32,8 @@ export function WebhookPanel() {
     await post(`/services/${service.id}/webhook`);
     await loaded.reload();
   });
-  const description = "A push to the branch builds and deploys the pushed commit.";
+  const description =
+    "A signed push to the branch builds and deploys the pushed commit; unsigned calls are refused unless the webhook is token-only.";
   if (loaded.data === undefined) {
     return (
       <Card title="Webhook" description={description}>
@@ -79,6 +82,13 @@ function WebhookDetails({
     await reload();
     notify("Webhook rotated: paste the new URL and secret into your Git host");
   });
+  const tokenOnly = useAction(async () => {
+    const next = !webhook.token_only;
+    if (next && !window.confirm(TOKEN_ONLY_WARNING)) return;
+    await put(`/services/${webhook.service_id}/webhook`, { token_only: next });
+    await reload();
+    notify(next ? "Unsigned calls are accepted (branch head only)" : "Every call must be signed");
+  });
   const url = webhookUrl(window.location.origin, webhook.path);
   return (
     <Card
@@ -103,8 +113,22 @@ function WebhookDetails({
           <span className="mono">application/json</span>, the push event, this secret. GitLab:
           Settings → Webhooks, Secret token, Push events.
         </p>
+        <label className="row" style={{ gap: 8, alignItems: "center" }}>
+          <input
+            type="checkbox"
+            checked={webhook.token_only}
+            disabled={tokenOnly.busy}
+            onChange={() => void tokenOnly.run()}
+          />
+          <span>
+            Token only: accept unsigned calls (for a host or script that cannot sign). They build
+            the branch head, never a commit their body names.
+          </span>
+        </label>
         <LastDelivery at={webhook.last_delivery_at} delivery={webhook.last_delivery} />
-        <FormErrors messages={rotate.error ? [messageOf(rotate.error)] : []} />
+        <FormErrors
+          messages={[rotate.error, tokenOnly.error].filter(Boolean).map((e) => messageOf(e))}
+        />
       </div>
     </Card>
   );
