@@ -27,6 +27,7 @@ class ApiContext:
     store: ApiStore
     accounts: AccountStore
     redis: RedisConnection
+    logs: RedisConnection
     sessions: SessionStore
     throttle: LoginThrottle
     log_streams: LogStreams
@@ -39,6 +40,9 @@ class ApiContext:
     async def open(cls, settings: ApiSettings, installation: InstallationSettings) -> ApiContext:
         store = await ApiStore.open(installation.database_url, max_size=settings.db_pool_size)
         redis = RedisConnection(installation.redis_url)
+        logs = redis
+        if installation.logs_redis != installation.redis_url:
+            logs = RedisConnection(installation.logs_redis)
         prefix = settings.redis_prefix
         return cls(
             settings=settings,
@@ -46,9 +50,10 @@ class ApiContext:
             store=store,
             accounts=AccountStore(store.pool),
             redis=redis,
+            logs=logs,
             sessions=SessionStore(redis, prefix, settings.session_ttl_seconds),
             throttle=LoginThrottle(redis, prefix, settings.login_attempts_per_minute),
-            log_streams=LogStreams(redis),
+            log_streams=LogStreams(logs),
             secret_box=_secret_box(installation.secret_key),
             webhooks=WebhookStore(store.pool),
             webhook_limiter=WebhookLimiter(redis, prefix, settings.webhook_requests_per_minute),
@@ -57,6 +62,8 @@ class ApiContext:
 
     async def close(self) -> None:
         await self.redis.close()
+        if self.logs is not self.redis:
+            await self.logs.close()
         await self.store.close()
 
 

@@ -27,7 +27,7 @@ def build(deps: Dependencies, settings: BuildsSettings | None = None) -> BuildsC
         rows=deps.store,
         docker=docker,
         git=Git(settings.git_timeout_seconds),
-        streams=LogStreams(deps.redis),
+        streams=LogStreams(deps.logs),
         box=SecretBox(key) if key else None,
     )
 

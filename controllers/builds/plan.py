@@ -145,16 +145,41 @@ def last_lines(lines: list[str], tail: int) -> str:
 
 
 class LineSplitter:
-    """The engine sends text in pieces ('Step 1/3 : X', then '\\n'): whole lines come out."""
+    """The engine sends text in pieces ('Step 1/3 : X', then '\\n'): whole lines come out,
+    each at most max_line characters (the rest of a longer line is dropped, and said so).
 
-    def __init__(self) -> None:
-        self._pending = ""
+    Only the new text is split, and an unfinished line is kept up to the cap: a build that
+    prints megabytes without a newline costs linear time and bounded memory.
+    """
+
+    def __init__(self, max_line: int = 8192) -> None:
+        self._pending: list[str] = []
+        self._kept = 0  # characters pending (at most max_line)
+        self._dropped = 0  # characters of the pending line past the cap
+        self._max = max_line
 
     def feed(self, text: str) -> list[str]:
-        self._pending += text
-        *lines, self._pending = self._pending.split("\n")
-        return [line.rstrip("\r") for line in lines]
+        *finished, unfinished = text.split("\n")
+        lines = []
+        for piece in finished:
+            self._keep(piece)
+            lines.append(self._take())
+        self._keep(unfinished)
+        return lines
 
     def rest(self) -> list[str]:
-        rest, self._pending = self._pending, ""
-        return [rest] if rest else []
+        line = self._take()
+        return [line] if line else []
+
+    def _keep(self, piece: str) -> None:
+        room = self._max - self._kept
+        self._pending.append(piece[:room])
+        self._kept += min(len(piece), room)
+        self._dropped += max(0, len(piece) - room)
+
+    def _take(self) -> str:
+        line = "".join(self._pending).rstrip("\r")
+        if self._dropped:
+            line += f" [... {self._dropped} more characters not kept]"
+        self._pending, self._kept, self._dropped = [], 0, 0
+        return line

@@ -27,7 +27,7 @@ def build(deps: Dependencies, settings: RoutesSettings | None = None) -> RoutesC
         settings,
         admin,
         DomainReader(deps.pool),
-        HttpLogSink(deps.redis, deps.installation.instance),
+        HttpLogSink(deps.logs, deps.installation.instance),
     )
 
 

@@ -21,7 +21,7 @@ def build(deps: Dependencies, settings: ServicesSettings | None = None) -> Servi
         settings or ServicesSettings(),
         rows=deps.store,
         swarm=swarm,
-        streams=LogStreams(deps.redis),
+        streams=LogStreams(deps.logs),
         open_secret=SecretBox(key).open if key else (lambda value: value),
     )
 

@@ -40,9 +40,16 @@ def _redis() -> dict[str, str]:
     return {"redis_url": f"redis://:{password}@redis:6379/0", "redis_password": password}
 
 
+def _logs_redis() -> dict[str, str]:
+    password = _password()
+    url = f"redis://:{password}@redis-logs:6379/0"
+    return {"logs_redis_url": url, "logs_redis_password": password}
+
+
 GROUPS = (
     SecretGroup(("database_url", "postgres_password"), _database),
     SecretGroup(("redis_url", "redis_password"), _redis),
+    SecretGroup(("logs_redis_url", "logs_redis_password"), _logs_redis),
     SecretGroup(("secret_key",), lambda: {"secret_key": new_key()}),
     SecretGroup(("admin_password",), lambda: {"admin_password": secrets.token_urlsafe(18)}),
 )

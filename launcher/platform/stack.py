@@ -38,7 +38,11 @@ API_PORT = 8000
 HEALTH_PORT = 9100
 RUN_DIR_INSIDE = "/run/zane"
 DOCKER_SOCKET = "/var/run/docker.sock"
-APP_SECRETS = ("database_url", "redis_url", "secret_key")
+APP_SECRETS = ("database_url", "redis_url", "logs_redis_url", "secret_key")
+# Sessions and rate limits must never be evicted: over the limit Redis refuses writes (the
+# API answers 503) rather than log someone out. Log streams may be: the oldest go first.
+REDIS_LIMITS = ("--maxmemory", "64mb", "--maxmemory-policy", "noeviction")
+LOGS_REDIS_LIMITS = ("--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ def render(inputs: StackInputs) -> Json:
     services = {
         "postgres": postgres(inputs),
         "redis": redis(inputs),
+        "redis-logs": logs_redis(inputs),
         "proxy": proxy(inputs),
         "api": api(inputs),
         **{entry.component: controller(inputs, entry) for entry in by_name(inputs.controllers)},
@@ -184,16 +189,31 @@ def postgres(inputs: StackInputs) -> Json:
 
 
 def redis(inputs: StackInputs) -> Json:
+    """Sessions and rate limits."""
+    return redis_service(inputs, "redis-data", "redis_password", REDIS_LIMITS, "128M")
+
+
+def logs_redis(inputs: StackInputs) -> Json:
+    """Log streams, apart: when full, it evicts old streams, and sessions are not touched."""
+    return redis_service(
+        inputs, "redis-logs-data", "logs_redis_password", LOGS_REDIS_LIMITS, "320M"
+    )
+
+
+def redis_service(
+    inputs: StackInputs, volume: str, password: str, limits: tuple[str, ...], memory: str
+) -> Json:
     instance = inputs.platform.instance
     return {
         "image": inputs.images["redis"],
-        "environment": {"REDIS_PASSWORD_FILE": "/run/secrets/redis_password"},
-        "secrets": [{"source": "redis_password", "target": "redis_password"}],
-        "volumes": [{"type": "volume", "source": "redis-data", "target": "/data"}],
+        "command": ["redis-start", *limits],
+        "environment": {"REDIS_PASSWORD_FILE": f"/run/secrets/{password}"},
+        "secrets": [{"source": password, "target": password}],
+        "volumes": [{"type": "volume", "source": volume, "target": "/data"}],
         "networks": ["platform"],
         "healthcheck": healthcheck("redis-health"),
         "labels": labels(instance),
-        "deploy": deploy(instance, memory="256M"),
+        "deploy": deploy(instance, memory=memory),
     }
 
 
@@ -329,7 +349,7 @@ def networks(instance: str) -> Json:
 def volumes(instance: str) -> Json:
     return {
         name: {"name": f"{instance}-{name}", "labels": labels(instance)}
-        for name in ("postgres-data", "redis-data", "proxy-config", "proxy-data")
+        for name in ("postgres-data", "redis-data", "redis-logs-data", "proxy-config", "proxy-data")
     }
 
 

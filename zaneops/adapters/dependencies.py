@@ -1,8 +1,9 @@
 """What the composition root opens once per process and hands to a controller's entry.
 
-One Postgres pool (the runner's store, its lease and the controller share it) and one Redis
-client; a controller's entry builds the adapters it needs from these and registers anything
-else it opens with `on_close`, so the root closes everything once, in reverse order.
+One Postgres pool (the runner's store, its lease and the controller share it) and the Redis
+connections (sessions and limits; log streams, which may be the same one); a controller's
+entry builds the adapters it needs from these and registers anything else it opens with
+`on_close`, so the root closes everything once, in reverse order.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Dependencies:
     installation: InstallationSettings
     store: PostgresStore
     redis: RedisConnection
+    logs: RedisConnection  # the log streams' Redis: `redis` itself unless configured apart
     _closing: AsyncExitStack = field(default_factory=AsyncExitStack)
 
     @property
@@ -46,6 +48,8 @@ class Dependencies:
         finally:
             try:
                 await self.redis.close()
+                if self.logs is not self.redis:
+                    await self.logs.close()
             finally:
                 await self.store.close()
 
@@ -56,7 +60,11 @@ class Dependencies:
     ) -> AsyncIterator[Dependencies]:
         store = await PostgresStore.open(installation.database_url, max_size=pool_size)
         try:
-            dependencies = cls(installation, store, RedisConnection(installation.redis_url))
+            redis = RedisConnection(installation.redis_url)
+            logs = redis
+            if installation.logs_redis != installation.redis_url:
+                logs = RedisConnection(installation.logs_redis)
+            dependencies = cls(installation, store, redis, logs)
         except BaseException:
             await store.close()
             raise

@@ -1,10 +1,10 @@
 """Typed settings, read from ZANE_* environment variables. Every field documents its default.
 
 One convention: a variable is named ZANE_<OWNER>_<FIELD>, and its owner's settings class sits
-beside the code that reads it (ZANE_ROUTES_HTTPS: `controllers/routes/settings.py`). The five
+beside the code that reads it (ZANE_ROUTES_HTTPS: `controllers/routes/settings.py`). The six
 installation-wide settings every process shares have no owner part: ZANE_INSTANCE,
-ZANE_DATABASE_URL, ZANE_REDIS_URL, ZANE_SECRET_KEY, ZANE_LOG_LEVEL. `zaneops settings` prints
-them all with their defaults and descriptions.
+ZANE_DATABASE_URL, ZANE_REDIS_URL, ZANE_LOGS_REDIS_URL, ZANE_SECRET_KEY, ZANE_LOG_LEVEL.
+`zaneops settings` prints them all with their defaults and descriptions.
 """
 
 from __future__ import annotations
@@ -110,7 +110,14 @@ class InstallationSettings(ZaneSettings):
     )
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
-        description="Redis holding sessions, rate limits and log streams.",
+        description="Redis holding sessions and rate limits: never evicts (the stack runs it "
+        "with a memory limit and the noeviction policy).",
+    )
+    logs_redis_url: str = Field(
+        default="",
+        description="Redis holding log streams (runtime, build, HTTP), which may be evicted "
+        "when it is full (the stack runs it with allkeys-lru): a flood of logs can never push "
+        "out a session. Empty: ZANE_REDIS_URL.",
     )
     secret_key: str = Field(
         default="",
@@ -118,3 +125,7 @@ class InstallationSettings(ZaneSettings):
         "vars, registry passwords, Git tokens. Empty: secrets cannot be stored.",
     )
     log_level: str = Field(default="info", description="debug, info, warning or error.")
+
+    @property
+    def logs_redis(self) -> str:
+        return self.logs_redis_url or self.redis_url

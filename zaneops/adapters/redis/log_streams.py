@@ -53,10 +53,20 @@ class HttpLine:
 
 LogLine = RuntimeLine | BuildLine | HttpLine
 
+# The most characters of each field an entry keeps: a stream holds a bounded number of
+# entries, each of a bounded size, whatever a container prints or a visitor requests.
+FIELD_CAPS = {"line": 8192, "path": 2048, "host": 255}
+OTHER_FIELD_CAP = 64  # ts, stream, method, status, duration, ids
+
 
 def fields_of(line: LogLine) -> dict[FieldT, EncodableT]:
-    """The flat map stored as one stream entry."""
-    return {name: value for name, value in asdict(line).items()}
+    """The flat map stored as one stream entry, each field cut to its cap."""
+    return {name: capped(name, str(value)) for name, value in asdict(line).items()}
+
+
+def capped(name: str, value: str) -> str:
+    cap = FIELD_CAPS.get(name, OTHER_FIELD_CAP)
+    return value if len(value) <= cap else value[: cap - 1] + "…"
 
 
 ENTRY_ID = re.compile(r"[0-9]{1,19}-[0-9]{1,19}")

@@ -26,7 +26,7 @@ def every_variable() -> dict[str, str]:
 
 
 def test_every_variable_but_the_installations_names_its_owner() -> None:
-    """ZANE_<OWNER>_<FIELD>, one prefix per class; the installation-wide five have none."""
+    """ZANE_<OWNER>_<FIELD>, one prefix per class; the installation-wide six have none."""
     prefixes = {}
     for settings in settings_classes():
         prefix = str(settings.model_config.get("env_prefix", ""))
@@ -42,7 +42,7 @@ def test_every_variable_but_the_installations_names_its_owner() -> None:
         "ZANE_PLATFORM_",
         *(f"ZANE_{entry.name.upper()}_" for entry in ENTRIES),
     }
-    assert len(InstallationSettings.model_fields) == 5
+    assert len(InstallationSettings.model_fields) == 6
 
 
 def test_zaneops_settings_prints_each_variable_with_its_default_and_reader() -> None:

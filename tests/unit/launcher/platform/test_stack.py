@@ -98,6 +98,7 @@ def test_secrets_are_files_named_like_the_settings_they_fill() -> None:
     assert targets == {
         "zane_database_url",
         "zane_redis_url",
+        "zane_logs_redis_url",
         "zane_secret_key",
         "zane_api_admin_password",
     }
@@ -154,7 +155,9 @@ def test_a_rolled_back_update_fails_with_the_component_and_reason() -> None:
 
 def test_a_secret_group_found_incomplete_is_made_again_as_a_whole() -> None:
     """The database URL must hold the Postgres password: never one without the other."""
-    plan = plan_secrets({"database_url", "redis_url", "redis_password", "secret_key"}, GROUPS)
+    found = {"database_url", "redis_url", "redis_password", "secret_key"}
+    found |= {"logs_redis_url", "logs_redis_password"}
+    plan = plan_secrets(found, GROUPS)
     assert plan.remove == ("database_url",)
     assert set(plan.create) == {"database_url", "postgres_password", "admin_password"}
     assert plan.create["postgres_password"] in plan.create["database_url"]
@@ -208,3 +211,17 @@ def test_the_committed_example_stack_is_what_up_renders_with_default_settings() 
     """stacks/zaneops.example.yml stays current (regenerate: python -m launcher.platform.stack)."""
     example = (repo_root() / "stacks" / "zaneops.example.yml").read_text()
     assert example == example_text()
+
+
+def test_sessions_never_share_a_memory_limit_with_logs() -> None:
+    """Two Redis: sessions and limits under noeviction, logs under allkeys-lru, each capped."""
+    services = rendered()["services"]
+    assert services["redis"]["command"][1:] == [
+        "--maxmemory",
+        "64mb",
+        "--maxmemory-policy",
+        "noeviction",
+    ]
+    logs = services["redis-logs"]["command"]
+    assert logs[1:] == ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]
+    assert "zane_logs_redis_url" in {ref["target"] for ref in services["api"]["secrets"]}
