@@ -80,12 +80,21 @@ def caddy_route(layout: Layout, entry: RouteEntry) -> Json:
     match: Json = {"host": [entry.host]}
     if entry.base_path != "/":
         match["path"] = [literal(entry.base_path), f"{literal(entry.base_path)}/*"]
-    return {
-        "@id": route_id(layout, entry),
-        "match": [match],
-        "handle": handlers(entry),
-        "terminal": True,
+    steps = handlers(entry)
+    if entry.domain_id is None and layout.https:
+        steps = [dashboard_headers(), *steps]
+    return {"@id": route_id(layout, entry), "match": [match], "handle": steps, "terminal": True}
+
+
+def dashboard_headers() -> Json:
+    """The dashboard over HTTPS only, from now on (HSTS), never framed, nothing sniffed."""
+    security = {
+        "Strict-Transport-Security": ["max-age=31536000"],
+        "X-Content-Type-Options": ["nosniff"],
+        "X-Frame-Options": ["DENY"],
+        "Referrer-Policy": ["same-origin"],
     }
+    return {"handler": "headers", "response": {"set": security}}
 
 
 def handlers(entry: RouteEntry) -> list[Json]:

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from launcher.platform.installer import Installer
 
 WHEEL_CACHE = Path("/var/cache/zaneops/wheels")
+PLAIN_HTTP_WARNING = (
+    "warning: the dashboard is served over plain HTTP, for first setup only: passwords and "
+    "sessions cross the network in clear. Point a domain at this server and run\n"
+    "  zaneops up --dashboard-domain dash.example.com\n"
+    "to serve it only over HTTPS (the plain port then closes)."
+)
 
 
 def platform_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -96,9 +102,11 @@ def up_command(skip_host: bool, **overrides: object) -> None:
         raise click.ClickException(str(exc)) from exc
     took = time.monotonic() - started
     click.echo(f"ZaneOps is up (instance {platform.instance}) in {took:.1f} s")
-    click.echo(f"dashboard: http://127.0.0.1:{platform.settings.dashboard_port}/")
     if platform.settings.dashboard_domain:
         click.echo(f"dashboard: https://{platform.settings.dashboard_domain}/")
+    else:
+        click.echo(f"dashboard: http://127.0.0.1:{platform.settings.dashboard_port}/")
+        click.echo(PLAIN_HTTP_WARNING)
     _show_admin(result.admin_password)
 
 

@@ -265,7 +265,10 @@ def api(inputs: StackInputs) -> Json:
         "command": ["api", "--host", "0.0.0.0"],
         "environment": environment(app_settings(platform), api_settings),
         "secrets": [*secret_refs(APP_SECRETS), admin_password_ref()],
-        "ports": [host_port(API_PORT, platform.settings.dashboard_port)],
+        # With a domain, the dashboard is served only through the proxy, over HTTPS.
+        "ports": []
+        if platform.settings.dashboard_domain
+        else [host_port(API_PORT, platform.settings.dashboard_port)],
         "networks": ["platform", "edge"],
         "healthcheck": healthcheck(
             f"curl -fsS -o /dev/null http://127.0.0.1:{API_PORT}/api/v1/health"

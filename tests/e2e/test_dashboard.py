@@ -70,6 +70,8 @@ async def log_in(page: Page) -> None:
     await page.get_by_label("Password").fill(ADMIN_PASSWORD)
     await page.get_by_role("button", name="Log in").click()
     await expect(page.get_by_role("heading", name="Projects", exact=True)).to_be_visible()
+    # Served over plain HTTP here: every page says so until HTTPS is set up.
+    await expect(page.get_by_role("alert").filter(has_text="plain HTTP")).to_be_visible()
 
 
 async def create_project_and_service(page: Page) -> uuid.UUID:

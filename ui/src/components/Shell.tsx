@@ -1,6 +1,7 @@
 // The frame around every signed-in screen: brand, breadcrumbs, search, theme, account.
 
 import { Fragment, useEffect, useState } from "react";
+import { PlainHttpBanner } from "./PlainHttpBanner";
 import { Link, Outlet } from "react-router";
 import { useApp } from "./app-context";
 import { CommandPalette, isPaletteShortcut } from "./CommandPalette";
@@ -42,6 +43,7 @@ export function Shell() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
+      <PlainHttpBanner />
       <header className="topbar">
         <Link to="/" className="brand" aria-label="ZaneOps home">
           <Logo />

@@ -156,3 +156,17 @@ def test_the_ask_endpoint_says_yes_only_for_routed_names() -> None:
     assert ask_answer(applied, "domain=w.example.com")[0].startswith("404")
     assert ask_answer(None, "domain=a.example.com")[0].startswith("404")
     assert ask_answer(applied, "")[0].startswith("400")
+
+
+def test_the_dashboard_route_sends_hsts_and_is_never_framed() -> None:
+    """Over HTTPS the dashboard's route sets HSTS, nosniff, frame denial and a referrer policy."""
+    from controllers.routes.caddy_config import caddy_route
+    from controllers.routes.entries import dashboard_entry
+
+    entry = dashboard_entry("dash.example.com", "api:8000")
+    assert entry is not None
+    secure = caddy_route(Layout("t", https=True), entry)["handle"][0]
+    assert secure["handler"] == "headers"
+    assert secure["response"]["set"]["Strict-Transport-Security"] == ["max-age=31536000"]
+    plain = caddy_route(Layout("t", https=False), entry)["handle"][0]
+    assert plain["handler"] == "reverse_proxy"

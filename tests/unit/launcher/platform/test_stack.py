@@ -225,3 +225,12 @@ def test_sessions_never_share_a_memory_limit_with_logs() -> None:
     logs = services["redis-logs"]["command"]
     assert logs[1:] == ["--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]
     assert "zane_logs_redis_url" in {ref["target"] for ref in services["api"]["secrets"]}
+
+
+def test_with_a_dashboard_domain_the_plain_dashboard_port_is_closed() -> None:
+    """The dashboard then exists only behind the proxy, over HTTPS, with Secure cookies."""
+    plain = rendered()["services"]["api"]
+    served = rendered(dashboard_domain="dash.example.com")["services"]["api"]
+    assert plain["ports"] and served["ports"] == []
+    assert served["environment"]["ZANE_API_COOKIE_SECURE"] == "true"
+    assert plain["environment"]["ZANE_API_COOKIE_SECURE"] == "false"
