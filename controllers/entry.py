@@ -52,6 +52,7 @@ class ControllerEntry:
     # On the edge network too: the proxy calls it (the routes controller answers Caddy's ask).
     edge_network: bool = False
     replicated: bool = True  # a second replica is safe: only the lease holder acts
+    needs_sealing_key: bool = False  # it opens sealed secrets (env values, Git credentials)
     memory: str = "256M"
     # The settings a swarm deployment chooses for it, from where the platform put things.
     stack_settings: Callable[[Placement], Sequence[ZaneSettings]] = field(default=_no_settings)

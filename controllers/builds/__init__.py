@@ -41,6 +41,7 @@ ENTRY = ControllerEntry(
     name="builds",
     build=build,
     settings=(BuildsSettings,),
+    needs_sealing_key=True,
     host_access=frozenset({HostAccess.DOCKER_SOCKET, HostAccess.BUILDS_WORKDIR}),
     memory="512M",
     stack_settings=stack_settings,

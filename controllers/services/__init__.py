@@ -30,6 +30,7 @@ ENTRY = ControllerEntry(
     name="services",
     build=build,
     settings=(ServicesSettings,),
+    needs_sealing_key=True,
     host_access=frozenset({HostAccess.DOCKER_SOCKET}),
 )
 

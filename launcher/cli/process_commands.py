@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import click
 
@@ -13,22 +14,59 @@ from zaneops.common.logging import configure_logging
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.settings import RuntimeSettings
 
+# Written by `migrate --stay` once done: the migrate service's health check looks for it.
+MIGRATED_MARKER = Path("/tmp/zane-migrated")
+
 
 @click.command("migrate")
-def migrate_command() -> None:
-    """Bring the database schema up to date (safe to run from several processes at once)."""
+@click.option("--stay", is_flag=True, help="Then wait for SIGTERM (the stack's migrate service).")
+def migrate_command(stay: bool) -> None:
+    """Bring the database schema up to date (safe to run from several processes at once),
+    then let the components' roles log in (ZANE_MIGRATE_*)."""
     migrate()
+    if stay:
+        stay_until_stopped()
 
 
 def migrate() -> None:
+    from launcher.migration import MigrationSettings
     from zaneops.adapters.postgres.migrate import current_revisions, upgrade_to_head
+    from zaneops.adapters.postgres.roles import grant_logins
+
+    url = load_settings(InstallationSettings).database_url
+    components = load_settings(MigrationSettings).component_urls()
+    try:
+        upgrade_to_head(url)
+        roles = grant_logins(url, components) if components else []
+    except (Unavailable, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"schema at revision {', '.join(current_revisions(url))}")
+    if roles:
+        click.echo(f"roles that may log in: {', '.join(roles)}")
+
+
+def stay_until_stopped() -> None:
+    """Sleep until SIGTERM, holding nothing open; the health check reads the marker."""
+    import signal
+
+    MIGRATED_MARKER.touch()
+    stop = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    signal.sigwait(stop)
+
+
+@click.command("schema-ready")
+def schema_ready_command() -> None:
+    """Exit 0 once the schema is at this version's head (components wait on it to start)."""
+    from zaneops.adapters.postgres.migrate import current_revisions, latest_revisions
 
     url = load_settings(InstallationSettings).database_url
     try:
-        upgrade_to_head(url)
-    except Unavailable as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"schema at revision {', '.join(current_revisions(url))}")
+        current = current_revisions(url)
+    except Exception as exc:  # not reachable yet, or no schema at all: not ready, say why
+        raise click.ClickException(f"schema not readable yet: {exc}") from exc
+    if current != latest_revisions():
+        raise click.ClickException(f"schema at {current}, waiting for {latest_revisions()}")
 
 
 @click.group("controller")
@@ -98,4 +136,4 @@ def admin_create(username: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-COMMANDS = (migrate_command, controller, api_command, admin)
+COMMANDS = (migrate_command, schema_ready_command, controller, api_command, admin)

@@ -12,6 +12,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from api.settings import ApiSettings
+from launcher.migration import MigrationSettings
 from launcher.platform.settings import PlatformSettings
 from zaneops.common.settings import InstallationSettings, ZaneSettings
 from zaneops.runtime.settings import RuntimeSettings
@@ -29,7 +30,14 @@ def settings_classes(
 
         entries = ENTRIES
     own = [settings for entry in entries for settings in entry.settings]
-    return [InstallationSettings, RuntimeSettings, *own, ApiSettings, PlatformSettings]
+    return [
+        InstallationSettings,
+        RuntimeSettings,
+        *own,
+        ApiSettings,
+        MigrationSettings,
+        PlatformSettings,
+    ]
 
 
 def describe(settings: type[ZaneSettings]) -> Iterator[str]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from controllers.entry import ControllerEntry
 from controllers.registry import ENTRIES
 
-BASE_COMPONENTS = ("postgres", "redis", "redis-logs", "proxy", "api")
+BASE_COMPONENTS = ("postgres", "redis", "redis-logs", "migrate", "proxy", "api")
 
 
 def component_names(entries: Sequence[ControllerEntry] = ENTRIES) -> list[str]:

@@ -35,6 +35,16 @@ def _database() -> dict[str, str]:
     return {"database_url": url, "postgres_password": password}
 
 
+def _role_url(role: str, setting: str) -> Callable[[], dict[str, str]]:
+    """A component role's own URL; its password is given to Postgres by `zaneops migrate`."""
+
+    def generate() -> dict[str, str]:
+        url = f"postgresql://{role}:{_password()}@postgres:5432/{DATABASE_NAME}"
+        return {setting: url}
+
+    return generate
+
+
 def _redis() -> dict[str, str]:
     password = _password()
     return {"redis_url": f"redis://:{password}@redis:6379/0", "redis_password": password}
@@ -48,6 +58,11 @@ def _logs_redis() -> dict[str, str]:
 
 GROUPS = (
     SecretGroup(("database_url", "postgres_password"), _database),
+    # Groups of their own: adding them to an installation never regenerates the owner's.
+    SecretGroup(("api_database_url",), _role_url("zane_api", "api_database_url")),
+    SecretGroup(
+        ("controllers_database_url",), _role_url("zane_controller", "controllers_database_url")
+    ),
     SecretGroup(("redis_url", "redis_password"), _redis),
     SecretGroup(("logs_redis_url", "logs_redis_password"), _logs_redis),
     SecretGroup(("secret_key",), lambda: {"secret_key": new_key()}),

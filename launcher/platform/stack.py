@@ -38,7 +38,24 @@ API_PORT = 8000
 HEALTH_PORT = 9100
 RUN_DIR_INSIDE = "/run/zane"
 DOCKER_SOCKET = "/var/run/docker.sock"
-APP_SECRETS = ("database_url", "redis_url", "logs_redis_url", "secret_key")
+# Each component is given only the secrets it uses, as the files its settings read.
+API_SECRETS = {
+    "api_database_url": "zane_database_url",
+    "redis_url": "zane_redis_url",
+    "logs_redis_url": "zane_logs_redis_url",
+    "secret_key": "zane_secret_key",
+    "admin_password": "zane_api_admin_password",
+}
+CONTROLLER_SECRETS = {
+    "controllers_database_url": "zane_database_url",
+    "logs_redis_url": "zane_logs_redis_url",
+}
+SEALING_KEY = {"secret_key": "zane_secret_key"}
+MIGRATE_SECRETS = {
+    "database_url": "zane_database_url",  # the owner: only the migrate service has it
+    "api_database_url": "zane_migrate_api_database_url",
+    "controllers_database_url": "zane_migrate_controllers_database_url",
+}
 # Sessions and rate limits must never be evicted: over the limit Redis refuses writes (the
 # API answers 503) rather than log someone out. Log streams may be: the oldest go first.
 REDIS_LIMITS = ("--maxmemory", "64mb", "--maxmemory-policy", "noeviction")
@@ -61,6 +78,7 @@ def render(inputs: StackInputs) -> Json:
         "postgres": postgres(inputs),
         "redis": redis(inputs),
         "redis-logs": logs_redis(inputs),
+        "migrate": migrate(inputs),
         "proxy": proxy(inputs),
         "api": api(inputs),
         **{entry.component: controller(inputs, entry) for entry in by_name(inputs.controllers)},
@@ -148,9 +166,10 @@ def healthcheck(command: str, start_period: str = "60s") -> Json:
     }
 
 
-def secret_refs(names: tuple[str, ...]) -> list[Json]:
-    """Mounted as /run/secrets/zane_<name>: the file the ZANE_<NAME> setting is read from."""
-    return [{"source": name, "target": f"zane_{name}"} for name in names]
+def secret_refs(files: dict[str, str]) -> list[Json]:
+    """Each secret mounted as /run/secrets/<file>: the file a ZANE_<...> setting is read from
+    (named like the variable, in lower case)."""
+    return [{"source": name, "target": target} for name, target in files.items()]
 
 
 def host_port(target: int, published: int) -> Json:
@@ -264,7 +283,7 @@ def api(inputs: StackInputs) -> Json:
         "image": inputs.images["app"],
         "command": ["api", "--host", "0.0.0.0"],
         "environment": environment(app_settings(platform), api_settings),
-        "secrets": [*secret_refs(APP_SECRETS), admin_password_ref()],
+        "secrets": secret_refs(API_SECRETS),
         # With a domain, the dashboard is served only through the proxy, over HTTPS.
         "ports": []
         if platform.settings.dashboard_domain
@@ -278,9 +297,20 @@ def api(inputs: StackInputs) -> Json:
     }
 
 
-def admin_password_ref() -> Json:
-    """The first admin's password, as the file ZANE_API_ADMIN_PASSWORD is read from."""
-    return {"source": "admin_password", "target": ApiSettings.env_name("admin_password").lower()}
+def migrate(inputs: StackInputs) -> Json:
+    """The only holder of the owner's credentials: it migrates, lets the components' roles
+    log in, then waits; every other process starts once the schema is at its head."""
+    platform = inputs.platform
+    return {
+        "image": inputs.images["app"],
+        "command": ["migrate", "--stay"],
+        "environment": environment(app_settings(platform)),
+        "secrets": secret_refs(MIGRATE_SECRETS),
+        "networks": ["platform"],
+        "healthcheck": healthcheck("test -f /tmp/zane-migrated", start_period="120s"),
+        "labels": labels(platform.instance),
+        "deploy": deploy(platform.instance, memory="128M"),
+    }
 
 
 def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
@@ -295,7 +325,9 @@ def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
         "image": inputs.images["app"],
         "command": ["controller", "run", reference(entry)],
         "environment": environment(app_settings(platform), runtime, *own),
-        "secrets": secret_refs(APP_SECRETS),
+        "secrets": secret_refs(
+            CONTROLLER_SECRETS | (SEALING_KEY if entry.needs_sealing_key else {})
+        ),
         "volumes": access_mounts(platform, entry.host_access),
         "networks": ["platform", "edge"] if entry.edge_network else ["platform"],
         "healthcheck": healthcheck(

@@ -5,6 +5,8 @@ new page. Nothing is played by the test but the Git host."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import AsyncIterator
@@ -40,10 +42,14 @@ async def api(
         bd.remove_images(proxy.instance)
 
 
-def github_push(commit: str, files: list[str]) -> tuple[bytes, dict[str, str]]:
+def github_push(commit: str, files: list[str], secret: str) -> tuple[bytes, dict[str, str]]:
+    """What GitHub sends for a push to main, signed with the webhook's secret."""
     commits = [{"id": commit, "added": [], "modified": files, "removed": []}]
     raw = json.dumps({"ref": "refs/heads/main", "after": commit, "commits": commits}).encode()
-    return raw, {"X-GitHub-Event": "push", "Content-Type": "application/json"}
+    digest = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    signature = f"sha256={digest}"
+    headers = {"X-GitHub-Event": "push", "X-Hub-Signature-256": signature}
+    return raw, {**headers, "Content-Type": "application/json"}
 
 
 async def make_git_service(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
@@ -87,7 +93,7 @@ async def test_a_push_to_a_private_repository_is_built_and_served_on_its_domain(
         commit = bd.commit(work, {"index.html": "v2"})
         bd.git(work, "push", "-q", str(served), "main")
         pushed_at = time.monotonic()
-        raw, headers = github_push(commit, ["index.html"])
+        raw, headers = github_push(commit, ["index.html"], webhook["secret"])
         async with httpx.AsyncClient(base_url=api.base_url, timeout=10) as git_host:
             delivery = (await git_host.post(webhook["path"], content=raw, headers=headers)).json()
         assert delivery["result"] == "deployed", delivery

@@ -156,7 +156,8 @@ def test_a_rolled_back_update_fails_with_the_component_and_reason() -> None:
 def test_a_secret_group_found_incomplete_is_made_again_as_a_whole() -> None:
     """The database URL must hold the Postgres password: never one without the other."""
     found = {"database_url", "redis_url", "redis_password", "secret_key"}
-    found |= {"logs_redis_url", "logs_redis_password"}
+    found |= {"logs_redis_url", "logs_redis_password", "api_database_url"}
+    found |= {"controllers_database_url"}
     plan = plan_secrets(found, GROUPS)
     assert plan.remove == ("database_url",)
     assert set(plan.create) == {"database_url", "postgres_password", "admin_password"}
@@ -234,3 +235,23 @@ def test_with_a_dashboard_domain_the_plain_dashboard_port_is_closed() -> None:
     assert plain["ports"] and served["ports"] == []
     assert served["environment"]["ZANE_API_COOKIE_SECURE"] == "true"
     assert plain["environment"]["ZANE_API_COOKIE_SECURE"] == "false"
+
+
+def secrets_of(service: dict[str, Any]) -> dict[str, str]:
+    return {ref["source"]: ref["target"] for ref in service.get("secrets", [])}
+
+
+def test_each_component_gets_only_the_secrets_it_uses() -> None:
+    """The owner's database URL: migrate only. The API: its role's URL as ZANE_DATABASE_URL.
+    Controllers: their role's URL and the logs Redis, never the sessions' Redis; the sealing
+    key only where sealed values are opened (services, builds)."""
+    services = rendered()["services"]
+    owners = [name for name, s in services.items() if "database_url" in secrets_of(s)]
+    assert owners == ["migrate"]
+    assert secrets_of(services["api"])["api_database_url"] == "zane_database_url"
+    for name in ("routes", "volumes", "services", "builds"):
+        controller = secrets_of(services[f"controller-{name}"])
+        assert controller["controllers_database_url"] == "zane_database_url", name
+        assert "redis_url" not in controller and "admin_password" not in controller, name
+    with_key = {n for n, s in services.items() if "secret_key" in secrets_of(s)}
+    assert with_key == {"api", "controller-services", "controller-builds"}
