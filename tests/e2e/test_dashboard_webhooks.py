@@ -89,8 +89,10 @@ async def test_person_creates_a_webhook_pushes_and_rotates_it(page: Page) -> Non
 
     page.on("dialog", accept)
     await page.get_by_role("link", name="Settings").click()
-    await page.get_by_label("Token only", exact=False).check()
+    token_only = page.get_by_label("Token only", exact=False)
+    await token_only.click()  # asks first (accepted), then saves: checked once saved
     await expect(page.get_by_text("Unsigned calls are accepted")).to_be_visible()
+    await expect(token_only).to_be_checked()
     assert _push(url, ["api/main.py"], secret=None).status_code == 201
     await page.reload()
     await expect(last).to_contain_text("deployed the branch head")
