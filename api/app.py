@@ -13,12 +13,22 @@ from api.body_limit import BodyLimit
 from api.context import ApiContext
 from api.dashboard import Dashboard, dashboard_folder
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.routers import auth, deployments, logs, misc, projects, routing, services, webhooks
+from api.routers import (
+    account,
+    auth,
+    deployments,
+    logs,
+    misc,
+    projects,
+    routing,
+    services,
+    webhooks,
+)
 from api.settings import ApiSettings
 from zaneops.common.settings import InstallationSettings
 
 PREFIX = "/api/v1"
-ROUTERS = (misc, auth, projects, services, routing, deployments, logs, webhooks)
+ROUTERS = (misc, auth, account, projects, services, routing, deployments, logs, webhooks)
 
 
 def create_app(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from urllib.parse import urlsplit
 
 from api.errors import ApiError, invalid
 from zaneops.common.secrets import MASK, SEALED_PREFIX, SecretBox, SecretsUnavailable, is_sealed
@@ -39,6 +40,25 @@ def _credential_secrets(spec: Spec) -> list[tuple[str, str]]:
 def _credentials(spec: Spec) -> dict[str, Any] | None:
     credentials = spec.get("source", {}).get("credentials")
     return credentials if isinstance(credentials, dict) else None
+
+
+def credential_host(spec: Spec | None) -> str | None:
+    """Where a source's credentials are sent: the Git server, or the image's registry."""
+    source = (spec or {}).get("source") or {}
+    if source.get("type") == "git":
+        return _git_host(str(source.get("repository_url", "")))
+    if source.get("type") == "image":
+        first, slash, _ = str(source.get("image", "")).partition("/")
+        is_registry = slash and ("." in first or ":" in first or first == "localhost")
+        return first.lower() if is_registry else "docker.io"
+    return None
+
+
+def _git_host(url: str) -> str:
+    if "://" in url:
+        return (urlsplit(url).hostname or "").lower()
+    user_host, colon, _ = url.partition(":")  # user@host:path (scp-like)
+    return user_host.rpartition("@")[2].lower() if colon else ""
 
 
 def _seal_one(value: str, stored: str | None, field: str, box: SecretBox | None) -> str:
@@ -78,11 +98,22 @@ def seal_service_spec(new: Spec, stored: Spec | None, box: SecretBox | None) -> 
         elif var["value"] == MASK and var["name"] in previous:
             raise invalid(f"env.{index}.value", "no longer secret: send the value itself")
     credentials = _credentials(sealed)
+    moved = credential_host(stored) != credential_host(new)
     for name, value in _credential_secrets(sealed):
         field = f"source.credentials.{name}"
         assert credentials is not None  # it holds the value just read
+        if value == MASK and moved:
+            raise invalid(field, _moved(name, credential_host(stored), credential_host(new)))
         credentials[name] = _seal_one(value, previous.get(f"*{name}"), field, box)
     return sealed
+
+
+def _moved(name: str, before: str | None, after: str | None) -> str:
+    """A stored secret is never sent to a host other than the one it was saved for."""
+    return (
+        f"the stored {name} was saved for {before or 'another source'}; the source now points "
+        f"at {after or 'another one'}: enter it again (or remove it) to use it there"
+    )
 
 
 def mask_service_spec(spec: Spec) -> Spec:

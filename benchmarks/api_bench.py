@@ -115,7 +115,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def api_process(database_url: str) -> Iterator[str]:
+def api_process(database_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     env = {
         **os.environ,
@@ -131,7 +131,7 @@ def api_process(database_url: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         wait_until_up(base, process)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -225,7 +225,7 @@ def main() -> None:
         started = time.perf_counter()
         fill(database_url)
         print(f"filled in {time.perf_counter() - started:.1f} s")
-        with api_process(database_url) as base:
+        with api_process(database_url) as (base, _):
             headers = {"Authorization": f"Bearer {api_token(base)}"}
             with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
                 run(client)

@@ -1,4 +1,5 @@
-"""Password hashes (scrypt, from the standard library) and API tokens (random, stored hashed)."""
+"""Password hashes (argon2id at OWASP's strength; older scrypt hashes still verify, and are
+replaced at the next login) and API tokens (random, stored hashed)."""
 
 from __future__ import annotations
 
@@ -7,33 +8,43 @@ import hashlib
 import hmac
 import secrets
 
-# scrypt's cost: about 16 MiB and tens of milliseconds per check, which makes guessing slow.
-_N, _R, _P = 2**14, 8, 1
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# OWASP's argon2id baseline: 19 MiB, two passes, one lane (about 40 ms here).
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+SCRYPT = "scrypt$"  # the hashes of 0.1.0: scrypt$N$r$p$salt$digest
 TOKEN_PREFIX = "zane_"
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, dklen=32)
-
-
 def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = _scrypt(password, salt, _N, _R, _P)
-    return f"scrypt${_N}${_R}${_P}${_b64(salt)}${_b64(digest)}"
+    return HASHER.hash(password)
 
 
 def verify_password(password: str, stored: str) -> bool:
+    if stored.startswith(SCRYPT):
+        return _verify_scrypt(password, stored)
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """An older scheme or weaker parameters than today's: hash it again at the next login."""
+    return stored.startswith(SCRYPT) or HASHER.check_needs_rehash(stored)
+
+
+def _verify_scrypt(password: str, stored: str) -> bool:
     try:
         _, n, r, p, salt, digest = stored.split("$")
-        actual = _scrypt(password, _unb64(salt), int(n), int(r), int(p))
+        actual = hashlib.scrypt(
+            password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
     except (ValueError, UnicodeEncodeError):
         return False
     return hmac.compare_digest(actual, _unb64(digest))

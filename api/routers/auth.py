@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth.principal import (
@@ -20,8 +18,8 @@ from api.auth.principal import (
 )
 from api.auth.secrets import (
     DUMMY_HASH,
-    hash_token,
-    new_api_token,
+    hash_password,
+    needs_rehash,
     new_csrf_token,
     new_session_id,
     verify_password,
@@ -52,24 +50,6 @@ class LoggedIn(Me):
     )
 
 
-class NewToken(BaseModel):
-    name: StorableText = Field(
-        min_length=1, max_length=100, description="What it is for, e.g. laptop CLI."
-    )
-
-
-class TokenInfo(BaseModel):
-    id: UUID
-    name: str
-    prefix: str = Field(description="The token's first characters, to recognise it.")
-    created_at: datetime
-    last_used_at: datetime | None
-
-
-class CreatedToken(TokenInfo):
-    token: str = Field(description="Shown only this once: only its hash is stored.")
-
-
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -83,6 +63,10 @@ async def _check_password(ctx: ApiContext, credentials: Credentials) -> Principa
         good = await asyncio.to_thread(verify_password, credentials.password, stored)
     if user is None or not good:
         return None
+    if needs_rehash(stored):  # an older scheme or weaker parameters: today's, from now on
+        async with ctx.password_checks:
+            fresh = await asyncio.to_thread(hash_password, credentials.password)
+        await ctx.accounts.set_password(user.id, fresh)
     return Principal(user.id, user.username, user.is_admin, "session")
 
 
@@ -126,6 +110,8 @@ async def login(
             principal.username,
             principal.is_admin,
             new_csrf_token(),
+            client=client,
+            user_agent=request.headers.get("user-agent", ""),
         )
     )
     _set_cookies(ctx, response, session.id, session.csrf_token)
@@ -149,40 +135,3 @@ async def logout(ctx: Ctx, user: CurrentUser, response: Response) -> None:
 @router.get("/me", response_model=Me, operation_id="me", summary="Who is calling")
 async def me(user: CurrentUser) -> Me:
     return Me(user_id=user.user_id, username=user.username, is_admin=user.is_admin, via=user.via)
-
-
-@router.get(
-    "/tokens",
-    response_model=list[TokenInfo],
-    operation_id="list_tokens",
-    summary="Your API tokens (never the tokens themselves)",
-)
-async def list_tokens(ctx: Ctx, user: CurrentUser) -> list[TokenInfo]:
-    tokens = await ctx.accounts.list_tokens(user.user_id)
-    return [TokenInfo.model_validate(token, from_attributes=True) for token in tokens]
-
-
-@router.post(
-    "/tokens",
-    response_model=CreatedToken,
-    status_code=201,
-    operation_id="create_token",
-    summary="Create an API token; it is shown only in this answer",
-)
-async def create_token(ctx: Ctx, user: CurrentUser, body: NewToken) -> CreatedToken:
-    token = new_api_token()
-    saved = await ctx.accounts.create_token(user.user_id, body.name, hash_token(token), token[:9])
-    info = TokenInfo.model_validate(saved, from_attributes=True)
-    return CreatedToken(**info.model_dump(), token=token)
-
-
-@router.delete(
-    "/tokens/{id}",
-    status_code=204,
-    operation_id="revoke_token",
-    summary="Revoke one of your API tokens",
-)
-async def revoke_token(
-    ctx: Ctx, user: CurrentUser, token_id: Annotated[UUID, Path(alias="id")]
-) -> None:
-    await ctx.accounts.delete_token(user.user_id, token_id)

@@ -107,6 +107,7 @@ class Builder:
         self, job: Job, log: BuildLog, checkout: Path, report: Report
     ) -> tuple[str, str]:
         source = job.spec.source
+        self._refuse_local_source(source.repository_url)
         repo = Repository(source.repository_url, source.branch, source.commit, self._auth(source))
         commit = await self._known_commit(repo, log)
         if commit is not None and await self._reusable(job, commit, log):
@@ -131,6 +132,25 @@ class Builder:
             report(job)
             await self._build(job, checkout, ref, log)
         return ref, commit
+
+    def _refuse_local_source(self, url: str) -> None:
+        """A file:// URL or a path reads this controller's own disk: only from the allowed
+        folder (ZANE_BUILDS_LOCAL_SOURCES_ROOT), and never at all unless one is set."""
+        path = local_path(url)
+        if path is None:
+            return
+        root = self.settings.local_sources_root
+        if not root:
+            raise Failure(
+                "LocalSourceRefused",
+                f"{url} is on the build server's own disk: local sources are off (set "
+                "ZANE_BUILDS_LOCAL_SOURCES_ROOT to allow a folder); use a Git server's URL",
+            )
+        allowed = Path(root).resolve()
+        if not path.resolve().is_relative_to(allowed):
+            raise Failure(
+                "LocalSourceRefused", f"{url} is outside the allowed local folder {allowed}"
+            )
 
     async def _known_commit(self, repo: Repository, log: BuildLog) -> str | None:
         """The commit to build if it can be known without cloning (a full hash, a branch head)."""
@@ -234,3 +254,10 @@ def _inside(root: Path, relative: str, field_name: str) -> Path:
     if path != root and root not in path.parents:
         raise Failure("InvalidSource", f"source.{field_name} leads outside the repository")
     return path
+
+
+def local_path(url: str) -> Path | None:
+    """The folder a file:// URL or a plain path names; None for a remote URL."""
+    if url.startswith("file://"):
+        return Path(url.removeprefix("file://"))
+    return Path(url) if url.startswith("/") else None

@@ -54,6 +54,11 @@ class BuildsSettings(ZaneSettings):
     failure_log_lines: int = Field(
         default=15, ge=1, le=200, description="Last log lines quoted when a build fails."
     )
+    local_sources_root: str = Field(
+        default="",
+        description="file:// URLs and local paths are built only from under this folder (a "
+        "source there reads the controller's own disk). Empty: refused, which is the default.",
+    )
     image_cleanup_seconds: float = Field(
         default=300.0, gt=0, description="How often unneeded built images are looked for."
     )

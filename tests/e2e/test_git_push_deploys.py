@@ -78,12 +78,13 @@ async def make_git_service(client: httpx.AsyncClient, url: str) -> dict[str, Any
 
 
 async def test_a_push_to_a_private_repository_is_built_and_served_on_its_domain(
-    api: RunningApi, proxy: Proxy, tmp_path: Path
+    api: RunningApi, proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     work = bd.make_repo(tmp_path / "work", {"Dockerfile": bd.WEB_DOCKERFILE, "index.html": "v1"})
     served = gs.bare_copy(work, tmp_path / "served" / "blog.git")
     client = await log_in(api)
-    with gs.http_git_server(served.parent, "deployer", TOKEN) as base:
+    with gs.https_git_server(served.parent, "deployer", TOKEN) as (base, cert):
+        monkeypatch.setenv("GIT_SSL_CAINFO", str(cert))  # the test server's own certificate
         service = await make_git_service(client, f"{base}/blog.git")
         webhook = await created(await client.post(f"/services/{service['id']}/webhook"))
         first = await created(await client.post(f"/services/{service['id']}/deploy"))

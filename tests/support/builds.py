@@ -90,7 +90,9 @@ async def builds_controller(
     from controllers import builds
     from controllers.builds.settings import BuildsSettings
 
-    values = {"workdir": tmp / "checkouts", **FAST_BUILDS, **overrides}
+    # The tests' repositories are folders under tmp: allow local sources from there.
+    values = {"workdir": tmp / "checkouts", "local_sources_root": str(tmp), **FAST_BUILDS}
+    values |= overrides
     values = {"instance": instance, "secret_key": values.pop("secret_key", new_key()), **values}
     shared, own = split(values, BuildsSettings)
     settings = BuildsSettings(**own)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -111,14 +112,50 @@ def _run_backend(
     return status, replied, payload
 
 
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1, made with openssl; the certificate is its own CA."""
+    cert, key = folder / "git-server.crt", folder / "git-server.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return cert, key
+
+
 @contextmanager
-def http_git_server(root: Path, username: str, token: str) -> Iterator[str]:
-    """Serves the bare repositories under root; yields the base URL (http://127.0.0.1:PORT)."""
+def https_git_server(root: Path, username: str, token: str) -> Iterator[tuple[str, Path]]:
+    """Serves the bare repositories under root over HTTPS (tokens go only over https);
+    yields the base URL and the certificate a client must trust (set GIT_SSL_CAINFO)."""
     server = _GitHttpServer(root, username, token)
+    cert, key = self_signed_certificate(root.parent)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"https://127.0.0.1:{server.server_address[1]}", cert
     finally:
         server.shutdown()
         server.server_close()

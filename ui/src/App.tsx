@@ -7,6 +7,7 @@ import type { Me } from "./api/types";
 import { AppProvider } from "./components/app-context";
 import { Shell } from "./components/Shell";
 import { Loading } from "./components/ui";
+import { Account } from "./pages/Account";
 import { Login } from "./pages/Login";
 import { NewService } from "./pages/NewService";
 import { NotFound } from "./pages/NotFound";
@@ -60,6 +61,7 @@ export function App() {
           <Route path="projects/:projectId/env/:environmentId" element={<ProjectPage />} />
           <Route path="projects/:projectId/env/:environmentId/new" element={<NewService />} />
           <Route path="services/:serviceId/*" element={<ServicePage />} />
+          <Route path="account" element={<Account />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

@@ -99,10 +99,14 @@ class GitSource(SpecModel):
         url = info.data.get("repository_url")  # absent when the URL itself was invalid
         if credentials is None or url is None:
             return credentials
-        over_https = url.startswith(("https://", "http://"))
+        over_https = url.startswith("https://")
         over_ssh = url.startswith("ssh://") or (":" in url and "://" not in url)
         if credentials.token is not None and not over_https:
-            raise refuse("credentials_mismatch", "a token is sent over https: use an https:// URL")
+            raise refuse(
+                "credentials_mismatch",
+                "a token is sent only over https (over http anyone on the way reads it): use "
+                "an https:// URL",
+            )
         if credentials.ssh_key is not None and not over_ssh:
             raise refuse(
                 "credentials_mismatch",

@@ -86,3 +86,6 @@ export type ServiceSpecInput = Omit<Sent<"ServiceSpec">, "source"> & {
 
 /** What the API shows instead of a secret's value; sent back, it keeps the stored one. */
 export const MASK = "••••••••";
+export type SessionInfo = Schemas["SessionInfo"];
+export type TokenInfo = Schemas["TokenInfo"];
+export type CreatedToken = Schemas["CreatedToken"];

@@ -79,6 +79,9 @@ export function Shell() {
         >
           {THEME_ICON[theme]}
         </Button>
+        <Link to="/account" className="btn ghost small" title={`Signed in as ${me.username}`}>
+          {me.username}
+        </Link>
         <Button
           variant="ghost"
           small

@@ -31,10 +31,11 @@ class ApiToken:
     prefix: str
     created_at: datetime
     last_used_at: datetime | None
+    expires_at: datetime | None = None
 
 
 _USER_COLUMNS = "id, username, password_hash, is_admin, created_at"
-_TOKEN_COLUMNS = "id, user_id, name, prefix, created_at, last_used_at"
+_TOKEN_COLUMNS = "id, user_id, name, prefix, created_at, last_used_at, expires_at"
 
 
 class AccountStore:
@@ -97,21 +98,27 @@ class AccountStore:
             raise NotFound(f"user {user_id} does not exist")
 
     async def create_token(
-        self, user_id: UUID, name: str, token_hash: str, prefix: str
+        self,
+        user_id: UUID,
+        name: str,
+        token_hash: str,
+        prefix: str,
+        expires_at: datetime | None = None,
     ) -> ApiToken:
         row = await self._one(
-            "INSERT INTO zane_api_tokens (user_id, name, token_hash, prefix)"
-            f" VALUES (%s, %s, %s, %s) RETURNING {_TOKEN_COLUMNS}",
-            (user_id, name, token_hash, prefix),
+            "INSERT INTO zane_api_tokens (user_id, name, token_hash, prefix, expires_at)"
+            f" VALUES (%s, %s, %s, %s, %s) RETURNING {_TOKEN_COLUMNS}",
+            (user_id, name, token_hash, prefix, expires_at),
         )
         assert row is not None  # INSERT ... RETURNING always returns the row
         return ApiToken(**row)
 
     async def user_by_token(self, token_hash: str) -> User | None:
-        """The token's owner; marks the token used."""
+        """The owner of a token that has not expired; marks the token used."""
         row = await self._one(
             "UPDATE zane_api_tokens t SET last_used_at = now() FROM zane_users u"
             " WHERE t.token_hash = %s AND u.id = t.user_id"
+            " AND (t.expires_at IS NULL OR t.expires_at > now())"
             " RETURNING u.id, u.username, u.password_hash, u.is_admin, u.created_at",
             (token_hash,),
         )

@@ -117,6 +117,7 @@ async def _kill_mid_build_and_restart(
     env = {
         "ZANE_INSTANCE": instance,
         "ZANE_BUILDS_WORKDIR": str(tmp_path / "checkouts"),
+        "ZANE_BUILDS_LOCAL_SOURCES_ROOT": str(tmp_path),  # the test repository is a folder
         "ZANE_BUILDS_MAX_ATTEMPTS": str(attempts),
         "ZANE_RUNTIME_LEASE_TTL_SECONDS": "2",
         "ZANE_RUNTIME_LEASE_RETRY_SECONDS": "0.2",

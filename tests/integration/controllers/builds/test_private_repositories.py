@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.support import builds as bd
 from tests.support import git_servers as gs
 from tests.support import swarm as sw
@@ -31,14 +33,19 @@ async def _build(store: PostgresStore, spec: dict[str, Any], phase: str) -> Stor
     return await bd.wait_for_build(store, build.id, phase)
 
 
-async def test_a_token_opens_a_private_repository_over_http_and_a_wrong_one_fails_unshown(
-    store: PostgresStore, database_url: str, instance: str, tmp_path: Path
+async def test_a_token_opens_a_private_repository_over_https_and_a_wrong_one_fails_unshown(
+    store: PostgresStore,
+    database_url: str,
+    instance: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     repo = bd.make_repo(tmp_path / "work", {"Dockerfile": DOCKERFILE, "page.txt": "by token"})
     gs.bare_copy(repo, tmp_path / "served" / "app.git")
     key = new_key()
     box = SecretBox(key)
-    with gs.http_git_server(tmp_path / "served", "deployer", TOKEN) as base:
+    with gs.https_git_server(tmp_path / "served", "deployer", TOKEN) as (base, cert):
+        monkeypatch.setenv("GIT_SSL_CAINFO", str(cert))  # the test server's own certificate
         url = f"{base}/app.git"
         async with bd.builds_controller(instance, database_url, tmp_path, secret_key=key):
             built = await _build(

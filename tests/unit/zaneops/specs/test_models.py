@@ -131,7 +131,7 @@ BAD_SPECS = [
     bad(
         ServiceSpec,
         git(repository_url="git@github.com:acme/app.git", credentials={"token": "t"}),
-        "a token is sent over https",
+        "a token is sent only over https",
         ("source", "git", "credentials"),
     ),
     bad(
@@ -142,8 +142,14 @@ BAD_SPECS = [
     ),
     bad(
         ServiceSpec,
+        git(repository_url="http://git.example.com/app.git", credentials={"token": "t"}),
+        "a token is sent only over https",
+        ("source", "git", "credentials"),
+    ),
+    bad(
+        ServiceSpec,
         git(repository_url="/srv/git/app", credentials={"token": "t"}),
-        "a token is sent over https",
+        "a token is sent only over https",
         ("source", "git", "credentials"),
     ),
     bad(ServiceSpec, git(commit="xyz"), "7 to 40 hexadecimal", ("source", "git", "commit")),
