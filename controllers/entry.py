@@ -49,8 +49,8 @@ class ControllerEntry:
     build: Callable[[Dependencies], Controller]
     settings: tuple[type[ZaneSettings], ...] = ()  # what it reads, for `zaneops settings`
     host_access: frozenset[HostAccess] = frozenset()
-    # On the edge network too: the proxy calls it (the routes controller answers Caddy's ask).
-    edge_network: bool = False
+    # On the proxy's front network too: the proxy calls it (Caddy's on-demand TLS `ask`).
+    proxy_network: bool = False
     replicated: bool = True  # a second replica is safe: only the lease holder acts
     needs_sealing_key: bool = False  # it opens sealed secrets (env values, Git credentials)
     memory: str = "256M"

@@ -33,7 +33,7 @@ def build(deps: Dependencies, settings: RoutesSettings | None = None) -> RoutesC
 
 def stack_settings(place: Placement) -> Sequence[ZaneSettings]:
     """Caddy's admin socket and access log in the shared run folder; the dashboard's route to
-    the API, and Caddy's `ask` calls back to this controller, over the edge network."""
+    the API, and Caddy's `ask` calls back to this controller, over the front network."""
     return (
         RoutesSettings.chosen(
             admin_socket=f"{place.caddy_dir}/caddy-admin.sock",
@@ -53,7 +53,7 @@ ENTRY = ControllerEntry(
     build=build,
     settings=(RoutesSettings,),
     host_access=frozenset({HostAccess.CADDY_ADMIN}),
-    edge_network=True,
+    proxy_network=True,
     # Replicated too: only the leader loads Caddy and forwards its access log (resuming at
     # the cursor stored in Redis); a follower answers Caddy's `ask` from its preview.
     stack_settings=stack_settings,

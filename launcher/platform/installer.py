@@ -90,14 +90,15 @@ class Installer:
         result.images = self.ensure_images(result)
         result.admin_password = self.ensure_secrets()
         self.ensure_host_folders()
-        if self.docker.ensure_network(naming.edge_network(self.instance), labels(self.instance)):
-            self.echo(f"network: {naming.edge_network(self.instance)} created")
-        edge = naming.edge_network(self.instance)
+        for network in (naming.edge_network(self.instance), naming.front_network(self.instance)):
+            if self.docker.ensure_network(network, labels(self.instance)):
+                self.echo(f"network: {network} created")
+        front = naming.front_network(self.instance)
         inputs = StackInputs(
             self.platform,
             result.images,
             self.controllers,
-            self.docker.network_subnets(edge),
+            self.docker.network_subnets(front),
         )
         document = render(inputs)
         result.deployed = self.deploy(document)

@@ -67,9 +67,10 @@ class StackInputs:
     platform: Platform
     images: dict[str, str]  # component ("app", "postgres", "redis", "proxy") -> tag
     controllers: tuple[ControllerEntry, ...]
-    # The edge overlay's subnets: the proxy reaches the API from there, so only those
-    # addresses may name the client in X-Forwarded-For (login and webhook throttling).
-    edge_subnets: tuple[str, ...] = ()
+    # The front overlay's subnets: only the proxy reaches the API from there (users'
+    # services are not on it), so only those addresses may name the client in
+    # X-Forwarded-For (login and webhook throttling).
+    front_subnets: tuple[str, ...] = ()
 
 
 def render(inputs: StackInputs) -> Json:
@@ -250,7 +251,7 @@ def proxy(inputs: StackInputs) -> Json:
             {"type": "volume", "source": "proxy-config", "target": "/config"},
             {"type": "volume", "source": "proxy-data", "target": "/data"},
         ],
-        "networks": ["edge"],
+        "networks": ["edge", "front"],
         "healthcheck": healthcheck(f"{admin} -H 'Host: caddy-admin' http://caddy-admin/config/"),
         "labels": labels(platform.instance),
         "deploy": deploy(platform.instance, memory="512M"),
@@ -277,7 +278,7 @@ def api(inputs: StackInputs) -> Json:
         # Over plain HTTP (the published port) a Secure-only cookie would never come back.
         cookie_secure=bool(platform.settings.dashboard_domain),
         dashboard_domain=platform.settings.dashboard_domain,
-        trusted_proxies=",".join(inputs.edge_subnets),
+        trusted_proxies=",".join(inputs.front_subnets),
     )
     return {
         "image": inputs.images["app"],
@@ -288,7 +289,7 @@ def api(inputs: StackInputs) -> Json:
         "ports": []
         if platform.settings.dashboard_domain
         else [host_port(API_PORT, platform.settings.dashboard_port)],
-        "networks": ["platform", "edge"],
+        "networks": ["platform", "front"],
         "healthcheck": healthcheck(
             f"curl -fsS -o /dev/null http://127.0.0.1:{API_PORT}/api/v1/health"
         ),
@@ -329,7 +330,7 @@ def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
             CONTROLLER_SECRETS | (SEALING_KEY if entry.needs_sealing_key else {})
         ),
         "volumes": access_mounts(platform, entry.host_access),
-        "networks": ["platform", "edge"] if entry.edge_network else ["platform"],
+        "networks": ["platform", "front"] if entry.proxy_network else ["platform"],
         "healthcheck": healthcheck(
             f"curl -fsS -o /dev/null http://127.0.0.1:{HEALTH_PORT}/healthz"
         ),
@@ -369,8 +370,11 @@ def access_mounts(platform: Platform, access: frozenset[HostAccess]) -> list[Jso
 
 
 def networks(instance: str) -> Json:
-    """The edge network is external: users' services are on it, and removing the stack must
-    never try to delete it under them. `zaneops up` creates it when missing."""
+    """Three overlays. platform: the data stores and the platform's processes. edge: the
+    proxy and users' services, external (removing the stack must never delete it under
+    them). front: the proxy, the API and the routes controller, and nothing of users':
+    external too, so its subnet is known to the API's trusted proxies before deploying.
+    `zaneops up` creates both external ones when missing."""
     return {
         "platform": {
             "driver": "overlay",
@@ -378,6 +382,7 @@ def networks(instance: str) -> Json:
             "labels": labels(instance),
         },
         "edge": {"external": True, "name": naming.edge_network(instance)},
+        "front": {"external": True, "name": naming.front_network(instance)},
     }
 
 

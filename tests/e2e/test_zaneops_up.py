@@ -245,6 +245,8 @@ def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_us
         for name in (
             "postgres",
             "redis",
+            "redis-logs",
+            "migrate",
             "proxy",
             "api",
             "controller-routes",
@@ -255,6 +257,33 @@ def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_us
     assert expected <= set(stack_services(instance))
     serves(installation, "shop.localhost", "hi")
     print(f"\nfresh zaneops up: {installation.first_up_seconds:.1f} s")
+
+
+def test_a_users_container_reaches_the_proxy_and_nothing_of_the_platform(
+    installation: Installation, user_service: str
+) -> None:
+    """Issue 15, item 4. The attack: from inside a deployed service, call the API directly
+    (bypassing the proxy, forging X-Forwarded-For), hold Caddy's `ask` endpoint, or open
+    Postgres and Redis. Before: the API and the routes controller were on the users' edge
+    network. Now only the proxy is: every other name does not even resolve."""
+    [container] = docker_client().containers.list(
+        filters={"label": f"zane.owner=services/{user_service}", "status": "running"}
+    )
+
+    def reaches(host: str, port: int) -> bool:
+        probe = f"echo | nc -w 2 {host} {port} >/dev/null 2>&1 && echo open || echo closed"
+        result = container.exec_run(["sh", "-c", probe])
+        return bytes(result.output).decode().strip() == "open"
+
+    assert reaches("proxy", 80)
+    for host, port in (
+        ("api", 8000),
+        ("controller-routes", 9180),
+        ("postgres", 5432),
+        ("redis", 6379),
+        ("redis-logs", 6379),
+    ):
+        assert not reaches(host, port), f"a user's container reaches {host}:{port}"
 
 
 def test_a_second_up_changes_nothing_and_an_upgrade_under_load_loses_no_request(

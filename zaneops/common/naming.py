@@ -13,6 +13,12 @@ def edge_network(instance: str) -> str:
     return f"{instance}-edge"
 
 
+def front_network(instance: str) -> str:
+    """The proxy's own overlay to the platform: the API (the dashboard) and the routes
+    controller (Caddy's `ask`). Users' services are never on it."""
+    return f"{instance}-front"
+
+
 def environment_network(instance: str, environment_id: UUID) -> str:
     """One overlay per environment: its services find each other by slug there."""
     return f"{instance}-env-{environment_id.hex[:12]}"

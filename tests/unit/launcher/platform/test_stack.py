@@ -199,8 +199,9 @@ def test_the_upstream_variant_builds_from_other_dockerfiles_and_tags() -> None:
     assert local["postgres"].tag != upstream["postgres"].tag
 
 
-def test_the_api_trusts_forwarded_addresses_only_from_the_edge_network() -> None:
-    """Behind the proxy the API counts logins per forwarded client, trusting the edge only."""
+def test_the_api_trusts_forwarded_addresses_only_from_the_proxys_front_network() -> None:
+    """Behind the proxy the API counts logins per forwarded client, trusting only the front
+    network, where no user's container is."""
     platform = Platform("zaneops", PlatformSettings())
     inputs = StackInputs(platform, dict(IMAGES), ENTRIES, ("10.0.3.0/24",))
     api = render(inputs)["services"]["api"]
@@ -255,3 +256,14 @@ def test_each_component_gets_only_the_secrets_it_uses() -> None:
         assert "redis_url" not in controller and "admin_password" not in controller, name
     with_key = {n for n, s in services.items() if "secret_key" in secrets_of(s)}
     assert with_key == {"api", "controller-services", "controller-builds"}
+
+
+def test_on_the_edge_network_users_services_meet_the_proxy_and_nothing_else_of_ours() -> None:
+    """The API, the controllers and the data stores are not on edge: a user's container can
+    reach the proxy, never them. The proxy reaches the API and the routes controller over
+    front, where no user's container is."""
+    services = rendered()["services"]
+    on_edge = {name for name, s in services.items() if "edge" in s.get("networks", [])}
+    assert on_edge == {"proxy"}
+    on_front = {name for name, s in services.items() if "front" in s.get("networks", [])}
+    assert on_front == {"proxy", "api", "controller-routes"}
