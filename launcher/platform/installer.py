@@ -20,7 +20,8 @@ from launcher.platform.build_context import BuildContexts, build_dashboard
 from launcher.platform.images import UPSTREAM_PROBE, ImageRecipe, Variant, recipes
 from launcher.platform.secrets import ADMIN_PASSWORD, plan_secrets, secret_name
 from launcher.platform.settings import ImageSource, Platform
-from launcher.platform.stack import StackInputs, expected_hashes, labels, render, stack_text
+from launcher.platform.stack import StackInputs, expected_hashes, render, stack_text
+from launcher.platform.stack_parts import labels
 from zaneops.adapters.docker.platform import ServiceState
 from zaneops.common import naming
 

@@ -1,0 +1,203 @@
+"""The platform's services, one function each: what runs, with which secrets, mounts and
+networks. Pure, like the rest of the stack's rendering."""
+
+from __future__ import annotations
+
+from api.settings import ApiSettings
+from controllers.entry import ControllerEntry, HostAccess, Placement
+from launcher.controller_process import reference
+from launcher.platform.secrets import DATABASE_NAME, DATABASE_USER
+from launcher.platform.settings import Platform
+from launcher.platform.stack_parts import (
+    API_PORT,
+    API_SECRETS,
+    CONTROLLER_SECRETS,
+    DOCKER_SOCKET,
+    HEALTH_PORT,
+    LOGS_REDIS_LIMITS,
+    MIGRATE_SECRETS,
+    REDIS_LIMITS,
+    RUN_DIR_INSIDE,
+    SEALING_KEY,
+    Json,
+    StackInputs,
+    app_settings,
+    bind,
+    deploy,
+    environment,
+    healthcheck,
+    host_port,
+    labels,
+    secret_refs,
+)
+from zaneops.runtime.settings import RuntimeSettings
+
+
+def postgres(inputs: StackInputs) -> Json:
+    instance = inputs.platform.instance
+    return {
+        "image": inputs.images["postgres"],
+        "environment": {
+            "POSTGRES_USER": DATABASE_USER,
+            "POSTGRES_DB": DATABASE_NAME,
+            "POSTGRES_PASSWORD_FILE": "/run/secrets/postgres_password",
+            "PGDATA": "/var/lib/postgresql/data/pgdata",
+        },
+        "secrets": [{"source": "postgres_password", "target": "postgres_password"}],
+        "volumes": [
+            {"type": "volume", "source": "postgres-data", "target": "/var/lib/postgresql/data"}
+        ],
+        "networks": ["platform"],
+        "healthcheck": healthcheck(
+            "pg_isready -q -h 127.0.0.1 -U $$POSTGRES_USER -d $$POSTGRES_DB"
+        ),
+        "labels": labels(instance),
+        "stop_grace_period": "30s",
+        "deploy": deploy(instance, memory="1G"),
+    }
+
+
+def redis(inputs: StackInputs) -> Json:
+    """Sessions and rate limits."""
+    return redis_service(inputs, "redis-data", "redis_password", REDIS_LIMITS, "128M")
+
+
+def logs_redis(inputs: StackInputs) -> Json:
+    """Log streams, apart: when full, it evicts old streams, and sessions are not touched."""
+    return redis_service(
+        inputs, "redis-logs-data", "logs_redis_password", LOGS_REDIS_LIMITS, "320M"
+    )
+
+
+def redis_service(
+    inputs: StackInputs, volume: str, password: str, limits: tuple[str, ...], memory: str
+) -> Json:
+    instance = inputs.platform.instance
+    return {
+        "image": inputs.images["redis"],
+        "command": ["redis-start", *limits],
+        "environment": {"REDIS_PASSWORD_FILE": f"/run/secrets/{password}"},
+        "secrets": [{"source": password, "target": password}],
+        "volumes": [{"type": "volume", "source": volume, "target": "/data"}],
+        "networks": ["platform"],
+        "healthcheck": healthcheck("redis-health"),
+        "labels": labels(instance),
+        "deploy": deploy(instance, memory=memory),
+    }
+
+
+def proxy(inputs: StackInputs) -> Json:
+    platform = inputs.platform
+    admin = f"curl -fsS -o /dev/null --unix-socket {RUN_DIR_INSIDE}/caddy-admin.sock"
+    return {
+        "image": inputs.images["proxy"],
+        "ports": [
+            host_port(80, platform.settings.http_port),
+            host_port(443, platform.settings.https_port),
+        ],
+        "volumes": [
+            bind(str(platform.run_dir), RUN_DIR_INSIDE),
+            {"type": "volume", "source": "proxy-config", "target": "/config"},
+            {"type": "volume", "source": "proxy-data", "target": "/data"},
+        ],
+        "networks": ["edge", "front"],
+        "healthcheck": healthcheck(f"{admin} -H 'Host: caddy-admin' http://caddy-admin/config/"),
+        "labels": labels(platform.instance),
+        "deploy": deploy(platform.instance, memory="512M"),
+    }
+
+
+def api(inputs: StackInputs) -> Json:
+    """The API and dashboard: no Docker socket, no Caddy folder. Stop-first: a host port."""
+    platform = inputs.platform
+    api_settings = ApiSettings.chosen(
+        port=API_PORT,
+        # Over plain HTTP (the published port) a Secure-only cookie would never come back.
+        cookie_secure=bool(platform.settings.dashboard_domain),
+        dashboard_domain=platform.settings.dashboard_domain,
+        trusted_proxies=",".join(inputs.front_subnets),
+    )
+    return {
+        "image": inputs.images["app"],
+        "command": ["api", "--host", "0.0.0.0"],
+        "environment": environment(app_settings(platform), api_settings),
+        "secrets": secret_refs(API_SECRETS),
+        # With a domain, the dashboard is served only through the proxy, over HTTPS.
+        "ports": []
+        if platform.settings.dashboard_domain
+        else [host_port(API_PORT, platform.settings.dashboard_port)],
+        "networks": ["platform", "front"],
+        "healthcheck": healthcheck(
+            f"curl -fsS -o /dev/null http://127.0.0.1:{API_PORT}/api/v1/health"
+        ),
+        "labels": labels(platform.instance),
+        "deploy": deploy(platform.instance, memory="512M"),
+    }
+
+
+def migrate(inputs: StackInputs) -> Json:
+    """The only holder of the owner's credentials: it migrates, lets the components' roles
+    log in, then waits; every other process starts once the schema is at its head."""
+    platform = inputs.platform
+    return {
+        "image": inputs.images["app"],
+        "command": ["migrate", "--stay"],
+        "environment": environment(app_settings(platform)),
+        "secrets": secret_refs(MIGRATE_SECRETS),
+        "networks": ["platform"],
+        "healthcheck": healthcheck("test -f /tmp/zane-migrated", start_period="120s"),
+        "labels": labels(platform.instance),
+        "deploy": deploy(platform.instance, memory="128M"),
+    }
+
+
+def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
+    platform = inputs.platform
+    replicas = platform.settings.controller_replicas if entry.replicated else 1
+    runtime = RuntimeSettings.chosen(
+        health_port=HEALTH_PORT,
+        holder_id="{{.Task.Name}}",  # the lease row says which replica acts
+    )
+    own = entry.stack_settings(placement(platform, entry))
+    return {
+        "image": inputs.images["app"],
+        "command": ["controller", "run", reference(entry)],
+        "environment": environment(app_settings(platform), runtime, *own),
+        "secrets": secret_refs(
+            CONTROLLER_SECRETS | (SEALING_KEY if entry.needs_sealing_key else {})
+        ),
+        "volumes": access_mounts(platform, entry.host_access),
+        "networks": ["platform", "front"] if entry.proxy_network else ["platform"],
+        "healthcheck": healthcheck(
+            f"curl -fsS -o /dev/null http://127.0.0.1:{HEALTH_PORT}/healthz"
+        ),
+        "labels": labels(platform.instance),
+        "deploy": deploy(
+            platform.instance, replicas=replicas, memory=entry.memory, order="start-first"
+        ),
+    }
+
+
+def placement(platform: Platform, entry: ControllerEntry) -> Placement:
+    """Where things are as the controller's container sees them (host paths at their own
+    path, Caddy's run folder at RUN_DIR_INSIDE)."""
+    return Placement(
+        caddy_dir=RUN_DIR_INSIDE,
+        volumes_root=str(platform.volumes_root),
+        builds_workdir=str(platform.builds_workdir),
+        https=platform.settings.https,
+        public_https_port=platform.settings.https_port,
+        dashboard_domain=platform.settings.dashboard_domain,
+        api_upstream=f"api:{API_PORT}",
+        own_host=entry.component,
+    )
+
+
+def access_mounts(platform: Platform, access: frozenset[HostAccess]) -> list[Json]:
+    sources = {
+        HostAccess.DOCKER_SOCKET: bind(DOCKER_SOCKET),
+        HostAccess.CADDY_ADMIN: bind(str(platform.run_dir), RUN_DIR_INSIDE),
+        HostAccess.VOLUMES_ROOT: bind(str(platform.volumes_root)),
+        HostAccess.BUILDS_WORKDIR: bind(str(platform.builds_workdir)),
+    }
+    return [sources[kind] for kind in sorted(access, key=lambda kind: kind.value)]
