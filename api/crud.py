@@ -49,6 +49,9 @@ class KindApi:
     prepare: Prepare = keep_as_is
     present: Callable[[Spec], Spec] = show_as_is
     guard_delete: GuardDelete = may_delete
+    # Operations a created object's id feeds, as (operationId, its path parameter): OpenAPI
+    # links, which clients and schemathesis follow (beside its own get, replace, delete).
+    follow_ups: tuple[tuple[str, str], ...] = ()
     page_model: Any = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +60,16 @@ class KindApi:
     @property
     def plural(self) -> str:
         return self.kind.value
+
+    def links(self, writable: bool = True) -> dict[str, Any]:
+        """The 201 answer's OpenAPI links: where the new object's id can be used next."""
+        own = [(f"get_{self.singular}", "id")]
+        if writable:
+            own += [(f"replace_{self.singular}", "id"), (f"delete_{self.singular}", "id")]
+        return {
+            operation: {"operationId": operation, "parameters": {name: "$response.body#/id"}}
+            for operation, name in [*own, *self.follow_ups]
+        }
 
     def show(self, obj: StoredObject) -> Any:
         return to_resource(self.out_model, obj, self.present(obj.spec))
@@ -200,6 +213,7 @@ def add_create(router: APIRouter, api: KindApi, path: str, parent_param: str | N
         "status_code": 201,
         "summary": f"Create a {api.singular}",
         "operation_id": f"create_{api.singular}",
+        "responses": {201: {"description": f"The {api.singular}", "links": api.links()}},
     }
     if parent_param is None:
 

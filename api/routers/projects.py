@@ -11,8 +11,24 @@ from zaneops.specs.kinds import Kind
 
 router = APIRouter(tags=["projects"])
 
-PROJECTS = KindApi(Kind.PROJECTS, ProjectSpec, Project, "project")
-ENVIRONMENTS = KindApi(Kind.ENVIRONMENTS, EnvironmentSpec, Environment, "environment")
+PROJECTS = KindApi(
+    Kind.PROJECTS,
+    ProjectSpec,
+    Project,
+    "project",
+    follow_ups=(("create_environment", "project_id"), ("list_environments", "project_id")),
+)
+ENVIRONMENTS = KindApi(
+    Kind.ENVIRONMENTS,
+    EnvironmentSpec,
+    Environment,
+    "environment",
+    follow_ups=tuple(
+        (operation, "environment_id")
+        for kind in ("service", "domain", "volume")
+        for operation in (f"create_{kind}", f"list_{kind}s")
+    ),
+)
 
 add_list(router, PROJECTS, "/projects", None)
 add_create(router, PROJECTS, "/projects", None)

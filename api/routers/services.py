@@ -55,7 +55,19 @@ async def _mounts_name_volumes(ctx: ApiContext, spec: dict[str, Any], environmen
 
 
 SERVICES = KindApi(
-    Kind.SERVICES, ServiceSpec, Service, "service", prepare=_seal, present=mask_service_spec
+    Kind.SERVICES,
+    ServiceSpec,
+    Service,
+    "service",
+    prepare=_seal,
+    present=mask_service_spec,
+    follow_ups=(
+        ("deploy_service", "id"),
+        ("get_changes", "id"),
+        ("list_deployments", "service_id"),
+        ("create_webhook", "id"),
+        ("runtime_logs", "id"),
+    ),
 )
 
 add_list(router, SERVICES, "/environments/{environment_id}/services", "environment_id")

@@ -84,3 +84,48 @@ def test_fuzzing_the_openapi_document_finds_no_server_error(database_url: str) -
     assert fuzzer.statuses.total() > 300
     accepted = sum(n for status, n in fuzzer.statuses.items() if status < 300)
     assert accepted > 30, fuzzer.statuses
+
+
+@pytest.mark.timeout(240)
+def test_link_following_sequences_find_no_server_error(database_url: str) -> None:
+    """Stateful: schemathesis chains calls (create a project, then its environments, their
+    services, a deploy, ...) from what the API answers, into sequences; none gets a 5xx."""
+    with serving_in_thread(api_settings(database_url)) as api:
+        token = bearer_token(api)
+        schema = schemathesis.openapi.from_url(api.base_url + "/api/v1/openapi.json")
+        schema = schema.exclude(path_regex="/follow$")
+        machine = schema.as_state_machine()
+        statuses: Counter[int] = Counter()
+        failures: list[str] = []
+        steps: Counter[str] = Counter()
+
+        class Authenticated(machine):  # type: ignore[misc, valid-type]
+            def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+                headers = {"Authorization": f"Bearer {token}"}
+                return {"base_url": api.base_url, "headers": headers, "timeout": 10}
+
+            def validate_response(
+                self, response: object, case: schemathesis.Case, **_: object
+            ) -> None:
+                status = int(getattr(response, "status_code", 0))
+                statuses[status] += 1
+                if status < 300 and "{" in case.operation.path:  # an id a step before made
+                    steps[case.operation.label] += 1
+                if status >= 500:
+                    failures.append(f"{case.operation.label}: {status} <- {case.as_curl_command()}")
+
+        Authenticated.run(
+            settings=hypothesis.settings(
+                max_examples=80,
+                stateful_step_count=6,
+                derandomize=True,  # the same sequences each run: a failure is reproducible
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+        )
+    assert failures == []
+    # It did follow links: operations on an object's path id succeeded, with ids earlier
+    # steps had made (random ones would all be 404s).
+    assert statuses.total() > 60, statuses
+    assert sum(steps.values()) >= 1, steps
