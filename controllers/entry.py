@@ -35,7 +35,7 @@ class Placement:
     https: bool  # users' domains over HTTPS
     public_https_port: int
     dashboard_domain: str  # empty: none
-    api_upstream: str  # host:port of the API on the edge network
+    api_upstream: str  # host:port of the API on the front network
     own_host: str  # this controller's own name on the platform's networks
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from controllers import builds, routes, services, volumes
+from controllers import builds, networks, routes, services, volumes
 from controllers.entry import ControllerEntry
 
 ENTRIES: tuple[ControllerEntry, ...] = (
     builds.ENTRY,
+    networks.ENTRY,
     routes.ENTRY,
     services.ENTRY,
     volumes.ENTRY,

@@ -14,7 +14,7 @@ from zaneops.common.settings import ZaneSettings
 from .controller import RoutesController
 from .settings import RoutesSettings
 
-# Where the proxy calls this controller's on-demand TLS `ask` endpoint, on the edge network.
+# Where the proxy calls this controller's on-demand TLS `ask` endpoint, on the front network.
 ASK_PORT = 9180
 
 

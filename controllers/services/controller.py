@@ -180,7 +180,7 @@ class ServicesController(Controller):
             ctx.ensure_leader()
             await self.swarm.remove_service(name)
         elif action is Action.CREATE and plan is not None:
-            await self._ensure_networks(ctx, plan)
+            await self._ensure_network(ctx, plan)
             ctx.ensure_leader()
             await self.swarm.create_service(self._engine_spec(plan))
         elif action is Action.UPDATE and plan is not None and current is not None:
@@ -190,14 +190,18 @@ class ServicesController(Controller):
     def _engine_spec(self, plan: Plan) -> dict[str, object]:
         return swarm_spec(plan, container_env(plan, self._open), self.installation.secret_key)
 
-    async def _ensure_networks(self, ctx: Context, plan: Plan) -> None:
-        base = {naming.LABEL_MANAGED: "true", naming.LABEL_INSTANCE: plan.instance}
-        env_network = naming.environment_network(plan.instance, plan.environment_id)
+    async def _ensure_network(self, ctx: Context, plan: Plan) -> None:
+        """The networks controller makes it when the environment is made; a service created
+        first (or with that controller down) must not wait for it."""
+        labels = {
+            naming.LABEL_MANAGED: "true",
+            naming.LABEL_INSTANCE: plan.instance,
+            naming.LABEL_OWNER: f"environments/{plan.environment_id}",
+        }
         ctx.ensure_leader()
         await self.swarm.ensure_network(
-            env_network, {**base, naming.LABEL_OWNER: f"environments/{plan.environment_id}"}
+            naming.environment_network(plan.instance, plan.environment_id), labels
         )
-        await self.swarm.ensure_network(naming.edge_network(plan.instance), base)
 
     # --- deletion, drift, garbage ----------------------------------------------------------
 

@@ -215,13 +215,11 @@ def _task_template(plan: Plan, env: list[str]) -> dict[str, Any]:
         },
         "Placement": {"Constraints": list(plan.constraints)},
         "Networks": [
+            # Its environment's network alone: its slug for its neighbours there, its alias
+            # for the proxy (attached to every environment's network by the networks controller).
             {
                 "Target": naming.environment_network(plan.instance, plan.environment_id),
-                "Aliases": [plan.spec.slug],
-            },
-            {
-                "Target": naming.edge_network(plan.instance),
-                "Aliases": [naming.service_alias(plan.service_id)],
+                "Aliases": [plan.spec.slug, naming.service_alias(plan.service_id)],
             },
         ],
     }

@@ -91,10 +91,9 @@ class Installer:
         result.images = self.ensure_images(result)
         result.admin_password = self.ensure_secrets()
         self.ensure_host_folders()
-        for network in (naming.edge_network(self.instance), naming.front_network(self.instance)):
-            if self.docker.ensure_network(network, labels(self.instance)):
-                self.echo(f"network: {network} created")
         front = naming.front_network(self.instance)
+        if self.docker.ensure_network(front, labels(self.instance)):
+            self.echo(f"network: {front} created")
         inputs = StackInputs(
             self.platform,
             result.images,
@@ -201,7 +200,7 @@ class Installer:
 
     def down(self) -> None:
         """Removes the platform's services (and its private network); keeps volumes, secrets,
-        the edge network and users' services."""
+        users' services and their environments' networks."""
         self.docker.remove_stack(self.instance, platform_network(self.instance))
 
     def status(self) -> list[ServiceState]:

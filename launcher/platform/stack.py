@@ -113,18 +113,16 @@ def expected_hashes(document: Json) -> dict[str, str]:
 
 
 def networks(instance: str) -> Json:
-    """Three overlays. platform: the data stores and the platform's processes. edge: the
-    proxy and users' services, external (removing the stack must never delete it under
-    them). front: the proxy, the API and the routes controller, and nothing of users':
-    external too, so its subnet is known to the API's trusted proxies before deploying.
-    `zaneops up` creates both external ones when missing."""
+    """Two overlays. platform: the data stores and the platform's processes. front: the
+    proxy, the API and the routes controller, and nothing of users': external, so its
+    subnet is known to the API's trusted proxies before deploying (`zaneops up` creates it).
+    Users' services are on their environment's network only, never on these."""
     return {
         "platform": {
             "driver": "overlay",
             "name": f"{instance}-platform",
             "labels": labels(instance),
         },
-        "edge": {"external": True, "name": naming.edge_network(instance)},
         "front": {"external": True, "name": naming.front_network(instance)},
     }
 

@@ -100,7 +100,9 @@ def proxy(inputs: StackInputs) -> Json:
             {"type": "volume", "source": "proxy-config", "target": "/config"},
             {"type": "volume", "source": "proxy-data", "target": "/data"},
         ],
-        "networks": ["edge", "front"],
+        # Users' services are reached on their environments' networks, which the networks
+        # controller attaches the running proxy to: the stack names none of them.
+        "networks": ["front"],
         "healthcheck": healthcheck(f"{admin} -H 'Host: caddy-admin' http://caddy-admin/config/"),
         "labels": labels(platform.instance),
         "deploy": deploy(platform.instance, memory="512M"),

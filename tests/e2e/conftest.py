@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,8 @@ from tests.support.dashboard import (
     build_dashboard,
     serve_api,
 )
-from tests.support.proxy import Proxy, remove_instance, routes_factory, start_proxy
-from tests.support.runtime import running
-from tests.support.swarm import services_controller
+from tests.support.platform_bed import converging, proxy_of_its_own
+from tests.support.proxy import Proxy
 from zaneops.common.secrets import new_key
 
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -47,13 +45,8 @@ def built_dashboard() -> None:
 
 @pytest.fixture(scope="module")
 def proxy() -> Iterator[Proxy]:
-    """The real Caddy proxy, with its own instance label so only its objects are removed."""
-    instance = f"e2e-{uuid.uuid4().hex[:8]}"
-    started = start_proxy(instance)
-    try:
+    with proxy_of_its_own("e2e") as started:
         yield started
-    finally:
-        remove_instance(instance, [started.shared_dir])
 
 
 @pytest.fixture
@@ -64,15 +57,7 @@ def secret_key() -> str:
 
 @pytest.fixture
 async def controllers(proxy: Proxy, database_url: str, secret_key: str) -> AsyncIterator[None]:
-    """The services and routes controllers, in-process, converging Swarm and the proxy."""
-    shared = {"instance": proxy.instance}
-    async with AsyncExitStack() as stack:
-        await stack.enter_async_context(
-            services_controller(proxy.instance, database_url, secret_key=secret_key)
-        )
-        await stack.enter_async_context(
-            running(routes_factory(proxy), database_url, installation=shared)
-        )
+    async with converging(proxy, database_url, secret_key):
         yield
 
 

@@ -74,7 +74,9 @@ async def log_in(page: Page) -> None:
     await expect(page.get_by_role("alert").filter(has_text="plain HTTP")).to_be_visible()
 
 
-async def create_project_and_service(page: Page) -> uuid.UUID:
+async def create_project_and_service(page: Page, network: str) -> uuid.UUID:
+    """`network`: what the environment's private-network card must come to say (attached
+    with the networks controller running, pending without)."""
     await page.get_by_role("button", name="+ New project").click()
     await page.get_by_label("Name").fill("Shop")
     await expect(page.get_by_label("Slug")).to_have_value("shop")
@@ -86,6 +88,12 @@ async def create_project_and_service(page: Page) -> uuid.UUID:
     await expect(page.get_by_role("link", name="staging")).to_have_class("active")
     await page.get_by_role("link", name="production").click()
     await expect(page.get_by_text("No services in this environment")).to_be_visible()
+    card = page.get_by_test_id("environment-network")
+    await expect(card).to_have_attribute("data-state", network, timeout=ROLLOUT_MS)
+    if network == "attached":
+        await expect(card.get_by_text("Isolated · proxy attached")).to_be_visible()
+    else:
+        await expect(card.get_by_text("Setting up")).to_be_visible()
     await screenshot(page, "03-project-empty")
 
     await page.get_by_role("link", name="+ New service").click()
@@ -263,7 +271,7 @@ async def test_person_deploys_sees_the_app_reads_logs_changes_rolls_back_and_del
     """Against the real controllers and proxy: nothing here writes a status or a log line."""
     await log_in(page)
     await screenshot(page, "02-projects-empty")
-    service_id = await create_project_and_service(page)
+    service_id = await create_project_and_service(page, network="attached")
     try:
         await set_up_the_app(page)
         await add_domain(page)
@@ -325,7 +333,7 @@ async def test_health_resources_and_volumes_become_pending_and_purge_on_delete(
 ) -> None:
     """Health check, limits and a new volume show as pending; deleting with purge drops it."""
     await log_in(page)
-    service_id = await create_project_and_service(page)
+    service_id = await create_project_and_service(page, network="pending")
     environment_id = (await store.get(Kind.SERVICES, service_id)).parent_id  # type: ignore[union-attr]
 
     await page.get_by_role("link", name="Health check").click()

@@ -249,6 +249,7 @@ def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_us
             "migrate",
             "proxy",
             "api",
+            "controller-networks",
             "controller-routes",
             "controller-services",
             "controller-volumes",
@@ -265,17 +266,23 @@ def test_a_users_container_reaches_the_proxy_and_nothing_of_the_platform(
     """Issue 15, item 4. The attack: from inside a deployed service, call the API directly
     (bypassing the proxy, forging X-Forwarded-For), hold Caddy's `ask` endpoint, or open
     Postgres and Redis. Before: the API and the routes controller were on the users' edge
-    network. Now only the proxy is: every other name does not even resolve."""
+    network. Now the user's service is on its environment's network, where only the proxy
+    (attached by the networks controller) is: every other name does not even resolve."""
     [container] = docker_client().containers.list(
         filters={"label": f"zane.owner=services/{user_service}", "status": "running"}
     )
+    [network] = container.attrs["NetworkSettings"]["Networks"]
+    [proxy] = docker_client().containers.list(
+        filters={"label": f"com.docker.swarm.service.name={installation.instance}_proxy"}
+    )
+    proxy_address = proxy.attrs["NetworkSettings"]["Networks"][network]["IPAddress"]
 
     def reaches(host: str, port: int) -> bool:
         probe = f"echo | nc -w 2 {host} {port} >/dev/null 2>&1 && echo open || echo closed"
         result = container.exec_run(["sh", "-c", probe])
         return bytes(result.output).decode().strip() == "open"
 
-    assert reaches("proxy", 80)
+    assert reaches(proxy_address, 80)
     for host, port in (
         ("api", 8000),
         ("controller-routes", 9180),
@@ -336,7 +343,37 @@ def healthy_again(installation: Installation, component: str, killed: str) -> No
     eventually(back, f"{component} back and healthy")
 
 
-@pytest.mark.parametrize("component", ["api", "controller-services", "redis", "proxy"])
+def test_environments_made_while_serving_attach_the_proxy_and_lose_no_request(
+    installation: Installation, user_service: str
+) -> None:
+    """Each new environment's network is attached to the running proxy (no restart): the
+    served domain loses no request meanwhile, and each environment reports it Ready."""
+    client = installation.client
+    project = created(client.post("/projects", json={"slug": "many", "name": "Many"}))
+    started = time.monotonic()
+    with Prober(installation, "shop.localhost") as prober:
+        made = [
+            created(client.post(f"/projects/{project['id']}/environments", json={"slug": f"e{n}"}))
+            for n in range(5)
+        ]
+
+        def all_attached() -> bool:
+            for environment in made:
+                status = client.get(f"/environments/{environment['id']}").json()["status"]
+                ready = [c for c in status["conditions"] if c["type"] == "Ready"]
+                if not ready or ready[0]["status"] != "True":
+                    return False
+            return True
+
+        eventually(all_attached, "5 environments attached to the proxy")
+        attached_in = time.monotonic() - started
+    assert prober.failed == 0 and prober.ok > 5, (prober.ok, prober.failed)
+    print(f"\n5 environments attached in {attached_in:.2f} s; {prober.ok} requests, 0 lost")
+
+
+@pytest.mark.parametrize(
+    "component", ["api", "controller-services", "controller-networks", "redis", "proxy"]
+)
 def test_a_killed_platform_container_comes_back_and_the_platform_converges(
     installation: Installation, user_service: str, component: str
 ) -> None:

@@ -1,5 +1,6 @@
 """The real proxy (zaneops/caddy:local) as a swarm service, and busybox upstreams standing in
-for the services controller: same edge network, same alias (naming.service_alias)."""
+for the services controller: the alias it gives (naming.service_alias), on a network the
+proxy is created on (in the platform the networks controller attaches the proxy instead)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ import docker
 from docker.models.services import Service
 from docker.types import EndpointSpec, Mount, NetworkAttachmentConfig, RestartPolicy
 
-from controllers import routes
+from controllers import networks, routes
+from controllers.networks import NetworksController
+from controllers.networks.settings import NetworksSettings
 from controllers.routes import RoutesController
 from controllers.routes.settings import RoutesSettings
+from tests.support.swarm import remove_everything
 from zaneops.adapters.dependencies import Dependencies
-from zaneops.common.naming import LABEL_INSTANCE, edge_network, service_alias
+from zaneops.common.naming import LABEL_INSTANCE, service_alias
 
 CADDY_IMAGE = "zaneops/caddy:local"
 BUSYBOX_IMAGE = "zaneops/busybox:latest"
@@ -68,6 +72,11 @@ class Proxy:
 
 def labels(instance: str) -> dict[str, str]:
     return {LABEL_INSTANCE: instance}
+
+
+def edge_network(instance: str) -> str:
+    """Where the test upstreams meet the test proxy."""
+    return f"{instance}-edge"
 
 
 def ensure_edge_network(client: docker.DockerClient, instance: str) -> None:
@@ -141,26 +150,12 @@ def start_upstream(instance: str, service_id: uuid.UUID, page: str) -> Service:
 
 def remove_instance(instance: str, shared_dirs: list[Path]) -> None:
     """Only objects labelled with this test's instance: other engineers share the engine."""
+    remove_everything(instance)
     client = docker.from_env()
-    selector = {"label": f"{LABEL_INSTANCE}={instance}"}
-    for service in client.services.list(filters=selector):
-        service.remove()
-    _wait_containers_gone(client, selector)
-    for network in client.networks.list(filters=selector):
-        network.remove()
-    for volume in client.volumes.list(filters=selector):
+    for volume in client.volumes.list(filters={"label": f"{LABEL_INSTANCE}={instance}"}):
         volume.remove(force=True)
     for path in shared_dirs:
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _wait_containers_gone(client: docker.DockerClient, selector: dict[str, str]) -> None:
-    deadline = time.monotonic() + 30
-    while (
-        client.containers.list(all=True, filters=selector, ignore_removed=True)
-        and time.monotonic() < deadline
-    ):
-        time.sleep(0.2)
 
 
 def routes_factory(proxy: Proxy, **settings: Any) -> Callable[[Dependencies], RoutesController]:
@@ -173,3 +168,9 @@ def routes_factory(proxy: Proxy, **settings: Any) -> Callable[[Dependencies], Ro
     }
     chosen = RoutesSettings(**{**defaults, **settings})
     return lambda deps: routes.build(deps, chosen)
+
+
+def networks_factory(proxy: Proxy) -> Callable[[Dependencies], NetworksController]:
+    """The networks controller's own entry build, attaching this proxy to environments."""
+    chosen = NetworksSettings(proxy_service=proxy.service.name)
+    return lambda deps: networks.build(deps, chosen)

@@ -1,16 +1,13 @@
 """Names of the things the platform makes outside, shared by the controllers that meet there.
 
-The services controller creates them; the routes controller dials them; neither asks the other.
+Controllers meet through these names, never by asking each other: the networks controller
+makes an environment's network, the services controller attaches services to it, the routes
+controller dials them there.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
-
-
-def edge_network(instance: str) -> str:
-    """The overlay the proxy shares with every service, to reach it by its service alias."""
-    return f"{instance}-edge"
 
 
 def front_network(instance: str) -> str:
@@ -20,13 +17,26 @@ def front_network(instance: str) -> str:
 
 
 def environment_network(instance: str, environment_id: UUID) -> str:
-    """One overlay per environment: its services find each other by slug there."""
+    """One overlay per environment, and its services on it alone: they find each other by
+    slug there, and no other environment's service can reach them. The proxy is attached to
+    every one (the networks controller does it) to reach each service by its alias."""
     return f"{instance}-env-{environment_id.hex[:12]}"
 
 
 def service_alias(service_id: UUID) -> str:
-    """The service's DNS name on the edge network: unique platform-wide, stable for its life."""
+    """The service's DNS name for the proxy: unique platform-wide, stable for its life."""
     return f"srv-{service_id.hex}"
+
+
+def stack_service(instance: str, component: str) -> str:
+    """A platform component's swarm service, as `docker stack deploy` names it."""
+    return f"{instance}_{component}"
+
+
+def anchor(instance: str) -> str:
+    """The inert container (one per node) holding environments' networks on that node, and
+    its own internal bridge: see zaneops/adapters/docker/networks.py for why."""
+    return f"{instance}-anchor"
 
 
 def docker_volume(instance: str, volume_id: UUID) -> str:

@@ -19,6 +19,7 @@ import {
 } from "../components/ui";
 import { timeAgo } from "../lib/format";
 import { usePoll, useTitle } from "../lib/hooks";
+import { EnvironmentNetwork } from "./EnvironmentNetwork";
 import { ConfirmDelete } from "./service/ConfirmDelete";
 import { SharedVariables } from "./SharedVariables";
 
@@ -101,6 +102,7 @@ export function ProjectPage() {
       {current ? (
         <div className="stack">
           <Services projectId={projectId} environment={current} />
+          <EnvironmentNetwork environment={current} />
           <SharedVariables key={current.id} environment={current} onSaved={environments.reload} />
         </div>
       ) : null}

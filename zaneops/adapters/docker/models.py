@@ -50,3 +50,15 @@ class DockerEvent:
     action: str
     name: str
     attributes: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_raw(cls, raw: dict[str, Any]) -> DockerEvent:
+        """One entry of the Engine API's event stream."""
+        actor = raw.get("Actor") or {}
+        attributes = dict(actor.get("Attributes") or {})
+        return cls(
+            type=raw.get("Type", ""),
+            action=raw.get("Action", ""),
+            name=attributes.get("name", ""),
+            attributes=attributes,
+        )

@@ -1,4 +1,4 @@
-"""The Docker side of `zaneops up/down/status/logs`: images, secrets, the edge network, and the
+"""The Docker side of `zaneops up/down/status/logs`: images, secrets, the front network, and the
 stack (through the docker CLI's `stack` commands, which do the compose-to-services work).
 
 One method per outside operation; the planning in `launcher.platform` decides what to call.

@@ -15,10 +15,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import docker
-from docker.errors import APIError, NotFound
+from docker.errors import NotFound
 
 from zaneops.adapters.docker import dockerpy_private
 from zaneops.adapters.docker.models import DockerEvent, LogEntry, SwarmService, SwarmTask
+from zaneops.adapters.docker.networks import ensure_overlay
 from zaneops.adapters.docker.streams import in_thread
 from zaneops.common.naming import LABEL_INSTANCE
 
@@ -85,32 +86,7 @@ class Swarm:
 
     async def ensure_network(self, name: str, labels: dict[str, str]) -> None:
         """An attachable overlay by this name; created if missing, left alone if present."""
-        if await asyncio.to_thread(self._api.networks, names=[name]):
-            return
-        await asyncio.to_thread(
-            self._api.create_network,
-            name,
-            driver="overlay",
-            attachable=True,
-            labels=labels,
-            check_duplicate=True,
-        )
-
-    async def list_networks(self, instance: str) -> list[tuple[str, dict[str, str]]]:
-        found = await asyncio.to_thread(
-            self._api.networks, filters={"label": f"{LABEL_INSTANCE}={instance}"}
-        )
-        return [(raw["Name"], dict(raw.get("Labels") or {})) for raw in found]
-
-    async def remove_network(self, name: str) -> bool:
-        """False while something is still attached to it (Docker refuses)."""
-        try:
-            await asyncio.to_thread(self._api.remove_network, name)
-        except NotFound:
-            return True
-        except APIError:
-            return False
-        return True
+        await asyncio.to_thread(ensure_overlay, self._api, name, labels)
 
     # --- services --------------------------------------------------------------------------
 
@@ -203,7 +179,7 @@ class Swarm:
 
         def open_stream() -> tuple[Iterator[DockerEvent], Any]:
             stream = self._api.events(decode=True, filters={"type": ["service", "container"]})
-            return (_event(raw) for raw in stream), stream
+            return (DockerEvent.from_raw(raw) for raw in stream), stream
 
         async for event in in_thread(open_stream):
             yield event
@@ -226,17 +202,6 @@ def _frames(raw: Any) -> Iterator[tuple[int, bytes]]:
     while len(header := raw.read(8)) == 8:
         stream, size = struct.unpack(">BxxxL", header)
         yield stream, raw.read(size)
-
-
-def _event(raw: dict[str, Any]) -> DockerEvent:
-    actor = raw.get("Actor") or {}
-    attributes = dict(actor.get("Attributes") or {})
-    return DockerEvent(
-        type=raw.get("Type", ""),
-        action=raw.get("Action", ""),
-        name=attributes.get("name", ""),
-        attributes=attributes,
-    )
 
 
 def _service_arguments(spec: dict[str, Any]) -> dict[str, Any]:

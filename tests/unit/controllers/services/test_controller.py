@@ -40,7 +40,7 @@ async def test_a_deployment_is_created_in_swarm_then_healthy_once_its_task_runs(
         service, deployment = await service_with_deployment(store)
         name = naming.swarm_service_name("t", service.id)
         await eventually(lambda: f"create {name}" in swarm.calls, message="service created")
-        assert naming.edge_network("t") in swarm.networks
+        assert set(swarm.networks) == {naming.environment_network("t", service.parent_id)}
         swarm.run_tasks(name, 1)
 
         async def healthy() -> bool:

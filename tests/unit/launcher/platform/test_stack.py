@@ -20,7 +20,7 @@ from tests.support import lonely
 from zaneops.adapters.docker.platform import ServiceState
 
 IMAGES = {"app": "zaneops/app:a", "postgres": "zaneops/postgres:p", "redis": "r", "proxy": "c"}
-CONTROLLERS = ("builds", "routes", "services", "volumes")
+CONTROLLERS = ("builds", "networks", "routes", "services", "volumes")
 
 
 def rendered(
@@ -42,11 +42,16 @@ def test_each_registered_controller_is_its_own_service() -> None:
         assert services[f"controller-{name}"]["command"] == ["controller", "run", name]
 
 
-def test_only_services_volumes_and_builds_get_the_docker_socket() -> None:
+def test_only_the_controllers_that_change_docker_objects_get_the_docker_socket() -> None:
     """The API and the routes controller never see /var/run/docker.sock."""
     services = rendered()["services"]
     with_socket = {name for name, s in services.items() if "/var/run/docker.sock" in mounts(s)}
-    assert with_socket == {"controller-services", "controller-volumes", "controller-builds"}
+    assert with_socket == {
+        "controller-services",
+        "controller-volumes",
+        "controller-builds",
+        "controller-networks",
+    }
 
 
 def test_only_the_proxy_and_the_routes_controller_get_the_caddy_admin_folder() -> None:
@@ -85,10 +90,11 @@ def test_controllers_are_replicated_only_where_the_lease_makes_it_safe() -> None
     assert only["deploy"]["replicas"] == 1
 
 
-def test_the_edge_network_is_external_so_removing_the_stack_never_deletes_it() -> None:
-    """Users' services sit on the edge network; `docker stack rm` must leave it."""
+def test_the_front_network_is_external_so_its_subnet_is_known_before_deploying() -> None:
+    """The API trusts forwarded addresses from front's subnet: it must exist first."""
     networks = rendered(instance="demo")["networks"]
-    assert networks["edge"] == {"external": True, "name": "demo-edge"}
+    assert networks["front"] == {"external": True, "name": "demo-front"}
+    assert set(networks) == {"platform", "front"}
 
 
 def test_secrets_are_files_named_like_the_settings_they_fill() -> None:
@@ -258,12 +264,12 @@ def test_each_component_gets_only_the_secrets_it_uses() -> None:
     assert with_key == {"api", "controller-services", "controller-builds"}
 
 
-def test_on_the_edge_network_users_services_meet_the_proxy_and_nothing_else_of_ours() -> None:
-    """The API, the controllers and the data stores are not on edge: a user's container can
-    reach the proxy, never them. The proxy reaches the API and the routes controller over
+def test_no_network_of_the_stack_is_shared_with_users_services() -> None:
+    """Users' services sit on their environment's network alone (the networks controller
+    attaches the proxy there); the proxy reaches the API and the routes controller over
     front, where no user's container is."""
     services = rendered()["services"]
-    on_edge = {name for name, s in services.items() if "edge" in s.get("networks", [])}
-    assert on_edge == {"proxy"}
+    used = {network for s in services.values() for network in s.get("networks", [])}
+    assert used == {"platform", "front"}
     on_front = {name for name, s in services.items() if "front" in s.get("networks", [])}
     assert on_front == {"proxy", "api", "controller-routes"}

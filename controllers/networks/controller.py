@@ -1,0 +1,199 @@
+"""The networks controller: each environment's overlay, and the proxy attached to every one.
+
+An environment's services sit on their environment's network alone, so a service of one
+environment cannot reach another's; the proxy is the one thing on all of them. Attaching
+never restarts the proxy: its container is connected to each network beside the anchor,
+an inert container that keeps the networks present on the node (see the adapter's notes).
+A restarted proxy comes back attached to nothing: its start event wakes every environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from uuid import UUID
+
+import structlog
+
+from zaneops.adapters.docker.models import DockerEvent
+from zaneops.adapters.docker.networks import Attached
+from zaneops.common import naming
+from zaneops.common.settings import InstallationSettings
+from zaneops.runtime.controller import Context, Controller, Result
+from zaneops.specs import Condition, ConditionStatus
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import Key, StoredObject
+
+from .ports import EnvironmentRows, NetworkEngine
+from .settings import NetworksSettings
+
+FINALIZER = "networks.zaneops.dev/network"
+READY = "Ready"
+OWNER_PREFIX = f"{Kind.ENVIRONMENTS.value}/"
+
+log = structlog.get_logger("networks")
+
+
+class NetworksController(Controller):
+    name = "networks"
+    kind = Kind.ENVIRONMENTS
+    finalizer = FINALIZER
+
+    def __init__(
+        self,
+        installation: InstallationSettings,
+        settings: NetworksSettings,
+        rows: EnvironmentRows,
+        engine: NetworkEngine,
+    ) -> None:
+        self.instance = installation.instance
+        self.settings = settings
+        self.store = rows
+        self.engine = engine
+        self.proxy = settings.proxy_service or naming.stack_service(self.instance, "proxy")
+        self.anchor = naming.anchor(self.instance)
+        self._holder_ids: set[str] = set()  # the anchor's and proxies' containers seen last
+        self._anchor_lock = asyncio.Lock()  # environments reconcile at once; one anchor
+
+    # --- reconcile -------------------------------------------------------------------------
+
+    async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
+        network = naming.environment_network(self.instance, obj.id)
+        ctx.ensure_leader()
+        await self.engine.ensure_network(network, self._labels(f"{OWNER_PREFIX}{obj.id}"))
+        proxies = await self._attach(ctx, network)
+        details = {"network": network, "proxy_containers": [proxy.name for proxy in proxies]}
+        if proxies:
+            ready = Condition(
+                type=READY,
+                status=ConditionStatus.TRUE,
+                reason="ProxyAttached",
+                message=f"the proxy reaches this environment's services on {network}",
+            )
+        else:
+            ready = Condition(
+                type=READY,
+                status=ConditionStatus.FALSE,
+                reason="ProxyNotRunning",
+                message=f"no container of the proxy service {self.proxy} runs on this node: "
+                "it is attached to the network as soon as one starts",
+            )
+        status = obj.status.model_copy(update={"details": details}).with_condition(ready)
+        return Result(status, requeue_after=self.settings.observe_seconds)
+
+    async def _attach(self, ctx: Context, network: str) -> list[Attached]:
+        """The anchor first (it makes the network present here), then each proxy container."""
+        proxies = await self.engine.service_containers(self.proxy)
+        if not proxies:
+            return []
+        anchor = await self._running_anchor(ctx)
+        self._holder_ids = {anchor.id, *(proxy.id for proxy in proxies)}
+        for holder in (anchor, *proxies):
+            if network not in holder.networks:
+                ctx.ensure_leader()
+                await self.engine.connect(network, holder.id)
+        return proxies
+
+    async def _running_anchor(self, ctx: Context) -> Attached:
+        async with self._anchor_lock:
+            return await self._ensure_anchor(ctx)
+
+    async def _ensure_anchor(self, ctx: Context) -> Attached:
+        found = await self.engine.find_container(self.anchor)
+        if found is not None and found.running:
+            return found
+        image = await self.engine.service_image(self.proxy)
+        if image is None:
+            raise RuntimeError(f"the proxy service {self.proxy} is gone")
+        ctx.ensure_leader()
+        if found is not None:
+            await self.engine.remove_container(self.anchor)
+        labels = self._labels("anchor")
+        await self.engine.ensure_bridge(self.anchor, labels)
+        log.info("anchor started", image=image)
+        # The proxy's own image: present wherever the proxy runs, nothing else to pull.
+        return await self.engine.start_anchor(self.anchor, image, self.anchor, labels)
+
+    def _labels(self, owner: str) -> dict[str, str]:
+        return {
+            naming.LABEL_MANAGED: "true",
+            naming.LABEL_INSTANCE: self.instance,
+            naming.LABEL_OWNER: owner,
+        }
+
+    # --- deletion --------------------------------------------------------------------------
+
+    async def finalize(self, ctx: Context, obj: StoredObject) -> Result:
+        if await self._remove(ctx, naming.environment_network(self.instance, obj.id)):
+            return Result()
+        waiting = Condition(
+            type=READY,
+            status=ConditionStatus.FALSE,
+            reason="InUse",
+            message="the network is removed once the environment's services are gone",
+        )
+        return Result(
+            obj.status.with_condition(waiting), requeue_after=self.settings.in_use_poll_seconds
+        )
+
+    async def forget(self, ctx: Context, key: Key) -> None:
+        """The row is gone: its network, if still there, is garbage."""
+        await self._remove(ctx, naming.environment_network(self.instance, key.id))
+
+    async def _remove(self, ctx: Context, network: str) -> bool:
+        holders = await self.engine.service_containers(self.proxy)
+        anchor = await self.engine.find_container(self.anchor)
+        for holder in (*holders, *([anchor] if anchor else [])):
+            if network in holder.networks:
+                ctx.ensure_leader()
+                await self.engine.disconnect(network, holder.id)
+        ctx.ensure_leader()
+        return await self.engine.remove_network(network)
+
+    # --- drift -----------------------------------------------------------------------------
+
+    async def find_drift(self) -> Sequence[Key]:
+        """Environments the proxy or the anchor is not attached to, and networks left behind
+        by environments whose rows are gone."""
+        holders = await self.engine.service_containers(self.proxy)
+        if holders:
+            anchor = await self.engine.find_container(self.anchor)
+            missing = Attached(id="", name=self.anchor, networks=frozenset(), running=False)
+            holders.append(anchor or missing)
+        present = await self.store.list_ids(Kind.ENVIRONMENTS)
+        drifted: list[Key] = []
+        for environment_id in present:
+            row = await self.store.get(Kind.ENVIRONMENTS, environment_id)
+            if row is None or row.is_deleted:
+                continue  # its finalizer is polling already
+            network = naming.environment_network(self.instance, environment_id)
+            if any(network not in holder.networks or not holder.running for holder in holders):
+                drifted.append(Key(Kind.ENVIRONMENTS, environment_id))
+        return drifted + await self._orphans(set(present))
+
+    async def _orphans(self, present: set[UUID]) -> list[Key]:
+        orphans: list[Key] = []
+        for _, labels in await self.engine.list_networks(self.instance):
+            owner = labels.get(naming.LABEL_OWNER, "")
+            if not owner.startswith(OWNER_PREFIX):
+                continue
+            try:
+                environment_id = UUID(owner.removeprefix(OWNER_PREFIX))
+            except ValueError:
+                continue
+            if environment_id not in present:
+                orphans.append(Key(Kind.ENVIRONMENTS, environment_id))
+        return orphans
+
+    async def outside_changes(self) -> AsyncIterator[Key]:
+        """A proxy container started, or the anchor or a proxy left a network: look again."""
+        async for event in self.engine.events():
+            if self._concerns_us(event):
+                for environment_id in await self.store.list_ids(Kind.ENVIRONMENTS):
+                    yield Key(Kind.ENVIRONMENTS, environment_id)
+
+    def _concerns_us(self, event: DockerEvent) -> bool:
+        if event.type == "network":  # users' tasks leave networks all the time: not those
+            return event.attributes.get("container") in self._holder_ids
+        service = event.attributes.get("com.docker.swarm.service.name")
+        return service == self.proxy or event.name == self.anchor

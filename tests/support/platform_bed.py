@@ -1,0 +1,46 @@
+"""The platform's moving parts in one test process: the real proxy, and the services, routes
+and networks controllers converging Swarm and it, as the e2e and security suites use them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+
+from tests.support.proxy import (
+    Proxy,
+    networks_factory,
+    remove_instance,
+    routes_factory,
+    start_proxy,
+)
+from tests.support.runtime import running
+from tests.support.swarm import services_controller
+
+
+@contextmanager
+def proxy_of_its_own(prefix: str) -> Iterator[Proxy]:
+    """The real Caddy proxy, with its own instance label so only its objects are removed."""
+    instance = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    started = start_proxy(instance)
+    try:
+        yield started
+    finally:
+        remove_instance(instance, [started.shared_dir])
+
+
+@asynccontextmanager
+async def converging(proxy: Proxy, database_url: str, secret_key: str) -> AsyncIterator[None]:
+    """The networks, services and routes controllers, in-process, for this proxy's instance."""
+    shared = {"instance": proxy.instance}
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(
+            running(networks_factory(proxy), database_url, installation=shared)
+        )
+        await stack.enter_async_context(
+            services_controller(proxy.instance, database_url, secret_key=secret_key)
+        )
+        await stack.enter_async_context(
+            running(routes_factory(proxy), database_url, installation=shared)
+        )
+        yield
