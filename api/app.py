@@ -22,13 +22,25 @@ from api.routers import (
     projects,
     routing,
     services,
+    ssh_hosts,
     webhooks,
 )
 from api.settings import ApiSettings
 from zaneops.common.settings import InstallationSettings
 
 PREFIX = "/api/v1"
-ROUTERS = (misc, auth, account, projects, services, routing, deployments, logs, webhooks)
+ROUTERS = (
+    misc,
+    auth,
+    account,
+    projects,
+    services,
+    routing,
+    deployments,
+    logs,
+    webhooks,
+    ssh_hosts,
+)
 
 
 def create_app(

@@ -10,6 +10,7 @@ from fastapi import Request
 from api.settings import ApiSettings
 from zaneops.adapters.postgres.accounts import AccountStore
 from zaneops.adapters.postgres.api_store import ApiStore
+from zaneops.adapters.postgres.ssh_hosts import SshHostKeys
 from zaneops.adapters.postgres.webhooks import WebhookStore
 from zaneops.adapters.redis.connection import RedisConnection
 from zaneops.adapters.redis.log_streams import LogStreams
@@ -33,6 +34,7 @@ class ApiContext:
     log_streams: LogStreams
     secret_box: SecretBox | None
     webhooks: WebhookStore
+    ssh_hosts: SshHostKeys
     webhook_limiter: WebhookLimiter
     password_checks: asyncio.Semaphore
 
@@ -56,6 +58,7 @@ class ApiContext:
             log_streams=LogStreams(logs),
             secret_box=_secret_box(installation.secret_key),
             webhooks=WebhookStore(store.pool),
+            ssh_hosts=SshHostKeys(store.pool),
             webhook_limiter=WebhookLimiter(redis, prefix, settings.webhook_requests_per_minute),
             password_checks=asyncio.Semaphore(settings.concurrent_password_checks),
         )

@@ -8,6 +8,7 @@ from controllers.entry import ControllerEntry, HostAccess, Placement
 from zaneops.adapters.dependencies import Dependencies
 from zaneops.adapters.docker.builds import DockerBuilds
 from zaneops.adapters.git import Git
+from zaneops.adapters.postgres.ssh_hosts import SshHostKeys
 from zaneops.adapters.redis.log_streams import LogStreams
 from zaneops.common.secrets import SecretBox
 from zaneops.common.settings import ZaneSettings
@@ -27,6 +28,7 @@ def build(deps: Dependencies, settings: BuildsSettings | None = None) -> BuildsC
         rows=deps.store,
         docker=docker,
         git=Git(settings.git_timeout_seconds),
+        host_keys=SshHostKeys(deps.store.pool),
         streams=LogStreams(deps.logs),
         box=SecretBox(key) if key else None,
     )

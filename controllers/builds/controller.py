@@ -37,7 +37,7 @@ from .plan import (
     phase_of,
     with_phase,
 )
-from .ports import BuildRows, GitPort, ImageBuilder, LogWriter
+from .ports import BuildRows, GitPort, HostKeyPins, ImageBuilder, LogWriter
 from .settings import BuildsSettings
 
 log = structlog.get_logger(__name__)
@@ -63,6 +63,7 @@ class BuildsController(Controller):
         rows: BuildRows,
         docker: ImageBuilder,
         git: GitPort,
+        host_keys: HostKeyPins,
         streams: LogWriter,
         box: SecretBox | None,
     ) -> None:
@@ -71,7 +72,7 @@ class BuildsController(Controller):
         self.store = rows
         self.docker = docker
         self._streams = streams
-        self.builder = Builder(installation.instance, settings, git, docker, rows, box)
+        self.builder = Builder(installation.instance, settings, git, host_keys, docker, rows, box)
         self._jobs: dict[UUID, Job] = {}
         self._waiting: dict[UUID, datetime] = {}  # QUEUED builds by creation time
         # Builds between "a slot is free" and their job existing: _start awaits in between,

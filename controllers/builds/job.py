@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from uuid import UUID
 
 from zaneops.adapters.docker.builds import LABEL_BUILD, BuildRequest
-from zaneops.adapters.git import FULL_SHA, GitAuth, GitError, Repository
+from zaneops.adapters.git import FULL_SHA, GitAuth, GitError, Repository, scrub
+from zaneops.adapters.ssh_keys import HostKey, ssh_endpoint
 from zaneops.common.errors import Conflict
 from zaneops.common.naming import LABEL_INSTANCE, LABEL_MANAGED, LABEL_OWNER
 from zaneops.common.secrets import SecretBox, SecretsUnavailable
@@ -24,13 +25,14 @@ from zaneops.specs.kinds import Kind
 
 from .logs import BuildLog
 from .plan import Failure, LineSplitter, Phase, build_failure, image_ref, last_lines, with_phase
-from .ports import BuildRows, GitPort, ImageBuilder
+from .ports import BuildRows, GitPort, HostKeyPins, ImageBuilder
 from .settings import BuildsSettings
 
 # Why a job was stopped from outside. Only a cancel is reported: after a lost lease or a
 # shutdown the row stays CLONING/BUILDING, and the next leader retries it.
 CANCEL, LEASE_LOST, SHUTDOWN = "cancel", "lease_lost", "shutdown"
 CANCELLED = "Cancelled"
+HOST_KEY_REFUSED = "Host key verification failed"  # what ssh says when the key is not pinned
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Builder:
     instance: str
     settings: BuildsSettings
     git: GitPort
+    host_keys: HostKeyPins
     docker: ImageBuilder
     store: BuildRows
     box: SecretBox | None
@@ -109,6 +112,7 @@ class Builder:
         source = job.spec.source
         self._refuse_local_source(source.repository_url)
         repo = Repository(source.repository_url, source.branch, source.commit, self._auth(source))
+        repo = await self._with_host_keys(repo, log)
         commit = await self._known_commit(repo, log)
         if commit is not None and await self._reusable(job, commit, log):
             return image_ref(self.instance, job.service_id, commit, source), commit
@@ -119,7 +123,7 @@ class Builder:
                 repo, checkout, commit, log.write
             )
         except GitError as exc:
-            raise Failure("CloneFailed", f"{exc}{self._tail(log)}") from None
+            raise await self._clone_failure(exc, repo, log) from None
         if not on_branch:
             raise Failure(
                 "CommitNotOnBranch",
@@ -132,6 +136,45 @@ class Builder:
             report(job)
             await self._build(job, checkout, ref, log)
         return ref, commit
+
+    async def _with_host_keys(self, repo: Repository, log: BuildLog) -> Repository:
+        """Over SSH, the server's pinned keys travel with the run; at first use, the keys it
+        presents now are pinned (and said in the log), and every later run requires them."""
+        endpoint = ssh_endpoint(repo.url)
+        if endpoint is None:
+            return repo
+        keys = await self.host_keys.pinned(endpoint.token)
+        if not keys:
+            try:
+                scanned = await self.git.scan_host_keys(endpoint)
+            except GitError as exc:
+                raise Failure("CloneFailed", str(exc)) from None
+            self.ensure_leader()
+            keys = await self.host_keys.pin(scanned, seen_for=scrub(repo.url, []))
+            shown = ", ".join(f"{key.key_type} {key.fingerprint}" for key in keys)
+            await log.write(
+                f"first connection to {endpoint.token}: its SSH host key is now pinned ({shown});"
+                " later builds refuse any other key (review or forget it under SSH hosts)"
+            )
+        known = tuple(key.line for key in keys)
+        return replace(repo, auth=replace(repo.auth, known_hosts=known))
+
+    async def _clone_failure(self, exc: GitError, repo: Repository, log: BuildLog) -> Failure:
+        endpoint = ssh_endpoint(repo.url)
+        if endpoint is None or HOST_KEY_REFUSED not in str(exc):
+            return Failure("CloneFailed", f"{exc}{self._tail(log)}")
+        known = repo.auth.known_hosts
+        pinned = ", ".join(HostKey(*line.split(" ", 2)).fingerprint for line in known)
+        try:
+            presented = ", ".join(k.fingerprint for k in await self.git.scan_host_keys(endpoint))
+        except GitError:
+            presented = "unknown"
+        return Failure(
+            "HostKeyChanged",
+            f"{endpoint.token} presented the SSH host key {presented}, not the one pinned at "
+            f"first use ({pinned}): someone may be impersonating the Git server. If its key "
+            "really changed, forget the old one under SSH hosts and deploy again.",
+        )
 
     def _refuse_local_source(self, url: str) -> None:
         """A file:// URL or a path reads this controller's own disk: only from the allowed
@@ -159,7 +202,7 @@ class Builder:
         try:
             head = await self.git.head_of(repo, log.write)
         except GitError as exc:
-            raise Failure("CloneFailed", f"{exc}{self._tail(log)}") from None
+            raise await self._clone_failure(exc, repo, log) from None
         if head is None:
             raise Failure("CloneFailed", f"the repository has no branch {repo.branch!r}")
         return head

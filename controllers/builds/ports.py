@@ -10,6 +10,7 @@ from uuid import UUID
 from zaneops.adapters.docker.builds import BuildOutput, BuildRequest, BuiltImage
 from zaneops.adapters.git import OnLine, Repository
 from zaneops.adapters.redis.log_streams import LogLine
+from zaneops.adapters.ssh_keys import HostKey, SshEndpoint
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
@@ -40,7 +41,15 @@ class ImageBuilder(Protocol):
     async def remove_image(self, reference: str) -> bool: ...
 
 
+class HostKeyPins(Protocol):
+    async def pinned(self, host: str) -> list[HostKey]: ...
+
+    async def pin(self, keys: list[HostKey], seen_for: str) -> list[HostKey]: ...
+
+
 class GitPort(Protocol):
+    async def scan_host_keys(self, endpoint: SshEndpoint) -> list[HostKey]: ...
+
     async def head_of(self, repo: Repository, on_line: OnLine) -> str | None: ...
 
     async def checkout(self, repo: Repository, dest: Path, on_line: OnLine) -> str: ...

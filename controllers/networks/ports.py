@@ -7,7 +7,7 @@ from typing import Protocol
 from uuid import UUID
 
 from zaneops.adapters.docker.models import DockerEvent
-from zaneops.adapters.docker.networks import Attached
+from zaneops.adapters.docker.networks import Attached, Network
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
@@ -19,9 +19,15 @@ class EnvironmentRows(Protocol):
 
 
 class NetworkEngine(Protocol):
-    async def ensure_network(self, name: str, labels: dict[str, str]) -> None: ...
+    async def network(self, name: str) -> Network | None: ...
 
-    async def list_networks(self, instance: str) -> list[tuple[str, dict[str, str]]]: ...
+    async def create_overlay(
+        self, name: str, labels: dict[str, str], subnet: str, ip_range: str
+    ) -> None: ...
+
+    async def used_subnets(self) -> list[str]: ...
+
+    async def list_networks(self, instance: str) -> list[Network]: ...
 
     async def remove_network(self, name: str) -> bool: ...
 
@@ -39,7 +45,9 @@ class NetworkEngine(Protocol):
         self, name: str, image: str, bridge: str, labels: dict[str, str]
     ) -> Attached: ...
 
-    async def connect(self, network: str, container_id: str) -> None: ...
+    async def connect(
+        self, network: str, container_id: str, address: str | None = None
+    ) -> None: ...
 
     async def disconnect(self, network: str, container_id: str) -> None: ...
 

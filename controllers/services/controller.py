@@ -67,6 +67,8 @@ class ServicesController(Controller):
             Watch(Kind.VOLUMES, self._services_of_volume, status_changes=True),
             # A build ending (failed, cancelled) decides a deployment waiting for its image.
             Watch(Kind.BUILDS, self._service_of_build, status_changes=True),
+            # The environment's network made: deployments waiting for it may start.
+            Watch(Kind.ENVIRONMENTS, self._services_of_environment, status_changes=True),
         )
 
     def _log_shipper(self, streams: LogWriter) -> LogShipper:
@@ -104,6 +106,10 @@ class ServicesController(Controller):
     async def _service_of_build(self, build_id: UUID) -> Sequence[Key]:
         row = await self.rows.get(Kind.BUILDS, build_id)
         return await self._service_of_deployment(row.parent_id) if row and row.parent_id else []
+
+    async def _services_of_environment(self, environment_id: UUID) -> Sequence[Key]:
+        services = await self.rows.list_children(Kind.SERVICES, environment_id)
+        return [service.key for service in services]
 
     async def _services_of_volume(self, volume_id: UUID) -> Sequence[Key]:
         row = await self.rows.get(Kind.VOLUMES, volume_id)
@@ -180,7 +186,6 @@ class ServicesController(Controller):
             ctx.ensure_leader()
             await self.swarm.remove_service(name)
         elif action is Action.CREATE and plan is not None:
-            await self._ensure_network(ctx, plan)
             ctx.ensure_leader()
             await self.swarm.create_service(self._engine_spec(plan))
         elif action is Action.UPDATE and plan is not None and current is not None:
@@ -189,19 +194,6 @@ class ServicesController(Controller):
 
     def _engine_spec(self, plan: Plan) -> dict[str, object]:
         return swarm_spec(plan, container_env(plan, self._open), self.installation.secret_key)
-
-    async def _ensure_network(self, ctx: Context, plan: Plan) -> None:
-        """The networks controller makes it when the environment is made; a service created
-        first (or with that controller down) must not wait for it."""
-        labels = {
-            naming.LABEL_MANAGED: "true",
-            naming.LABEL_INSTANCE: plan.instance,
-            naming.LABEL_OWNER: f"environments/{plan.environment_id}",
-        }
-        ctx.ensure_leader()
-        await self.swarm.ensure_network(
-            naming.environment_network(plan.instance, plan.environment_id), labels
-        )
 
     # --- deletion, drift, garbage ----------------------------------------------------------
 

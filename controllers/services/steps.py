@@ -139,6 +139,9 @@ def _admission(world: World, knobs: Knobs, target: Deployment, now: datetime) ->
     ]
     if missing:
         return PhaseChange(target, Phase.QUEUED, "WaitingForVolume", _waiting_for(missing, world))
+    if not world.network_ready:
+        message = "waiting for the environment's network (the networks controller makes it)"
+        return PhaseChange(target, Phase.QUEUED, "WaitingForNetwork", message)
     extra = {"started_at": now.isoformat(), "shared_variables": world.shared_variables}
     started = PhaseChange(target, Phase.STARTING, "Starting", "rolling out", extra)
     try:

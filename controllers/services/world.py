@@ -32,6 +32,8 @@ class World:
     tasks: list[SwarmTask] = field(default_factory=list)
     # The last health check of a running container: (status, output), if it has one.
     health: tuple[str, str] | None = None
+    # The environment's network exists (its status names it): tasks can be started on it.
+    network_ready: bool = False
 
     @property
     def environment_id(self) -> UUID:
@@ -41,7 +43,7 @@ class World:
 async def read_world(
     rows: ServiceRows, swarm: SwarmPort, instance: str, service: StoredObject
 ) -> World:
-    world = await _read_rows(rows, service)
+    world = await _read_rows(rows, service, instance)
     name = naming.swarm_service_name(instance, service.id)
     world.swarm_service = await swarm.get_service(name)
     if world.swarm_service is not None:
@@ -50,13 +52,14 @@ async def read_world(
     return world
 
 
-async def _read_rows(rows: ServiceRows, service: StoredObject) -> World:
+async def _read_rows(rows: ServiceRows, service: StoredObject, instance: str) -> World:
     deployment_rows = await rows.list_children(Kind.DEPLOYMENTS, service.id)
     deployments = [Deployment.from_row(row) for row in deployment_rows if not row.is_deleted]
     assert service.parent_id is not None
     environment = await rows.get(Kind.ENVIRONMENTS, service.parent_id)
     variables = EnvironmentSpec.model_validate(environment.spec).variables if environment else {}
     world = World(service, deployments, dict(variables), {})
+    world.network_ready = environment is not None and _network_made(environment, instance)
     for row in await rows.list_children(Kind.VOLUMES, service.parent_id):
         if not row.is_deleted:
             _add_volume(world, row)
@@ -66,6 +69,12 @@ async def _read_rows(rows: ServiceRows, service: StoredObject) -> World:
             if builds:
                 world.builds[deployment.id] = builds[-1].status
     return world
+
+
+def _network_made(environment: StoredObject, instance: str) -> bool:
+    """The networks controller names the network in the environment's status once made."""
+    network = environment.status.details.get("network")
+    return network == naming.environment_network(instance, environment.id)
 
 
 def _add_volume(world: World, row: StoredObject) -> None:

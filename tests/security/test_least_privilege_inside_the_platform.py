@@ -76,6 +76,23 @@ async def test_the_controller_role_cannot_read_accounts_tokens_or_webhooks(
         assert refused(controller, f"SELECT * FROM {table}"), table
     assert refused(controller, "UPDATE services SET spec = spec")
     assert refused(controller, "INSERT INTO projects (spec) VALUES ('{}')")
+    # A pinned SSH host key is never replaced by a controller, only forgotten by a person.
+    assert refused(controller, "UPDATE zane_ssh_host_keys SET key = 'x'")
+    assert refused(controller, "DELETE FROM zane_ssh_host_keys")
+
+
+async def test_the_api_role_forgets_ssh_host_keys_but_cannot_pin_one(
+    role_urls: dict[str, str],
+) -> None:
+    """As zane_api: a key of the caller's choosing can never become the pinned one."""
+    api = role_urls["zane_api"]
+    pin = (
+        "INSERT INTO zane_ssh_host_keys (host, key_type, key, fingerprint)"
+        " VALUES ('h', 'ssh-ed25519', 'k', 'f')"
+    )
+    assert refused(api, pin)
+    assert refused(api, "UPDATE zane_ssh_host_keys SET key = 'x'")
+    assert not refused(api, "DELETE FROM zane_ssh_host_keys WHERE host = 'nowhere'")
 
 
 async def test_the_api_and_a_controller_work_under_their_own_roles(

@@ -23,7 +23,7 @@ from tests.support.platform_bed import converging, proxy_of_its_own
 from tests.support.proxy import Proxy
 from tests.support.swarm import WEB_COMMAND
 from tests.support.waiting import eventually
-from zaneops.common.naming import service_alias
+from zaneops.common.naming import environment_network, service_alias
 from zaneops.common.secrets import new_key
 
 TIMEOUT = 60.0
@@ -125,13 +125,14 @@ async def test_a_service_reaches_its_neighbours_but_never_another_environments_s
     await serves(proxy, "victim.localhost", "victim")
 
     inside = task_container(attacker)
-    [victim_address] = [
-        attached["IPAddress"]
-        for attached in task_container(victim).attrs["NetworkSettings"]["Networks"].values()
-    ]
+    victim_network = environment_network(proxy.instance, uuid.UUID(theirs["id"]))
+    attached = task_container(victim).attrs["NetworkSettings"]["Networks"]
+    assert set(attached) == {victim_network}, "the victim is on another network too"
+    victim_address = attached[victim_network]["IPAddress"]
 
     def fetch(url: str) -> str | None:
-        result = inside.exec_run(["wget", "-q", "-T", "2", "-O", "-", url])
+        # Debian's busybox wget crashes with -T: busybox's timeout bounds it instead.
+        result = inside.exec_run(["timeout", "3", "wget", "-q", "-O", "-", url])
         return bytes(result.output).decode() if result.exit_code == 0 else None
 
     # The same probe succeeds where it should: its neighbour by slug, itself by its alias.

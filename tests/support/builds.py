@@ -17,7 +17,7 @@ from tests.support import swarm as sw
 from tests.support.runtime import running, split
 from tests.support.waiting import wait_for_row
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.common.secrets import new_key
+from zaneops.common.secrets import SecretBox, new_key
 from zaneops.runtime.runner import Runner
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
@@ -129,3 +129,19 @@ def remove_images(instance: str, *also: str) -> None:
     for name in also:
         with suppress(NotFound, APIError):
             api.remove_image(name, force=True)
+
+
+def sealed_git_spec(box: SecretBox, url: str, **credentials: str) -> dict[str, Any]:
+    """A service from a Git source as the API stores it: its secret credential sealed."""
+    sealed = {k: box.seal(v) if k in ("token", "ssh_key") else v for k, v in credentials.items()}
+    return {"slug": "web", "source": {"type": "git", "repository_url": url, "credentials": sealed}}
+
+
+async def build_in_new_service(
+    store: PostgresStore, spec: dict[str, Any], phase: str
+) -> StoredObject:
+    """A new environment and service from spec, deployed: its build once it reaches phase."""
+    environment = await sw.make_environment(store)
+    service = await sw.make_service(store, environment.id, spec)
+    _, build = await deploy_git(store, service.id, spec)
+    return await wait_for_build(store, build.id, phase)

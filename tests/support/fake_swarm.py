@@ -19,7 +19,6 @@ from zaneops.adapters.docker.models import DockerEvent, LogEntry, SwarmService, 
 class FakeSwarm:
     services: dict[str, SwarmService] = field(default_factory=dict)
     tasks: dict[str, list[SwarmTask]] = field(default_factory=dict)
-    networks: dict[str, dict[str, str]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)  # what changed Swarm
     reads: list[str] = field(default_factory=list)  # what only looked
     logs: list[LogEntry] = field(default_factory=list)
@@ -58,9 +57,6 @@ class FakeSwarm:
     async def follow_service_logs(self, name: str, since: float) -> AsyncIterator[LogEntry]:
         await asyncio.Event().wait()  # nothing is printed
         yield LogEntry("", "stdout", "")
-
-    async def ensure_network(self, name: str, labels: dict[str, str]) -> None:
-        self.networks.setdefault(name, labels)
 
     async def events(self) -> AsyncIterator[DockerEvent]:
         await asyncio.Event().wait()  # the test wakes the controller through the store

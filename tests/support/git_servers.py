@@ -199,28 +199,58 @@ def _wait_for_banner(port: int, timeout: float = 20.0) -> None:
         time.sleep(0.2)
 
 
+def new_host_key(folder: Path) -> tuple[Path, str]:
+    """A fresh ed25519 host key for sshd: (private key file, its SHA256 fingerprint)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key = folder / "ssh_host_ed25519_key"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "host", "-f", str(key)],
+        check=True,
+        timeout=30,
+    )
+    listed = subprocess.run(
+        ["ssh-keygen", "-l", "-f", f"{key}.pub"], check=True, capture_output=True, text=True
+    )
+    return key, listed.stdout.split()[1]
+
+
 @contextmanager
-def ssh_git_server(instance: str, root: Path, public_key: str) -> Iterator[str]:
-    """sshd serving root at /srv/git for root@ with public_key; yields ssh://root@127.0.0.1:PORT."""
+def ssh_git_server(
+    instance: str,
+    root: Path,
+    public_key: str,
+    host_key: Path | None = None,
+    port: int | None = None,
+) -> Iterator[str]:
+    """sshd serving root at /srv/git for root@ with public_key; yields ssh://root@127.0.0.1:PORT.
+    With host_key, sshd presents that key alone; with port, it listens there (a server
+    replaced by another at the same address)."""
     _ensure_sshd_image()
     keys = root.parent / "authorized_keys"
     keys.write_text(public_key + "\n")
     keys.chmod(0o600)
+    volumes = {
+        str(root): {"bind": "/srv/git", "mode": "rw"},
+        str(keys): {"bind": "/root/.ssh/authorized_keys", "mode": "ro"},
+    }
+    command = None
+    if host_key is not None:
+        host_key.chmod(0o600)
+        volumes[str(host_key)] = {"bind": "/etc/zane-host-key", "mode": "ro"}
+        command = ["/usr/sbin/sshd", "-D", "-e", "-h", "/etc/zane-host-key"]
     container = sw.client().containers.run(
         SSHD_IMAGE,
+        command=command,
         detach=True,
         labels={"zane.instance": instance},
-        ports={"22/tcp": ("127.0.0.1", None)},
-        volumes={
-            str(root): {"bind": "/srv/git", "mode": "rw"},
-            str(keys): {"bind": "/root/.ssh/authorized_keys", "mode": "ro"},
-        },
+        ports={"22/tcp": ("127.0.0.1", port)},
+        volumes=volumes,
     )
     try:
         container.reload()
-        port = int(container.attrs["NetworkSettings"]["Ports"]["22/tcp"][0]["HostPort"])
-        _wait_for_banner(port)
-        yield f"ssh://root@127.0.0.1:{port}"
+        bound = int(container.attrs["NetworkSettings"]["Ports"]["22/tcp"][0]["HostPort"])
+        _wait_for_banner(bound)
+        yield f"ssh://root@127.0.0.1:{bound}"
     finally:
         with suppress(NotFound, APIError):
             container.remove(force=True)

@@ -7,13 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 
-from tests.support.proxy import (
-    Proxy,
-    networks_factory,
-    remove_instance,
-    routes_factory,
-    start_proxy,
-)
+from tests.support.proxy import Proxy, remove_instance, routes_factory, start_proxy
 from tests.support.runtime import running
 from tests.support.swarm import services_controller
 
@@ -35,10 +29,9 @@ async def converging(proxy: Proxy, database_url: str, secret_key: str) -> AsyncI
     shared = {"instance": proxy.instance}
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(
-            running(networks_factory(proxy), database_url, installation=shared)
-        )
-        await stack.enter_async_context(
-            services_controller(proxy.instance, database_url, secret_key=secret_key)
+            services_controller(
+                proxy.instance, database_url, proxy.service.name, secret_key=secret_key
+            )
         )
         await stack.enter_async_context(
             running(routes_factory(proxy), database_url, installation=shared)

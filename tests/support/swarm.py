@@ -187,15 +187,37 @@ def running_containers(instance: str, deployment_id: UUID | None = None) -> list
 
 @asynccontextmanager
 async def services_controller(
-    instance: str, database_url: str, **overrides: Any
+    instance: str, database_url: str, proxy_service: str | None = None, **overrides: Any
 ) -> AsyncIterator[Runner]:
+    """The services controller, and the networks controller that makes environments'
+    networks before any deployment may start on them (attaching proxy_service, if it runs)."""
     from controllers import services
     from controllers.services.settings import ServicesSettings
 
     shared, own = split(settings_for(instance, database_url, **overrides), ServicesSettings)
     settings = ServicesSettings(**own)
+    async with (
+        networks_controller(instance, database_url, proxy_service),
+        running(
+            lambda deps: services.build(deps, settings), database_url, installation=shared
+        ) as runner,
+    ):
+        yield runner
+
+
+@asynccontextmanager
+async def networks_controller(
+    instance: str, database_url: str, proxy_service: str | None = None
+) -> AsyncIterator[Runner]:
+    """Environments' networks made (and proxy_service attached to them, if it runs)."""
+    from controllers import networks
+    from controllers.networks.settings import NetworksSettings
+
+    attaching = NetworksSettings(proxy_service=proxy_service or f"{instance}-proxy")
     async with running(
-        lambda deps: services.build(deps, settings), database_url, installation=shared
+        lambda deps: networks.build(deps, attaching),
+        database_url,
+        installation={"instance": instance},
     ) as runner:
         yield runner
 

@@ -14,6 +14,7 @@ import { NotFound } from "./pages/NotFound";
 import { ProjectPage } from "./pages/Project";
 import { Projects } from "./pages/Projects";
 import { ServicePage } from "./pages/service/ServicePage";
+import { SshHosts } from "./pages/SshHosts";
 
 type Session = Me | null | undefined; // undefined: still asking the API
 
@@ -62,6 +63,7 @@ export function App() {
           <Route path="projects/:projectId/env/:environmentId/new" element={<NewService />} />
           <Route path="services/:serviceId/*" element={<ServicePage />} />
           <Route path="account" element={<Account />} />
+          <Route path="ssh-hosts" element={<SshHosts />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

@@ -19,10 +19,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zaneops.adapters.ssh_keys import HostKey, SshEndpoint, parse_scanned
+
 OnLine = Callable[[str], Awaitable[None]]
 FULL_SHA = re.compile(r"[0-9a-f]{40}")
 # user:password@ in a URL: never shown, even when it is not one of our secrets.
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
+KEYSCAN_TIMEOUT = 10
+MAX_SCAN_CHARS = 64 * 1024
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_ASKPASS": "/bin/true"}
 
 
@@ -37,6 +41,9 @@ class GitAuth:
     token: str | None = field(default=None, repr=False)
     username: str = "x-access-token"
     ssh_key: str | None = field(default=None, repr=False)
+    # The server's pinned host keys, as known_hosts lines: ssh accepts no other (and with
+    # none, refuses every server: the caller pins a key before the first SSH run).
+    known_hosts: tuple[str, ...] = ()
 
     def secrets(self) -> list[str]:
         found = [s for s in (self.token, self.ssh_key) if s]
@@ -96,9 +103,37 @@ def cloneable_url(url: str) -> str:
 class Git:
     """Runs git with a deadline per command; the caller picks the work folder."""
 
-    def __init__(self, timeout_seconds: float = 600.0, binary: str = "git") -> None:
+    def __init__(
+        self, timeout_seconds: float = 600.0, binary: str = "git", keyscan: str = "ssh-keyscan"
+    ) -> None:
         self._timeout = timeout_seconds
         self._binary = binary
+        self._keyscan = keyscan
+
+    async def scan_host_keys(self, endpoint: SshEndpoint) -> list[HostKey]:
+        """The host keys the server presents now (ssh-keyscan), to pin at first use."""
+        args = ["-T", str(KEYSCAN_TIMEOUT), "-p", str(endpoint.port), "--", endpoint.address]
+        process = await asyncio.create_subprocess_exec(
+            self._keyscan,
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            async with asyncio.timeout(KEYSCAN_TIMEOUT + 5):
+                out, err = await process.communicate()
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+            message = f"{endpoint.token} sent no SSH host key within {KEYSCAN_TIMEOUT} s"
+            raise GitError(message) from None
+        keys = parse_scanned(out.decode(errors="replace")[:MAX_SCAN_CHARS], endpoint)
+        if not keys:
+            said = failure_summary(err.decode(errors="replace")[:MAX_SCAN_CHARS])
+            raise GitError(f"{endpoint.token} sent no SSH host key ({said})")
+        return keys
 
     async def head_of(self, repo: Repository, on_line: OnLine) -> str | None:
         """The commit the branch points at on the remote; None if the remote has no such branch."""
@@ -209,25 +244,28 @@ async def _collect(
 
 @contextlib.contextmanager
 def _credentials_env(auth: GitAuth) -> Iterator[dict[str, str]]:
-    """The environment for one git run; an SSH key lives in a private temp file meanwhile."""
+    """The environment for one git run; the pinned host keys and an SSH key live in private
+    temp files meanwhile."""
     env = {**os.environ, **_GIT_ENV}
-    ssh = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new"]
-    ssh += ["-o", "LogLevel=ERROR"]  # no "Permanently added" notice in every build log
     if auth.token:
         header = f"Authorization: Basic {_basic(auth.username, auth.token)}"
         env.update(GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="http.extraHeader")
         env["GIT_CONFIG_VALUE_0"] = header
-    if not auth.ssh_key:
-        env["GIT_SSH_COMMAND"] = shlex.join(ssh)
-        yield env
-        return
     with tempfile.TemporaryDirectory(prefix="zane-ssh-") as folder:
-        key = Path(folder) / "key"
-        key.touch(mode=0o600)
-        key.write_text(auth.ssh_key.strip() + "\n")
         known = Path(folder) / "known_hosts"
-        extra = ["-i", str(key), "-o", "IdentitiesOnly=yes", "-o", f"UserKnownHostsFile={known}"]
-        env["GIT_SSH_COMMAND"] = shlex.join([*ssh, *extra])
+        known.write_text("".join(f"{line}\n" for line in auth.known_hosts))
+        ssh = [
+            "ssh",
+            *("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"),
+            *("-o", f"UserKnownHostsFile={known}", "-o", "GlobalKnownHostsFile=/dev/null"),
+            *("-o", "UpdateHostKeys=no", "-o", "LogLevel=ERROR"),
+        ]
+        if auth.ssh_key:
+            key = Path(folder) / "key"
+            key.touch(mode=0o600)
+            key.write_text(auth.ssh_key.strip() + "\n")
+            ssh += ["-i", str(key), "-o", "IdentitiesOnly=yes"]
+        env["GIT_SSH_COMMAND"] = shlex.join(ssh)
         yield env
 
 

@@ -20,7 +20,7 @@ def environment_network(instance: str, environment_id: UUID) -> str:
     """One overlay per environment, and its services on it alone: they find each other by
     slug there, and no other environment's service can reach them. The proxy is attached to
     every one (the networks controller does it) to reach each service by its alias."""
-    return f"{instance}-env-{environment_id.hex[:12]}"
+    return f"{instance}-net-{environment_id.hex[:12]}"
 
 
 def service_alias(service_id: UUID) -> str:

@@ -87,5 +87,7 @@ export type ServiceSpecInput = Omit<Sent<"ServiceSpec">, "source"> & {
 /** What the API shows instead of a secret's value; sent back, it keeps the stored one. */
 export const MASK = "••••••••";
 export type SessionInfo = Schemas["SessionInfo"];
+export type PinnedHostKey = Schemas["PinnedHostKey"];
+export type PinnedHostKeys = Schemas["PinnedHostKeys"];
 export type TokenInfo = Schemas["TokenInfo"];
 export type CreatedToken = Schemas["CreatedToken"];

@@ -79,6 +79,9 @@ export function Shell() {
         >
           {THEME_ICON[theme]}
         </Button>
+        <Link to="/ssh-hosts" className="btn ghost small" title="Git servers' pinned SSH keys">
+          SSH hosts
+        </Link>
         <Link to="/account" className="btn ghost small" title={`Signed in as ${me.username}`}>
           {me.username}
         </Link>

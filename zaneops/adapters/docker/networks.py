@@ -23,9 +23,26 @@ from zaneops.adapters.docker.streams import in_thread
 from zaneops.common.naming import LABEL_INSTANCE
 
 SERVICE_NAME_LABEL = "com.docker.swarm.service.name"
-CONFLICT = 409  # a network of that name was created meanwhile (by another controller)
 ANCHOR_COMMAND = ["sleep", "infinity"]
 ANCHOR_MEMORY = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    labels: dict[str, str]
+    subnet: str  # empty when Docker chose none (not an IPv4 network)
+    ip_range: str  # empty: the whole subnet is Swarm's to allocate
+
+
+def _network(raw: dict[str, Any]) -> Network:
+    pools = (raw.get("IPAM") or {}).get("Config") or [{}]
+    return Network(
+        name=raw["Name"],
+        labels=dict(raw.get("Labels") or {}),
+        subnet=pools[0].get("Subnet", ""),
+        ip_range=pools[0].get("IPRange", ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -43,19 +60,6 @@ def _attached(raw: dict[str, Any]) -> Attached:
     return Attached(id=raw["Id"], name=raw["Name"].lstrip("/"), networks=frozenset(settings.keys()))
 
 
-def ensure_overlay(api: Any, name: str, labels: dict[str, str]) -> None:
-    """An attachable overlay by this name; created if missing, left alone if present."""
-    if api.networks(names=[name]):
-        return
-    try:
-        api.create_network(
-            name, driver="overlay", attachable=True, labels=labels, check_duplicate=True
-        )
-    except APIError as error:
-        if error.status_code != CONFLICT:
-            raise
-
-
 class EnvironmentNetworks:
     """The one place the platform attaches the proxy to environments' networks."""
 
@@ -68,14 +72,36 @@ class EnvironmentNetworks:
 
     # --- networks --------------------------------------------------------------------------
 
-    async def ensure_network(self, name: str, labels: dict[str, str]) -> None:
-        await asyncio.to_thread(ensure_overlay, self._api, name, labels)
+    async def network(self, name: str) -> Network | None:
+        found = await asyncio.to_thread(self._api.networks, names=[name])
+        exact = [raw for raw in found if raw["Name"] == name]  # the filter matches substrings
+        return _network(exact[0]) if exact else None
 
-    async def list_networks(self, instance: str) -> list[tuple[str, dict[str, str]]]:
+    async def create_overlay(
+        self, name: str, labels: dict[str, str], subnet: str, ip_range: str
+    ) -> None:
+        """An attachable overlay whose tasks get addresses from ip_range only."""
+        pool = docker.types.IPAMPool(subnet=subnet, iprange=ip_range)
+        await asyncio.to_thread(
+            self._api.create_network,
+            name,
+            driver="overlay",
+            attachable=True,
+            labels=labels,
+            ipam=docker.types.IPAMConfig(pool_configs=[pool]),
+            check_duplicate=True,
+        )
+
+    async def used_subnets(self) -> list[str]:
+        """Every subnet the engine knows of, whoever made it: a new one must overlap none."""
+        found = await asyncio.to_thread(self._api.networks)
+        return [network.subnet for network in map(_network, found) if network.subnet]
+
+    async def list_networks(self, instance: str) -> list[Network]:
         found = await asyncio.to_thread(
             self._api.networks, filters={"label": f"{LABEL_INSTANCE}={instance}"}
         )
-        return [(raw["Name"], dict(raw.get("Labels") or {})) for raw in found]
+        return [_network(raw) for raw in found]
 
     async def remove_network(self, name: str) -> bool:
         """False while a task still uses it (Docker refuses); True once it is gone."""
@@ -153,9 +179,15 @@ class EnvironmentNetworks:
             raise RuntimeError(f"the anchor container {name} stopped as soon as it started")
         return started
 
-    async def connect(self, network: str, container_id: str) -> None:
+    async def connect(self, network: str, container_id: str, address: str | None = None) -> None:
+        """Attach a running container; with an address, at that address."""
         try:
-            await asyncio.to_thread(self._api.connect_container_to_network, container_id, network)
+            await asyncio.to_thread(
+                self._api.connect_container_to_network,
+                container_id,
+                network,
+                ipv4_address=address,
+            )
         except APIError as error:
             if "already exists" not in str(error.explanation or ""):
                 raise

@@ -19,7 +19,6 @@ from docker.errors import NotFound
 
 from zaneops.adapters.docker import dockerpy_private
 from zaneops.adapters.docker.models import DockerEvent, LogEntry, SwarmService, SwarmTask
-from zaneops.adapters.docker.networks import ensure_overlay
 from zaneops.adapters.docker.streams import in_thread
 from zaneops.common.naming import LABEL_INSTANCE
 
@@ -81,12 +80,6 @@ class Swarm:
 
     def close(self) -> None:
         self._client.close()
-
-    # --- networks --------------------------------------------------------------------------
-
-    async def ensure_network(self, name: str, labels: dict[str, str]) -> None:
-        """An attachable overlay by this name; created if missing, left alone if present."""
-        await asyncio.to_thread(ensure_overlay, self._api, name, labels)
 
     # --- services --------------------------------------------------------------------------
 

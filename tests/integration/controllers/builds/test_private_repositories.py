@@ -5,32 +5,16 @@ as the API stores them, and only the builds controller opens them."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.support import builds as bd
 from tests.support import git_servers as gs
-from tests.support import swarm as sw
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.common.secrets import SecretBox, new_key
-from zaneops.specs.objects import StoredObject
 
 DOCKERFILE = "FROM zaneops/busybox:latest\nCOPY page.txt /page.txt\n"
 TOKEN = "s3cret-token-for-the-test"
-
-
-def _sealed(box: SecretBox, url: str, **credentials: str) -> dict[str, Any]:
-    """A Git source as the API stores it: its secret credential sealed."""
-    sealed = {k: box.seal(v) if k in ("token", "ssh_key") else v for k, v in credentials.items()}
-    return {"slug": "web", "source": {"type": "git", "repository_url": url, "credentials": sealed}}
-
-
-async def _build(store: PostgresStore, spec: dict[str, Any], phase: str) -> StoredObject:
-    environment = await sw.make_environment(store)
-    service = await sw.make_service(store, environment.id, spec)
-    _, build = await bd.deploy_git(store, service.id, spec)
-    return await bd.wait_for_build(store, build.id, phase)
 
 
 async def test_a_token_opens_a_private_repository_over_https_and_a_wrong_one_fails_unshown(
@@ -48,12 +32,11 @@ async def test_a_token_opens_a_private_repository_over_https_and_a_wrong_one_fai
         monkeypatch.setenv("GIT_SSL_CAINFO", str(cert))  # the test server's own certificate
         url = f"{base}/app.git"
         async with bd.builds_controller(instance, database_url, tmp_path, secret_key=key):
-            built = await _build(
-                store, _sealed(box, url, token=TOKEN, username="deployer"), "SUCCEEDED"
+            built = await bd.build_in_new_service(
+                store, bd.sealed_git_spec(box, url, token=TOKEN, username="deployer"), "SUCCEEDED"
             )
-            refused = await _build(
-                store, _sealed(box, url, token="wrong-" + TOKEN, username="deployer"), "FAILED"
-            )
+            wrong = bd.sealed_git_spec(box, url, token="wrong-" + TOKEN, username="deployer")
+            refused = await bd.build_in_new_service(store, wrong, "FAILED")
     assert bd.file_in_image(instance, str(built.status.details["image"]), "/page.txt") == "by token"
     condition = refused.status.condition("Succeeded")
     assert condition is not None and condition.reason == "CloneFailed"
@@ -71,10 +54,12 @@ async def test_a_deploy_key_opens_a_private_repository_over_ssh(
     with gs.ssh_git_server(instance, tmp_path / "served", public_key) as base:
         url = f"{base}/srv/git/app.git"
         async with bd.builds_controller(instance, database_url, tmp_path, secret_key=key):
-            built = await _build(store, _sealed(box, url, ssh_key=private_key), "SUCCEEDED")
+            spec = bd.sealed_git_spec(box, url, ssh_key=private_key)
+            built = await bd.build_in_new_service(store, spec, "SUCCEEDED")
             (tmp_path / "other").mkdir()
             other_key, _ = gs.new_deploy_key(tmp_path / "other")  # not authorized
-            refused = await _build(store, _sealed(box, url, ssh_key=other_key), "FAILED")
+            unauthorized = bd.sealed_git_spec(box, url, ssh_key=other_key)
+            refused = await bd.build_in_new_service(store, unauthorized, "FAILED")
     assert bd.file_in_image(instance, str(built.status.details["image"]), "/page.txt") == "by key"
     condition = refused.status.condition("Succeeded")
     assert condition is not None and condition.reason == "CloneFailed"

@@ -49,21 +49,22 @@ async def test_a_controller_killed_mid_rollout_converges_after_restart_without_d
     environment = await sw.make_environment(store)
     service = await sw.make_service(store, environment.id, spec)
     env = controller_env(instance, new_key())
-    first = start_controller("services", database_url, "first", tmp_path / "first.log", **env)
-    second = None
-    try:
-        deployment = await sw.deploy(store, service.id, spec)
-        await sw.wait_for_phase(store, deployment.id, "STARTING")
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-        second = start_controller(
-            "services", database_url, "second", tmp_path / "second.log", **env
-        )
-        await sw.wait_for_phase(store, deployment.id, "HEALTHY", timeout=60)
-    finally:
-        stop(first)
-        if second is not None:
-            stop(second)
+    async with sw.networks_controller(instance, database_url):  # makes the network
+        first = start_controller("services", database_url, "first", tmp_path / "first.log", **env)
+        second = None
+        try:
+            deployment = await sw.deploy(store, service.id, spec)
+            await sw.wait_for_phase(store, deployment.id, "STARTING")
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+            second = start_controller(
+                "services", database_url, "second", tmp_path / "second.log", **env
+            )
+            await sw.wait_for_phase(store, deployment.id, "HEALTHY", timeout=60)
+        finally:
+            stop(first)
+            if second is not None:
+                stop(second)
     name = naming.swarm_service_name(instance, service.id)
     named = sw.client().services.list(filters={"name": name})
     assert [s.name for s in named] == [name]

@@ -39,7 +39,8 @@ async def test_a_deployment_runs_as_a_dnsrr_swarm_service_answering_on_its_overl
     assert labels["zane.owner"] == f"services/{service.id}" and labels["zane.spec-hash"]
     assert spec_out["EndpointSpec"]["Mode"] == "dnsrr"
     aliases = [n["Aliases"] for n in spec_out["TaskTemplate"]["Networks"]]
-    assert aliases == [["web"], [naming.service_alias(service.id)]]
+    # Its environment's network alone: its slug for its neighbours, its alias for the proxy.
+    assert aliases == [["web", naming.service_alias(service.id)]]
     env = spec_out["TaskTemplate"]["ContainerSpec"]["Env"]
     assert "TOKEN=s3cret" in env and f"ZANE_DEPLOYMENT_ID={deployment.id}" in env
     assert f"ZANE_SERVICE_ID={service.id}" in env and "ZANE_PRIVATE_DNS=web" in env

@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from uuid import UUID, uuid4
 
+import pytest
+
 from controllers.networks.controller import NetworksController
 from controllers.networks.settings import NetworksSettings
 from zaneops.adapters.docker.models import DockerEvent
-from zaneops.adapters.docker.networks import Attached
+from zaneops.adapters.docker.networks import Attached, Network
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
-from zaneops.runtime.controller import Context
+from zaneops.runtime.controller import Context, TerminalError
 from zaneops.runtime.testing import InMemoryStore
 from zaneops.specs import ConditionStatus
 from zaneops.specs.kinds import Kind
@@ -29,7 +31,8 @@ class FakeEngine:
     """Containers and networks as plain values; every change recorded in order."""
 
     containers: dict[str, Attached] = field(default_factory=dict)
-    networks: dict[str, dict[str, str]] = field(default_factory=dict)
+    networks: dict[str, Network] = field(default_factory=dict)
+    other_subnets: list[str] = field(default_factory=list)  # networks not of ours
     in_use: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
     proxy_image: str | None = "zaneops/caddy:1"
@@ -37,13 +40,20 @@ class FakeEngine:
     def run_proxy(self, container_id: str) -> None:
         self.containers[container_id] = Attached(container_id, f"{PROXY}.1.x", frozenset())
 
-    async def ensure_network(self, name: str, labels: dict[str, str]) -> None:
-        if name not in self.networks:
-            self.calls.append(f"create {name}")
-            self.networks[name] = labels
+    async def network(self, name: str) -> Network | None:
+        return self.networks.get(name)
 
-    async def list_networks(self, instance: str) -> list[tuple[str, dict[str, str]]]:
-        return list(self.networks.items())
+    async def create_overlay(
+        self, name: str, labels: dict[str, str], subnet: str, ip_range: str
+    ) -> None:
+        self.calls.append(f"create {name} {subnet} {ip_range}")
+        self.networks[name] = Network(name, labels, subnet, ip_range)
+
+    async def used_subnets(self) -> list[str]:
+        return [n.subnet for n in self.networks.values()] + self.other_subnets
+
+    async def list_networks(self, instance: str) -> list[Network]:
+        return list(self.networks.values())
 
     async def remove_network(self, name: str) -> bool:
         if name in self.in_use:
@@ -76,8 +86,10 @@ class FakeEngine:
         self.containers[name] = Attached(name, name, frozenset({bridge}))
         return self.containers[name]
 
-    async def connect(self, network: str, container_id: str) -> None:
-        self.calls.append(f"connect {container_id} {network}")
+    async def connect(self, network: str, container_id: str, address: str | None = None) -> None:
+        self.calls.append(
+            f"connect {container_id} {network}" + (f" at {address}" if address else "")
+        )
         held = self.containers[container_id]
         self.containers[container_id] = replace(held, networks=held.networks | {network})
 
@@ -114,13 +126,13 @@ async def test_an_environment_gets_its_network_and_the_anchor_joins_it_before_th
 
     network = naming.environment_network("t", env.id)
     assert engine.calls == [
-        f"create {network}",
+        f"create {network} 10.128.0.0/22 10.128.0.0/23",
         f"bridge {ANCHOR}",
         "anchor zaneops/caddy:1",
         f"connect {ANCHOR} {network}",
-        f"connect proxy-1 {network}",
+        f"connect proxy-1 {network} at 10.128.3.254",  # where Swarm allocates nothing
     ]
-    assert engine.networks[network][naming.LABEL_OWNER] == f"environments/{env.id}"
+    assert engine.networks[network].labels[naming.LABEL_OWNER] == f"environments/{env.id}"
     assert result.status is not None
     ready = result.status.condition("Ready")
     assert ready is not None and ready.status is ConditionStatus.TRUE, ready
@@ -143,7 +155,9 @@ async def test_without_a_running_proxy_the_network_is_made_and_the_environment_s
     env = await environment(store)
     result = await controller(engine, store).reconcile(context(env.key), env)
 
-    assert engine.calls == [f"create {naming.environment_network('t', env.id)}"]
+    assert engine.calls == [
+        f"create {naming.environment_network('t', env.id)} 10.128.0.0/22 10.128.0.0/23"
+    ]
     assert result.status is not None
     ready = result.status.condition("Ready")
     assert ready is not None and ready.status is ConditionStatus.FALSE
@@ -180,8 +194,9 @@ async def test_drift_names_a_network_whose_environment_row_is_gone() -> None:
     engine, store = FakeEngine(), InMemoryStore()
     gone: UUID = uuid4()
     labels = {naming.LABEL_OWNER: f"environments/{gone}", naming.LABEL_INSTANCE: "t"}
-    engine.networks[naming.environment_network("t", gone)] = labels
-    engine.networks["t-front"] = {naming.LABEL_INSTANCE: "t"}
+    left = naming.environment_network("t", gone)
+    engine.networks[left] = Network(left, labels, "10.128.0.0/22", "10.128.0.0/23")
+    engine.networks["t-front"] = Network("t-front", {naming.LABEL_INSTANCE: "t"}, "10.0.5.0/24", "")
     networks = controller(engine, store)
 
     assert await networks.find_drift() == [Key(Kind.ENVIRONMENTS, gone)]
@@ -222,3 +237,53 @@ def test_only_events_about_the_proxy_or_the_anchor_wake_environments() -> None:
         True,
     ]
     assert not networks._concerns_us(task_left) and not networks._concerns_us(other)
+
+
+async def test_each_new_network_takes_a_subnet_no_other_network_overlaps() -> None:
+    engine, store = FakeEngine(other_subnets=["10.128.0.0/24", "10.0.0.0/24"]), InMemoryStore()
+    networks = controller(engine, store)
+    first, second = await environment(store), await environment(store)
+    for env in (first, second):
+        await networks.reconcile(context(env.key), env)
+    subnets = [
+        engine.networks[naming.environment_network("t", e.id)].subnet for e in (first, second)
+    ]
+    assert subnets == ["10.128.4.0/22", "10.128.8.0/22"]
+
+
+async def test_a_network_of_that_name_not_made_here_is_refused_not_used() -> None:
+    """Without an address range of its own, Swarm may hand the proxy's address to a task."""
+    engine, store = FakeEngine(), InMemoryStore()
+    env = await environment(store)
+    name = naming.environment_network("t", env.id)
+    owner = {naming.LABEL_OWNER: f"environments/{env.id}"}
+    engine.networks[name] = Network(name, owner, "10.0.9.0/24", "")
+    with pytest.raises(TerminalError) as refused:
+        await controller(engine, store).reconcile(context(env.key), env)
+    assert refused.value.reason == "NetworkNotOurs" and name in refused.value.message
+
+
+async def test_a_network_an_earlier_version_made_is_removed_once_unused() -> None:
+    engine, store = FakeEngine(), InMemoryStore()
+    engine.run_proxy("proxy-1")
+    env = await environment(store)
+    earlier = f"t-env-{env.id.hex[:12]}"
+    owner = {naming.LABEL_OWNER: f"environments/{env.id}"}
+    engine.networks[earlier] = Network(earlier, owner, "10.0.9.0/24", "")
+    engine.in_use.add(earlier)  # its services have not rolled over yet
+    networks = controller(engine, store)
+    await networks.reconcile(context(env.key), env)
+    assert earlier in engine.networks
+    engine.in_use.clear()
+    await networks.reconcile(context(env.key), env)
+    assert earlier not in engine.networks and f"remove {earlier}" in engine.calls
+
+
+async def test_drift_names_an_environment_whose_network_was_removed_by_hand() -> None:
+    engine, store = FakeEngine(), InMemoryStore()
+    env = await environment(store)
+    networks = controller(engine, store)
+    await networks.reconcile(context(env.key), env)
+    assert await networks.find_drift() == []
+    engine.networks.clear()
+    assert await networks.find_drift() == [env.key]

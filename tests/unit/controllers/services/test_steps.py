@@ -58,6 +58,7 @@ def started(minute: int, seconds_ago: float = 5) -> Deployment:
 
 
 def world(*deployments: Deployment, **values: Any) -> World:
+    values.setdefault("network_ready", True)
     return World(service_row(), list(deployments), {}, {}, **values)
 
 
@@ -105,6 +106,13 @@ def test_a_deployment_waiting_for_its_volume_leaves_the_serving_one_running() ->
     assert "data to be ready" in steps.changes[0].message
     assert steps.action is Action.NONE
     assert steps.plan is not None and steps.plan.deployment_id == old.id
+
+
+def test_a_first_deployment_waits_for_its_environments_network() -> None:
+    """Until the networks controller has made it, nothing is started on it."""
+    steps = decide_steps(world(deployment(1), network_ready=False), KNOBS, NOW)
+    assert phases(steps) == [(Phase.QUEUED, "WaitingForNetwork")]
+    assert steps.action is Action.NONE
 
 
 def test_a_task_that_exits_fails_the_deployment_and_swarm_goes_back_to_the_serving_one() -> None:
