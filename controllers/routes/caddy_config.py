@@ -32,6 +32,7 @@ class Layout:
     ask_url: str = ""
     acme_email: str = ""
     internal_suffixes: tuple[str, ...] = field(default=(".localhost",))
+    upstream_hold_seconds: float = 30.0
 
     @property
     def prefix(self) -> str:
@@ -80,7 +81,7 @@ def caddy_route(layout: Layout, entry: RouteEntry) -> Json:
     match: Json = {"host": [entry.host]}
     if entry.base_path != "/":
         match["path"] = [literal(entry.base_path), f"{literal(entry.base_path)}/*"]
-    steps = handlers(entry)
+    steps = handlers(entry, layout.upstream_hold_seconds)
     if entry.domain_id is None and layout.https:
         steps = [dashboard_headers(), *steps]
     return {"@id": route_id(layout, entry), "match": [match], "handle": steps, "terminal": True}
@@ -97,7 +98,7 @@ def dashboard_headers() -> Json:
     return {"handler": "headers", "response": {"set": security}}
 
 
-def handlers(entry: RouteEntry) -> list[Json]:
+def handlers(entry: RouteEntry, hold_seconds: float = 0.0) -> list[Json]:
     destination = entry.destination
     if isinstance(destination, RedirectTo):
         status = 308 if destination.permanent else 307
@@ -105,12 +106,25 @@ def handlers(entry: RouteEntry) -> list[Json]:
     steps: list[Json] = []
     if entry.strip_prefix and entry.base_path != "/":
         steps.append({"handler": "rewrite", "strip_path_prefix": literal(entry.base_path)})
-    steps.append(reverse_proxy(destination))
+    steps.append(reverse_proxy(destination, hold_seconds))
     return steps
 
 
-def reverse_proxy(upstream: Upstream) -> Json:
-    return {"handler": "reverse_proxy", "upstreams": [{"dial": upstream.dial}]}
+# How often a held request tries its service again while no task can take it.
+RETRY_EVERY = "250ms"
+
+
+def reverse_proxy(upstream: Upstream, hold_seconds: float = 0.0) -> Json:
+    """To the service's alias. While no task answers (a stop-first redeploy stops the old task
+    before the new one starts), Caddy retries the dial for up to hold_seconds: the visitor
+    gets a slower answer, not an error; past it, the error page."""
+    handler: Json = {"handler": "reverse_proxy", "upstreams": [{"dial": upstream.dial}]}
+    if hold_seconds > 0:
+        handler["load_balancing"] = {
+            "try_duration": f"{hold_seconds:g}s",
+            "try_interval": RETRY_EVERY,
+        }
+    return handler
 
 
 def static_response(status: int | str, body: str = "", headers: Json | None = None) -> Json:

@@ -47,6 +47,7 @@ def layout_from(settings: RoutesSettings, instance: str) -> Layout:
         ask_url=settings.ask_url,
         acme_email=settings.acme_email,
         internal_suffixes=tuple(settings.internal_suffixes),
+        upstream_hold_seconds=settings.upstream_hold_seconds,
     )
 
 

@@ -28,7 +28,6 @@ from .plan import (
     swarm_spec,
 )
 from .ports import LogWriter, ServiceRows, SwarmPort
-from .rollout import Verdict
 from .settings import ServicesSettings
 from .steps import Action, Knobs, PhaseChange, Steps, decide_steps, utc_now
 from .world import World, read_world
@@ -164,15 +163,14 @@ class ServicesController(Controller):
             self._logs.follow(world.service.id, name)
 
     async def _record(self, ctx: Context, swarm_name: str, change: PhaseChange) -> None:
-        message = None
+        explained = None
         if change.explain is not None:
-            message = await self._explain(swarm_name, change.explain)
+            spec = change.deployment.spec.service_spec
+            lines = self.settings.failure_log_lines
+            explained = await observe.explained(self.swarm, swarm_name, change.explain, spec, lines)
         ctx.ensure_leader()
-        await self.rows.write_status(Kind.DEPLOYMENTS, change.deployment.id, change.status(message))
-
-    async def _explain(self, swarm_name: str, verdict: Verdict) -> str:
-        lines = self.settings.failure_log_lines
-        return await observe.failure_message(self.swarm, swarm_name, verdict, lines)
+        status = change.status(explained)
+        await self.rows.write_status(Kind.DEPLOYMENTS, change.deployment.id, status)
 
     async def _converge(
         self,

@@ -2,35 +2,44 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
 
 from zaneops.adapters.docker.models import SwarmTask
-from zaneops.specs import Condition, ConditionStatus
+from zaneops.specs import Condition, ConditionStatus, ServiceSpec
 
 from .plan import LABEL_DEPLOYMENT, Plan
 from .ports import SwarmPort
+from .reasons import refine
 from .rollout import Verdict
 
 # Tasks listed in status: the live ones and the most recent ended ones.
 MAX_TASKS = 10
 
 
-async def failure_message(swarm: SwarmPort, name: str, verdict: Verdict, lines: int) -> str:
-    """The verdict's message, with the failed task's error, health output and last log lines."""
+async def explained(
+    swarm: SwarmPort, name: str, verdict: Verdict, spec: ServiceSpec, lines: int
+) -> Verdict:
+    """The verdict with what the failed task left: its container's account (OOM kill, health
+    check answers), its error when not said yet, and its last log lines."""
     task = verdict.task
     if task is None:
-        return verdict.message
+        return verdict
+    state = await swarm.container_state(task.container_id) if task.container_id else None
+    verdict = refine(verdict, state, spec)
     parts = [verdict.message]
-    if task.error and task.error not in verdict.message:
+    if task.error and task.error not in verdict.message and not _EXIT_ERROR.match(task.error):
         parts.append(f"({task.error})")
-    if verdict.reason == "HealthCheckFailing" and task.container_id:
-        health = await swarm.container_health(task.container_id)
-        if health and health[1]:
-            parts.append(f"last check said: {health[1]}")
+    message = " ".join(parts)
     last = await _last_lines(swarm, name, task, lines)
-    if last:
-        parts.append("last log lines:\n" + "\n".join(last))
-    return " ".join(parts)
+    if last:  # the dashboard splits the message here, as it does a build's
+        message += "\nlast log lines:\n" + "\n".join(last)
+    return replace(verdict, message=message)
+
+
+# Swarm's words for an exit code the message already gives.
+_EXIT_ERROR = re.compile(r"task: non-zero exit \(\d+\)$")
 
 
 async def _last_lines(swarm: SwarmPort, name: str, task: SwarmTask, count: int) -> list[str]:

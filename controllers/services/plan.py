@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import json
 import re
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -30,6 +29,9 @@ from zaneops.specs import (
 LABEL_DEPLOYMENT = "zane.deployment"
 LABEL_FINGERPRINT = "zane.fingerprint"  # what a hand edit would change: image, env, replicas
 NANO = 1_000_000_000
+# Where users' containers see the probe volume: out of the way of any image's own files.
+PROBE_DIR = "/.zane"
+PROBE_BINARY = f"{PROBE_DIR}/zane-probe"
 _ENV_REFERENCE = re.compile(r"\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
@@ -242,6 +244,8 @@ def _container(plan: Plan, env: list[str]) -> dict[str, Any]:
         container["Args"] = plan.spec.command
     if plan.spec.healthcheck is not None:
         container["Healthcheck"] = healthcheck(plan.spec.healthcheck)
+    if isinstance(plan.spec.healthcheck, HttpHealthcheck):
+        container["Mounts"].append(probe_mount(plan.instance))
     return container
 
 
@@ -258,19 +262,26 @@ def healthcheck(check: Healthcheck) -> dict[str, Any]:
 def _health_test(check: Healthcheck) -> list[str]:
     if isinstance(check, CommandHealthcheck):
         return ["CMD", *check.command]
-    return ["CMD-SHELL", http_probe(check)]
+    return ["CMD", *http_probe(check)]
 
 
-def http_probe(check: HttpHealthcheck) -> str:
-    """GET the path with whatever the image has: curl, wget, or a bare request through nc."""
-    url = shlex.quote(f"http://127.0.0.1:{check.port}{check.path}")
-    request = shlex.quote(f"GET {check.path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n")
-    return (
-        f"curl -fsS -o /dev/null {url} 2>/dev/null"
-        f" || wget -q -O /dev/null {url} 2>/dev/null"
-        f" || printf {request} | nc 127.0.0.1 {check.port} 2>/dev/null"
-        " | head -n 1 | grep -q ' 2[0-9][0-9] '"
-    )
+def http_probe(check: HttpHealthcheck) -> list[str]:
+    """The platform's static probe (mounted from the probe volume), not whatever HTTP client
+    the image may lack: it runs the same in a distroless image, as any user, on any node. Its
+    own timeout is shorter than Docker's, so it is the probe that says what went wrong."""
+    timeout_ms = max(100, int(check.timeout * 900))
+    return [PROBE_BINARY, "http", str(check.port), check.path, str(timeout_ms)]
+
+
+def probe_mount(instance: str) -> dict[str, Any]:
+    # NoCopy: Docker must not fill an empty probe volume from the user's image.
+    return {
+        "Type": "volume",
+        "Source": naming.probe_volume(instance),
+        "Target": PROBE_DIR,
+        "ReadOnly": True,
+        "VolumeOptions": {"NoCopy": True},
+    }
 
 
 def _resources(plan: Plan) -> dict[str, Any]:

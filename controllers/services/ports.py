@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 from uuid import UUID
 
-from zaneops.adapters.docker.models import DockerEvent, LogEntry, SwarmService, SwarmTask
+from zaneops.adapters.docker.models import (
+    ContainerState,
+    DockerEvent,
+    LogEntry,
+    SwarmService,
+    SwarmTask,
+)
 from zaneops.adapters.redis.log_streams import LogLine
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
@@ -37,7 +43,7 @@ class SwarmPort(Protocol):
 
     async def service_tasks(self, name: str) -> list[SwarmTask]: ...
 
-    async def container_health(self, container_id: str) -> tuple[str, str] | None: ...
+    async def container_state(self, container_id: str) -> ContainerState | None: ...
 
     async def service_logs(self, name: str, tail: int) -> list[LogEntry]: ...
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -115,10 +116,16 @@ def judge(
     tasks: list[SwarmTask],
     elapsed: float,
     timeout: float,
+    now: datetime | None = None,
+    settle_seconds: float = 0.0,
 ) -> Verdict:
+    """`settle_seconds`: without a health check, how long a task must have kept running to
+    count (a container that exits at once is briefly "running" too); `now` dates the tasks."""
     mine = tasks_of(deployment.id, tasks)
     if (failure := _failure(mine, service, plan_hash)) is not None:
         return failure
+    if not deployment.spec.service_spec.healthcheck and now is not None:
+        mine = [t for t in mine if t.state != "running" or _age(t, now) >= settle_seconds]
     if service is not None and _all_up(deployment, service, plan_hash, mine):
         return Verdict(Phase.HEALTHY, "Healthy")
     if elapsed > timeout:
@@ -126,6 +133,7 @@ def judge(
             Phase.FAILED,
             "TimedOut",
             f"not healthy {timeout:g}s after it started; tasks: {describe(mine) or 'none'}",
+            _newest(mine),
         )
     return Verdict(Phase.STARTING)
 
@@ -158,7 +166,8 @@ def _all_up(
 
 
 def explain(task: SwarmTask) -> Verdict:
-    """What a person can act on, from a task that ended."""
+    """What a person can act on, from a task that ended (refined later with what its
+    container says: see reasons.py)."""
     error = task.error or task.message
     if "No such image" in error:
         return Verdict(
@@ -168,16 +177,54 @@ def explain(task: SwarmTask) -> Verdict:
             "and tag, or build it",
             task,
         )
+    if (missing := _COMMAND_NOT_FOUND.search(error)) is not None:
+        return Verdict(
+            Phase.FAILED,
+            "CommandNotFound",
+            f"the command {missing[1]!r} is not in the image ({missing[2]}): check the "
+            "service's entrypoint and command against what the image holds",
+            task,
+        )
     if "unhealthy" in error:
         return Verdict(Phase.FAILED, "HealthCheckFailing", "the health check kept failing", task)
     if task.exit_code:
+        return Verdict(Phase.FAILED, "ContainerExited", _exited(task.exit_code), task)
+    if task.state == "complete":
         return Verdict(
             Phase.FAILED,
-            "ContainerExited",
-            f"the container exited with code {task.exit_code}",
+            "ExitedWithZero",
+            "the container exited with code 0, but a service must keep running (a server in "
+            "the foreground): did you mean a job, run once to completion?",
             task,
         )
-    return Verdict(Phase.FAILED, "TaskFailed", f"a task {task.state}: {error}", task)
+    said = f"Swarm reports the task {task.state}: {error}"
+    return Verdict(Phase.FAILED, "TaskFailed", said, task)
+
+
+_COMMAND_NOT_FOUND = re.compile(
+    r'exec: "([^"]+)": (executable file not found in \$PATH|no such file or directory)'
+)
+_SIGNALS = {1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"}
+
+
+def _exited(code: int) -> str:
+    signal = _SIGNALS.get(code - 128) if code > 128 else None
+    if signal is None:
+        return f"the container exited with code {code}"
+    return f"the container was ended by {signal} (exit code {code})"
+
+
+def _age(task: SwarmTask, now: datetime) -> float:
+    """Seconds since the task's last state change (Docker's RFC 3339, nanoseconds cut)."""
+    try:
+        since = datetime.fromisoformat(task.timestamp)
+    except ValueError:
+        return 0.0
+    return (now - since).total_seconds()
+
+
+def _newest(tasks: list[SwarmTask]) -> SwarmTask | None:
+    return max(tasks, key=lambda t: t.timestamp, default=None)
 
 
 def describe(tasks: list[SwarmTask]) -> str:

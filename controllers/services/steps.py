@@ -45,10 +45,12 @@ class PhaseChange:
     extra: dict[str, Any] = field(default_factory=dict)
     explain: Verdict | None = None
 
-    def status(self, message: str | None = None) -> Status:
-        return phase_status(
-            self.deployment, self.phase, self.reason, message or self.message, self.extra
+    def status(self, explained: Verdict | None = None) -> Status:
+        """The deployment's status; `explained`: the failure as the apply step completed it."""
+        reason, message = (
+            (explained.reason, explained.message) if explained else (self.reason, self.message)
         )
+        return phase_status(self.deployment, self.phase, reason, message, self.extra)
 
     @property
     def after(self) -> Deployment:
@@ -175,6 +177,8 @@ def _judge(
         tasks=world.tasks,
         elapsed=_elapsed(target, now),
         timeout=knobs.rollout_timeout_seconds,
+        now=now,
+        settle_seconds=knobs.rollout.monitor_seconds,
     )
     if verdict.phase is Phase.STARTING:
         return decision, knobs.poll_seconds

@@ -95,7 +95,7 @@ async def _health(
         return None
     for task in tasks:
         if task.state == "running" and task.desired_state == "running" and task.container_id:
-            found = await swarm.container_health(task.container_id)
-            if found is not None:
-                return found
+            found = await swarm.container_state(task.container_id)
+            if found is not None and found.health_status:
+                return found.health_status, found.last_health_output
     return None

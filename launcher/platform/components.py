@@ -1,4 +1,4 @@
-"""The platform's components: its four base services, then one per registered controller."""
+"""The platform's components: its base services, then one per registered controller."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from controllers.entry import ControllerEntry
 from controllers.registry import ENTRIES
 
-BASE_COMPONENTS = ("postgres", "redis", "redis-logs", "migrate", "proxy", "api")
+BASE_COMPONENTS = ("postgres", "redis", "redis-logs", "migrate", "proxy", "probe", "api")
 
 
 def component_names(entries: Sequence[ControllerEntry] = ENTRIES) -> list[str]:

@@ -26,7 +26,7 @@ APP_SOURCES = ("zaneops", "controllers", "api", "launcher")
 
 @dataclass(frozen=True)
 class ImageRecipe:
-    component: str  # postgres, redis, proxy, app
+    component: str  # postgres, redis, proxy, probe, app
     name: str  # repository, e.g. zaneops/app
     context: Path  # folder holding the Dockerfile(s) and files it copies
     dockerfile: str  # Dockerfile or Dockerfile.upstream
@@ -63,6 +63,7 @@ def recipes(repo: Path, variant: Variant, marker: str = "") -> dict[str, ImageRe
         "postgres": folder("postgres", "postgres", images / "postgres"),
         "redis": folder("redis", "redis", images / "redis"),
         "proxy": folder("proxy", "caddy", repo / "caddy-image"),
+        "probe": folder("probe", "probe", images / "probe"),
     }
 
 

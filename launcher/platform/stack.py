@@ -32,6 +32,7 @@ from launcher.platform.stack_services import (
     logs_redis,
     migrate,
     postgres,
+    probe,
     proxy,
     redis,
 )
@@ -57,6 +58,7 @@ def render(inputs: StackInputs) -> Json:
         "redis-logs": logs_redis(inputs),
         "migrate": migrate(inputs),
         "proxy": proxy(inputs),
+        "probe": probe(inputs),
         "api": api(inputs),
         **{entry.component: controller(inputs, entry) for entry in by_name(inputs.controllers)},
     }
@@ -85,6 +87,7 @@ EXAMPLE_IMAGES = {
     "postgres": "zaneops/postgres:<hash>",
     "redis": "zaneops/redis:<hash>",
     "proxy": "zaneops/caddy:<hash>",
+    "probe": "zaneops/probe:<hash>",
 }
 
 
@@ -113,9 +116,10 @@ def expected_hashes(document: Json) -> dict[str, str]:
 
 
 def networks(instance: str) -> Json:
-    """Two overlays. platform: the data stores and the platform's processes. front: the
-    proxy, the API and the routes controller, and nothing of users': external, so its
-    subnet is known to the API's trusted proxies before deploying (`zaneops up` creates it).
+    """Two overlays, and the probe's own. platform: the data stores and the platform's
+    processes. front: the proxy, the API and the routes controller, and nothing of users':
+    external, so its subnet is known to the API's trusted proxies before deploying (`zaneops
+    up` creates it).
     Users' services are on their environment's network only, never on these."""
     return {
         "platform": {
@@ -124,13 +128,21 @@ def networks(instance: str) -> Json:
             "labels": labels(instance),
         },
         "front": {"external": True, "name": naming.front_network(instance)},
+        # The probe service's alone: a stack service must be on some network.
+        "isolated": {
+            "driver": "overlay",
+            "internal": True,
+            "name": f"{instance}-isolated",
+            "labels": labels(instance),
+        },
     }
 
 
 def volumes(instance: str) -> Json:
+    named = ("postgres-data", "redis-data", "redis-logs-data", "proxy-config", "proxy-data")
     return {
-        name: {"name": f"{instance}-{name}", "labels": labels(instance)}
-        for name in ("postgres-data", "redis-data", "redis-logs-data", "proxy-config", "proxy-data")
+        **{name: {"name": f"{instance}-{name}", "labels": labels(instance)} for name in named},
+        "probe": {"name": naming.probe_volume(instance), "labels": labels(instance)},
     }
 
 

@@ -45,7 +45,7 @@ LOGS_REDIS_LIMITS = ("--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"
 @dataclass(frozen=True)
 class StackInputs:
     platform: Platform
-    images: dict[str, str]  # component ("app", "postgres", "redis", "proxy") -> tag
+    images: dict[str, str]  # component ("app", "postgres", "redis", "proxy", "probe") -> tag
     controllers: tuple[ControllerEntry, ...]
     # The front overlay's subnets: only the proxy reaches the API from there (users'
     # services are not on it), so only those addresses may name the client in

@@ -203,3 +203,26 @@ def access_mounts(platform: Platform, access: frozenset[HostAccess]) -> list[Jso
         HostAccess.BUILDS_WORKDIR: bind(str(platform.builds_workdir)),
     }
     return [sources[kind] for kind in sorted(access, key=lambda kind: kind.value)]
+
+
+def probe(inputs: StackInputs) -> Json:
+    """One task per node (global) copies the HTTP health check probe into the probe volume of
+    that node, which users' containers with an HTTP health check mount read-only; then waits."""
+    instance = inputs.platform.instance
+    settings = deploy(instance, memory="16M", order="stop-first")
+    del settings["replicas"]
+    return {
+        "image": inputs.images["probe"],
+        "volumes": [{"type": "volume", "source": "probe", "target": "/probe"}],
+        "read_only": True,
+        "networks": ["isolated"],  # it talks to nothing
+        "healthcheck": {
+            "test": ["CMD", "/zane-probe", "installed", "/probe"],
+            "interval": "30s",
+            "timeout": "3s",
+            "retries": 3,
+            "start_period": "10s",
+        },
+        "labels": labels(instance),
+        "deploy": {**settings, "mode": "global"},
+    }

@@ -7,10 +7,11 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
-from tests.support.api import ADMIN_PASSWORD, REDIS_URL
+from tests.support.api import ADMIN_PASSWORD, REDIS_URL, api_settings, log_in, serving
 from tests.support.dashboard import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -59,6 +60,17 @@ def secret_key() -> str:
 async def controllers(proxy: Proxy, database_url: str, secret_key: str) -> AsyncIterator[None]:
     async with converging(proxy, database_url, secret_key):
         yield
+
+
+@pytest.fixture
+async def platform(
+    controllers: None, database_url: str, secret_key: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The API on the controllers' database and secret key, logged in as admin."""
+    async with serving(api_settings(database_url, secret_key=secret_key)) as api:
+        client = await log_in(api)
+        yield client
+        await client.aclose()
 
 
 @pytest.fixture

@@ -183,6 +183,7 @@ async def test_postgres_keeps_its_rows_through_redeploys_rollback_crashes_and_en
 
 
 async def _run_the_story(demo: Demo, volume: StoredObject) -> None:
+    demo.start("networks")  # the environment's network, before any deployment may start
     demo.start("volumes")
     demo.start("services")
     first = await demo.deploy(db_spec("pgdata", 0))

@@ -157,6 +157,8 @@ def web(greeting: str) -> dict[str, Any]:
         "source": {"type": "image", "image": "zaneops/busybox:latest"},
         "command": WEB_COMMAND,
         "env": [{"name": "GREETING", "value": greeting}],
+        # Through the platform's probe (the probe service fills the probe volume).
+        "healthcheck": {"type": "http", "port": 80, "path": "/", "interval": "1s", "timeout": "1s"},
     }
 
 
@@ -248,6 +250,7 @@ def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_us
             "redis-logs",
             "migrate",
             "proxy",
+            "probe",
             "api",
             "controller-networks",
             "controller-routes",
@@ -372,7 +375,8 @@ def test_environments_made_while_serving_attach_the_proxy_and_lose_no_request(
 
 
 @pytest.mark.parametrize(
-    "component", ["api", "controller-services", "controller-networks", "redis", "proxy"]
+    "component",
+    ["api", "controller-services", "controller-networks", "redis", "proxy", "probe"],
 )
 def test_a_killed_platform_container_comes_back_and_the_platform_converges(
     installation: Installation, user_service: str, component: str

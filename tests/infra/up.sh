@@ -2,7 +2,7 @@
 # Bring up the real infrastructure the test suite needs on a Debian 12 machine:
 # Docker engine + single-node swarm and the local Debian base image (stacks/host.sh, shared
 # with `zaneops up`), then PostgreSQL 15, Redis, and two more local images built without any
-# registry (zaneops/busybox:latest, zaneops/caddy:local).
+# registry (zaneops/busybox:latest, zaneops/caddy:local, zaneops/probe:local).
 #
 # Idempotent: anything already up is left alone, anything down is repaired.
 # Progress goes to stderr as short lines; command output goes to $INFRA_LOG.
@@ -17,6 +17,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../stacks/host.sh"
 BUSYBOX_IMAGE=zaneops/busybox:latest
 CADDY_IMAGE=zaneops/caddy:local
 CADDY_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../caddy-image" && pwd)
+PROBE_IMAGE=zaneops/probe:local
+PROBE_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../stacks/images/probe" && pwd)
 PG_VERSION=15
 PG_CLUSTER=main
 PG_PORT=5432
@@ -188,6 +190,26 @@ ensure_caddy_image() {
     log "caddy image: $what ($CADDY_IMAGE)"
 }
 
+# The HTTP health check probe (stacks/images/probe/): a static binary FROM scratch, compiled
+# in a build stage on the local base. Rebuilt when its sources change, like the proxy image.
+probe_context_hash() { (cd "$PROBE_CONTEXT" && cat Dockerfile probe.c | sha256sum | cut -c1-16); }
+
+ensure_probe_image() {
+    local want have what="already present" rc=0
+    want=$(probe_context_hash)
+    have=$("$DOCKER" image inspect -f '{{index .Config.Labels "zane.context-hash"}}' "$PROBE_IMAGE" 2>/dev/null || true)
+    if [[ $have != "$want" ]]; then
+        log "probe image: building from $PROBE_CONTEXT (about 30 s: gcc in a build stage)"
+        quiet "$DOCKER" build --label "zane.context-hash=$want" -t "$PROBE_IMAGE" "$PROBE_CONTEXT" ||
+            die "docker build $PROBE_IMAGE failed"
+        what=built
+    fi
+    # No shell in it to smoke-test with: the probe itself answers (nothing in /nowhere: 1).
+    "$DOCKER" run --rm --network none "$PROBE_IMAGE" installed /nowhere >/dev/null 2>&1 || rc=$?
+    [[ $rc == 1 ]] || die "probe image $PROBE_IMAGE does not run (exit $rc)"
+    log "probe image: $what ($PROBE_IMAGE)"
+}
+
 # The dashboard's browser tests drive Debian's Chromium (Playwright cannot download its own).
 ensure_browser() {
     [[ -x /usr/bin/chromium ]] || apt_install chromium
@@ -209,6 +231,7 @@ main() {
     ensure_base_image
     ensure_busybox_image
     ensure_caddy_image
+    ensure_probe_image
     ensure_browser
     ensure_git
     printf 'export ZANE_DATABASE_URL=%s\nexport ZANE_REDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL"

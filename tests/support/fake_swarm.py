@@ -12,7 +12,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from zaneops.adapters.docker.models import DockerEvent, LogEntry, SwarmService, SwarmTask
+from zaneops.adapters.docker.models import (
+    ContainerState,
+    DockerEvent,
+    LogEntry,
+    SwarmService,
+    SwarmTask,
+)
 
 
 @dataclass
@@ -22,6 +28,7 @@ class FakeSwarm:
     calls: list[str] = field(default_factory=list)  # what changed Swarm
     reads: list[str] = field(default_factory=list)  # what only looked
     logs: list[LogEntry] = field(default_factory=list)
+    containers: dict[str, ContainerState] = field(default_factory=dict)  # by container id
 
     async def get_service(self, name: str) -> SwarmService | None:
         self.reads.append(f"get {name}")
@@ -48,8 +55,8 @@ class FakeSwarm:
         self.reads.append(f"tasks {name}")
         return list(self.tasks.get(name, []))
 
-    async def container_health(self, container_id: str) -> tuple[str, str] | None:
-        return None
+    async def container_state(self, container_id: str) -> ContainerState | None:
+        return self.containers.get(container_id)
 
     async def service_logs(self, name: str, tail: int) -> list[LogEntry]:
         return self.logs[-tail:]

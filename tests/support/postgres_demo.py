@@ -15,37 +15,19 @@ from uuid import UUID
 from docker.errors import APIError, DockerException
 
 from tests.support import swarm as sw
+from tests.support.images import CONTEXTS, ensure_built
 
 IMAGE = "zaneops/postgres-demo:15"
-CONTEXT = Path(__file__).resolve().parents[1] / "images" / "postgres-demo"
+CONTEXT = CONTEXTS / "postgres-demo"
 DATA_DIR = "/var/lib/postgresql/data"
-HASH_LABEL = "zane.context-hash"
 DOCKERD_LOG = Path("/var/log/dockerd.log")
 
 
 # --- the image ----------------------------------------------------------------------------------
 
 
-def context_hash() -> str:
-    files = sorted(p for p in CONTEXT.iterdir() if p.is_file())
-    return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()[:16]
-
-
 def ensure_image() -> None:
-    """Build once: an image labelled with the context's hash is reused, an edit rebuilds it."""
-    wanted = context_hash()
-    try:
-        labels = sw.client().images.get(IMAGE).labels or {}
-    except DockerException:
-        labels = {}
-    if labels.get(HASH_LABEL) == wanted:
-        return
-    subprocess.run(
-        ["docker", "build", "-q", "--label", f"{HASH_LABEL}={wanted}", "-t", IMAGE, str(CONTEXT)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    ensure_built(IMAGE, CONTEXT)
 
 
 # --- psql in the running task ---------------------------------------------------------------------

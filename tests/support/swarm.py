@@ -14,14 +14,16 @@ import docker
 from docker.errors import APIError, NotFound
 
 from tests.support.runtime import running, split
-from tests.support.waiting import wait_for_row
+from tests.support.waiting import eventually, wait_for_row
 from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.common import naming
 from zaneops.common.secrets import new_key
 from zaneops.runtime.runner import Runner
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
 BUSYBOX = "zaneops/busybox:latest"
+PROBE_IMAGE = "zaneops/probe:local"  # stacks/images/probe, built by tests/infra/up.sh
 # Serves $GREETING on port 80. Busybox httpd ignores SIGTERM: stops take the grace period.
 WEB_COMMAND = [
     "sh",
@@ -62,6 +64,7 @@ def remove_everything(instance: str) -> None:
     for container in api.containers(all=True, filters=label):
         _quietly(api.remove_container, container["Id"], force=True)
     deadline = time.monotonic() + 30
+    _remove_when_unused(api.remove_volume, naming.probe_volume(instance), deadline)
     for network in api.networks(filters=label):
         while time.monotonic() < deadline:  # tasks take a moment to leave the network
             try:
@@ -71,6 +74,17 @@ def remove_everything(instance: str) -> None:
                 break
             except APIError:
                 time.sleep(0.5)
+
+
+def _remove_when_unused(remove: Any, name: str, deadline: float) -> None:
+    while time.monotonic() < deadline:  # the services' tasks take a moment to go
+        try:
+            remove(name)
+            return
+        except NotFound:
+            return
+        except APIError:
+            time.sleep(0.5)
 
 
 def _quietly(action: Any, *args: Any, **kwargs: Any) -> None:
@@ -197,12 +211,42 @@ async def services_controller(
     shared, own = split(settings_for(instance, database_url, **overrides), ServicesSettings)
     settings = ServicesSettings(**own)
     async with (
+        probe_installed(instance),
         networks_controller(instance, database_url, proxy_service),
         running(
             lambda deps: services.build(deps, settings), database_url, installation=shared
         ) as runner,
     ):
         yield runner
+
+
+@asynccontextmanager
+async def probe_installed(instance: str) -> AsyncIterator[None]:
+    """What the stack's global probe service does on each node: the HTTP health check probe
+    copied into the instance's probe volume, by a task of the probe image (as in production:
+    read-only, no capability, no network)."""
+    holder = client().containers.run(
+        PROBE_IMAGE,
+        detach=True,
+        name=f"{instance}-probe-holder",
+        labels={naming.LABEL_INSTANCE: instance, naming.LABEL_MANAGED: "true"},
+        volumes={naming.probe_volume(instance): {"bind": "/probe", "mode": "rw"}},
+        read_only=True,
+        cap_drop=["ALL"],
+        network_mode="none",
+    )
+    try:
+
+        def installed() -> bool:
+            holder.reload()
+            if holder.status != "running":
+                raise AssertionError(f"probe holder {holder.status}: {holder.logs()!r}")
+            return holder.exec_run(["/zane-probe", "installed", "/probe"]).exit_code == 0
+
+        await eventually(lambda: asyncio.to_thread(installed), timeout=20, message="probe")
+        yield
+    finally:
+        _quietly(holder.remove, force=True)
 
 
 @asynccontextmanager

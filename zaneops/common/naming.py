@@ -39,6 +39,12 @@ def anchor(instance: str) -> str:
     return f"{instance}-anchor"
 
 
+def probe_volume(instance: str) -> str:
+    """The named volume holding the HTTP health check probe on every node (one task of the
+    probe service per node keeps it filled); users' containers mount it read-only."""
+    return f"{instance}-probe"
+
+
 def docker_volume(instance: str, volume_id: UUID) -> str:
     """The Docker named volume of a volume row of kind "named"."""
     return f"{instance}-vol-{volume_id.hex[:12]}"

@@ -44,7 +44,11 @@ class _HealthcheckTiming(SpecModel):
 
 class HttpHealthcheck(_HealthcheckTiming):
     type: Literal["http"] = "http"
-    path: UrlPath = Field(default="/", description="Healthy when GET on this path answers 2xx.")
+    path: UrlPath = Field(
+        default="/",
+        description="Healthy when GET on this path answers 2xx or 3xx. Run by the platform's "
+        "probe: the image needs no HTTP client or shell.",
+    )
     port: Port = Field(description="The container port to send the request to.")
 
 

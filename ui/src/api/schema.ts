@@ -1365,7 +1365,7 @@ export interface components {
             interval: number;
             /**
              * Path
-             * @description Healthy when GET on this path answers 2xx.
+             * @description Healthy when GET on this path answers 2xx or 3xx. Run by the platform's probe: the image needs no HTTP client or shell.
              * @default /
              */
             path: string;

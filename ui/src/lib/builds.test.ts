@@ -8,7 +8,14 @@ import type {
   GitSource,
   ServiceSpec,
 } from "../api/types";
-import { buildFailure, buildPhaseOf, endedByBuild, reasonLabel, waitsForBuild } from "./builds";
+import {
+  buildFailure,
+  buildPhaseOf,
+  deploymentFailure,
+  endedByBuild,
+  reasonLabel,
+  waitsForBuild,
+} from "./builds";
 
 const WHEN = "2026-01-01T00:00:00Z";
 const GIT: GitSource = {
@@ -132,5 +139,42 @@ describe("build failure", () => {
     expect(reasonLabel("CloneFailed")).toBe("Clone failed");
     expect(reasonLabel("DockerfileNotFound")).toBe("Dockerfile not found");
     expect(reasonLabel("TimedOut")).toBe("Timed out");
+  });
+});
+
+describe("deploymentFailure", () => {
+  function failedDeployment(conditions: Condition[]): Deployment {
+    return {
+      id: "d1",
+      parent_id: "s1",
+      spec: {
+        service_spec: { slug: "web", source: { type: "image", image: "nginx" } } as ServiceSpec,
+        image: "nginx",
+        trigger: "deploy",
+      } as Deployment["spec"],
+      generation: 1,
+      status: { observed_generation: 1, conditions, details: { phase: "FAILED" } },
+      finalizers: [],
+      deleted_at: null,
+      created_at: WHEN,
+      updated_at: WHEN,
+      phase: "FAILED" as DeploymentPhase,
+    } as Deployment;
+  }
+
+  it("titles the reason and splits off the container's last log lines", () => {
+    const message =
+      "nothing listens on port 80 in the container\nlast log lines:\nlistening on :8080\n";
+    const failed = failedDeployment([condition("Deployed", "False", "PortNotListening", message)]);
+    expect(deploymentFailure(failed)).toEqual({
+      title: "Port not listening",
+      summary: "nothing listens on port 80 in the container",
+      lines: ["listening on :8080"],
+    });
+  });
+
+  it("is null while the deployment has not failed", () => {
+    const healthy = { ...failedDeployment([]), phase: "HEALTHY" as DeploymentPhase };
+    expect(deploymentFailure(healthy)).toBeNull();
   });
 });

@@ -31,8 +31,8 @@ export function endedByBuild(deployment: Deployment): boolean {
   );
 }
 
-export interface BuildFailure {
-  /** The builds controller's reason, readable: "Clone failed", "Timed out"... */
+export interface Failure {
+  /** The controller's reason, readable: "Clone failed", "Health check failing"... */
   title: string;
   /** The cause, e.g. "Step 2/3 : RUN make failed: exit code 2". */
   summary: string;
@@ -41,6 +41,20 @@ export interface BuildFailure {
 }
 
 const LAST_LINES = "\nlast log lines:\n";
+
+/** A controller's failure message split into its cause and the log lines it ends with. */
+export function failureOf(reason: string, message: string): Failure {
+  const cut = message.indexOf(LAST_LINES);
+  const summary = (cut < 0 ? message : message.slice(0, cut)).trim();
+  const lines =
+    cut < 0
+      ? []
+      : message
+          .slice(cut + LAST_LINES.length)
+          .split("\n")
+          .filter((line) => line.trim());
+  return { title: reasonLabel(reason), summary, lines };
+}
 
 /** "DockerfileNotFound" → "Dockerfile not found". */
 export function reasonLabel(reason: string): string {
@@ -51,18 +65,15 @@ export function reasonLabel(reason: string): string {
 }
 
 /** Why the build failed, from its Succeeded condition; null while it has not failed. */
-export function buildFailure(build: Build): BuildFailure | null {
+export function buildFailure(build: Build): Failure | null {
   if (build.phase !== "FAILED") return null;
   const outcome = (build.status.conditions ?? []).find((c) => c.type === "Succeeded");
-  const message = outcome?.message ?? "";
-  const cut = message.indexOf(LAST_LINES);
-  const summary = (cut < 0 ? message : message.slice(0, cut)).trim();
-  const lines =
-    cut < 0
-      ? []
-      : message
-          .slice(cut + LAST_LINES.length)
-          .split("\n")
-          .filter((line) => line.trim());
-  return { title: reasonLabel(outcome?.reason || "BuildFailed"), summary, lines };
+  return failureOf(outcome?.reason || "BuildFailed", outcome?.message ?? "");
+}
+
+/** Why the deployment failed (the services controller's words); null unless it did. */
+export function deploymentFailure(deployment: Deployment): Failure | null {
+  if (deployment.phase !== "FAILED") return null;
+  const said = (deployment.status.conditions ?? []).find((c) => c.type === "Deployed");
+  return failureOf(said?.reason || "Failed", said?.message ?? "");
 }

@@ -37,6 +37,48 @@ class SwarmTask:
 
 
 @dataclass(frozen=True)
+class HealthCheckRun:
+    """One run of a container's health check, as Docker keeps the last five."""
+
+    started: str  # RFC 3339, as Docker writes it
+    exit_code: int
+    output: str
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    """What a container's inspection says of how it runs, or why it stopped."""
+
+    exit_code: int | None
+    oom_killed: bool
+    health_status: str = ""  # "" when the container has no health check
+    health_log: tuple[HealthCheckRun, ...] = ()
+
+    @property
+    def last_health_output(self) -> str:
+        return self.health_log[-1].output if self.health_log else ""
+
+    @classmethod
+    def from_inspection(cls, raw: dict[str, Any]) -> ContainerState:
+        state = raw.get("State") or {}
+        health = state.get("Health") or {}
+        runs = tuple(
+            HealthCheckRun(
+                str(run.get("Start", "")),
+                int(run.get("ExitCode", -1)),
+                str(run.get("Output", "")).strip(),
+            )
+            for run in health.get("Log") or []
+        )
+        return cls(
+            exit_code=state.get("ExitCode"),
+            oom_killed=bool(state.get("OOMKilled")),
+            health_status=str(health.get("Status", "")),
+            health_log=runs,
+        )
+
+
+@dataclass(frozen=True)
 class LogEntry:
     ts: str
     stream: str

@@ -18,7 +18,13 @@ import docker
 from docker.errors import NotFound
 
 from zaneops.adapters.docker import dockerpy_private
-from zaneops.adapters.docker.models import DockerEvent, LogEntry, SwarmService, SwarmTask
+from zaneops.adapters.docker.models import (
+    ContainerState,
+    DockerEvent,
+    LogEntry,
+    SwarmService,
+    SwarmTask,
+)
 from zaneops.adapters.docker.streams import in_thread
 from zaneops.common.naming import LABEL_INSTANCE
 
@@ -117,17 +123,13 @@ class Swarm:
         found = await asyncio.to_thread(self._api.tasks, filters={"service": name})
         return [_task(raw) for raw in found]
 
-    async def container_health(self, container_id: str) -> tuple[str, str] | None:
-        """(status, output of the last check) of a container on this node, if it has a check."""
+    async def container_state(self, container_id: str) -> ContainerState | None:
+        """How a container of this node runs or why it stopped; None once it is gone."""
         try:
             raw = await asyncio.to_thread(self._api.inspect_container, container_id)
         except NotFound:
             return None
-        health = (raw.get("State") or {}).get("Health")
-        if not health:
-            return None
-        log = health.get("Log") or [{}]
-        return health.get("Status", ""), str(log[-1].get("Output", "")).strip()
+        return ContainerState.from_inspection(raw)
 
     # --- logs and events -------------------------------------------------------------------
 

@@ -51,14 +51,25 @@ def test_exact_hosts_come_before_wildcards() -> None:
     assert resolve(routes, "a.b.example.com", "/deep/path") is None
 
 
-def test_a_target_dials_the_services_alias_and_port() -> None:
-    """The proxy reaches srv-<id>:<port> on the edge network, the services controller's alias."""
+def test_a_target_dials_the_services_alias_and_port_holding_requests_while_no_task_runs() -> None:
+    """The proxy reaches srv-<id>:<port> on the environment's network, the services
+    controller's alias; while no task answers (a stop-first redeploy), it retries for the
+    hold time instead of answering 502 at once."""
     config = owned_config(LAYOUT, plan(row("a.example.com")))
     route = config.servers["zane-t1-http"]["routes"][0]
     assert route["handle"] == [
-        {"handler": "reverse_proxy", "upstreams": [{"dial": f"{service_alias(SERVICE)}:8080"}]}
+        {
+            "handler": "reverse_proxy",
+            "upstreams": [{"dial": f"{service_alias(SERVICE)}:8080"}],
+            "load_balancing": {"try_duration": "30s", "try_interval": "250ms"},
+        }
     ]
     assert route["match"] == [{"host": ["a.example.com"]}]
+    unheld = Layout(instance="t1", https=False, upstream_hold_seconds=0)
+    [proxied] = owned_config(unheld, plan(row("a.example.com"))).servers["zane-t1-http"]["routes"][
+        0
+    ]["handle"]
+    assert "load_balancing" not in proxied
 
 
 def test_strip_prefix_rewrites_before_proxying_and_the_path_matches_whole_segments() -> None:

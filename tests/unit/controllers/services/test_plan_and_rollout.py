@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -117,6 +118,33 @@ def test_a_rollout_is_healthy_only_when_every_replica_of_its_spec_runs() -> None
     )
 
 
+def test_without_a_health_check_a_task_counts_once_it_kept_running_the_settle_time() -> None:
+    """A container that exits at once is "running" for an instant: judged then, it would be
+    HEALTHY. It counts after settle_seconds; with a health check, running is already healthy."""
+    d = deployment(1)
+    plan = plan_of(d)
+    service = SwarmService("id", plan.name, 1, {"Labels": {"zane.spec-hash": plan.hash}})
+    started = task(d, "running", timestamp="2026-12-02T00:00:00.123456789Z")
+
+    def phase_at(seconds: str, deployed: Deployment = d) -> Phase:
+        now = datetime.fromisoformat(f"2026-12-02T00:00:{seconds}Z")
+        return judge(
+            deployed,
+            plan_hash=plan.hash,
+            service=service,
+            tasks=[replace(started, container_labels={"zane.deployment": str(deployed.id)})],
+            elapsed=1,
+            timeout=60,
+            now=now,
+            settle_seconds=2,
+        ).phase
+
+    assert phase_at("00.5") is Phase.STARTING
+    assert phase_at("02.5") is Phase.HEALTHY
+    checked = deployment(1, service={"healthcheck": {"type": "command", "command": ["true"]}})
+    assert phase_at("00.5", checked) is Phase.HEALTHY
+
+
 def test_shared_variables_are_substituted_and_an_unknown_one_is_refused_by_name() -> None:
     """{{env.X}} takes the environment's value; a missing X names the variable and field."""
     d = deployment(1, service={"env": [{"name": "URL", "value": "db://{{env.HOST}}/x"}]})
@@ -137,3 +165,30 @@ def test_a_read_write_volume_or_a_published_port_rolls_out_stop_first() -> None:
     assert spec["UpdateConfig"]["Order"] == "stop-first"
     ported = deployment(1, service={"ports": [{"published": 8080, "target": 80}]})
     assert plan_of(ported).stop_first and not plan_of(deployment(1)).stop_first
+
+
+def test_an_http_health_check_runs_the_platforms_probe_without_a_shell() -> None:
+    """No curl, wget or sh is needed in the image: Docker runs the static probe from the
+    probe volume, mounted read-only, and the probe gives up before Docker's own timeout."""
+    check = {"type": "http", "port": 8080, "path": "/healthz/ready", "timeout": "2s"}
+    spec = swarm_spec(plan_of(deployment(1, service={"healthcheck": check})), [], "k")
+    container = spec["TaskTemplate"]["ContainerSpec"]
+    test = container["Healthcheck"]["Test"]
+    assert test == ["CMD", "/.zane/zane-probe", "http", "8080", "/healthz/ready", "1800"]
+    [mount] = container["Mounts"]
+    assert mount == {
+        "Type": "volume",
+        "Source": "t-probe",
+        "Target": "/.zane",
+        "ReadOnly": True,
+        "VolumeOptions": {"NoCopy": True},
+    }
+    assert spec["UpdateConfig"]["Order"] == "start-first"  # a read-only mount: no stop-first
+
+
+def test_a_command_health_check_mounts_no_probe() -> None:
+    check = {"type": "command", "command": ["pg_isready"]}
+    spec = swarm_spec(plan_of(deployment(1, service={"healthcheck": check})), [], "k")
+    container = spec["TaskTemplate"]["ContainerSpec"]
+    assert container["Healthcheck"]["Test"] == ["CMD", "pg_isready"]
+    assert container["Mounts"] == []

@@ -19,7 +19,13 @@ from launcher.platform.stack import StackInputs, example_text, expected_hashes, 
 from tests.support import lonely
 from zaneops.adapters.docker.platform import ServiceState
 
-IMAGES = {"app": "zaneops/app:a", "postgres": "zaneops/postgres:p", "redis": "r", "proxy": "c"}
+IMAGES = {
+    "app": "zaneops/app:a",
+    "postgres": "zaneops/postgres:p",
+    "redis": "r",
+    "proxy": "c",
+    "probe": "b",
+}
 CONTROLLERS = ("builds", "networks", "routes", "services", "volumes")
 
 
@@ -65,8 +71,18 @@ def test_every_service_is_dnsrr_with_a_health_check_and_a_memory_limit() -> None
     """No IPVS here: dnsrr everywhere; Swarm waits for health; limits keep one from starving."""
     for name, service in rendered()["services"].items():
         assert service["deploy"]["endpoint_mode"] == "dnsrr", name
-        assert service["healthcheck"]["test"][0] == "CMD-SHELL", name
+        assert service["healthcheck"]["test"][0] in ("CMD-SHELL", "CMD"), name
         assert service["deploy"]["resources"]["limits"]["memory"], name
+
+
+def test_every_node_runs_one_probe_task_filling_its_probe_volume() -> None:
+    """Global mode: a node Swarm adds gets the HTTP health check probe with no setup; the
+    task writes only its volume (read-only root) and is on a network of its own."""
+    probe = rendered(instance="demo")["services"]["probe"]
+    assert probe["deploy"]["mode"] == "global" and "replicas" not in probe["deploy"]
+    assert probe["volumes"] == [{"type": "volume", "source": "probe", "target": "/probe"}]
+    assert probe["read_only"] is True and probe["networks"] == ["isolated"]
+    assert rendered(instance="demo")["volumes"]["probe"]["name"] == "demo-probe"
 
 
 def test_ports_are_host_mode_and_configurable() -> None:
@@ -94,7 +110,7 @@ def test_the_front_network_is_external_so_its_subnet_is_known_before_deploying()
     """The API trusts forwarded addresses from front's subnet: it must exist first."""
     networks = rendered(instance="demo")["networks"]
     assert networks["front"] == {"external": True, "name": "demo-front"}
-    assert set(networks) == {"platform", "front"}
+    assert set(networks) == {"platform", "front", "isolated"}
 
 
 def test_secrets_are_files_named_like_the_settings_they_fill() -> None:
@@ -270,6 +286,8 @@ def test_no_network_of_the_stack_is_shared_with_users_services() -> None:
     front, where no user's container is."""
     services = rendered()["services"]
     used = {network for s in services.values() for network in s.get("networks", [])}
-    assert used == {"platform", "front"}
+    assert used == {"platform", "front", "isolated"}
+    on_isolated = {name for name, s in services.items() if "isolated" in s["networks"]}
+    assert on_isolated == {"probe"}
     on_front = {name for name, s in services.items() if "front" in s.get("networks", [])}
     assert on_front == {"proxy", "api", "controller-routes"}

@@ -12,6 +12,8 @@ import { Badge, Button, Card, Empty, Loading, useAction } from "../../components
 import {
   BUILD_PHASES,
   buildFailure,
+  deploymentFailure,
+  type Failure,
   buildPhaseOf,
   endedByBuild,
   waitsForBuild,
@@ -89,6 +91,7 @@ function DeploymentItem({
   const changes = specChanges(previous?.spec.service_spec ?? null, deployment.spec.service_spec);
   const trigger = TRIGGERS[deployment.spec.trigger];
   const note = message(deployment);
+  const failure = deploymentFailure(deployment);
   const error = rollback.error ?? cancel.error;
   const isGit = deployment.spec.service_spec.source.type === "git";
   // The build's own status says it better: its live phase, or why it failed with its last lines.
@@ -131,8 +134,12 @@ function DeploymentItem({
           <span className="mono"> · {deployment.spec.commit_sha.slice(0, 7)}</span>
         ) : null}
       </div>
-      {note && !buildTells ? (
-        <div className={phase === "FAILED" ? "error" : "muted"} style={{ marginTop: 4 }}>
+      {failure && !buildTells ? (
+        <div style={{ marginTop: 4 }}>
+          <FailureView failure={failure} testId="deployment-failure" />
+        </div>
+      ) : note && !buildTells ? (
+        <div className="muted" style={{ marginTop: 4 }}>
           {note}
         </div>
       ) : null}
@@ -227,21 +234,26 @@ function BuildProgress({ build, fallback }: { build: Build | undefined; fallback
           <span className="mono muted">{commit.slice(0, 7)}</span>
         ) : null}
       </div>
-      {failure ? (
-        <div className="build-failure" data-testid="build-failure">
-          <div className="error">
-            <strong>{failure.title}</strong>
-            {failure.summary ? `: ${failure.summary}` : null}
-          </div>
-          {failure.lines.length > 0 ? (
-            <div className="logs" aria-label="Last log lines">
-              {failure.lines.map((line, index) => (
-                <div className="line" key={index}>
-                  <span className="text">{line}</span>
-                </div>
-              ))}
+      {failure ? <FailureView failure={failure} testId="build-failure" /> : null}
+    </div>
+  );
+}
+
+/** Why something failed: the reason as a title, the cause, and the last log lines. */
+function FailureView({ failure, testId }: { failure: Failure; testId: string }) {
+  return (
+    <div className="build-failure" data-testid={testId}>
+      <div className="error">
+        <strong>{failure.title}</strong>
+        {failure.summary ? `: ${failure.summary}` : null}
+      </div>
+      {failure.lines.length > 0 ? (
+        <div className="logs" aria-label="Last log lines">
+          {failure.lines.map((line, index) => (
+            <div className="line" key={index}>
+              <span className="text">{line}</span>
             </div>
-          ) : null}
+          ))}
         </div>
       ) : null}
     </div>

@@ -1,0 +1,92 @@
+"""Why a deployment failed, in words a person can act on: the verdict from Swarm's task,
+refined with what the container's inspection adds (an OOM kill, the health check's answers).
+Pure: the controller reads the container, this decides what to say."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import replace
+
+from zaneops.adapters.docker.models import ContainerState, HealthCheckRun
+from zaneops.specs import CommandHealthcheck, Healthcheck, ServiceSpec
+
+from .plan import PROBE_BINARY
+from .rollout import Verdict
+
+# The health check runs Docker keeps are five; the last three say enough.
+ANSWERS_SHOWN = 3
+MAX_ANSWER = 200
+
+
+def refine(verdict: Verdict, state: ContainerState | None, spec: ServiceSpec) -> Verdict:
+    """The verdict, with what only the container knows; unchanged when it says nothing new."""
+    if state is None:
+        return verdict
+    if state.oom_killed:
+        return replace(verdict, reason="OutOfMemory", message=_out_of_memory(spec))
+    failing = [run for run in state.health_log if run.exit_code != 0]
+    # Swarm stops an unhealthy container: an exit (even 0, e.g. nginx on SIGQUIT) that
+    # followed failing checks is the check's doing, not the program's.
+    unhealthy = state.health_status == "unhealthy" or verdict.reason in (
+        "HealthCheckFailing",
+        "TimedOut",
+    )
+    if unhealthy and failing and spec.healthcheck is not None:
+        return _health(verdict, spec.healthcheck, failing)
+    return verdict
+
+
+def _out_of_memory(spec: ServiceSpec) -> str:
+    limit = spec.resources.memory_limit
+    if limit is None:
+        return "the container was killed: the node ran out of memory (the service has no limit)"
+    return (
+        f"the container was killed for using more than its memory limit ({_mib(limit)}): "
+        "raise resources.memory_limit, or make the program use less"
+    )
+
+
+def _health(verdict: Verdict, check: Healthcheck, failing: list[HealthCheckRun]) -> Verdict:
+    outputs = [run.output for run in failing]
+    if any(PROBE_BINARY in output for output in outputs):
+        return replace(
+            verdict,
+            reason="ProbeMissing",
+            message="the platform's health check probe is missing on the node: the probe "
+            "service puts it there (see `zaneops status`)",
+        )
+    if not isinstance(check, CommandHealthcheck) and all(
+        "connection refused" in output for output in outputs
+    ):
+        return replace(
+            verdict,
+            reason="PortNotListening",
+            message=f"nothing listens on port {check.port} in the container: make the health "
+            f"check's port the one the server listens on, on all addresses (0.0.0.0), "
+            f"not a single interface",
+        )
+    what = (
+        f"the command {shlex.join(check.command)}"
+        if isinstance(check, CommandHealthcheck)
+        else f"GET {check.path} on port {check.port}"
+    )
+    answers = "; ".join(_answer(run) for run in failing[-ANSWERS_SHOWN:])
+    message = f"the health check ({what}) kept failing; last answers: {answers}"
+    if verdict.reason == "TimedOut":
+        message = f"{verdict.message}: {message}"
+    return replace(verdict, reason="HealthCheckFailing", message=message)
+
+
+def _answer(run: HealthCheckRun) -> str:
+    said = " ".join(run.output.split())[:MAX_ANSWER] or f"exit code {run.exit_code}"
+    return f"at {_clock(run.started)}: {said}"
+
+
+def _clock(rfc3339: str) -> str:
+    """HH:MM:SS (UTC) of Docker's timestamp, e.g. 2026-12-02T00:01:02.123456789Z."""
+    _, _, time_of_day = rfc3339.partition("T")
+    return time_of_day[:8] + " UTC" if len(time_of_day) >= 8 else rfc3339
+
+
+def _mib(amount: int) -> str:
+    return f"{amount / 2**20:g} MiB"
