@@ -32,7 +32,7 @@ class Layout:
     ask_url: str = ""
     acme_email: str = ""
     internal_suffixes: tuple[str, ...] = field(default=(".localhost",))
-    upstream_hold_seconds: float = 30.0
+    upstream_hold_seconds: float = 10.0
 
     @property
     def prefix(self) -> str:
@@ -121,7 +121,7 @@ def reverse_proxy(upstream: Upstream, hold_seconds: float = 0.0) -> Json:
     handler: Json = {"handler": "reverse_proxy", "upstreams": [{"dial": upstream.dial}]}
     if hold_seconds > 0:
         handler["load_balancing"] = {
-            "try_duration": f"{hold_seconds:g}s",
+            "try_duration": f"{round(hold_seconds * 1000)}ms",  # a Go duration, always
             "try_interval": RETRY_EVERY,
         }
     return handler

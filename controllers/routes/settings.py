@@ -82,12 +82,13 @@ class RoutesSettings(ZaneSettings):
         "a restarted-empty proxy or a hand-removed route is repaired at the next check.",
     )
     upstream_hold_seconds: float = Field(
-        default=30.0,
+        default=10.0,
         ge=0,
         le=300,
         description="A request whose service has no task to take it (a stop-first redeploy: "
         "one with a read-write volume or a published port) waits this long for one, retried "
-        "every 250 ms, before the visitor gets the error page. 0: fail at once.",
+        "every 250 ms, before the visitor gets the error page (a service that is down costs each "
+        "visitor this wait). 0: fail at once.",
     )
     request_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Timeout of one admin API call (big configs load slowly)."

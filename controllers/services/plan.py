@@ -32,6 +32,7 @@ NANO = 1_000_000_000
 # Where users' containers see the probe volume: out of the way of any image's own files.
 PROBE_DIR = "/.zane"
 PROBE_BINARY = f"{PROBE_DIR}/zane-probe"
+PROBE_TIMEOUT_MAX_MS = 86_400_000  # the probe's own bound (probe.c TIMEOUT_MAX_MS)
 _ENV_REFERENCE = re.compile(r"\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
@@ -90,6 +91,10 @@ class Plan:
     def hash(self) -> str:
         fields = asdict(self)
         fields["spec"] = self.spec.model_dump(mode="json")
+        if isinstance(self.spec.healthcheck, HttpHealthcheck):
+            # How the check runs changed (a shell line, then the probe): a service deployed
+            # before gets the probe at the next reconcile, not at its next deploy.
+            fields["http_probe"] = http_probe(self.spec.healthcheck)
         text = json.dumps(fields, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -269,7 +274,7 @@ def http_probe(check: HttpHealthcheck) -> list[str]:
     """The platform's static probe (mounted from the probe volume), not whatever HTTP client
     the image may lack: it runs the same in a distroless image, as any user, on any node. Its
     own timeout is shorter than Docker's, so it is the probe that says what went wrong."""
-    timeout_ms = max(100, int(check.timeout * 900))
+    timeout_ms = min(max(100, int(check.timeout * 900)), PROBE_TIMEOUT_MAX_MS)
     return [PROBE_BINARY, "http", str(check.port), check.path, str(timeout_ms)]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from zaneops.adapters.docker.models import ContainerState, HealthCheckRun
 from zaneops.specs import CommandHealthcheck, Healthcheck, ServiceSpec
@@ -16,24 +17,35 @@ from .rollout import Verdict
 # The health check runs Docker keeps are five; the last three say enough.
 ANSWERS_SHOWN = 3
 MAX_ANSWER = 200
+SIGKILLED = 137  # 128 + 9: how the kernel's OOM killer ends a container
 
 
 def refine(verdict: Verdict, state: ContainerState | None, spec: ServiceSpec) -> Verdict:
     """The verdict, with what only the container knows; unchanged when it says nothing new."""
     if state is None:
         return verdict
-    if state.oom_killed:
+    # OOMKilled says some process of the container was; only an exit by SIGKILL makes it why.
+    task_exit = verdict.task.exit_code if verdict.task else None
+    if state.oom_killed and SIGKILLED in (state.exit_code, task_exit):
         return replace(verdict, reason="OutOfMemory", message=_out_of_memory(spec))
-    failing = [run for run in state.health_log if run.exit_code != 0]
+    failing = _failing_since_last_pass(state.health_log)
     # Swarm stops an unhealthy container: an exit (even 0, e.g. nginx on SIGQUIT) that
-    # followed failing checks is the check's doing, not the program's.
-    unhealthy = state.health_status == "unhealthy" or verdict.reason in (
-        "HealthCheckFailing",
-        "TimedOut",
+    # followed failing checks is the check's doing, not the program's. A time-out is the
+    # check's only while it is not passing (not, say, a replica no node could take).
+    blamed = state.health_status == "unhealthy" or (
+        verdict.reason == "HealthCheckFailing"
+        or (verdict.reason == "TimedOut" and state.health_status == "starting")
     )
-    if unhealthy and failing and spec.healthcheck is not None:
+    if blamed and failing and spec.healthcheck is not None:
         return _health(verdict, spec.healthcheck, failing)
     return verdict
+
+
+def _failing_since_last_pass(runs: tuple[HealthCheckRun, ...]) -> list[HealthCheckRun]:
+    failing: list[HealthCheckRun] = []
+    for run in runs:
+        failing = [] if run.exit_code == 0 else [*failing, run]
+    return failing
 
 
 def _out_of_memory(spec: ServiceSpec) -> str:
@@ -83,9 +95,11 @@ def _answer(run: HealthCheckRun) -> str:
 
 
 def _clock(rfc3339: str) -> str:
-    """HH:MM:SS (UTC) of Docker's timestamp, e.g. 2026-12-02T00:01:02.123456789Z."""
-    _, _, time_of_day = rfc3339.partition("T")
-    return time_of_day[:8] + " UTC" if len(time_of_day) >= 8 else rfc3339
+    """HH:MM:SS UTC of Docker's timestamp (in the daemon's zone, e.g. ...T02:01:02.1+02:00)."""
+    try:
+        return datetime.fromisoformat(rfc3339).astimezone(UTC).strftime("%H:%M:%S UTC")
+    except ValueError:
+        return rfc3339
 
 
 def _mib(amount: int) -> str:

@@ -124,9 +124,10 @@ def judge(
     mine = tasks_of(deployment.id, tasks)
     if (failure := _failure(mine, service, plan_hash)) is not None:
         return failure
+    settled = mine
     if not deployment.spec.service_spec.healthcheck and now is not None:
-        mine = [t for t in mine if t.state != "running" or _age(t, now) >= settle_seconds]
-    if service is not None and _all_up(deployment, service, plan_hash, mine):
+        settled = [t for t in mine if t.state != "running" or _age(t, now) >= settle_seconds]
+    if service is not None and _all_up(deployment, service, plan_hash, settled):
         return Verdict(Phase.HEALTHY, "Healthy")
     if elapsed > timeout:
         return Verdict(
@@ -214,17 +215,23 @@ def _exited(code: int) -> str:
     return f"the container was ended by {signal} (exit code {code})"
 
 
-def _age(task: SwarmTask, now: datetime) -> float:
-    """Seconds since the task's last state change (Docker's RFC 3339, nanoseconds cut)."""
+def _since(task: SwarmTask) -> datetime | None:
+    """The task's last state change (Docker's RFC 3339, nanoseconds cut)."""
     try:
-        since = datetime.fromisoformat(task.timestamp)
+        return datetime.fromisoformat(task.timestamp)
     except ValueError:
-        return 0.0
-    return (now - since).total_seconds()
+        return None
+
+
+def _age(task: SwarmTask, now: datetime) -> float:
+    # The worker's clock against ours: skew between nodes stretches or shortens the settle.
+    since = _since(task)
+    return (now - since).total_seconds() if since is not None else 0.0
 
 
 def _newest(tasks: list[SwarmTask]) -> SwarmTask | None:
-    return max(tasks, key=lambda t: t.timestamp, default=None)
+    dated = [(since, t) for t in tasks if (since := _since(t)) is not None]
+    return max(dated, key=lambda pair: pair[0])[1] if dated else (tasks[0] if tasks else None)
 
 
 def describe(tasks: list[SwarmTask]) -> str:

@@ -34,6 +34,11 @@ async def converging(proxy: Proxy, database_url: str, secret_key: str) -> AsyncI
             )
         )
         await stack.enter_async_context(
-            running(routes_factory(proxy), database_url, installation=shared)
+            # The production hold: a stop-first redeploy's gap is held, not answered 502.
+            running(
+                routes_factory(proxy, upstream_hold_seconds=10.0),
+                database_url,
+                installation=shared,
+            )
         )
         yield

@@ -160,11 +160,13 @@ def remove_instance(instance: str, shared_dirs: list[Path]) -> None:
 
 def routes_factory(proxy: Proxy, **settings: Any) -> Callable[[Dependencies], RoutesController]:
     """The routes controller's own entry build, pointed at this proxy (plain HTTP, no access
-    log unless asked), with any other RoutesSettings given."""
+    log unless asked, a dead service's error page after a 1 s hold), with any other
+    RoutesSettings given."""
     defaults: dict[str, Any] = {
         "admin_socket": proxy.admin_socket,
         "https": False,
         "access_log": "",
+        "upstream_hold_seconds": 1.0,
     }
     chosen = RoutesSettings(**{**defaults, **settings})
     return lambda deps: routes.build(deps, chosen)

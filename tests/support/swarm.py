@@ -24,6 +24,7 @@ from zaneops.specs.objects import StoredObject
 
 BUSYBOX = "zaneops/busybox:latest"
 PROBE_IMAGE = "zaneops/probe:local"  # stacks/images/probe, built by tests/infra/up.sh
+PROBE_HOLDER_LABEL = "zane.test.probe-holder"
 # Serves $GREETING on port 80. Busybox httpd ignores SIGTERM: stops take the grace period.
 WEB_COMMAND = [
     "sh",
@@ -61,7 +62,10 @@ def remove_everything(instance: str) -> None:
     label = {"label": f"zane.instance={instance}"}
     for service in api.services(filters=label):
         _quietly(api.remove_service, service["ID"])
-    for container in api.containers(all=True, filters=label):
+    holders = {"label": f"{PROBE_HOLDER_LABEL}={instance}"}
+    for container in api.containers(all=True, filters=label) + api.containers(
+        all=True, filters=holders
+    ):
         _quietly(api.remove_container, container["Id"], force=True)
     deadline = time.monotonic() + 30
     _remove_when_unused(api.remove_volume, naming.probe_volume(instance), deadline)
@@ -229,7 +233,8 @@ async def probe_installed(instance: str) -> AsyncIterator[None]:
         PROBE_IMAGE,
         detach=True,
         name=f"{instance}-probe-holder",
-        labels={naming.LABEL_INSTANCE: instance, naming.LABEL_MANAGED: "true"},
+        # Not the instance's label: it is no container of a user's service.
+        labels={PROBE_HOLDER_LABEL: instance},
         volumes={naming.probe_volume(instance): {"bind": "/probe", "mode": "rw"}},
         read_only=True,
         cap_drop=["ALL"],

@@ -22,8 +22,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEAD_MAX 1024
-#define PATH_MAX_LEN 512
+#define HEAD_MAX 8192
+#define PATH_MAX_LEN 2048 /* the spec's limit on a URL path */
+#define TIMEOUT_MAX_MS 86400000L /* the spec's limit on a timeout: a day */
 
 static long now_ms(void) {
     struct timespec t;
@@ -102,25 +103,68 @@ static int send_all(int fd, const char *data, size_t n, long deadline) {
     return 0;
 }
 
-/* Read until the status line is complete; its length, -1 on timeout, -2 closed early. */
-static int read_status_line(int fd, char *buf, size_t size, long deadline) {
-    size_t got = 0;
-    while (got < size - 1) {
+/* "HTTP/1.1 404 Not Found": 1 and the status, reason copied; 0 if it is not a status line. */
+static int parse_status(const char *line, int *status, char *reason, size_t reason_size) {
+    if (strncmp(line, "HTTP/", 5) != 0) return 0;
+    const char *p = line + 5;
+    if (!(p[0] >= '0' && p[0] <= '9' && p[1] == '.' && p[2] >= '0' && p[2] <= '9')) return 0;
+    p += 3;
+    if (*p++ != ' ') return 0;
+    for (int i = 0; i < 3; i++)
+        if (p[i] < '0' || p[i] > '9') return 0;
+    if (p[3] != '\0' && p[3] != ' ') return 0;
+    *status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    snprintf(reason, reason_size, "%s", p[3] == ' ' ? p + 4 : "");
+    return 1;
+}
+
+/*
+ * Read answers until a final one (not 1xx: 100 Continue, 103 Early Hints come first).
+ * 1 with its status and reason; -1 timed out; -2 closed early; -3 not HTTP (line copied).
+ */
+static int read_final_status(int fd, long deadline, int *status, char *reason, size_t size,
+                             char *seen, size_t seen_size) {
+    char buf[HEAD_MAX];
+    size_t got = 0, at = 0; /* at: start of the answer being read */
+    buf[0] = '\0';
+    for (;;) {
+        char *end = strchr(buf + at, '\n'); /* CRLF, or a bare LF from a lax server */
+        if (end != NULL) {
+            char *cut = end > buf + at && end[-1] == '\r' ? end - 1 : end;
+            char kept = *cut;
+            *cut = '\0';
+            int ok = parse_status(buf + at, status, reason, size);
+            if (!ok) {
+                snprintf(seen, seen_size, "%.60s", buf + at);
+                return -3;
+            }
+            *cut = kept;
+            if (*status >= 200) return 1;
+            char *next = strstr(buf + at, "\r\n\r\n"); /* skip the interim answer */
+            size_t skip = 4;
+            if (next == NULL) {
+                next = strstr(buf + at, "\n\n");
+                skip = 2;
+            }
+            if (next != NULL) {
+                at = (size_t)(next + skip - buf);
+                continue;
+            }
+        }
+        if (got >= sizeof buf - 1) {
+            snprintf(seen, seen_size, "%s", "an answer head over 8 KiB");
+            return -3;
+        }
         if (wait_fd(fd, POLLIN, deadline) < 0) return -1;
-        ssize_t r = recv(fd, buf + got, size - 1 - got, 0);
+        ssize_t r = recv(fd, buf + got, sizeof buf - 1 - got, 0);
         if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-        if (r <= 0) break;
+        if (r <= 0) {
+            snprintf(seen, seen_size, "%.60s", got > at ? buf + at : "connection closed");
+            return got > at ? -3 : -2;
+        }
         got += (size_t)r;
         buf[got] = '\0';
-        char *end = strstr(buf, "\r\n");
-        if (end == NULL) end = strchr(buf, '\n');
-        if (end != NULL) {
-            *end = '\0';
-            return (int)(end - buf);
-        }
     }
-    buf[got] = '\0';
-    return got > 0 ? (int)got : -2;
 }
 
 static int probe_http(int port, const char *path, long timeout_ms) {
@@ -138,24 +182,24 @@ static int probe_http(int port, const char *path, long timeout_ms) {
             printf("GET %s on port %d: cannot connect: %s\n", path, port, strerror(why));
         return 1;
     }
-    char request[PATH_MAX_LEN + 128];
+    char request[PATH_MAX_LEN + 160];
     int n = snprintf(request, sizeof request,
                      "GET %s HTTP/1.1\r\nHost: localhost:%d\r\nUser-Agent: zane-probe\r\n"
                      "Accept: */*\r\nConnection: close\r\n\r\n", path, port);
-    char head[HEAD_MAX];
-    int len = send_all(fd, request, (size_t)n, deadline) < 0
-                  ? -1 : read_status_line(fd, head, sizeof head, deadline);
+    int status = 0;
+    char reason[128] = "", seen[80] = "";
+    int got = send_all(fd, request, (size_t)n, deadline) < 0
+                  ? -1 : read_final_status(fd, deadline, &status, reason, sizeof reason,
+                                           seen, sizeof seen);
     close(fd);
     long took = now_ms() - started;
-    if (len == -1) {
+    if (got == -1) {
         printf("GET %s on port %d: no answer within %ld ms\n", path, port, timeout_ms);
         return 1;
     }
-    int status = 0;
-    char reason[128] = "";
-    if (len < 0 || sscanf(head, "HTTP/%*d.%*d %3d %127[^\r\n]", &status, reason) < 1) {
-        printf("GET %s on port %d: the answer is not HTTP (%.60s)\n", path, port,
-               len < 0 ? "connection closed" : head);
+    if (got < 0) {
+        printf("GET %s on port %d: the answer is not HTTP (%s)\n", path, port,
+               got == -2 ? "connection closed" : seen);
         return 1;
     }
     int healthy = status >= 200 && status < 400;
@@ -178,43 +222,58 @@ static int same_file(const char *a, const char *b) {
     return same;
 }
 
-/* Copy this binary into dir through a temporary name, so a reader never sees half of it. */
-static int install(const char *dir) {
-    char target[4096], tmp[4096];
-    snprintf(target, sizeof target, "%s/zane-probe", dir);
-    snprintf(tmp, sizeof tmp, "%s/.zane-probe.%d", dir, (int)getpid());
-    if (!same_file("/proc/self/exe", target)) {
-        int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-        int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-        if (in < 0 || out < 0) {
-            fprintf(stderr, "zane-probe: cannot install into %s: %s\n", dir, strerror(errno));
-            return 1;
-        }
-        char buf[65536];
-        ssize_t r;
-        while ((r = read(in, buf, sizeof buf)) > 0) {
-            if (write(out, buf, (size_t)r) != r) {
-                fprintf(stderr, "zane-probe: write %s: %s\n", tmp, strerror(errno));
-                return 1;
-            }
-        }
-        fchmod(out, 0755);
-        if (fsync(out) < 0 || close(out) < 0 || rename(tmp, target) < 0) {
-            fprintf(stderr, "zane-probe: install %s: %s\n", target, strerror(errno));
-            return 1;
-        }
-        close(in);
-        printf("zane-probe: installed %s\n", target);
-    } else {
-        printf("zane-probe: %s is up to date\n", target);
+static int write_all(int fd, const char *data, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, data, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        data += w;
+        n -= (size_t)w;
     }
-    fflush(stdout);
-    /* Stay: Swarm keeps one of these on every node, so every node has the probe. */
+    return 0;
+}
+
+/* Copy this binary to `tmp`, then rename it to `target`: a reader never sees half of it. */
+static int copy_self(const char *tmp, const char *target) {
+    int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    int ok = in >= 0 && out >= 0;
+    char buf[65536];
+    ssize_t r = 0;
+    while (ok && (r = read(in, buf, sizeof buf)) != 0) {
+        if (r < 0 && errno == EINTR) continue;
+        ok = r > 0 && write_all(out, buf, (size_t)r) == 0;
+    }
+    ok = ok && fchmod(out, 0755) == 0 && fsync(out) == 0;
+    if (out >= 0 && close(out) < 0) ok = 0;
+    if (in >= 0) close(in);
+    ok = ok && rename(tmp, target) == 0;
+    if (!ok) {
+        fprintf(stderr, "zane-probe: cannot install %s: %s\n", target, strerror(errno));
+        unlink(tmp);
+    }
+    return ok ? 0 : 1;
+}
+
+/* Install into dir, then wait: Swarm keeps one of these on every node, so every node has
+ * the probe. As PID 1 a signal has no default action: it is waited for, from the start. */
+static int install(const char *dir) {
     sigset_t wanted;
     sigemptyset(&wanted);
     sigaddset(&wanted, SIGTERM);
     sigaddset(&wanted, SIGINT);
     sigprocmask(SIG_BLOCK, &wanted, NULL);
+    char target[4096], tmp[4096];
+    snprintf(target, sizeof target, "%s/zane-probe", dir);
+    snprintf(tmp, sizeof tmp, "%s/.zane-probe.tmp", dir);
+    if (same_file("/proc/self/exe", target)) {
+        printf("zane-probe: %s is up to date\n", target);
+    } else if (copy_self(tmp, target) != 0) {
+        return 1;
+    } else {
+        printf("zane-probe: installed %s\n", target);
+    }
+    fflush(stdout);
     int sig = 0;
     sigwait(&wanted, &sig);
     return 0;
@@ -240,7 +299,7 @@ int main(int argc, char **argv) {
         long port = strtol(argv[2], &end, 10);
         if (*end || port < 1 || port > 65535) return usage();
         long timeout = strtol(argv[4], &end, 10);
-        if (*end || timeout < 1 || timeout > 600000) return usage();
+        if (*end || timeout < 1 || timeout > TIMEOUT_MAX_MS) return usage();
         if (!plain_path(argv[3])) {
             printf("refused path: it must start with / and hold no space or control byte\n");
             return 1;

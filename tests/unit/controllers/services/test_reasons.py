@@ -102,3 +102,27 @@ def test_an_exit_after_failing_checks_is_blamed_on_the_check_not_the_program() -
     verdict = explain(ended("complete", message="finished", exit_code=0))
     refined = refine(verdict, checked(answer, answer), spec(healthcheck=HTTP_CHECK))
     assert refined.reason == "HealthCheckFailing" and "404 Not Found" in refined.message
+
+
+def test_only_failures_after_the_last_passing_check_count_and_a_healthy_timeout_is_not_blamed() -> (
+    None
+):
+    """Failures during the start period followed by a pass are history: a time-out while the
+    check passes (a replica no node could take) is not "the health check kept failing"."""
+    early = HealthCheckRun("2026-12-02T00:00:01Z", 1, "GET /ready on port 80: connection refused")
+    passed = HealthCheckRun("2026-12-02T00:00:02Z", 0, "GET /ready on port 80: answered 200 OK")
+    healthy = ContainerState(None, False, "healthy", (early, passed))
+    timed_out = Verdict(Phase.FAILED, "TimedOut", "not healthy 60s after it started")
+    assert refine(timed_out, healthy, spec(healthcheck=HTTP_CHECK)) == timed_out
+
+
+def test_an_oom_flag_without_a_kill_does_not_hide_the_real_exit_and_times_are_utc() -> None:
+    """Docker flags OOMKilled when any process of the container was (a worker); an exit 1 is
+    still the program's own. Docker dates checks in its own zone; we say UTC."""
+    exited = explain(ended("failed", error="task: non-zero exit (1)", exit_code=1))
+    flagged = ContainerState(exit_code=1, oom_killed=True)
+    assert refine(exited, flagged, spec()).reason == "ContainerExited"
+    late = HealthCheckRun("2026-12-02T02:00:05.5+02:00", 1, "GET /ready on port 80: answered 500")
+    state = ContainerState(None, False, "unhealthy", (late,))
+    failing = explain(ended("failed", error="task: unhealthy container"))
+    assert "at 00:00:05 UTC:" in refine(failing, state, spec(healthcheck=HTTP_CHECK)).message
