@@ -172,38 +172,35 @@ ensure_busybox_image() {
     log "busybox image: $what ($BUSYBOX_IMAGE)"
 }
 
-# The proxy image (caddy-image/): Debian's caddy on the local base. Rebuilt when its build
-# context changed, so an old image never hides an edit; the label holds the context's hash.
-caddy_context_hash() { (cd "$CADDY_CONTEXT" && cat Dockerfile bootstrap.json | sha256sum | cut -c1-16); }
-
-ensure_caddy_image() {
-    local want have what="already present"
-    want=$(caddy_context_hash)
-    have=$("$DOCKER" image inspect -f '{{index .Config.Labels "zane.context-hash"}}' "$CADDY_IMAGE" 2>/dev/null || true)
+# Build IMAGE from CONTEXT unless the image there was built from the same files: the label
+# holds a hash of them, so an old image never hides an edit. Sets $what for the log line.
+build_if_changed() {
+    local image=$1 context=$2 about=$3 want have
+    shift 3
+    want=$(cd "$context" && cat "$@" | sha256sum | cut -c1-16)
+    have=$("$DOCKER" image inspect -f '{{index .Config.Labels "zane.context-hash"}}' "$image" 2>/dev/null || true)
+    what="already present"
     if [[ $have != "$want" ]]; then
-        log "caddy image: building from $CADDY_CONTEXT (about 10 s)"
-        quiet "$DOCKER" build --label "zane.context-hash=$want" -t "$CADDY_IMAGE" "$CADDY_CONTEXT" ||
-            die "docker build $CADDY_IMAGE failed"
+        log "$image: building from $context ($about)"
+        quiet "$DOCKER" build --label "zane.context-hash=$want" -t "$image" "$context" ||
+            die "docker build $image failed"
         what=built
     fi
+}
+
+# The proxy image (caddy-image/): Debian's caddy on the local base.
+ensure_caddy_image() {
+    local what
+    build_if_changed "$CADDY_IMAGE" "$CADDY_CONTEXT" "about 10 s" Dockerfile bootstrap.json
     smoke "$CADDY_IMAGE" 2. caddy version
     log "caddy image: $what ($CADDY_IMAGE)"
 }
 
 # The HTTP health check probe (stacks/images/probe/): a static binary FROM scratch, compiled
-# in a build stage on the local base. Rebuilt when its sources change, like the proxy image.
-probe_context_hash() { (cd "$PROBE_CONTEXT" && cat Dockerfile probe.c | sha256sum | cut -c1-16); }
-
+# in a build stage on the local base.
 ensure_probe_image() {
-    local want have what="already present" rc=0
-    want=$(probe_context_hash)
-    have=$("$DOCKER" image inspect -f '{{index .Config.Labels "zane.context-hash"}}' "$PROBE_IMAGE" 2>/dev/null || true)
-    if [[ $have != "$want" ]]; then
-        log "probe image: building from $PROBE_CONTEXT (about 30 s: gcc in a build stage)"
-        quiet "$DOCKER" build --label "zane.context-hash=$want" -t "$PROBE_IMAGE" "$PROBE_CONTEXT" ||
-            die "docker build $PROBE_IMAGE failed"
-        what=built
-    fi
+    local what rc=0
+    build_if_changed "$PROBE_IMAGE" "$PROBE_CONTEXT" "about 20 s: gcc in a build stage" Dockerfile probe.c
     # No shell in it to smoke-test with: the probe itself answers (nothing in /nowhere: 1).
     "$DOCKER" run --rm --network none "$PROBE_IMAGE" installed /nowhere >/dev/null 2>&1 || rc=$?
     [[ $rc == 1 ]] || die "probe image $PROBE_IMAGE does not run (exit $rc)"

@@ -102,14 +102,18 @@ export function Health() {
           <FormErrors messages={unplacedErrors(saving.error, Object.keys(raw))} />
           {draft.kind === "none" ? (
             <p className="muted" style={{ margin: 0 }}>
-              Without a check, a running container counts as ready.
+              Without a check, a container counts as ready once it has kept running a few seconds.
             </p>
           ) : null}
           {draft.kind !== "none" ? (
             <div className="form-grid">
               {draft.kind === "http" ? (
                 <>
-                  <Field label="Path" error={errors.path} hint="Healthy when GET answers 2xx.">
+                  <Field
+                    label="Path"
+                    error={errors.path}
+                    hint="Healthy when GET answers 2xx or 3xx. The platform's probe sends it: the image needs no curl, wget or shell."
+                  >
                     {(p) => (
                       <input
                         {...p}
