@@ -21,9 +21,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from docker.errors import APIError, ImageNotFound, NotFound
+from docker.errors import ImageNotFound
+from testcontainers.core.config import testcontainers_config
+from testcontainers.core.container import DockerContainer
 
 from tests.support import swarm as sw
+
+# testcontainers' reaper (Ryuk) is an image from a registry this machine cannot reach; each
+# server here is removed by the context that started it (and remove_everything by its label).
+testcontainers_config.ryuk_disabled = True
 
 HTTP_BACKEND = "/usr/lib/git-core/git-http-backend"
 SSHD_IMAGE = "zaneops/test-sshd:local"
@@ -229,28 +235,19 @@ def ssh_git_server(
     keys = root.parent / "authorized_keys"
     keys.write_text(public_key + "\n")
     keys.chmod(0o600)
-    volumes = {
-        str(root): {"bind": "/srv/git", "mode": "rw"},
-        str(keys): {"bind": "/root/.ssh/authorized_keys", "mode": "ro"},
-    }
-    command = None
+    server = (
+        DockerContainer(SSHD_IMAGE, labels={"zane.instance": instance})
+        .with_volume_mapping(root, "/srv/git", "rw")
+        .with_volume_mapping(keys, "/root/.ssh/authorized_keys", "ro")
+    )
+    # Loopback only: nothing but this machine's tests may reach it. with_bind_ports takes no
+    # host address; its ports mapping goes to docker-py as is, which takes (address, port).
+    server.ports["22/tcp"] = ("127.0.0.1", port)
     if host_key is not None:
         host_key.chmod(0o600)
-        volumes[str(host_key)] = {"bind": "/etc/zane-host-key", "mode": "ro"}
-        command = ["/usr/sbin/sshd", "-D", "-e", "-h", "/etc/zane-host-key"]
-    container = sw.client().containers.run(
-        SSHD_IMAGE,
-        command=command,
-        detach=True,
-        labels={"zane.instance": instance},
-        ports={"22/tcp": ("127.0.0.1", port)},
-        volumes=volumes,
-    )
-    try:
-        container.reload()
-        bound = int(container.attrs["NetworkSettings"]["Ports"]["22/tcp"][0]["HostPort"])
+        server.with_volume_mapping(host_key, "/etc/zane-host-key", "ro")
+        server.with_command(["/usr/sbin/sshd", "-D", "-e", "-h", "/etc/zane-host-key"])
+    with server:
+        bound = int(server.get_exposed_port(22))
         _wait_for_banner(bound)
         yield f"ssh://root@127.0.0.1:{bound}"
-    finally:
-        with suppress(NotFound, APIError):
-            container.remove(force=True)
