@@ -33,6 +33,7 @@ from .settings import NetworksSettings
 FINALIZER = "networks.zaneops.dev/network"
 READY = "Ready"
 OWNER_PREFIX = f"{Kind.ENVIRONMENTS.value}/"
+ALLOCATION_POLL_SECONDS = 0.5
 
 log = structlog.get_logger("networks")
 
@@ -58,11 +59,16 @@ class NetworksController(Controller):
         self._holder_ids: set[str] = set()  # the anchor's and proxies' containers seen last
         self._anchor_lock = asyncio.Lock()  # environments reconcile at once; one anchor
         self._subnet_lock = asyncio.Lock()  # two new networks must not pick the same subnet
+        # Subnets this process gave out: Swarm lists a new network's subnet only once its
+        # allocator got to it, so a burst of creations must not count on the listing alone.
+        self._given: set[str] = set()
 
     # --- reconcile -------------------------------------------------------------------------
 
     async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
         network = await self._ensure_network(ctx, obj)
+        if not network.subnet:  # ours, and Swarm has not allocated it yet: look again soon
+            return Result(obj.status, requeue_after=ALLOCATION_POLL_SECONDS)
         subnet = IPv4Network(network.subnet)
         proxies = await self._attach(ctx, network.name, subnet)
         await self._remove_earlier_networks(ctx, obj.id, network.name)
@@ -81,7 +87,9 @@ class NetworksController(Controller):
             found = await self.engine.network(name)
             if found is None:
                 found = await self._create_network(ctx, obj, name)
-        if not found.ip_range or found.labels.get(naming.LABEL_OWNER) != _owner(obj.id):
+        ours = found.labels.get(naming.LABEL_OWNER) == _owner(obj.id)
+        # Ours with a subnet but no range of its own: made by hand, or by another program.
+        if not ours or (found.subnet and not found.ip_range):
             message = (
                 f"a network named {name} exists that this controller did not make (no "
                 "address range of its own, or another owner): remove it by hand"
@@ -90,7 +98,7 @@ class NetworksController(Controller):
         return found
 
     async def _create_network(self, ctx: Context, obj: StoredObject, name: str) -> Network:
-        used = await self.engine.used_subnets()
+        used = [*await self.engine.used_subnets(), *self._given]
         try:
             subnet = choose_subnet(self.settings.subnet_pool, self.settings.subnet_prefix, used)
         except PoolExhausted as exc:
@@ -98,6 +106,7 @@ class NetworksController(Controller):
         ctx.ensure_leader()
         labels = self._labels(_owner(obj.id))
         await self.engine.create_overlay(name, labels, str(subnet), str(swarm_range(subnet)))
+        self._given.add(str(subnet))
         log.info("network created", network=name, subnet=str(subnet))
         return Network(name, labels, str(subnet), str(swarm_range(subnet)))
 

@@ -287,3 +287,24 @@ async def test_drift_names_an_environment_whose_network_was_removed_by_hand() ->
     assert await networks.find_drift() == []
     engine.networks.clear()
     assert await networks.find_drift() == [env.key]
+
+
+async def test_a_network_swarm_has_not_allocated_yet_is_waited_for_and_its_subnet_not_reused() -> (
+    None
+):
+    """Under load, Swarm lists a just-made network before its allocator gives it an address
+    pool: it is ours (its owner label), so the reconcile looks again soon instead of calling
+    it foreign; and the next network made meanwhile takes another subnet."""
+    engine, store = FakeEngine(), InMemoryStore()
+    networks = controller(engine, store)
+    first, second = await environment(store), await environment(store)
+    await networks.reconcile(context(first.key), first)
+    name = naming.environment_network("t", first.id)
+    made = engine.networks[name]
+    engine.networks[name] = replace(made, subnet="", ip_range="")  # listed, not allocated
+    waiting = await networks.reconcile(context(first.key), first)
+    assert waiting.requeue_after is not None and waiting.requeue_after <= 1
+    assert waiting.status == first.status  # nothing said yet: not refused, not ready
+    await networks.reconcile(context(second.key), second)
+    later = engine.networks[naming.environment_network("t", second.id)]
+    assert later.subnet != made.subnet
