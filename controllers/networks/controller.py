@@ -18,7 +18,7 @@ from uuid import UUID
 import structlog
 
 from zaneops.adapters.docker.models import DockerEvent
-from zaneops.adapters.docker.networks import Attached, Network
+from zaneops.adapters.docker.networks import Attached, Network, NotOnThisNode
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result, TerminalError
@@ -129,14 +129,26 @@ class NetworksController(Controller):
             return []
         anchor = await self._running_anchor(ctx)
         self._holder_ids = {anchor.id, *(proxy.id for proxy in proxies)}
-        if network not in anchor.networks:
-            ctx.ensure_leader()
-            await self.engine.connect(network, anchor.id)
-        for index, proxy in enumerate(proxies):
-            if network not in proxy.networks:
+        try:
+            if network not in anchor.networks:
                 ctx.ensure_leader()
-                await self.engine.connect(network, proxy.id, str(proxy_address(subnet, index)))
+                await self.engine.connect(network, anchor.id)
+            for index, proxy in enumerate(proxies):
+                if network not in proxy.networks:
+                    ctx.ensure_leader()
+                    await self.engine.connect(network, proxy.id, str(proxy_address(subnet, index)))
+        except NotOnThisNode as exc:
+            # The anchor runs but does not hold the network here (seen once after Docker
+            # failed its start): a fresh anchor on the next attempt, not the same 404 forever.
+            await self._replace_anchor(ctx, reason=str(exc))
+            raise
         return proxies
+
+    async def _replace_anchor(self, ctx: Context, reason: str) -> None:
+        async with self._anchor_lock:
+            ctx.ensure_leader()
+            await self.engine.remove_container(self.anchor)
+        log.warning("anchor removed, to be made again", reason=reason)
 
     async def _running_anchor(self, ctx: Context) -> Attached:
         async with self._anchor_lock:

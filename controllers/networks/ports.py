@@ -45,9 +45,8 @@ class NetworkEngine(Protocol):
         self, name: str, image: str, bridge: str, labels: dict[str, str]
     ) -> Attached: ...
 
-    async def connect(
-        self, network: str, container_id: str, address: str | None = None
-    ) -> None: ...
+    async def connect(self, network: str, container_id: str, address: str | None = None) -> None:
+        """Raises NotOnThisNode when Docker does not find the network (or the container)."""
 
     async def disconnect(self, network: str, container_id: str) -> None: ...
 

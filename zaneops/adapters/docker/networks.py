@@ -45,6 +45,11 @@ def _network(raw: dict[str, Any]) -> Network:
     )
 
 
+class NotOnThisNode(Exception):
+    """Docker answered 404 to a connect: the network is not present on this node (or the
+    container is gone), though the anchor was meant to hold it there."""
+
+
 @dataclass(frozen=True)
 class Attached:
     """A running container and the networks it is attached to, by name."""
@@ -173,7 +178,13 @@ class EnvironmentNetworks:
             labels=labels,
             host_config=host_config,
         )
-        await asyncio.to_thread(self._api.start, created["Id"])
+        try:
+            await asyncio.to_thread(self._api.start, created["Id"])
+        except APIError:
+            # Docker may leave a container it failed to start running with half its
+            # networking: never keep one, the next attempt makes a fresh anchor.
+            await self.remove_container(created["Id"])
+            raise
         started = await self.find_container(created["Id"])
         if started is None or not started.running:
             raise RuntimeError(f"the anchor container {name} stopped as soon as it started")
@@ -188,6 +199,8 @@ class EnvironmentNetworks:
                 network,
                 ipv4_address=address,
             )
+        except NotFound as error:
+            raise NotOnThisNode(str(error.explanation or error)) from error
         except APIError as error:
             if "already exists" not in str(error.explanation or ""):
                 raise

@@ -12,7 +12,7 @@ import pytest
 from controllers.networks.controller import NetworksController
 from controllers.networks.settings import NetworksSettings
 from zaneops.adapters.docker.models import DockerEvent
-from zaneops.adapters.docker.networks import Attached, Network
+from zaneops.adapters.docker.networks import Attached, Network, NotOnThisNode
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, TerminalError
@@ -36,6 +36,7 @@ class FakeEngine:
     in_use: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
     proxy_image: str | None = "zaneops/caddy:1"
+    not_found_once: set[str] = field(default_factory=set)  # containers whose next connect 404s
 
     def run_proxy(self, container_id: str) -> None:
         self.containers[container_id] = Attached(container_id, f"{PROXY}.1.x", frozenset())
@@ -90,6 +91,9 @@ class FakeEngine:
         self.calls.append(
             f"connect {container_id} {network}" + (f" at {address}" if address else "")
         )
+        if container_id in self.not_found_once:
+            self.not_found_once.discard(container_id)
+            raise NotOnThisNode(f"network {network} not found")
         held = self.containers[container_id]
         self.containers[container_id] = replace(held, networks=held.networks | {network})
 
@@ -308,3 +312,28 @@ async def test_a_network_swarm_has_not_allocated_yet_is_waited_for_and_its_subne
     await networks.reconcile(context(second.key), second)
     later = engine.networks[naming.environment_network("t", second.id)]
     assert later.subnet != made.subnet
+
+
+async def test_a_network_docker_cannot_find_on_the_node_gets_a_fresh_anchor_on_retry() -> None:
+    """Seen in CI: Docker failed the anchor's start yet left it running, and every connect
+    then answered 404; the anchor is made again rather than the same error forever."""
+    engine, store = FakeEngine(), InMemoryStore()
+    engine.run_proxy("proxy-1")
+    engine.not_found_once.add("proxy-1")
+    env = await environment(store)
+    networks = controller(engine, store)
+    with pytest.raises(NotOnThisNode):
+        await networks.reconcile(context(env.key), env)
+    assert engine.calls[-1] == f"remove-container {ANCHOR}"
+    assert ANCHOR not in engine.containers
+
+    engine.calls.clear()
+    result = await networks.reconcile(context(env.key), env)
+    network = naming.environment_network("t", env.id)
+    assert engine.calls == [
+        f"bridge {ANCHOR}",
+        "anchor zaneops/caddy:1",
+        f"connect {ANCHOR} {network}",
+        f"connect proxy-1 {network} at 10.128.3.254",
+    ]
+    assert result.status is not None and result.status.details["proxy_containers"]
