@@ -19,6 +19,8 @@ from zaneops.specs import (
     DomainSpec,
     EnvironmentSpec,
     ProjectSpec,
+    RunPhase,
+    RunSpec,
     ServiceSpec,
     Status,
     VolumeSpec,
@@ -74,6 +76,13 @@ class Deployment(Resource[DeploymentSpec]):
     )
 
 
+class Run(Resource[RunSpec]):
+    phase: RunPhase | None = Field(
+        default=None, description="status.details.phase, as the runs controller wrote it."
+    )
+    exit_code: int | None = Field(default=None, description="The command's, once it ended.")
+
+
 def to_resource(model: type[ItemT], obj: StoredObject, spec: dict[str, Any]) -> ItemT:
     fields: dict[str, Any] = {
         "id": obj.id,
@@ -88,6 +97,10 @@ def to_resource(model: type[ItemT], obj: StoredObject, spec: dict[str, Any]) -> 
     }
     if model is Deployment:
         fields["phase"] = phase_of(obj)
+    if model is Run:
+        fields["phase"] = run_phase_of(obj)
+        code = obj.status.details.get("exit_code")
+        fields["exit_code"] = code if isinstance(code, int) else None
     if model is Build:
         fields["phase"] = _build_phase(obj)
         image = obj.status.details.get("image")
@@ -101,6 +114,11 @@ def phase_of(obj: StoredObject) -> DeploymentPhase | None:
 
 
 _PHASES = {phase.value for phase in DeploymentPhase}
+
+
+def run_phase_of(obj: StoredObject) -> RunPhase | None:
+    raw = obj.status.details.get("phase")
+    return RunPhase(raw) if isinstance(raw, str) and raw in RunPhase.__members__ else None
 
 
 def _build_phase(obj: StoredObject) -> BuildPhase | None:

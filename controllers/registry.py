@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from controllers import builds, networks, routes, services, volumes
+from controllers import builds, networks, routes, runs, services, volumes
 from controllers.entry import ControllerEntry
 
 ENTRIES: tuple[ControllerEntry, ...] = (
     builds.ENTRY,
     networks.ENTRY,
     routes.ENTRY,
+    runs.ENTRY,
     services.ENTRY,
     volumes.ENTRY,
 )

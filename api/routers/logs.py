@@ -178,3 +178,45 @@ async def follow_build_logs(
     # A build's whole log is short and wanted from its start: follow from the beginning.
     start = after or last_event_id or "0-0"
     return _stream(ctx, request, logstreams.build_logs(build_id), start, q)
+
+
+@router.get(
+    "/runs/{id}/logs",
+    response_model=LogPage,
+    operation_id="run_logs",
+    summary="A page of a one-off command's output",
+)
+async def run_logs(
+    *,
+    ctx: Ctx,
+    _: CurrentUser,
+    run_id: Annotated[UUID, Path(alias="id")],
+    direction: Direction = "forward",
+    limit: Limit = 100,
+    cursor: Cursor = None,
+    q: Text = None,
+) -> LogPage:
+    await load(ctx, Kind.RUNS, run_id)
+    query = LogQuery(direction, limit, cursor, None, None, q)
+    return await _page(ctx, logstreams.run_logs(run_id), query)
+
+
+@router.get(
+    "/runs/{id}/logs/follow",
+    response_class=StreamingResponse,
+    responses=SSE_RESPONSE,
+    operation_id="follow_run_logs",
+    summary="Follow a one-off command's output live, from its start (server-sent events)",
+)
+async def follow_run_logs(
+    *,
+    ctx: Ctx,
+    _: CurrentUser,
+    request: Request,
+    run_id: Annotated[UUID, Path(alias="id")],
+    after: After = None,
+    last_event_id: LastEventId = None,
+) -> StreamingResponse:
+    await load(ctx, Kind.RUNS, run_id)
+    start = after or last_event_id or "0-0"
+    return _stream(ctx, request, logstreams.run_logs(run_id), start, None)

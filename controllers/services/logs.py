@@ -70,7 +70,7 @@ class LogShipper:
         key = runtime_logs(service_id)
         async for entry in self._swarm.follow_service_logs(swarm_name, since=since):
             await self._write(key, service_id, entry)
-            since = max(since, _seconds(entry.ts) + 1e-6)
+            since = max(since, seconds_of(entry.ts) + 1e-6)
         return since
 
     async def _write(self, key: str, service_id: UUID, entry: LogEntry) -> None:
@@ -84,7 +84,7 @@ class LogShipper:
         await self._streams.append(key, line, self._max_entries)
 
 
-def _seconds(ts: str) -> float:
+def seconds_of(ts: str) -> float:
     """Docker's RFC 3339 time with nanoseconds, as unix seconds (to the microsecond)."""
     try:
         whole, _, fraction = ts.rstrip("Z").partition(".")

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from zaneops.adapters.docker.models import SwarmTask
+from zaneops.adapters.docker.models import ContainerState, SwarmTask
 from zaneops.specs import Condition, ConditionStatus, ServiceSpec
 
 from .plan import LABEL_DEPLOYMENT, Plan
@@ -26,8 +26,7 @@ async def explained(
     task = verdict.task
     if task is None:
         return verdict
-    state = await swarm.container_state(task.container_id) if task.container_id else None
-    verdict = refine(verdict, state, spec)
+    verdict = refine(verdict, await _container_account(swarm, name, task), spec)
     parts = [verdict.message]
     if task.error and task.error not in verdict.message and not _EXIT_ERROR.match(task.error):
         parts.append(f"({task.error})")
@@ -37,6 +36,28 @@ async def explained(
         message += "\nlast log lines:\n" + "\n".join(last)
     return replace(verdict, message=message)
 
+
+async def _container_account(swarm: SwarmPort, name: str, task: SwarmTask) -> ContainerState | None:
+    """The failed task's container as inspected; when it tells nothing (gone already, or
+    replaced before its checks ran), the newest container of the same deployment that does."""
+    state = await swarm.container_state(task.container_id) if task.container_id else None
+    if state is not None and (state.health_log or state.oom_killed):
+        return state
+    deployment = task.container_labels.get(LABEL_DEPLOYMENT)
+    newest_first = sorted(await swarm.service_tasks(name), key=lambda t: t.timestamp, reverse=True)
+    containers = [
+        t.container_id
+        for t in newest_first
+        if t.id != task.id and t.container_labels.get(LABEL_DEPLOYMENT) == deployment
+    ]
+    for container_id in [c for c in containers if c][:MAX_SIBLINGS_INSPECTED]:
+        found = await swarm.container_state(container_id)
+        if found is not None and found.health_log:
+            return found
+    return state
+
+
+MAX_SIBLINGS_INSPECTED = 3
 
 # Swarm's words for an exit code the message already gives.
 _EXIT_ERROR = re.compile(r"task: non-zero exit \(\d+\)$")

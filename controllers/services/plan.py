@@ -82,6 +82,10 @@ class Plan:
         return naming.swarm_service_name(self.instance, self.service_id)
 
     @property
+    def is_job(self) -> bool:
+        return self.spec.mode == "job"
+
+    @property
     def stop_first(self) -> bool:
         """Two containers must never write one volume, nor bind one host port."""
         writes_a_volume = any(not mount.read_only for mount in self.mounts)
@@ -91,6 +95,8 @@ class Plan:
     def hash(self) -> str:
         fields = asdict(self)
         fields["spec"] = self.spec.model_dump(mode="json")
+        if not self.is_job:  # the mode came later: a service's hash stays what it was
+            del fields["spec"]["mode"]
         if isinstance(self.spec.healthcheck, HttpHealthcheck):
             # How the check runs changed (a shell line, then the probe): a service deployed
             # before gets the probe at the next reconcile, not at its next deploy.
@@ -191,23 +197,40 @@ def swarm_spec(plan: Plan, env: list[str], fingerprint_key: str) -> dict[str, An
         "Name": plan.name,
         "Labels": {**labels(plan), naming.LABEL_SPEC_HASH: plan.hash},
         "TaskTemplate": _task_template(plan, env),
-        "Mode": {"Replicated": {"Replicas": plan.spec.replicas}},
-        "UpdateConfig": _update_config(plan, failure_action="rollback"),
-        "RollbackConfig": _update_config(plan, failure_action="pause"),
+        "Mode": swarm_mode(plan),
         "EndpointSpec": _endpoint(plan),
     }
+    if not plan.is_job:  # a job is not rolled out: an update runs it again, whole
+        spec["UpdateConfig"] = _update_config(plan, failure_action="rollback")
+        spec["RollbackConfig"] = _update_config(plan, failure_action="pause")
     spec["Labels"][LABEL_FINGERPRINT] = fingerprint(spec, fingerprint_key)
     return spec
+
+
+def swarm_mode(plan: Plan) -> dict[str, Any]:
+    """A job: Swarm's replicated-job mode, all its runs at once (Swarm never starts it again
+    once complete, until its spec changes)."""
+    count = plan.spec.replicas
+    if plan.is_job:
+        return {"ReplicatedJob": {"MaxConcurrent": count, "TotalCompletions": count}}
+    return {"Replicated": {"Replicas": count}}
+
+
+def mode_of(spec: Mapping[str, Any]) -> str:
+    """ "job" or "service", from an Engine API service spec."""
+    return "job" if "ReplicatedJob" in (spec.get("Mode") or {}) else "service"
 
 
 def fingerprint(spec: Mapping[str, Any], key: str) -> str:
     """A keyed hash of what hand edits usually touch; keyed, as the env holds secrets."""
     container = spec["TaskTemplate"]["ContainerSpec"]
-    watched = {
+    watched: dict[str, Any] = {
         "image": str(container["Image"]).split("@", 1)[0],  # the CLI may pin a digest
         "env": sorted(container.get("Env") or []),
         "replicas": spec["Mode"].get("Replicated", {}).get("Replicas"),
     }
+    if "ReplicatedJob" in spec["Mode"]:  # only then: services' fingerprints stay as they were
+        watched["completions"] = spec["Mode"]["ReplicatedJob"].get("TotalCompletions")
     text = json.dumps(watched, sort_keys=True)
     return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -217,7 +240,7 @@ def _task_template(plan: Plan, env: list[str]) -> dict[str, Any]:
         "ContainerSpec": _container(plan, env),
         "Resources": _resources(plan),
         "RestartPolicy": {
-            "Condition": plan.spec.restart_policy,
+            "Condition": "none" if plan.is_job else plan.spec.restart_policy,
             "Delay": int(plan.rollout.restart_delay_seconds * NANO),
         },
         "Placement": {"Constraints": list(plan.constraints)},

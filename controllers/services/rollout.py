@@ -122,6 +122,8 @@ def judge(
     """`settle_seconds`: without a health check, how long a task must have kept running to
     count (a container that exits at once is briefly "running" too); `now` dates the tasks."""
     mine = tasks_of(deployment.id, tasks)
+    if deployment.spec.service_spec.mode == "job":
+        return _judge_job(deployment, mine, elapsed, timeout)
     if (failure := _failure(mine, service, plan_hash)) is not None:
         return failure
     settled = mine
@@ -134,6 +136,31 @@ def judge(
             Phase.FAILED,
             "TimedOut",
             f"not healthy {timeout:g}s after it started; tasks: {describe(mine) or 'none'}",
+            _newest(mine),
+        )
+    return Verdict(Phase.STARTING)
+
+
+def _judge_job(
+    deployment: Deployment, mine: list[SwarmTask], elapsed: float, timeout: float
+) -> Verdict:
+    """SUCCEEDED once every run exited 0, FAILED at the first that did not. A job may run as
+    long as it needs: the timeout only bounds how long it takes to start."""
+    failed = [t for t in mine if t.state in _ENDED and (t.state != "complete" or t.exit_code)]
+    if failed:
+        return explain(failed[0])
+    complete = [t for t in mine if t.state == "complete"]
+    runs = deployment.spec.service_spec.replicas
+    if len(complete) >= runs:
+        said = "the job ran to completion" + (f" ({runs} runs)" if runs > 1 else "")
+        return Verdict(Phase.SUCCEEDED, "Completed", f"{said}: exit code 0", _newest(complete))
+    started = any(t.state in ("running", "complete") for t in mine)
+    if not started and elapsed > timeout:
+        return Verdict(
+            Phase.FAILED,
+            "TimedOut",
+            f"the job had not started {timeout:g}s after its deployment; tasks: "
+            f"{describe(mine) or 'none'}",
             _newest(mine),
         )
     return Verdict(Phase.STARTING)

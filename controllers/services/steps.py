@@ -17,7 +17,16 @@ from zaneops.common import naming
 from zaneops.specs import Condition, ConditionStatus, Status
 
 from . import observe
-from .plan import LABEL_FINGERPRINT, Plan, PlanError, Rollout, fingerprint, make_plan
+from .plan import (
+    LABEL_DEPLOYMENT,
+    LABEL_FINGERPRINT,
+    Plan,
+    PlanError,
+    Rollout,
+    fingerprint,
+    make_plan,
+    mode_of,
+)
 from .rollout import Decision, Deployment, Phase, Verdict, build_outcome, decide, judge, to_run
 from .world import World
 
@@ -92,8 +101,11 @@ def _decide(world: World, knobs: Knobs, now: datetime, changes: list[PhaseChange
     decision, requeue = _judge(world, knobs, decision, now, changes)
     running = to_run(decision)
     plan = plan_for(world, knobs, running) if running else None
-    action = _action(world, knobs, plan)
-    if action in (Action.CREATE, Action.UPDATE) or _rolling(world):
+    if _ended_job(decision):
+        action, plan = _ended_job_steps(world, knobs, decision)
+    else:
+        action = _action(world, knobs, plan)
+    if action in (Action.CREATE, Action.UPDATE) or _rolling(world) or _replacing(plan, action):
         requeue = knobs.poll_seconds
     status = _service_status(world, decision, plan, action)
     return Steps(tuple(changes), action, plan, status, requeue)
@@ -184,6 +196,8 @@ def _judge(
         return decision, knobs.poll_seconds
     if verdict.phase is Phase.HEALTHY:
         return _became_healthy(decision, target, changes), None
+    if verdict.phase is Phase.SUCCEEDED:
+        return _job_succeeded(decision, target, verdict, changes), None
     failed = PhaseChange(target, Phase.FAILED, verdict.reason, verdict.message, explain=verdict)
     changes.append(failed)
     return _with_target(decision, failed.after), None
@@ -198,6 +212,39 @@ def _became_healthy(decision: Decision, target: Deployment, changes: list[PhaseC
     return Decision(healthy.after, healthy.after, decision.cancel)
 
 
+def _job_succeeded(
+    decision: Decision, target: Deployment, verdict: Verdict, changes: list[PhaseChange]
+) -> Decision:
+    """What the service was is over: a long-running deployment before the job is REMOVED."""
+    done = PhaseChange(target, Phase.SUCCEEDED, verdict.reason, verdict.message)
+    changes.append(done)
+    if decision.serving is not None:
+        replaced = f"replaced by the job {target.id}"
+        changes.append(PhaseChange(decision.serving, Phase.REMOVED, "Replaced", replaced))
+    return Decision(done.after, None, decision.cancel)
+
+
+def _ended_job(decision: Decision) -> bool:
+    """The target is a job that ran (SUCCEEDED or FAILED) and nothing runs instead: its swarm
+    service is left as it is, complete, with its logs; never created again (that would run
+    the job a second time)."""
+    target = decision.target
+    ended = target is not None and target.phase in (Phase.SUCCEEDED, Phase.FAILED)
+    is_job = target is not None and target.spec.service_spec.mode == "job"
+    return ended and is_job and to_run(decision) is None
+
+
+def _ended_job_steps(world: World, knobs: Knobs, decision: Decision) -> tuple[Action, Plan | None]:
+    """Its own swarm service is kept (and reported, so it is no drift); none left stays none;
+    a job cancelled while it ran is removed, so it stops."""
+    current, target = world.swarm_service, decision.target
+    if current is None or target is None:
+        return Action.NONE, None
+    if current.labels.get(LABEL_DEPLOYMENT) != str(target.id):
+        return Action.REMOVE, None
+    return Action.NONE, plan_for(world, knobs, target)
+
+
 # --- the swarm service -----------------------------------------------------------------------
 
 
@@ -207,11 +254,17 @@ def _action(world: World, knobs: Knobs, plan: Plan | None) -> Action:
         return Action.REMOVE if current is not None else Action.NONE
     if current is None:
         return Action.CREATE
+    if mode_of(current.spec) != plan.spec.mode:
+        return Action.REMOVE  # Swarm cannot turn a service into a job: made again after
     if in_sync(current.labels, current.spec, plan, knobs.fingerprint_key):
         return Action.NONE
     if current.update_state == "rollback_started":
         return Action.NONE  # updating now would race Swarm's own rollback; look again after
     return Action.UPDATE
+
+
+def _replacing(plan: Plan | None, action: Action) -> bool:
+    return plan is not None and action is Action.REMOVE
 
 
 def in_sync(labels: dict[str, str], spec: dict[str, Any], plan: Plan, key: str) -> bool:
@@ -255,7 +308,7 @@ def phase_status(
 
 
 def _deployed(phase: Phase) -> ConditionStatus:
-    if phase is Phase.HEALTHY:
+    if phase in (Phase.HEALTHY, Phase.SUCCEEDED):
         return ConditionStatus.TRUE
     if phase in (Phase.FAILED, Phase.CANCELLED, Phase.REMOVED):
         return ConditionStatus.FALSE

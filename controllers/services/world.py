@@ -43,7 +43,7 @@ class World:
 async def read_world(
     rows: ServiceRows, swarm: SwarmPort, instance: str, service: StoredObject
 ) -> World:
-    world = await _read_rows(rows, service, instance)
+    world = await read_rows(rows, service, instance)
     name = naming.swarm_service_name(instance, service.id)
     world.swarm_service = await swarm.get_service(name)
     if world.swarm_service is not None:
@@ -52,7 +52,8 @@ async def read_world(
     return world
 
 
-async def _read_rows(rows: ServiceRows, service: StoredObject, instance: str) -> World:
+async def read_rows(rows: ServiceRows, service: StoredObject, instance: str) -> World:
+    """Everything of the rows a plan needs; the swarm side is left empty."""
     deployment_rows = await rows.list_children(Kind.DEPLOYMENTS, service.id)
     deployments = [Deployment.from_row(row) for row in deployment_rows if not row.is_deleted]
     assert service.parent_id is not None

@@ -271,6 +271,23 @@ async def networks_controller(
         yield runner
 
 
+@asynccontextmanager
+async def runs_controller(
+    instance: str, database_url: str, secret_key: str, **overrides: Any
+) -> AsyncIterator[Runner]:
+    """The runs controller: one-off commands as swarm jobs, their output into Redis."""
+    from controllers import runs
+    from controllers.runs.settings import RunsSettings
+
+    settings = RunsSettings(**{"poll_seconds": 0.3, **overrides})
+    async with running(
+        lambda deps: runs.build(deps, settings),
+        database_url,
+        installation={"instance": instance, "secret_key": secret_key},
+    ) as runner:
+        yield runner
+
+
 def start_prober(instance: str, network: str, host: str, seconds: int) -> Any:
     """A container on the network requesting http://host/ back to back for `seconds`."""
     request = f"GET / HTTP/1.0\\r\\nHost: {host}\\r\\n\\r\\n"

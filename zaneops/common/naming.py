@@ -54,6 +54,11 @@ def swarm_service_name(instance: str, service_id: UUID) -> str:
     return f"{instance}-srv-{service_id.hex[:12]}"
 
 
+def run_service_name(instance: str, run_id: UUID) -> str:
+    """A one-off command's swarm job, beside its service's."""
+    return f"{instance}-run-{run_id.hex[:12]}"
+
+
 # Labels on every outside object the platform owns.
 LABEL_MANAGED = "zane.managed"
 LABEL_INSTANCE = "zane.instance"

@@ -41,11 +41,13 @@ from .models import (
     RegistryCredentials,
     Resources,
     RouteTarget,
+    RunSpec,
     ServiceSpec,
     Source,
     VolumeMount,
     VolumeSpec,
 )
+from .run import RunPhase
 from .status import Condition, ConditionStatus, Status
 
 __all__ = [
@@ -86,6 +88,8 @@ __all__ = [
     "RelativePath",
     "Resources",
     "RouteTarget",
+    "RunPhase",
+    "RunSpec",
     "ServiceSpec",
     "Slug",
     "Source",

@@ -21,6 +21,7 @@ class DeploymentPhase(StrEnum):
     BUILDING = "BUILDING"
     STARTING = "STARTING"
     HEALTHY = "HEALTHY"
+    SUCCEEDED = "SUCCEEDED"  # a job's: its tasks exited 0
     FAILED = "FAILED"
     REMOVED = "REMOVED"
     CANCELLED = "CANCELLED"

@@ -14,6 +14,7 @@ class Kind(StrEnum):
     DOMAINS = "domains"
     VOLUMES = "volumes"
     BUILDS = "builds"
+    RUNS = "runs"
 
     @property
     def channel(self) -> str:
@@ -45,6 +46,7 @@ PARENTS: dict[Kind, ParentLink] = {
     Kind.DOMAINS: ParentLink(Kind.ENVIRONMENTS, "environment_id"),
     Kind.VOLUMES: ParentLink(Kind.ENVIRONMENTS, "environment_id"),
     Kind.BUILDS: ParentLink(Kind.DEPLOYMENTS, "deployment_id"),
+    Kind.RUNS: ParentLink(Kind.SERVICES, "service_id"),
 }
 
 

@@ -9,6 +9,7 @@ from .deployment import DeploymentSpec
 from .healthcheck import CommandHealthcheck, Healthcheck, HttpHealthcheck
 from .project import EnvironmentSpec, ProjectSpec
 from .routing import DomainSpec, Redirect, RouteTarget
+from .run import RunSpec
 from .service import EnvVar, PublishedPort, Resources, ServiceSpec, VolumeMount
 from .source import GitCredentials, GitSource, ImageSource, RegistryCredentials, Source
 from .storage import VolumeSpec
@@ -23,6 +24,7 @@ SPEC_MODELS: dict[str, type[BaseModel]] = {
     "domains": DomainSpec,
     "volumes": VolumeSpec,
     "builds": BuildSpec,
+    "runs": RunSpec,
 }
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "RegistryCredentials",
     "Resources",
     "RouteTarget",
+    "RunSpec",
     "ServiceSpec",
     "Source",
     "VolumeMount",

@@ -1,4 +1,5 @@
-"""A service: one long-running container image, replicated, configured and connected."""
+"""A service: one container image, replicated, configured and connected; long-running, or a
+job that runs to completion."""
 
 from __future__ import annotations
 
@@ -66,6 +67,12 @@ class VolumeMount(SpecModel):
 class ServiceSpec(SpecModel):
     slug: Slug = Field(description="Unique within the environment; also its DNS alias there.")
     source: Source = Field(description="Where the image comes from.")
+    mode: Literal["service", "job"] = Field(
+        default="service",
+        description="service: keeps running, health-gated rollouts. job: runs to completion "
+        "(migrations, scripts): a deployment SUCCEEDED when its tasks exit 0, FAILED with the "
+        "exit code otherwise; never restarted, never run again except by a new deployment.",
+    )
     command: list[str] | None = Field(
         default=None, description="Replaces the image's CMD; none keeps the image's."
     )
@@ -73,7 +80,12 @@ class ServiceSpec(SpecModel):
         default=None, description="Replaces the image's ENTRYPOINT; none keeps it, [] clears it."
     )
     env: list[EnvVar] = Field(default_factory=list, description="Variables; names are unique.")
-    replicas: int = Field(default=1, ge=0, le=100, description="Containers to run; 0 stops it.")
+    replicas: int = Field(
+        default=1,
+        ge=0,
+        le=100,
+        description="Containers to run; 0 stops it. A job's: how many run to completion, at once.",
+    )
     resources: Resources = Field(default_factory=Resources)
     healthcheck: Healthcheck | None = Field(
         default=None, description="How readiness is judged; none: running means ready."
@@ -84,8 +96,29 @@ class ServiceSpec(SpecModel):
     )
     volumes: list[VolumeMount] = Field(default_factory=list)
     restart_policy: Literal["on-failure", "any", "none"] = Field(
-        default="any", description="When Swarm restarts a stopped container."
+        default="any",
+        description="When Swarm restarts a stopped container. A job's never is: a failed run "
+        "is FAILED, and a new deployment runs it again.",
     )
+
+    @field_validator("replicas")
+    @classmethod
+    def _a_job_runs(cls, replicas: int, info: ValidationInfo) -> int:
+        if info.data.get("mode") == "job" and replicas < 1:
+            raise refuse("job_without_replicas", "a job runs at least one container to completion")
+        return replicas
+
+    @field_validator("healthcheck")
+    @classmethod
+    def _no_healthcheck_on_a_job(
+        cls, check: Healthcheck | None, info: ValidationInfo
+    ) -> Healthcheck | None:
+        if info.data.get("mode") == "job" and check is not None:
+            raise refuse(
+                "healthcheck_on_job",
+                "a job has no health check: it succeeds when it exits with code 0",
+            )
+        return check
 
     @field_validator("env")
     @classmethod
@@ -97,7 +130,11 @@ class ServiceSpec(SpecModel):
 
     @field_validator("ports")
     @classmethod
-    def _published_ports_unique(cls, ports: list[PublishedPort]) -> list[PublishedPort]:
+    def _published_ports_unique(
+        cls, ports: list[PublishedPort], info: ValidationInfo
+    ) -> list[PublishedPort]:
+        if info.data.get("mode") == "job" and ports:
+            raise refuse("ports_on_job", "a job serves nothing: it cannot publish ports")
         duplicate = first_duplicate((port.published, port.protocol) for port in ports)
         if duplicate is not None:
             number, protocol = duplicate

@@ -66,7 +66,7 @@ export type WebhookInfo = Schemas["WebhookInfo"];
  * `...Input` shapes below; types.test.ts checks that each field listed still has a default.
  */
 export const FILLED_BY_API = {
-  ServiceSpec: ["replicas", "restart_policy"],
+  ServiceSpec: ["mode", "replicas", "restart_policy"],
   GitSource: ["branch", "context", "dockerfile_path"],
   GitCredentials: ["username"],
 } as const satisfies { [N in keyof Schemas]?: readonly (keyof Schemas[N])[] };
@@ -91,3 +91,5 @@ export type PinnedHostKey = Schemas["PinnedHostKey"];
 export type PinnedHostKeys = Schemas["PinnedHostKeys"];
 export type TokenInfo = Schemas["TokenInfo"];
 export type CreatedToken = Schemas["CreatedToken"];
+export type Run = Schemas["Run"];
+export type RunPhase = Schemas["RunPhase"];

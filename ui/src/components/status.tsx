@@ -6,6 +6,7 @@ const PHASES: Record<DeploymentPhase, { tone: Tone; label: string; live?: boolea
   BUILDING: { tone: "info", label: "Building", live: true },
   STARTING: { tone: "warn", label: "Starting", live: true },
   HEALTHY: { tone: "ok", label: "Healthy" },
+  SUCCEEDED: { tone: "ok", label: "Succeeded" },
   FAILED: { tone: "bad", label: "Failed" },
   REMOVED: { tone: "neutral", label: "Removed" },
   CANCELLED: { tone: "neutral", label: "Cancelled" },
@@ -16,7 +17,7 @@ export function phaseOf(deployment: Deployment): DeploymentPhase {
 }
 
 export function isFinished(phase: DeploymentPhase): boolean {
-  return ["HEALTHY", "FAILED", "REMOVED", "CANCELLED"].includes(phase);
+  return ["HEALTHY", "SUCCEEDED", "FAILED", "REMOVED", "CANCELLED"].includes(phase);
 }
 
 export function phaseTone(phase: DeploymentPhase): Tone {

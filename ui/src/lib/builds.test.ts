@@ -64,7 +64,7 @@ function deployment(
     generation: 1,
     phase,
     spec: {
-      service_spec: { slug: "app", source, replicas: 1, restart_policy: "any" },
+      service_spec: { slug: "app", source, mode: "service", replicas: 1, restart_policy: "any" },
       image,
       trigger: "deploy",
       rollback_of: null,

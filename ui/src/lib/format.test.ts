@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { memoryText } from "../pages/service/Resources";
-import { joinCommand, splitCommand } from "../pages/service/Settings";
+import { joinCommand, splitCommand } from "./command";
 import { bytes, seconds, timeAgo } from "./format";
 import { slugify } from "./slug";
 

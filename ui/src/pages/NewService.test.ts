@@ -55,4 +55,24 @@ describe("specFromDraft", () => {
     const refused = specFromDraft({ ...git, credentials: publicKey });
     expect("errors" in refused && refused.errors.sshKey).toMatch(/this is a public key/);
   });
+
+  it("creates a job with its command split into arguments", () => {
+    const draft = { ...EMPTY_DRAFT, slug: "migrate", image: "app:1", job: true };
+    expect(specFromDraft({ ...draft, command: "sh -c 'echo migrated'" })).toEqual({
+      spec: {
+        slug: "migrate",
+        source: { type: "image", image: "app:1" },
+        mode: "job",
+        command: ["sh", "-c", "echo migrated"],
+      },
+    });
+    expect(specFromDraft({ ...draft, command: "  " })).toEqual({
+      spec: { slug: "migrate", source: { type: "image", image: "app:1" }, mode: "job" },
+    });
+  });
+
+  it("leaves a long-running service's command to the image even if one was typed", () => {
+    const made = specFromDraft({ ...EMPTY_DRAFT, slug: "web", image: "nginx:1", command: "x" });
+    expect(made).toEqual({ spec: { slug: "web", source: { type: "image", image: "nginx:1" } } });
+  });
 });

@@ -1,4 +1,5 @@
-// Create a service from an image or from a Git repository with a Dockerfile.
+// Create a service from an image or from a Git repository with a Dockerfile: long-running, or
+// a job that runs to completion (a migration, a script).
 
 import { type FormEvent, useState } from "react";
 import { useNavigate, useParams } from "react-router";
@@ -8,6 +9,7 @@ import type { Environment, Project, Service, ServiceSpecInput } from "../api/typ
 import { useCrumbs } from "../components/app-context";
 import { CredentialFields } from "../components/CredentialFields";
 import { Button, Card, Field, FormErrors, useAction } from "../components/ui";
+import { splitCommand } from "../lib/command";
 import { type CredentialsForm, credentialsFormOf, credentialsOf } from "../lib/gitsource";
 import { usePoll, useTitle } from "../lib/hooks";
 
@@ -15,6 +17,8 @@ type Kind = "image" | "git";
 
 interface Draft {
   kind: Kind;
+  job: boolean;
+  command: string;
   slug: string;
   image: string;
   repository: string;
@@ -25,6 +29,15 @@ interface Draft {
 
 /** The spec to create, or (by form field) what the form could not read, so nothing is sent. */
 export function specFromDraft(
+  draft: Draft,
+): { spec: ServiceSpecInput } | { errors: Record<string, string> } {
+  const made = sourceSpecFromDraft(draft);
+  if ("errors" in made || !draft.job) return made;
+  const command = splitCommand(draft.command);
+  return { spec: { ...made.spec, mode: "job", ...(command ? { command } : {}) } };
+}
+
+function sourceSpecFromDraft(
   draft: Draft,
 ): { spec: ServiceSpecInput } | { errors: Record<string, string> } {
   if (draft.kind === "image")
@@ -56,6 +69,8 @@ const RENAME: Record<string, string> = {
 
 export const EMPTY_DRAFT: Draft = {
   kind: "image",
+  job: false,
+  command: "",
   slug: "",
   image: "",
   repository: "",
@@ -137,7 +152,11 @@ export function NewService() {
             </button>
           </div>
           <FormErrors
-            messages={unplacedErrors(create.error, ["slug", ...Object.values(RENAME)], RENAME)}
+            messages={unplacedErrors(
+              create.error,
+              ["slug", "command", ...Object.values(RENAME)],
+              RENAME,
+            )}
           />
           <Field
             label="Name"
@@ -216,6 +235,44 @@ export function NewService() {
               />
             </div>
           )}
+          <div className="choice-grid" role="group" aria-label="Runs as">
+            <button
+              type="button"
+              className="choice"
+              aria-pressed={!draft.job}
+              onClick={() => set({ job: false })}
+            >
+              <strong>Long-running service</strong>
+              <span>Keeps running; each deploy is health-gated, with no downtime</span>
+            </button>
+            <button
+              type="button"
+              className="choice"
+              aria-pressed={draft.job}
+              onClick={() => set({ job: true })}
+            >
+              <strong>Job</strong>
+              <span>Runs to completion on each deploy: a migration, a script</span>
+            </button>
+          </div>
+          {draft.job ? (
+            <Field
+              label="Command"
+              error={errors.command}
+              hint="What the job runs; empty keeps the image's own command. It succeeds when it exits 0."
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  type="text"
+                  className="mono"
+                  placeholder="python manage.py migrate"
+                  value={draft.command}
+                  onChange={(e) => set({ command: e.target.value })}
+                />
+              )}
+            </Field>
+          ) : null}
         </div>
       </Card>
     </form>

@@ -39,6 +39,15 @@ class BuildLine:
 
 
 @dataclass(frozen=True)
+class RunLine:
+    """One line a one-off command printed."""
+
+    ts: str
+    stream: str  # stdout | stderr
+    line: str
+
+
+@dataclass(frozen=True)
 class HttpLine:
     """One request the proxy served for a service."""
 
@@ -51,7 +60,7 @@ class HttpLine:
     deployment_id: str
 
 
-LogLine = RuntimeLine | BuildLine | HttpLine
+LogLine = RuntimeLine | BuildLine | RunLine | HttpLine
 
 # The most characters of each field an entry keeps: a stream holds a bounded number of
 # entries, each of a bounded size, whatever a container prints or a visitor requests.

@@ -3,6 +3,7 @@
 Each stream is capped (XADD MAXLEN ~); entries are flat string maps.
 - runtime logs, one stream per service: ts, stream (stdout|stderr), line, task_id, deployment_id
 - build logs, one stream per build: ts, line
+- run output, one stream per run (a one-off command): ts, stream, line
 - HTTP access logs, one stream per service: ts, host, method, path, status, duration_ms,
   deployment_id
 `ts` is ISO 8601 in UTC. A stream's entry ids are Redis's own (time-ordered), so a reader pages
@@ -23,6 +24,11 @@ def runtime_logs(service_id: UUID) -> str:
 
 def build_logs(build_id: UUID) -> str:
     return f"zane:logs:build:{build_id}"
+
+
+def run_logs(run_id: UUID) -> str:
+    """A one-off command's output, one stream per run: ts, stream, line."""
+    return f"zane:logs:run:{run_id}"
 
 
 def http_logs(service_id: UUID) -> str:

@@ -26,7 +26,7 @@ IMAGES = {
     "proxy": "c",
     "probe": "b",
 }
-CONTROLLERS = ("builds", "networks", "routes", "services", "volumes")
+CONTROLLERS = ("builds", "networks", "routes", "runs", "services", "volumes")
 
 
 def rendered(
@@ -57,6 +57,7 @@ def test_only_the_controllers_that_change_docker_objects_get_the_docker_socket()
         "controller-volumes",
         "controller-builds",
         "controller-networks",
+        "controller-runs",
     }
 
 
@@ -277,7 +278,7 @@ def test_each_component_gets_only_the_secrets_it_uses() -> None:
         assert controller["controllers_database_url"] == "zane_database_url", name
         assert "redis_url" not in controller and "admin_password" not in controller, name
     with_key = {n for n, s in services.items() if "secret_key" in secrets_of(s)}
-    assert with_key == {"api", "controller-services", "controller-builds"}
+    assert with_key == {"api", "controller-services", "controller-builds", "controller-runs"}
 
 
 def test_no_network_of_the_stack_is_shared_with_users_services() -> None:

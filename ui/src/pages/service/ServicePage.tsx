@@ -29,6 +29,7 @@ import { Health } from "./Health";
 import { Logs } from "./Logs";
 import { Overview } from "./Overview";
 import { ResourcesTab } from "./Resources";
+import { Runs } from "./Runs";
 import { Settings } from "./Settings";
 import { Variables } from "./Variables";
 import { Volumes } from "./Volumes";
@@ -37,6 +38,7 @@ const TABS = [
   ["", "Overview"],
   ["deployments", "Deployments"],
   ["logs", "Logs"],
+  ["runs", "Run command"],
   ["variables", "Variables"],
   ["domains", "Domains"],
   ["volumes", "Volumes"],
@@ -141,6 +143,9 @@ export function ServicePage() {
             <div className="row">
               <h1>{service.spec.slug}</h1>
               <ServiceBadge service={service} latest={latest} />
+              {service.spec.mode === "job" ? (
+                <Badge tone="info">Job: runs to completion on each deploy</Badge>
+              ) : null}
             </div>
             <div className="muted mono">{sourceLabel(service)}</div>
           </div>
@@ -172,6 +177,7 @@ export function ServicePage() {
         <Route path="volumes" element={<Volumes />} />
         <Route path="health" element={<Health />} />
         <Route path="resources" element={<ResourcesTab />} />
+        <Route path="runs" element={<Runs />} />
         <Route path="settings" element={<Settings />} />
         <Route path="*" element={<NotFound />} />
       </Routes>
@@ -189,7 +195,7 @@ function DeployButton() {
       disabled={Boolean(service.deleted_at)}
       onClick={() => void action.run()}
     >
-      Deploy
+      {service.spec.mode === "job" ? "Run job" : "Deploy"}
     </Button>
   );
 }
@@ -213,7 +219,7 @@ function RedeployButton() {
       onClick={() => void action.run()}
       title="Deploy the live version again; pending changes stay pending"
     >
-      Redeploy
+      {service.spec.mode === "job" ? "Run again" : "Redeploy"}
     </Button>
   );
 }

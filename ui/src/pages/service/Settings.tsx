@@ -8,6 +8,7 @@ import type { Page, Service, ServiceSpec, ServiceSpecInput, Volume } from "../..
 import { useApp } from "../../components/app-context";
 import { Button, Card, Field, FormErrors, useAction } from "../../components/ui";
 import { CredentialFields } from "../../components/CredentialFields";
+import { joinCommand, splitCommand } from "../../lib/command";
 import { credentialsFormOf, formOf, type GitForm, sourceOf } from "../../lib/gitsource";
 import { usePoll } from "../../lib/hooks";
 import { ConfirmDelete } from "./ConfirmDelete";
@@ -24,22 +25,6 @@ export function Settings() {
       <DangerZone />
     </div>
   );
-}
-
-/** Splits a command line into arguments, honouring simple quotes: a b "c d" → [a, b, c d]. */
-export function splitCommand(text: string): string[] | null {
-  const args = text.match(/"[^"]*"|'[^']*'|\S+/g);
-  return args ? args.map((arg) => arg.replace(/^(["'])(.*)\1$/, "$2")) : null;
-}
-
-/** The inverse of splitCommand: arguments with spaces or quotes come back quoted, so saving
- * the form again keeps `sh -c '…'` one argument instead of splitting the script. */
-export function joinCommand(args: readonly string[]): string {
-  return args
-    .map((arg) =>
-      /[\s"']/.test(arg) || arg === "" ? (arg.includes("'") ? `"${arg}"` : `'${arg}'`) : arg,
-    )
-    .join(" ");
 }
 
 const SOURCE_FIELDS: Record<string, string> = {

@@ -1,0 +1,102 @@
+"""Runs: one-off commands in a service's image and environment (its live deployment's), their
+outcome and their output (see the logs router)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, Field
+
+from api.auth.principal import Ctx, CurrentUser
+from api.crud import KindApi, add_item, add_list, load, set_etag
+from api.errors import ApiError, ErrorBody
+from api.schemas import Run, run_phase_of
+from zaneops.common.errors import Conflict
+from zaneops.specs import RunPhase, RunSpec
+from zaneops.specs.kinds import Kind
+from zaneops.specs.run import MAX_ARGUMENTS, RunArgument
+
+router = APIRouter(tags=["runs"])
+
+RUNS = KindApi(Kind.RUNS, RunSpec, Run, "run")
+add_list(router, RUNS, "/services/{service_id}/runs", "service_id")
+add_item(router, RUNS, "/runs/{id}", writable=False)
+
+ENDED = {RunPhase.SUCCEEDED, RunPhase.FAILED, RunPhase.CANCELLED}
+# Runs of one service going at once: a person's migration and a script, not a fleet.
+MAX_ACTIVE_RUNS = 3
+ServiceId = Annotated[UUID, Path(alias="id")]
+RunId = Annotated[UUID, Path(alias="id")]
+
+
+class RunRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    command: list[RunArgument] = Field(
+        min_length=1,
+        max_length=MAX_ARGUMENTS,
+        description='Arguments, no shell: ["python", "manage.py", "migrate"]; for a shell, '
+        '["sh", "-c", "..."].',
+    )
+    timeout_seconds: int = Field(
+        default=3600, ge=1, le=86_400, description="Stopped and FAILED past this long."
+    )
+
+
+@router.post(
+    "/services/{id}/run",
+    response_model=Run,
+    status_code=201,
+    operation_id="run_command",
+    summary="Run a one-off command with the live deployment's image, variables and volumes",
+    responses={429: {"model": ErrorBody, "description": "Too many commands running at once"}},
+)
+async def run_command(
+    ctx: Ctx, _: CurrentUser, service_id: ServiceId, body: RunRequest, response: Response
+) -> Any:
+    service = await load(ctx, Kind.SERVICES, service_id)
+    if service.is_deleted:
+        raise Conflict(f"services/{service_id} is being deleted")
+    live = await ctx.store.live_deployment(service_id)
+    if live is None or not (live.spec.get("image")):
+        raise ApiError(
+            409,
+            "nothing_deployed",
+            "deploy the service first: a command runs with its live deployment's image",
+        )
+    recent = await ctx.store.page(Kind.RUNS, service_id, None, 50)
+    active = [run for run in recent if run_phase_of(run) not in ENDED]
+    if len(active) >= MAX_ACTIVE_RUNS:
+        raise ApiError(
+            429,
+            "too_many_runs",
+            f"{len(active)} commands of this service are still running (at most "
+            f"{MAX_ACTIVE_RUNS} at once): wait for one to end, or cancel one",
+        )
+    spec = RunSpec(
+        command=body.command, deployment_id=live.id, timeout_seconds=body.timeout_seconds
+    )
+    obj = await ctx.store.create_under(Kind.RUNS, spec.model_dump(mode="json"), service_id)
+    set_etag(response, obj)
+    return RUNS.show(obj)
+
+
+@router.post(
+    "/runs/{id}/cancel",
+    response_model=Run,
+    operation_id="cancel_run",
+    summary="Stop a queued or running command",
+)
+async def cancel_run(ctx: Ctx, _: CurrentUser, run_id: RunId, response: Response) -> Any:
+    current = await load(ctx, Kind.RUNS, run_id)
+    phase = run_phase_of(current)
+    if phase in ENDED:
+        raise ApiError(409, "already_finished", f"the command already ended ({phase})")
+    obj = current
+    if not current.spec_as(RunSpec).cancel_requested:
+        spec = {**current.spec, "cancel_requested": True}
+        obj = await ctx.store.update_spec(Kind.RUNS, run_id, spec, current.generation)
+    set_etag(response, obj)
+    return RUNS.show(obj)
