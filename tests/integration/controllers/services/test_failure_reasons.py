@@ -12,7 +12,7 @@ from zaneops.specs import Condition
 # /dev/zero has no newline: tail keeps the whole "line" in memory, past any small limit.
 EAT_MEMORY = ["sh", "-c", "echo eating; head -c 256m /dev/zero | tail"]
 # A generous timeout: on a loaded machine docker exec alone can take half a second.
-FAST_CHECK = {"interval": "0.5s", "timeout": "2s", "start_period": "5s", "retries": 2}
+FAST_CHECK = {"interval": "1.5s", "timeout": "1.5s", "start_period": "5s", "retries": 2}
 
 
 async def failed_because(
