@@ -309,3 +309,24 @@ def add_delete(router: APIRouter, api: KindApi, path: str) -> None:
         return DeletionAccepted(
             id=object_id, gone=False, deleted_at=left.deleted_at, finalizers=list(left.finalizers)
         )
+
+
+async def request_cancel(
+    ctx: ApiContext,
+    kind: Kind,
+    object_id: UUID,
+    ended: Callable[[StoredObject], str | None],
+    response: Response,
+) -> StoredObject:
+    """Sets spec.cancel_requested (once; asking again changes nothing) unless it already
+    ended: `ended` says how (its phase), or None while it may still be stopped."""
+    current = await load(ctx, kind, object_id)
+    finished = ended(current)
+    if finished is not None:
+        raise ApiError(409, "already_finished", f"it already ended ({finished})")
+    obj = current
+    if not current.spec.get("cancel_requested"):
+        spec = {**current.spec, "cancel_requested": True}
+        obj = await ctx.store.update_spec(kind, object_id, spec, current.generation)
+    set_etag(response, obj)
+    return obj

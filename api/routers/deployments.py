@@ -8,13 +8,14 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Response
 
 from api.auth.principal import Ctx, CurrentUser
-from api.crud import KindApi, add_item, add_list, load, set_etag
+from api.crud import KindApi, add_item, add_list, load, request_cancel
 from api.deployment_rows import new_deployment, snapshot_of
 from api.errors import ApiError
 from api.schemas import Build, Deployment, phase_of
 from api.sealing import mask_build_spec, mask_deployment_spec
 from zaneops.specs import BuildSpec, DeploymentPhase, DeploymentSpec
 from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 router = APIRouter(tags=["deployments"])
 
@@ -61,13 +62,9 @@ async def rollback(ctx: Ctx, _: CurrentUser, deployment_id: DeploymentId) -> Any
     summary="Ask the controllers to stop a queued, building or starting deployment",
 )
 async def cancel(ctx: Ctx, _: CurrentUser, deployment_id: DeploymentId, response: Response) -> Any:
-    current = await load(ctx, Kind.DEPLOYMENTS, deployment_id)
-    phase = phase_of(current)
-    if phase in FINISHED:
-        raise ApiError(409, "already_finished", f"the deployment already ended ({phase})")
-    obj = current
-    if not current.spec_as(DeploymentSpec).cancel_requested:
-        spec = {**current.spec, "cancel_requested": True}
-        obj = await ctx.store.update_spec(Kind.DEPLOYMENTS, deployment_id, spec, current.generation)
-    set_etag(response, obj)
+    def ended(deployment: StoredObject) -> str | None:
+        phase = phase_of(deployment)
+        return phase.value if phase in FINISHED else None
+
+    obj = await request_cancel(ctx, Kind.DEPLOYMENTS, deployment_id, ended, response)
     return DEPLOYMENTS.show(obj)

@@ -134,89 +134,53 @@ _service_logs("runtime", logstreams.runtime_logs)
 _service_logs("http", logstreams.http_logs)
 
 
-@router.get(
-    "/builds/{id}/logs",
-    response_model=LogPage,
-    operation_id="build_logs",
-    summary="A page of a build's logs",
-)
-async def build_logs(
-    *,
-    ctx: Ctx,
-    _: CurrentUser,
-    build_id: Annotated[UUID, Path(alias="id")],
-    direction: Direction = "forward",
-    limit: Limit = 100,
-    cursor: Cursor = None,
-    since: Since = None,
-    until: Until = None,
-    q: Text = None,
-) -> LogPage:
-    await load(ctx, Kind.BUILDS, build_id)
-    query = LogQuery(direction, limit, cursor, since, until, q)
-    return await _page(ctx, logstreams.build_logs(build_id), query)
+def _output_logs(kind: Kind, singular: str, what: str, stream_key: Any) -> None:
+    """A page of, and the live follow of, the output of one build or one run: short, and
+    wanted from its start (followed from the beginning, oldest first)."""
+
+    @router.get(
+        f"/{kind.value}/{{id}}/logs",
+        response_model=LogPage,
+        operation_id=f"{singular}_logs",
+        summary=f"A page of {what}",
+    )
+    async def page(
+        *,
+        ctx: Ctx,
+        _: CurrentUser,
+        object_id: Annotated[UUID, Path(alias="id")],
+        direction: Direction = "forward",
+        limit: Limit = 100,
+        cursor: Cursor = None,
+        since: Since = None,
+        until: Until = None,
+        q: Text = None,
+    ) -> LogPage:
+        await load(ctx, kind, object_id)
+        query = LogQuery(direction, limit, cursor, since, until, q)
+        return await _page(ctx, stream_key(object_id), query)
+
+    @router.get(
+        f"/{kind.value}/{{id}}/logs/follow",
+        response_class=StreamingResponse,
+        responses=SSE_RESPONSE,
+        operation_id=f"follow_{singular}_logs",
+        summary=f"Follow {what} live, from its start (server-sent events)",
+    )
+    async def live(
+        *,
+        ctx: Ctx,
+        _: CurrentUser,
+        request: Request,
+        object_id: Annotated[UUID, Path(alias="id")],
+        after: After = None,
+        q: Text = None,
+        last_event_id: LastEventId = None,
+    ) -> StreamingResponse:
+        await load(ctx, kind, object_id)
+        start = after or last_event_id or "0-0"
+        return _stream(ctx, request, stream_key(object_id), start, q)
 
 
-@router.get(
-    "/builds/{id}/logs/follow",
-    response_class=StreamingResponse,
-    responses=SSE_RESPONSE,
-    operation_id="follow_build_logs",
-    summary="Follow a build's logs live (server-sent events)",
-)
-async def follow_build_logs(
-    *,
-    ctx: Ctx,
-    _: CurrentUser,
-    request: Request,
-    build_id: Annotated[UUID, Path(alias="id")],
-    after: After = None,
-    q: Text = None,
-    last_event_id: LastEventId = None,
-) -> StreamingResponse:
-    await load(ctx, Kind.BUILDS, build_id)
-    # A build's whole log is short and wanted from its start: follow from the beginning.
-    start = after or last_event_id or "0-0"
-    return _stream(ctx, request, logstreams.build_logs(build_id), start, q)
-
-
-@router.get(
-    "/runs/{id}/logs",
-    response_model=LogPage,
-    operation_id="run_logs",
-    summary="A page of a one-off command's output",
-)
-async def run_logs(
-    *,
-    ctx: Ctx,
-    _: CurrentUser,
-    run_id: Annotated[UUID, Path(alias="id")],
-    direction: Direction = "forward",
-    limit: Limit = 100,
-    cursor: Cursor = None,
-    q: Text = None,
-) -> LogPage:
-    await load(ctx, Kind.RUNS, run_id)
-    query = LogQuery(direction, limit, cursor, None, None, q)
-    return await _page(ctx, logstreams.run_logs(run_id), query)
-
-
-@router.get(
-    "/runs/{id}/logs/follow",
-    response_class=StreamingResponse,
-    responses=SSE_RESPONSE,
-    operation_id="follow_run_logs",
-    summary="Follow a one-off command's output live, from its start (server-sent events)",
-)
-async def follow_run_logs(
-    *,
-    ctx: Ctx,
-    _: CurrentUser,
-    request: Request,
-    run_id: Annotated[UUID, Path(alias="id")],
-    after: After = None,
-    last_event_id: LastEventId = None,
-) -> StreamingResponse:
-    await load(ctx, Kind.RUNS, run_id)
-    start = after or last_event_id or "0-0"
-    return _stream(ctx, request, logstreams.run_logs(run_id), start, None)
+_output_logs(Kind.BUILDS, "build", "a build's logs", logstreams.build_logs)
+_output_logs(Kind.RUNS, "run", "a one-off command's output", logstreams.run_logs)

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from api.auth.principal import Ctx, CurrentUser
-from api.crud import KindApi, add_item, add_list, load, set_etag
+from api.crud import KindApi, add_item, add_list, load, request_cancel, set_etag
 from api.errors import ApiError, ErrorBody
 from api.schemas import Run, run_phase_of
 from zaneops.common.errors import Conflict
 from zaneops.specs import RunPhase, RunSpec
 from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 from zaneops.specs.run import MAX_ARGUMENTS, RunArgument
 
 router = APIRouter(tags=["runs"])
@@ -90,13 +91,8 @@ async def run_command(
     summary="Stop a queued or running command",
 )
 async def cancel_run(ctx: Ctx, _: CurrentUser, run_id: RunId, response: Response) -> Any:
-    current = await load(ctx, Kind.RUNS, run_id)
-    phase = run_phase_of(current)
-    if phase in ENDED:
-        raise ApiError(409, "already_finished", f"the command already ended ({phase})")
-    obj = current
-    if not current.spec_as(RunSpec).cancel_requested:
-        spec = {**current.spec, "cancel_requested": True}
-        obj = await ctx.store.update_spec(Kind.RUNS, run_id, spec, current.generation)
-    set_etag(response, obj)
-    return RUNS.show(obj)
+    def ended(run: StoredObject) -> str | None:
+        phase = run_phase_of(run)
+        return phase.value if phase in ENDED else None
+
+    return RUNS.show(await request_cancel(ctx, Kind.RUNS, run_id, ended, response))

@@ -199,7 +199,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Follow a build's logs live (server-sent events) */
+        /** Follow a build's logs live, from its start (server-sent events) */
         get: operations["follow_build_logs"];
         put?: never;
         post?: never;
@@ -5052,6 +5052,10 @@ export interface operations {
                 limit?: number;
                 /** @description A page's next_cursor. */
                 cursor?: string | null;
+                /** @description Only entries at or after this time. */
+                since?: string | null;
+                /** @description Only entries at or before this time. */
+                until?: string | null;
                 /** @description Only entries containing this text. */
                 q?: string | null;
             };
@@ -5124,6 +5128,8 @@ export interface operations {
             query?: {
                 /** @description Start after this entry id; none: from now on. */
                 after?: string | null;
+                /** @description Only entries containing this text. */
+                q?: string | null;
             };
             header?: {
                 "last-event-id"?: string | null;

@@ -4,6 +4,9 @@ and its swarm job removed once it ended."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +19,7 @@ from zaneops.adapters.redis import stream_keys as logstreams
 from zaneops.common import naming
 from zaneops.common.secrets import new_key
 from zaneops.common.settings import InstallationSettings
+from zaneops.runtime.runner import Runner
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
@@ -26,6 +30,31 @@ async def ask_to_run(
     """What POST /services/{id}/run stores."""
     spec = {"command": command, "deployment_id": str(deployment_id), **extra}
     return await store.create(Kind.RUNS, spec, service_id)
+
+
+@dataclass(frozen=True)
+class Serving:
+    service: StoredObject
+    deployment: StoredObject
+    runs: Runner
+
+
+@asynccontextmanager
+async def serving(
+    store: PostgresStore, database_url: str, instance: str, greeting: str = "hello"
+) -> AsyncIterator[Serving]:
+    """A healthy service, and the services and runs controllers converging it and its runs."""
+    key = new_key()
+    spec = sw.web_spec(greeting=greeting)
+    environment = await sw.make_environment(store)
+    service = await sw.make_service(store, environment.id, spec)
+    deployment = await sw.deploy(store, service.id, spec)
+    async with (
+        sw.services_controller(instance, database_url, secret_key=key),
+        sw.runs_controller(instance, database_url, key) as runs,
+    ):
+        await sw.wait_for_phase(store, deployment.id, "HEALTHY")
+        yield Serving(service, deployment, runs)
 
 
 async def ended(store: PostgresStore, run_id: UUID, phase: str) -> StoredObject:
@@ -48,18 +77,10 @@ async def output(run_id: UUID) -> list[tuple[str, str]]:
 async def test_a_command_runs_with_the_live_deployments_variables_and_its_output_is_kept(
     store: PostgresStore, database_url: str, instance: str
 ) -> None:
-    key = new_key()
-    spec = sw.web_spec(greeting="from-the-deployment")
-    environment = await sw.make_environment(store)
-    service = await sw.make_service(store, environment.id, spec)
-    deployment = await sw.deploy(store, service.id, spec)
     script = 'for i in 1 2 3; do echo "line $i $GREETING"; sleep 0.4; done; echo oops >&2'
-    async with (
-        sw.services_controller(instance, database_url, secret_key=key),
-        sw.runs_controller(instance, database_url, key) as runner,
-    ):
-        await sw.wait_for_phase(store, deployment.id, "HEALTHY")
-        run = await ask_to_run(store, service.id, deployment.id, ["sh", "-c", script])
+    async with serving(store, database_url, instance, "from-the-deployment") as up:
+        command = ["sh", "-c", script]
+        run = await ask_to_run(store, up.service.id, up.deployment.id, command)
 
         async def streamed_before_the_end() -> bool:
             row = await store.get(Kind.RUNS, run.id)
@@ -77,28 +98,18 @@ async def test_a_command_runs_with_the_live_deployments_variables_and_its_output
         ]
         name = naming.run_service_name(instance, run.id)
         await eventually(lambda: sw.swarm_service(name) is None, timeout=10, message="removed")
-        assert await runner.controller.find_drift() == []
+        assert await up.runs.controller.find_drift() == []
         # The service itself was not touched: still one healthy deployment serving.
-        assert await sw.phase_of(store, deployment.id) == "HEALTHY"
+        assert await sw.phase_of(store, up.deployment.id) == "HEALTHY"
 
 
 async def test_a_command_that_fails_keeps_its_exit_code_and_says_why(
     store: PostgresStore, database_url: str, instance: str
 ) -> None:
-    key = new_key()
-    spec = sw.web_spec()
-    environment = await sw.make_environment(store)
-    service = await sw.make_service(store, environment.id, spec)
-    deployment = await sw.deploy(store, service.id, spec)
-    async with (
-        sw.services_controller(instance, database_url, secret_key=key),
-        sw.runs_controller(instance, database_url, key),
-    ):
-        await sw.wait_for_phase(store, deployment.id, "HEALTHY")
-        failing = await ask_to_run(
-            store, service.id, deployment.id, ["sh", "-c", "echo 'no such table' >&2; exit 4"]
-        )
-        missing = await ask_to_run(store, service.id, deployment.id, ["no-such-tool"])
+    async with serving(store, database_url, instance) as up:
+        script = "echo 'no such table' >&2; exit 4"
+        failing = await ask_to_run(store, up.service.id, up.deployment.id, ["sh", "-c", script])
+        missing = await ask_to_run(store, up.service.id, up.deployment.id, ["no-such-tool"])
         failed = await ended(store, failing.id, "FAILED")
         not_found = await ended(store, missing.id, "FAILED")
     assert failed.status.details["exit_code"] == 4
@@ -112,17 +123,8 @@ async def test_a_command_that_fails_keeps_its_exit_code_and_says_why(
 async def test_a_running_command_is_stopped_when_cancelled(
     store: PostgresStore, database_url: str, instance: str
 ) -> None:
-    key = new_key()
-    spec = sw.web_spec()
-    environment = await sw.make_environment(store)
-    service = await sw.make_service(store, environment.id, spec)
-    deployment = await sw.deploy(store, service.id, spec)
-    async with (
-        sw.services_controller(instance, database_url, secret_key=key),
-        sw.runs_controller(instance, database_url, key),
-    ):
-        await sw.wait_for_phase(store, deployment.id, "HEALTHY")
-        run = await ask_to_run(store, service.id, deployment.id, ["sleep", "600"])
+    async with serving(store, database_url, instance) as up:
+        run = await ask_to_run(store, up.service.id, up.deployment.id, ["sleep", "600"])
         await ended(store, run.id, "RUNNING")
         await store.update_spec(
             Kind.RUNS, run.id, {**run.spec, "cancel_requested": True}, run.generation
