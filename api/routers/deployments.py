@@ -32,6 +32,7 @@ add_item(router, BUILDS, "/builds/{id}", writable=False)
 DeploymentId = Annotated[UUID, Path(alias="id")]
 FINISHED = {
     DeploymentPhase.HEALTHY,
+    DeploymentPhase.SUCCEEDED,
     DeploymentPhase.FAILED,
     DeploymentPhase.REMOVED,
     DeploymentPhase.CANCELLED,

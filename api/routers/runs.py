@@ -10,7 +10,15 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from api.auth.principal import Ctx, CurrentUser
-from api.crud import KindApi, add_item, add_list, load, request_cancel, set_etag
+from api.crud import (
+    KindApi,
+    add_item,
+    add_list,
+    check_storable,
+    load,
+    request_cancel,
+    set_etag,
+)
 from api.errors import ApiError, ErrorBody
 from api.schemas import Run, run_phase_of
 from zaneops.common.errors import Conflict
@@ -57,6 +65,7 @@ class RunRequest(BaseModel):
 async def run_command(
     ctx: Ctx, _: CurrentUser, service_id: ServiceId, body: RunRequest, response: Response
 ) -> Any:
+    check_storable(body.model_dump(mode="json"))  # a NUL in an argument: 422, not a 500
     service = await load(ctx, Kind.SERVICES, service_id)
     if service.is_deleted:
         raise Conflict(f"services/{service_id} is being deleted")

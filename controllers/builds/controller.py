@@ -48,6 +48,7 @@ IMAGE_CLEANUP = Key(Kind.BUILDS, UUID(int=0))
 QUEUED_POLL_SECONDS = 10.0
 LEASE_CHECK_SECONDS = 0.5
 _LIVE_PHASES = {None, "QUEUED", "BUILDING", "STARTING", "HEALTHY"}
+_RUN_ENDED = {"SUCCEEDED", "FAILED", "CANCELLED"}
 
 
 class BuildsController(Controller):
@@ -262,8 +263,21 @@ class BuildsController(Controller):
         """Images of deployments not finished with: queued, starting, serving."""
         needed: set[str] = set()
         for service_id in await self.store.list_ids(Kind.SERVICES):
-            for row in await self.store.list_children(Kind.DEPLOYMENTS, service_id):
+            deployments = await self.store.list_children(Kind.DEPLOYMENTS, service_id)
+            for row in deployments:
                 image = row.spec.get("image")
                 if image and not row.is_deleted and row.status.details.get("phase") in _LIVE_PHASES:
+                    needed.add(str(image))
+            needed |= await self._images_of_runs(service_id, deployments)
+        return needed
+
+    async def _images_of_runs(self, service_id: UUID, deployments: list[StoredObject]) -> set[str]:
+        """A one-off command not ended yet runs (or will) with its deployment's image."""
+        images = {str(row.id): row.spec.get("image") for row in deployments}
+        needed: set[str] = set()
+        for run in await self.store.list_children(Kind.RUNS, service_id):
+            if run.status.details.get("phase") not in _RUN_ENDED:
+                image = images.get(str(run.spec.get("deployment_id")))
+                if image:
                     needed.add(str(image))
         return needed

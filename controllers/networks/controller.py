@@ -129,23 +129,41 @@ class NetworksController(Controller):
             return []
         anchor = await self._running_anchor(ctx)
         self._holder_ids = {anchor.id, *(proxy.id for proxy in proxies)}
-        try:
-            if network not in anchor.networks:
-                ctx.ensure_leader()
+        if network not in anchor.networks:
+            ctx.ensure_leader()
+            try:
                 await self.engine.connect(network, anchor.id)
-            for index, proxy in enumerate(proxies):
-                if network not in proxy.networks:
-                    ctx.ensure_leader()
-                    await self.engine.connect(network, proxy.id, str(proxy_address(subnet, index)))
-        except NotOnThisNode as exc:
-            # The anchor runs but does not hold the network here (seen once after Docker
-            # failed its start): a fresh anchor on the next attempt, not the same 404 forever.
-            await self._replace_anchor(ctx, reason=str(exc))
-            raise
+            except NotOnThisNode as exc:
+                await self._replace_anchor(ctx, anchor.id, reason=str(exc))
+                raise
+        for index, proxy in enumerate(proxies):
+            if network not in proxy.networks:
+                ctx.ensure_leader()
+                address = str(proxy_address(subnet, index))
+                await self._connect_proxy(ctx, network, proxy, anchor_id=anchor.id, address=address)
         return proxies
 
-    async def _replace_anchor(self, ctx: Context, reason: str) -> None:
+    async def _connect_proxy(
+        self, ctx: Context, network: str, proxy: Attached, *, anchor_id: str, address: str
+    ) -> None:
+        try:
+            await self.engine.connect(network, proxy.id, address)
+        except NotOnThisNode as exc:
+            # The proxy's task is gone (a rolling update): the next attempt sees the new
+            # one. Still there, the network is not on the node although the anchor holds it
+            # (seen once after Docker failed the anchor's start): a fresh anchor, not the
+            # same 404 forever.
+            if await self.engine.find_container(proxy.id) is not None:
+                await self._replace_anchor(ctx, anchor_id, reason=str(exc))
+            raise
+
+    async def _replace_anchor(self, ctx: Context, anchor_id: str, reason: str) -> None:
+        """Only the anchor that failed: another environment's reconcile may have made a new
+        one meanwhile."""
         async with self._anchor_lock:
+            current = await self.engine.find_container(self.anchor)
+            if current is None or current.id != anchor_id:
+                return
             ctx.ensure_leader()
             await self.engine.remove_container(self.anchor)
         log.warning("anchor removed, to be made again", reason=reason)

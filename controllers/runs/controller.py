@@ -1,9 +1,9 @@
 """The runs controller: each one-off command, run once as a swarm job, its output shipped.
 
-A run starts as a single-task replicated job made from its deployment's plan (see job.py).
-While it runs, each look ships the output written since the last one into the run's log
-stream (where it shipped up to is kept in the status, so a new leader neither loses nor
-repeats lines), until the task ends; then the outcome is recorded and the job removed.
+A run gets its start time (QUEUED), then a single-task replicated job made from its
+deployment's plan (see job.py), and is RUNNING. Each look ships the output written since
+the last one into the run's log stream (where it shipped up to is kept in the status, so a
+new leader loses no line), until the task ends; the outcome is recorded, then the job removed.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ FINALIZER = "runs.zaneops.dev/swarm"
 OWNER_PREFIX = f"{Kind.RUNS.value}/"
 ENDED = {RunPhase.SUCCEEDED.value, RunPhase.FAILED.value, RunPhase.CANCELLED.value}
 # A run is stopped at once: no grace (a person asked, or its time is up).
+# Lines shipped per look at most: a chatty command is shipped over several looks.
+MAX_LINES_PER_LOOK = 5_000
 ROLLOUT = Rollout(monitor_seconds=1.0, stop_grace_seconds=1.0, restart_delay_seconds=0.0)
 
 
@@ -66,30 +68,39 @@ class RunsController(Controller):
     # --- reconcile -------------------------------------------------------------------------
 
     async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
-        if obj.status.details.get("phase") in ENDED:
+        phase = obj.status.details.get("phase")
+        name = naming.run_service_name(self.instance, obj.id)
+        job = await self.swarm.get_service(name)
+        if phase in ENDED:  # recorded first, removed after: a removal never loses an outcome
+            if job is not None:
+                ctx.ensure_leader()
+                await self.swarm.remove_service(name)
             return Result(obj.status)
         spec = RunSpec.model_validate(obj.spec)
-        name = naming.run_service_name(self.instance, obj.id)
         if spec.cancel_requested:
-            await self._ship(name, obj)
+            shipped = await self._ship(name, obj) if job is not None else {}
             cancelled = Outcome(RunPhase.CANCELLED, "Cancelled", "stopped on request")
-            return await self._end(ctx, obj, name, cancelled)
-        if await self.swarm.get_service(name) is None:
-            if obj.status.details.get("phase") == RunPhase.RUNNING.value:
-                message = "its swarm job was removed from outside while it ran"
-                return await self._end(ctx, obj, name, Outcome(RunPhase.FAILED, "Removed", message))
-            return await self._start(ctx, obj, spec, name)
-        return await self._look(ctx, obj, spec, name)
+            return _ended(obj, cancelled, shipped)
+        if job is not None:
+            return await self._look(obj, spec, name)
+        if phase == RunPhase.RUNNING.value:
+            message = "its swarm job was removed from outside while it ran"
+            return _ended(obj, Outcome(RunPhase.FAILED, "Removed", message))
+        if phase is None:  # its start time first: the timeouts count from it, whatever fails
+            details = {"started_at": datetime.now(UTC).isoformat()}
+            status = _phase(obj.status, RunPhase.QUEUED, "Starting", "starting", details)
+            return Result(status, requeue_after=0)
+        return await self._start(ctx, obj, spec, name)
 
     async def _start(self, ctx: Context, obj: StoredObject, spec: RunSpec, name: str) -> Result:
         try:
             engine_spec = await self._engine_spec(obj, spec)
         except PlanError as exc:
-            return await self._end(ctx, obj, name, Outcome(RunPhase.FAILED, "CannotRun", str(exc)))
+            return _ended(obj, Outcome(RunPhase.FAILED, "CannotRun", str(exc)))
         ctx.ensure_leader()
         await self.swarm.create_service(engine_spec)
-        now = datetime.now(UTC)
-        details = {"started_at": now.isoformat(), "shipped_until": now.timestamp() - 1}
+        started_at = datetime.fromisoformat(str(obj.status.details["started_at"]))
+        details = {"shipped_until": started_at.timestamp() - 1, "shipped_at_mark": 0}
         status = _phase(obj.status, RunPhase.RUNNING, "Running", "running", details)
         return Result(status, requeue_after=self.settings.poll_seconds)
 
@@ -104,53 +115,59 @@ class RunsController(Controller):
         plan = plan_for(world, knobs, deployment)
         return run_spec(plan, swarm_spec(plan, container_env(plan, self._open), self.key), obj.id)
 
-    async def _look(self, ctx: Context, obj: StoredObject, spec: RunSpec, name: str) -> Result:
+    async def _look(self, obj: StoredObject, spec: RunSpec, name: str) -> Result:
         tasks = await self.swarm.service_tasks(name)
         shipped = await self._ship(name, obj)
-        ended = outcome(tasks)
-        if ended is not None:
-            return await self._finish(ctx, obj, name, ended)
+        done = outcome(tasks)
+        if done is not None:
+            return _ended(obj, await self._with_last_lines(name, done), shipped)
         elapsed = _elapsed(obj)
         if elapsed > spec.timeout_seconds:
             message = f"still running {spec.timeout_seconds}s after it started: stopped"
-            return await self._end(ctx, obj, name, Outcome(RunPhase.FAILED, "TimedOut", message))
+            return _ended(obj, Outcome(RunPhase.FAILED, "TimedOut", message), shipped)
         if not started(tasks) and elapsed > self.settings.start_timeout_seconds:
             tasks_said = describe(tasks) or "none"
             message = f"its container had not started after {elapsed:.0f}s; tasks: {tasks_said}"
-            return await self._end(ctx, obj, name, Outcome(RunPhase.FAILED, "NotStarted", message))
-        status = obj.status.model_copy(
-            update={"details": {**obj.status.details, "shipped_until": shipped}}
-        )
+            return _ended(obj, Outcome(RunPhase.FAILED, "NotStarted", message), shipped)
+        if obj.status.details.get("phase") != RunPhase.RUNNING.value:  # made, not yet said
+            status = _phase(obj.status, RunPhase.RUNNING, "Running", "running", shipped)
+        else:
+            status = obj.status.model_copy(update={"details": {**obj.status.details, **shipped}})
         return Result(status, requeue_after=self.settings.poll_seconds)
 
-    async def _finish(self, ctx: Context, obj: StoredObject, name: str, ended: Outcome) -> Result:
-        message = ended.message
-        if ended.phase is RunPhase.FAILED and self.settings.failure_log_lines:
-            lines = await self.swarm.service_logs(name, tail=self.settings.failure_log_lines)
-            if lines:
-                message += "\nlast output lines:\n" + "\n".join(entry.line for entry in lines)
-        return await self._end(ctx, obj, name, replace(ended, message=message))
+    async def _with_last_lines(self, name: str, done: Outcome) -> Outcome:
+        if done.phase is not RunPhase.FAILED or not self.settings.failure_log_lines:
+            return done
+        lines = await self.swarm.service_logs(name, tail=self.settings.failure_log_lines)
+        if not lines:
+            return done
+        said = "\n".join(entry.line for entry in lines)
+        return replace(done, message=f"{done.message}\nlast output lines:\n{said}")
 
-    async def _end(self, ctx: Context, obj: StoredObject, name: str, ended: Outcome) -> Result:
-        """The outcome recorded; the swarm job removed (its output is in the run's stream)."""
-        ctx.ensure_leader()
-        await self.swarm.remove_service(name)
-        details = {"finished_at": datetime.now(UTC).isoformat(), "exit_code": ended.exit_code}
-        return Result(_phase(obj.status, ended.phase, ended.reason, ended.message, details))
+    async def _ship(self, name: str, obj: StoredObject) -> dict[str, Any]:
+        """Output written since the last look, into the run's stream; returns the new mark.
 
-    async def _ship(self, name: str, obj: StoredObject) -> float:
-        """Output written since the last look, into the run's stream; returns the new mark."""
-        mark = obj.status.details.get("shipped_until")
-        since = float(mark) if isinstance(mark, int | float) else 0.0
+        The mark is the newest line's time (to the microsecond, as Docker's nanoseconds are
+        cut) and how many lines of that very time were shipped: Docker's `since` keeps lines
+        of that time, and those already shipped are skipped, the others are not lost."""
+        mark, at_mark = _mark_of(obj)
+        newest, at_newest = mark, at_mark
+        skipped = 0
         key = run_logs(obj.id)
-        for entry in await self.swarm.service_logs_since(name, since):
+        for entry in (await self.swarm.service_logs_since(name, mark))[:MAX_LINES_PER_LOOK]:
             written = seconds_of(entry.ts)
-            if written < since:
-                continue  # Docker's since is to the second: what was shipped already
+            if written < mark:
+                continue
+            if written == mark and skipped < at_mark:
+                skipped += 1
+                continue
             line = RunLine(ts=entry.ts, stream=entry.stream, line=entry.line)
             await self.streams.append(key, line, self.settings.log_max_entries)
-            since = max(since, written + 1e-6)
-        return since
+            if written > newest:
+                newest, at_newest = written, 1
+            elif written == newest:
+                at_newest += 1
+        return {"shipped_until": newest, "shipped_at_mark": at_newest}
 
     # --- deletion, drift, events -----------------------------------------------------------
 
@@ -197,6 +214,26 @@ def _run_of(owner: str) -> UUID | None:
         return UUID(owner.removeprefix(OWNER_PREFIX))
     except ValueError:
         return None
+
+
+def _ended(obj: StoredObject, done: Outcome, shipped: dict[str, Any] | None = None) -> Result:
+    """The outcome recorded; the reconcile right after removes the swarm job (its output is
+    in the run's stream by then)."""
+    details = {
+        **(shipped or {}),
+        "finished_at": datetime.now(UTC).isoformat(),
+        "exit_code": done.exit_code,
+    }
+    return Result(_phase(obj.status, done.phase, done.reason, done.message, details), 0)
+
+
+def _mark_of(obj: StoredObject) -> tuple[float, int]:
+    mark = obj.status.details.get("shipped_until")
+    at_mark = obj.status.details.get("shipped_at_mark")
+    return (
+        float(mark) if isinstance(mark, int | float) else 0.0,
+        at_mark if isinstance(at_mark, int) else 0,
+    )
 
 
 def _elapsed(obj: StoredObject) -> float:

@@ -26,7 +26,7 @@ async def explained(
     task = verdict.task
     if task is None:
         return verdict
-    verdict = refine(verdict, await _container_account(swarm, name, task), spec)
+    verdict = refine(verdict, await _container_account(swarm, name, verdict, task), spec)
     parts = [verdict.message]
     if task.error and task.error not in verdict.message and not _EXIT_ERROR.match(task.error):
         parts.append(f"({task.error})")
@@ -37,11 +37,16 @@ async def explained(
     return replace(verdict, message=message)
 
 
-async def _container_account(swarm: SwarmPort, name: str, task: SwarmTask) -> ContainerState | None:
-    """The failed task's container as inspected; when it tells nothing (gone already, or
-    replaced before its checks ran), the newest container of the same deployment that does."""
+async def _container_account(
+    swarm: SwarmPort, name: str, verdict: Verdict, task: SwarmTask
+) -> ContainerState | None:
+    """The failed task's container as inspected; for a failing health check whose container
+    tells nothing (gone already, or replaced before its checks ran), the newest container of
+    the same deployment that does (never for a crash: its own exit code is why)."""
     state = await swarm.container_state(task.container_id) if task.container_id else None
     if state is not None and (state.health_log or state.oom_killed):
+        return state
+    if verdict.reason not in ("HealthCheckFailing", "TimedOut"):
         return state
     deployment = task.container_labels.get(LABEL_DEPLOYMENT)
     newest_first = sorted(await swarm.service_tasks(name), key=lambda t: t.timestamp, reverse=True)

@@ -19,6 +19,7 @@ Phase = DeploymentPhase
 # Not yet decided: a newer deployment or a cancel request still stops these.
 PENDING = {None, Phase.QUEUED, Phase.BUILDING, Phase.STARTING}
 _ENDED = {"failed", "rejected", "complete", "orphaned"}
+ENDED_TASK_STATES = frozenset({*_ENDED, "shutdown", "remove"})
 _ROLLED_BACK = {"rollback_started", "rollback_completed", "rollback_paused", "paused"}
 
 

@@ -27,7 +27,18 @@ from .plan import (
     make_plan,
     mode_of,
 )
-from .rollout import Decision, Deployment, Phase, Verdict, build_outcome, decide, judge, to_run
+from .rollout import (
+    ENDED_TASK_STATES,
+    Decision,
+    Deployment,
+    Phase,
+    Verdict,
+    build_outcome,
+    decide,
+    judge,
+    tasks_of,
+    to_run,
+)
 from .world import World
 
 
@@ -235,14 +246,19 @@ def _ended_job(decision: Decision) -> bool:
 
 
 def _ended_job_steps(world: World, knobs: Knobs, decision: Decision) -> tuple[Action, Plan | None]:
-    """Its own swarm service is kept (and reported, so it is no drift); none left stays none;
-    a job cancelled while it ran is removed, so it stops."""
+    """Its own swarm service is kept once all its runs ended (and reported, so it is no
+    drift); none left stays none; a job cancelled or failed while runs went on is removed."""
     current, target = world.swarm_service, decision.target
     if current is None or target is None:
         return Action.NONE, None
-    if current.labels.get(LABEL_DEPLOYMENT) != str(target.id):
+    if current.labels.get(LABEL_DEPLOYMENT) != str(target.id) or not _all_ended(world, target):
         return Action.REMOVE, None
     return Action.NONE, plan_for(world, knobs, target)
+
+
+def _all_ended(world: World, target: Deployment) -> bool:
+    """A FAILED job's other runs (still going, or still pending) must not run on."""
+    return all(task.state in ENDED_TASK_STATES for task in tasks_of(target.id, world.tasks))
 
 
 # --- the swarm service -----------------------------------------------------------------------

@@ -138,10 +138,14 @@ class Swarm:
         return await asyncio.to_thread(lambda: list(self._log_frames(name, tail=tail)))
 
     async def service_logs_since(self, name: str, since: float) -> list[LogEntry]:
-        """Every line of the service's tasks written at or after `since` (unix seconds)."""
-        return await asyncio.to_thread(
-            lambda: list(self._entries(self._logs_response(name, follow=False, since=since)))
-        )
+        """Every line of the service's tasks written at or after `since` (unix seconds);
+        none once the service is gone."""
+        try:
+            return await asyncio.to_thread(
+                lambda: list(self._entries(self._logs_response(name, follow=False, since=since)))
+            )
+        except NotFound:
+            return []
 
     async def follow_service_logs(self, name: str, since: float) -> AsyncIterator[LogEntry]:
         """Lines as they are written, from `since` (unix seconds) on; new tasks included."""

@@ -86,13 +86,15 @@ class ApiStore(PostgresStore):
         raise Conflict(f"{kind.value}/{parent_id} is being deleted")
 
     async def live_deployment(self, service_id: UUID) -> StoredObject | None:
-        """The newest healthy deployment of the service, else its newest deployment."""
+        """The newest healthy deployment of the service (succeeded, for a job), else its
+        newest deployment."""
         query = _select(Kind.DEPLOYMENTS) + sql.SQL(
             " WHERE service_id = %s AND deleted_at IS NULL"
-            " ORDER BY (status->'details'->>'phase' = %s) IS TRUE DESC, created_at DESC, id DESC"
-            " LIMIT 1"
+            " ORDER BY (status->'details'->>'phase' IN (%s, %s)) IS TRUE DESC,"
+            " created_at DESC, id DESC LIMIT 1"
         )
-        row = await self._fetch_one(query, (service_id, DeploymentPhase.HEALTHY.value))
+        live = (DeploymentPhase.HEALTHY.value, DeploymentPhase.SUCCEEDED.value)
+        row = await self._fetch_one(query, (service_id, *live))
         return _to_object(Kind.DEPLOYMENTS, row) if row else None
 
     async def create_deployment(

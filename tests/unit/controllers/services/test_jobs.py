@@ -165,3 +165,16 @@ def test_a_job_spec_refuses_what_a_job_cannot_have(
     [problem] = caught.value.errors()
     assert problem["loc"] == (field,)
     assert error in problem["msg"]
+
+
+def test_a_failed_job_whose_other_runs_go_on_is_removed_so_they_stop() -> None:
+    failed = job(1, Phase.FAILED, replicas=2)
+    w = world(failed)
+    w.swarm_service = running_service(w, failed)
+    w.tasks = [
+        task_of({"zane.deployment": str(failed.id)}, "failed", exit_code=1),
+        task_of({"zane.deployment": str(failed.id)}, "running"),
+    ]
+    assert decide_steps(w, KNOBS, NOW).action is Action.REMOVE
+    w.tasks = [task_of({"zane.deployment": str(failed.id)}, "pending")]  # timed out starting
+    assert decide_steps(w, KNOBS, NOW).action is Action.REMOVE
