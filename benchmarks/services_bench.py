@@ -1,6 +1,10 @@
 """Services controller against raw `docker service create`, on the real swarm; prints numbers.
 
 python -m benchmarks.services_bench [N]   (N services at once; default 20)
+
+Each size is measured without and with a health check (the same command check both ways,
+busybox's wget against its own httpd): raw is timed to every task Running (Swarm reports a
+checked task Running once healthy), ours to every deployment HEALTHY.
 """
 
 from __future__ import annotations
@@ -10,15 +14,31 @@ import resource
 import sys
 import time
 import uuid
+from typing import Any
+
+import docker
 
 from tests.support import database
 from tests.support import swarm as sw
 from zaneops.adapters.postgres.store import PostgresStore
 
+CHECK = ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"]
+OURS_CHECK = {
+    "type": "command",
+    "command": CHECK,
+    "interval": "1s",
+    "timeout": "1s",
+    "start_period": "0s",
+    "retries": 3,
+}
 
-def raw_create(instance: str, count: int) -> float:
-    """Seconds until `count` plain swarm services of the same image all run."""
+
+def raw_create(instance: str, count: int, checked: bool) -> float:
+    """Seconds until `count` plain swarm services of the same image all have a task Running."""
     api = sw.client().api
+    healthcheck = docker.types.Healthcheck(
+        test=["CMD", *CHECK], interval=10**9, timeout=10**9, retries=3
+    )
     started = time.perf_counter()
     for _ in range(count):
         sw.client().services.create(
@@ -28,37 +48,43 @@ def raw_create(instance: str, count: int) -> float:
             labels={"zane.instance": instance},
             endpoint_spec={"Mode": "dnsrr"},
             container_labels={"zane.instance": instance},
+            healthcheck=healthcheck if checked else None,
         )
-    while len(api.containers(filters={"label": f"zane.instance={instance}"})) < count:
+    services = [s["ID"] for s in api.services(filters={"label": f"zane.instance={instance}"})]
+    while _running(api, services) < count:
         time.sleep(0.05)
     return time.perf_counter() - started
 
 
-async def controlled(store: PostgresStore, count: int) -> float:
+def _running(api: Any, services: list[str]) -> int:
+    tasks = api.tasks(filters={"service": services, "desired-state": "running"})
+    return len({t["ServiceID"] for t in tasks if t["Status"]["State"] == "running"})
+
+
+async def controlled(store: PostgresStore, count: int, checked: bool) -> float:
     """Seconds from committing `count` deployments to all of them HEALTHY."""
     environment = await sw.make_environment(store)
-    services = [
-        await sw.make_service(store, environment.id, sw.web_spec(slug=f"s{i}"))
-        for i in range(count)
-    ]
+    extra = {"healthcheck": OURS_CHECK} if checked else {}
+    specs = [sw.web_spec(slug=f"s{i}", **extra) for i in range(count)]
+    services = [await sw.make_service(store, environment.id, spec) for spec in specs]
     started = time.perf_counter()
     deployments = [
-        await sw.deploy(store, s.id, sw.web_spec(slug=f"s{i}")) for i, s in enumerate(services)
+        await sw.deploy(store, s.id, spec) for s, spec in zip(services, specs, strict=True)
     ]
     for deployment in deployments:
         await sw.wait_for_phase(store, deployment.id, "HEALTHY", timeout=300)
     return time.perf_counter() - started
 
 
-async def compare(count: int) -> tuple[float, float]:
+async def compare(count: int, checked: bool) -> tuple[float, float]:
     template = database.create_template()
     name = database.clone(template)
     store = await PostgresStore.open(database.url_for(name))
     instance, raw_instance = sw.new_instance(), sw.new_instance()
     try:
-        raw = await asyncio.to_thread(raw_create, raw_instance, count)
+        raw = await asyncio.to_thread(raw_create, raw_instance, count, checked)
         async with sw.services_controller(instance, database.url_for(name)):
-            ours = await controlled(store, count)
+            ours = await controlled(store, count, checked)
         return raw, ours
     finally:
         await store.close()
@@ -71,10 +97,13 @@ async def compare(count: int) -> tuple[float, float]:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     for n in (1, count):
-        raw, ours = asyncio.run(compare(n))
-        print(
-            f"{n:4d} service(s): raw {raw:6.2f}s  controller {ours:6.2f}s  ratio {ours / raw:4.2f}"
-        )
+        for checked in (False, True):
+            raw, ours = asyncio.run(compare(n, checked))
+            check = "health check" if checked else "no check    "
+            print(
+                f"{n:4d} service(s), {check}: raw {raw:6.2f}s  controller {ours:6.2f}s  "
+                f"ratio {ours / raw:4.2f}"
+            )
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"peak RSS of this process (controller + harness), after {count} services: "
