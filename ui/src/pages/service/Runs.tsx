@@ -4,7 +4,7 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { API, get, post } from "../../api/client";
 import { fieldErrors, FormProblem, messageOf, unplacedErrors } from "../../api/errors";
-import type { LogEntry, Page, Run, RunPhase } from "../../api/types";
+import type { LogEntry, LogPage, Page, Run, RunPhase } from "../../api/types";
 import {
   Badge,
   Button,
@@ -175,12 +175,26 @@ function RunRow({ run, open, onOpen }: { run: Run; open: boolean; onOpen: (id: s
   );
 }
 
-/** The run's output from its first line, followed live (server-sent events) until it ends. */
+/** The run's output from its first line: followed live (server-sent events) while it runs,
+ * read once, whole, when it has ended (no stream left open on a finished command). */
 function RunOutput({ run }: { run: Run }) {
   const [entries, setEntries] = useState<LogEntry[]>([]);
   const [state, setState] = useState<"loading" | "live" | "error">("loading");
+  const ended = runEnded(run);
   useEffect(() => {
-    // Each run's rows own their RunOutput: a new run is a new component, nothing to reset.
+    if (ended) {
+      const controller = new AbortController();
+      // The last lines are the ones that say how it ended.
+      get<LogPage>(`/runs/${run.id}/logs?direction=backward&limit=500`, controller.signal)
+        .then((page) => {
+          setEntries([...page.entries].reverse());
+          setState("live");
+        })
+        .catch(() => {
+          if (!controller.signal.aborted) setState("error");
+        });
+      return () => controller.abort();
+    }
     const events = new EventSource(`${API}/runs/${run.id}/logs/follow`);
     events.onopen = () => setState("live");
     events.onerror = () => setState(events.readyState === EventSource.CLOSED ? "error" : "loading");
@@ -193,7 +207,7 @@ function RunOutput({ run }: { run: Run }) {
       setEntries((shown) => appendEntries(shown, [entry]));
     });
     return () => events.close();
-  }, [run.id]);
+  }, [run.id, ended]);
   return (
     <div
       className="logs"
