@@ -4,7 +4,8 @@ python -m benchmarks.services_bench [N]   (N services at once; default 20)
 
 Each size is measured without and with a health check (the same command check both ways,
 busybox's wget against its own httpd): raw is timed to every task Running (Swarm reports a
-checked task Running once healthy), ours to every deployment HEALTHY.
+checked task Running once healthy), ours to every deployment HEALTHY. Both sides start on an
+overlay network that exists already.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import docker
 
 from tests.support import database
 from tests.support import swarm as sw
+from tests.support.waiting import wait_for_row
 from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.specs.kinds import Kind
 
 CHECK = ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"]
 OURS_CHECK = {
@@ -28,16 +31,20 @@ OURS_CHECK = {
     "command": CHECK,
     "interval": "1s",
     "timeout": "1s",
-    "start_period": "0s",
+    "start_period": "1s",
     "retries": 3,
 }
 
 
 def raw_create(instance: str, count: int, checked: bool) -> float:
-    """Seconds until `count` plain swarm services of the same image all have a task Running."""
+    """Seconds until `count` plain swarm services of the same image all have a task Running,
+    on an overlay network made beforehand (as the controller's are, with their environment)."""
     api = sw.client().api
+    network = sw.client().networks.create(
+        f"{instance}-raw-net", driver="overlay", attachable=True, labels={"zane.instance": instance}
+    )
     healthcheck = docker.types.Healthcheck(
-        test=["CMD", *CHECK], interval=10**9, timeout=10**9, retries=3
+        test=["CMD", *CHECK], interval=10**9, timeout=10**9, retries=3, start_period=10**9
     )
     started = time.perf_counter()
     for _ in range(count):
@@ -47,6 +54,7 @@ def raw_create(instance: str, count: int, checked: bool) -> float:
             name=f"{instance}-raw-{uuid.uuid4().hex[:8]}",
             labels={"zane.instance": instance},
             endpoint_spec={"Mode": "dnsrr"},
+            networks=[network.id],
             container_labels={"zane.instance": instance},
             healthcheck=healthcheck if checked else None,
         )
@@ -62,8 +70,17 @@ def _running(api: Any, services: list[str]) -> int:
 
 
 async def controlled(store: PostgresStore, count: int, checked: bool) -> float:
-    """Seconds from committing `count` deployments to all of them HEALTHY."""
+    """Seconds from committing `count` deployments to all of them HEALTHY (the environment,
+    and so its network, made beforehand)."""
     environment = await sw.make_environment(store)
+    await wait_for_row(
+        store,
+        Kind.ENVIRONMENTS,
+        environment.id,
+        lambda row: bool(row.status.details.get("network")),
+        what="the environment's network",
+        timeout=60,
+    )
     extra = {"healthcheck": OURS_CHECK} if checked else {}
     specs = [sw.web_spec(slug=f"s{i}", **extra) for i in range(count)]
     services = [await sw.make_service(store, environment.id, spec) for spec in specs]

@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from controllers.services.logs import seconds_of
 from controllers.services.plan import PlanError, Rollout, container_env, swarm_spec
 from controllers.services.rollout import Deployment, describe
 from controllers.services.steps import Knobs, plan_for
 from controllers.services.world import read_rows
+from zaneops.adapters.docker.log_lines import unix_seconds
 from zaneops.adapters.docker.models import DockerEvent
 from zaneops.adapters.redis.log_streams import RunLine
 from zaneops.adapters.redis.stream_keys import run_logs
@@ -155,7 +155,9 @@ class RunsController(Controller):
         skipped = 0
         key = run_logs(obj.id)
         for entry in (await self.swarm.service_logs_since(name, mark))[:MAX_LINES_PER_LOOK]:
-            written = seconds_of(entry.ts)
+            written = unix_seconds(entry.ts)
+            if written is None:  # not a timestamped line: shipped as of the mark
+                written = mark
             if written < mark:
                 continue
             if written == mark and skipped < at_mark:

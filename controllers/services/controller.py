@@ -27,7 +27,7 @@ from .plan import (
     fingerprint,
     swarm_spec,
 )
-from .ports import LogWriter, ServiceRows, SwarmPort
+from .ports import LogFollowPort, LogWriter, ServiceRows, SwarmPort
 from .settings import ServicesSettings
 from .steps import Action, Knobs, PhaseChange, Steps, decide_steps, utc_now
 from .world import World, read_world
@@ -49,6 +49,7 @@ class ServicesController(Controller):
         rows: ServiceRows,
         swarm: SwarmPort,
         streams: LogWriter | None = None,
+        log_follower: LogFollowPort | None = None,
         open_secret: Callable[[str], str] = lambda value: value,
     ) -> None:
         self.installation = installation
@@ -58,7 +59,11 @@ class ServicesController(Controller):
         self._open = open_secret
         self._names: dict[str, UUID] = {}  # swarm service name → service id, for events
         self._task_deployments: dict[str, str] = {}
-        self._logs = self._log_shipper(streams) if streams is not None else None
+        self._logs = (
+            self._log_shipper(log_follower, streams)
+            if streams is not None and log_follower is not None
+            else None
+        )
         self.watches = (
             Watch(Kind.DEPLOYMENTS, self._service_of_deployment),
             Watch(Kind.VOLUMES, self._services_of_volume),
@@ -70,10 +75,10 @@ class ServicesController(Controller):
             Watch(Kind.ENVIRONMENTS, self._services_of_environment, status_changes=True),
         )
 
-    def _log_shipper(self, streams: LogWriter) -> LogShipper:
+    def _log_shipper(self, follower: LogFollowPort, streams: LogWriter) -> LogShipper:
         """Each line names its deployment, from the tasks the reconciles have seen."""
         return LogShipper(
-            self.swarm,
+            follower,
             streams,
             self.settings.log_max_entries,
             lambda _service, task: self._task_deployments.get(task, ""),
@@ -126,7 +131,7 @@ class ServicesController(Controller):
     def _service_of_event(self, event: DockerEvent) -> UUID | None:
         if event.type == "service":
             return self._names.get(event.name)
-        if event.type != "container" or event.action not in CONTAINER_ACTIONS:
+        if event.type != "container" or not _wakes(event.action):
             return None
         if event.attributes.get(naming.LABEL_INSTANCE) != self.installation.instance:
             return None
@@ -240,6 +245,11 @@ class ServicesController(Controller):
             return True
         stamp = service.labels.get(LABEL_FINGERPRINT)
         return stamp != fingerprint(service.spec, self.installation.secret_key)
+
+
+def _wakes(action: str) -> bool:
+    """A container started, stopped, or reported its health ("health_status: healthy")."""
+    return action in CONTAINER_ACTIONS or action.startswith("health_status")
 
 
 def _owned_service(owner: str) -> UUID | None:

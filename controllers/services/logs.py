@@ -1,25 +1,33 @@
-"""Runtime logs: each service's container output, followed live into its capped log stream."""
+"""Runtime logs: each service's container output, followed live into its capped log stream.
+
+Every followed service is one coroutine reading one HTTP stream (no thread each); lines and
+the marks saying they were shipped are written together (log_batches), so a follower that
+restarts or a new leader resumes from the marks (log_marks) without a gap or a repeat.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from uuid import UUID
 
 import structlog
 
-from zaneops.adapters.docker.models import LogEntry
-from zaneops.adapters.redis.log_streams import RuntimeLine
-from zaneops.adapters.redis.stream_keys import runtime_logs
+from zaneops.adapters.redis.log_streams import MarkedShipment, RuntimeLine
+from zaneops.adapters.redis.stream_keys import runtime_log_marks, runtime_logs
 
-from .ports import LogWriter, SwarmPort
+from .log_batches import BatchedWrites
+from .log_marks import Fresh, Replay, marks_from_tail
+from .ports import LogFollowPort, LogWriter
 
 log = structlog.get_logger(__name__)
 
 # Pause before following again once a stream ends (the swarm service was replaced or is gone).
 REFOLLOW_SECONDS = 1.0
+# Services whose marks are read at once (a new leader starts following all of them together).
+MARK_READS = 8
+TAIL_FOR_MARKS = 200
 
 
 class LogShipper:
@@ -27,16 +35,22 @@ class LogShipper:
 
     def __init__(
         self,
-        swarm: SwarmPort,
+        follower: LogFollowPort,
         streams: LogWriter,
         max_entries: int,
         deployment_of_task: Callable[[UUID, str], str],
     ) -> None:
-        self._swarm = swarm
+        self._follower = follower
         self._streams = streams
         self._max_entries = max_entries
         self._deployment_of_task = deployment_of_task
+        self._writes = BatchedWrites(streams.ship)
+        self._mark_reads = asyncio.Semaphore(MARK_READS)
         self._followers: dict[UUID, asyncio.Task[None]] = {}
+
+    @property
+    def following(self) -> int:
+        return sum(not task.done() for task in self._followers.values())
 
     def follow(self, service_id: UUID, swarm_name: str) -> None:
         running = self._followers.get(service_id)
@@ -55,40 +69,56 @@ class LogShipper:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._writes.close()
 
     async def _follow_forever(self, service_id: UUID, swarm_name: str) -> None:
-        since = time.time()
+        replay: Replay | None = None
         while True:
             try:
-                since = await self._ship(service_id, swarm_name, since)
-            except Exception as exc:  # the service is being replaced or Docker restarts
+                if replay is None:
+                    replay = Replay(await self._durable_marks(service_id))
+                await self._ship(service_id, swarm_name, replay)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Docker or Redis restarts, the service is replaced
                 log.debug("log stream ended", service=str(service_id), error=repr(exc))
+                replay = None  # what reached Redis is known again from its marks
             await asyncio.sleep(REFOLLOW_SECONDS)
 
-    async def _ship(self, service_id: UUID, swarm_name: str, since: float) -> float:
-        """Ship lines until the stream ends; returns where to resume without repeating a line."""
-        key = runtime_logs(service_id)
-        async for entry in self._swarm.follow_service_logs(swarm_name, since=since):
-            await self._write(key, service_id, entry)
-            since = max(since, seconds_of(entry.ts) + 1e-6)
-        return since
+    async def _durable_marks(self, service_id: UUID) -> dict[str, int]:
+        async with self._mark_reads:
+            marks = await self._streams.marks(runtime_log_marks(service_id))
+            if not marks:
+                marks = marks_from_tail(
+                    await self._streams.tail(runtime_logs(service_id), TAIL_FOR_MARKS)
+                )
+            return marks
 
-    async def _write(self, key: str, service_id: UUID, entry: LogEntry) -> None:
-        line = RuntimeLine(
-            ts=entry.ts,
-            stream=entry.stream,
-            line=entry.line,
-            task_id=entry.task_id,
-            deployment_id=self._deployment_of_task(service_id, entry.task_id),
+    async def _ship(self, service_id: UUID, swarm_name: str, replay: Replay) -> None:
+        """Ship lines until the stream ends (the marks move as each batch is written)."""
+        since = replay.resume_since(time.time_ns())
+        async for entries in self._follower.follow(swarm_name, since):
+            fresh = replay.fresh(entries)
+            if fresh:
+                await self._writes.ship(self._shipment(service_id, fresh, replay.marks))
+
+    def _shipment(
+        self, service_id: UUID, fresh: list[Fresh], marks: dict[str, int]
+    ) -> MarkedShipment:
+        lines = [
+            RuntimeLine(
+                ts=item.entry.ts,
+                stream=item.entry.stream,
+                line=item.entry.line,
+                task_id=item.entry.task_id,
+                deployment_id=self._deployment_of_task(service_id, item.entry.task_id),
+            )
+            for item in fresh
+        ]
+        return MarkedShipment(
+            key=runtime_logs(service_id),
+            lines=lines,
+            marks_key=runtime_log_marks(service_id),
+            marks=dict(marks),
+            max_entries=self._max_entries,
         )
-        await self._streams.append(key, line, self._max_entries)
-
-
-def seconds_of(ts: str) -> float:
-    """Docker's RFC 3339 time with nanoseconds, as unix seconds (to the microsecond)."""
-    try:
-        whole, _, fraction = ts.rstrip("Z").partition(".")
-        moment = datetime.fromisoformat(whole).replace(tzinfo=UTC)
-        return moment.timestamp() + float(f"0.{fraction[:6] or 0}")
-    except ValueError:
-        return time.time()

@@ -14,7 +14,7 @@ from zaneops.adapters.docker.models import (
     SwarmService,
     SwarmTask,
 )
-from zaneops.adapters.redis.log_streams import LogLine
+from zaneops.adapters.redis.log_streams import MarkedShipment
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 from zaneops.specs.status import Status
@@ -47,10 +47,16 @@ class SwarmPort(Protocol):
 
     async def service_logs(self, name: str, tail: int) -> list[LogEntry]: ...
 
-    def follow_service_logs(self, name: str, since: float) -> AsyncIterator[LogEntry]: ...
-
     def events(self) -> AsyncIterator[DockerEvent]: ...
 
 
+class LogFollowPort(Protocol):
+    def follow(self, name: str, since_ns: int) -> AsyncIterator[list[LogEntry]]: ...
+
+
 class LogWriter(Protocol):
-    async def append(self, key: str, line: LogLine, max_entries: int) -> None: ...
+    async def ship(self, shipments: list[MarkedShipment]) -> None: ...
+
+    async def marks(self, marks_key: str) -> dict[str, int]: ...
+
+    async def tail(self, key: str, count: int) -> list[dict[str, str]]: ...

@@ -19,6 +19,7 @@ Phase = DeploymentPhase
 # Not yet decided: a newer deployment or a cancel request still stops these.
 PENDING = {None, Phase.QUEUED, Phase.BUILDING, Phase.STARTING}
 _ENDED = {"failed", "rejected", "complete", "orphaned"}
+_STARTING = {"ready", "starting"}
 ENDED_TASK_STATES = frozenset({*_ENDED, "shutdown", "remove"})
 _ROLLED_BACK = {"rollback_started", "rollback_completed", "rollback_paused", "paused"}
 
@@ -117,20 +118,17 @@ def judge(
     tasks: list[SwarmTask],
     elapsed: float,
     timeout: float,
-    now: datetime | None = None,
-    settle_seconds: float = 0.0,
+    healthy_tasks: frozenset[str] = frozenset(),
 ) -> Verdict:
-    """`settle_seconds`: without a health check, how long a task must have kept running to
-    count (a container that exits at once is briefly "running" too); `now` dates the tasks."""
+    """`healthy_tasks`: tasks whose container's health check passed, which Swarm may not
+    call running yet (readiness is the first healthy report). Without a health check a
+    running task counts at once, as Swarm says; `on_probation` judges the minutes after."""
     mine = tasks_of(deployment.id, tasks)
     if deployment.spec.service_spec.mode == "job":
         return _judge_job(deployment, mine, elapsed, timeout)
     if (failure := _failure(mine, service, plan_hash)) is not None:
         return failure
-    settled = mine
-    if not deployment.spec.service_spec.healthcheck and now is not None:
-        settled = [t for t in mine if t.state != "running" or _age(t, now) >= settle_seconds]
-    if service is not None and _all_up(deployment, service, plan_hash, settled):
+    if service is not None and _all_up(deployment, service, plan_hash, mine, healthy_tasks):
         return Verdict(Phase.HEALTHY, "Healthy")
     if elapsed > timeout:
         return Verdict(
@@ -140,6 +138,26 @@ def judge(
             _newest(mine),
         )
     return Verdict(Phase.STARTING)
+
+
+def on_probation(
+    deployment: Deployment, tasks: list[SwarmTask], window_end: datetime
+) -> Verdict | None:
+    """A deployment without a health check, HEALTHY since its tasks ran, whose task stopped
+    before window_end: it was not (a container that exits at once is "running" for an
+    instant). Dated by the task's own end, as Swarm reports it a moment late. The failure,
+    or None."""
+    mine = tasks_of(deployment.id, tasks)
+    ended = [t for t in mine if t.state in _ENDED and (_since(t) or window_end) <= window_end]
+    return explain(ended[0]) if ended else None
+
+
+def settling(deployment: Deployment, tasks: list[SwarmTask]) -> bool:
+    """A task of the deployment is being started with no health check to wait for: Swarm
+    calls it running within moments, sooner than the next regular look."""
+    if deployment.spec.service_spec.healthcheck:
+        return False
+    return any(t.state in _STARTING for t in tasks_of(deployment.id, tasks))
 
 
 def _judge_job(
@@ -184,13 +202,21 @@ def _failure(mine: list[SwarmTask], service: SwarmService | None, plan_hash: str
 
 
 def _all_up(
-    deployment: Deployment, service: SwarmService, plan_hash: str, mine: list[SwarmTask]
+    deployment: Deployment,
+    service: SwarmService,
+    plan_hash: str,
+    mine: list[SwarmTask],
+    healthy_tasks: frozenset[str],
 ) -> bool:
     if service.labels.get(LABEL_SPEC_HASH) != plan_hash:
         return False
     if service.update_state not in (None, "completed"):
         return False  # Swarm is still watching the new tasks
-    running = [t for t in mine if t.state == "running" and t.desired_state == "running"]
+    running = [
+        t
+        for t in mine
+        if t.desired_state == "running" and (t.state == "running" or t.id in healthy_tasks)
+    ]
     return len(running) >= deployment.spec.service_spec.replicas
 
 
@@ -249,12 +275,6 @@ def _since(task: SwarmTask) -> datetime | None:
         return datetime.fromisoformat(task.timestamp)
     except ValueError:
         return None
-
-
-def _age(task: SwarmTask, now: datetime) -> float:
-    # The worker's clock against ours: skew between nodes stretches or shortens the settle.
-    since = _since(task)
-    return (now - since).total_seconds() if since is not None else 0.0
 
 
 def _newest(tasks: list[SwarmTask]) -> SwarmTask | None:

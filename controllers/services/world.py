@@ -32,6 +32,8 @@ class World:
     tasks: list[SwarmTask] = field(default_factory=list)
     # The last health check of a running container: (status, output), if it has one.
     health: tuple[str, str] | None = None
+    # Tasks Swarm still calls starting whose container's health check has passed.
+    healthy_tasks: frozenset[str] = frozenset()
     # The environment's network exists (its status names it): tasks can be started on it.
     network_ready: bool = False
 
@@ -49,6 +51,7 @@ async def read_world(
     if world.swarm_service is not None:
         world.tasks = await swarm.service_tasks(name)
         world.health = await _health(swarm, world.swarm_service, world.tasks)
+        world.healthy_tasks = await _healthy_starting(swarm, world.swarm_service, world.tasks)
     return world
 
 
@@ -87,12 +90,31 @@ def _add_volume(world: World, row: StoredObject) -> None:
         world.ready_volumes.add(spec.slug)
 
 
+def _checked(service: SwarmService) -> bool:
+    container = (service.spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
+    return bool(container.get("Healthcheck"))
+
+
+async def _healthy_starting(
+    swarm: SwarmPort, service: SwarmService, tasks: list[SwarmTask]
+) -> frozenset[str]:
+    """Starting tasks whose first health check passed: ready before Swarm says so."""
+    if not _checked(service):
+        return frozenset()
+    healthy = set()
+    for task in tasks:
+        if task.state == "starting" and task.desired_state == "running" and task.container_id:
+            found = await swarm.container_state(task.container_id)
+            if found is not None and found.health_status == "healthy":
+                healthy.add(task.id)
+    return frozenset(healthy)
+
+
 async def _health(
     swarm: SwarmPort, service: SwarmService, tasks: list[SwarmTask]
 ) -> tuple[str, str] | None:
     """The first running container's last health check, when the service has a check."""
-    container = (service.spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
-    if not container.get("Healthcheck"):
+    if not _checked(service):
         return None
     for task in tasks:
         if task.state == "running" and task.desired_state == "running" and task.container_id:

@@ -61,10 +61,6 @@ class FakeSwarm:
     async def service_logs(self, name: str, tail: int) -> list[LogEntry]:
         return self.logs[-tail:]
 
-    async def follow_service_logs(self, name: str, since: float) -> AsyncIterator[LogEntry]:
-        await asyncio.Event().wait()  # nothing is printed
-        yield LogEntry("", "stdout", "")
-
     async def events(self) -> AsyncIterator[DockerEvent]:
         await asyncio.Event().wait()  # the test wakes the controller through the store
         yield DockerEvent("", "", "")

@@ -1,4 +1,6 @@
-"""Swarm services, their tasks, logs and events, and overlay networks, through docker-py.
+"""Swarm services, their tasks, logs (followed live: log_follow), events, overlay networks.
+
+All through docker-py.
 
 Every method is one outside operation; blocking docker-py calls run in a worker thread.
 Specs go in and come out in the Engine API's own JSON shape, so planning stays pure.
@@ -7,9 +9,6 @@ Specs go in and come out in the Engine API's own JSON shape, so planning stays p
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import re
-import socket
 import struct
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -18,6 +17,7 @@ import docker
 from docker.errors import NotFound
 
 from zaneops.adapters.docker import dockerpy_private
+from zaneops.adapters.docker.log_lines import log_entry
 from zaneops.adapters.docker.models import (
     ContainerState,
     DockerEvent,
@@ -27,10 +27,6 @@ from zaneops.adapters.docker.models import (
 )
 from zaneops.adapters.docker.streams import in_thread
 from zaneops.common.naming import LABEL_INSTANCE
-
-STREAMS = {1: "stdout", 2: "stderr"}
-# A log line with timestamps and details: "<ts> <k=v,k=v> <line>".
-_LOG_LINE = re.compile(r"(?P<ts>\S+) (?P<details>\S*) ?(?P<line>.*)", re.DOTALL)
 
 
 def _service(raw: dict[str, Any]) -> SwarmService:
@@ -60,20 +56,6 @@ def _task(raw: dict[str, Any]) -> SwarmTask:
         container_labels=dict(spec.get("Labels") or {}),
         timestamp=status.get("Timestamp", ""),
         slot=raw.get("Slot"),
-    )
-
-
-def _log_entry(stream: int, chunk: bytes) -> LogEntry:
-    text = chunk.decode(errors="replace").rstrip("\n")
-    match = _LOG_LINE.fullmatch(text)
-    if match is None:
-        return LogEntry(ts="", stream=STREAMS.get(stream, "stdout"), line=text)
-    details = dict(pair.split("=", 1) for pair in match["details"].split(",") if "=" in pair)
-    return LogEntry(
-        ts=match["ts"],
-        stream=STREAMS.get(stream, "stdout"),
-        line=match["line"],
-        task_id=details.get("com.docker.swarm.task.id", ""),
     )
 
 
@@ -147,18 +129,6 @@ class Swarm:
         except NotFound:
             return []
 
-    async def follow_service_logs(self, name: str, since: float) -> AsyncIterator[LogEntry]:
-        """Lines as they are written, from `since` (unix seconds) on; new tasks included."""
-
-        def open_stream() -> tuple[Iterator[LogEntry], _Hangup]:
-            response = self._logs_response(name, follow=True, since=since)
-            return self._entries(response), _Hangup(
-                dockerpy_private.raw_socket(self._api, response)
-            )
-
-        async for entry in in_thread(open_stream):
-            yield entry
-
     def _log_frames(self, name: str, tail: int) -> Iterator[LogEntry]:
         return self._entries(self._logs_response(name, follow=False, tail=tail))
 
@@ -175,7 +145,7 @@ class Swarm:
         )
         try:
             for stream, chunk in _frames(response.raw):
-                yield _log_entry(stream, chunk)
+                yield log_entry(stream, chunk)
         finally:
             response.close()
 
@@ -188,18 +158,6 @@ class Swarm:
 
         async for event in in_thread(open_stream):
             yield event
-
-
-class _Hangup:
-    """Ends a followed stream from another thread: closing the response there would wait on
-    the reader's lock, shutting the socket down wakes the reader instead."""
-
-    def __init__(self, sock: Any) -> None:
-        self._sock = getattr(sock, "_sock", sock)  # a unix socket comes wrapped in a SocketIO
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
 
 
 def _frames(raw: Any) -> Iterator[tuple[int, bytes]]:

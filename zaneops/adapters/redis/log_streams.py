@@ -60,6 +60,18 @@ class HttpLine:
     deployment_id: str
 
 
+@dataclass(frozen=True)
+class MarkedShipment:
+    """Lines of one service's stream, and the marks (task id → newest time shipped, unix ns)
+    that say they were shipped: both are written together or not at all."""
+
+    key: str
+    lines: list[RuntimeLine]
+    marks_key: str
+    marks: dict[str, int]
+    max_entries: int
+
+
 LogLine = RuntimeLine | BuildLine | RunLine | HttpLine
 
 # The most characters of each field an entry keeps: a stream holds a bounded number of
@@ -127,6 +139,10 @@ def _decode(entry_id: bytes, raw: dict[bytes, bytes]) -> StreamEntry:
     return StreamEntry(id=entry_id.decode(), fields=fields)
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else value
+
+
 def matches(entry: StreamEntry, text: str | None) -> bool:
     return text is None or any(text.lower() in value.lower() for value in entry.fields.values())
 
@@ -191,6 +207,29 @@ class LogStreams:
     async def append(self, key: str, line: LogLine, max_entries: int) -> None:
         """One entry at the end of the stream `key`, trimming it to about max_entries."""
         await self._redis.xadd(key, fields_of(line), maxlen=max_entries, approximate=True)
+
+    async def ship(self, shipments: list[MarkedShipment]) -> None:
+        """Every shipment's lines and marks in one transaction (one round trip)."""
+        pipe = self._redis.pipeline(transaction=True)
+        for shipment in shipments:
+            for line in shipment.lines:
+                pipe.xadd(
+                    shipment.key, fields_of(line), maxlen=shipment.max_entries, approximate=True
+                )
+            pipe.delete(shipment.marks_key)
+            if shipment.marks:
+                marks: dict[FieldT, EncodableT] = dict(shipment.marks.items())
+                pipe.hset(shipment.marks_key, mapping=marks)
+        await pipe.execute()
+
+    async def marks(self, marks_key: str) -> dict[str, int]:
+        found: Any = await self._redis.hgetall(marks_key)
+        return {_text(task): int(nanos) for task, nanos in found.items()}
+
+    async def tail(self, key: str, count: int) -> list[dict[str, str]]:
+        """The fields of the newest `count` entries, newest first."""
+        found: Any = await self._redis.xrevrange(key, count=count)
+        return [_decode(entry_id, raw).fields for entry_id, raw in found]
 
     async def read_page(self, key: str, query: LogQuery) -> StreamPage:
         return await read_page(self._redis, key, query)

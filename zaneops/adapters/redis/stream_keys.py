@@ -22,6 +22,12 @@ def runtime_logs(service_id: UUID) -> str:
     return f"zane:logs:runtime:{service_id}"
 
 
+def runtime_log_marks(service_id: UUID) -> str:
+    """Not a stream: a hash, task id → the newest line time (unix ns) shipped of that task,
+    written with the lines it marks, so a new follower resumes without a gap or a repeat."""
+    return f"zane:logs:runtime:{service_id}:marks"
+
+
 def build_logs(build_id: UUID) -> str:
     return f"zane:logs:build:{build_id}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from pathlib import Path
 
@@ -99,3 +100,104 @@ async def test_container_output_is_shipped_to_the_services_log_stream(
     assert entries["oops-stderr"]["stream"] == "stderr"
     assert entries["hello-stdout"]["deployment_id"] == str(deployment.id)
     assert entries["hello-stdout"]["task_id"] and entries["hello-stdout"]["ts"].endswith("Z")
+
+
+def counter_spec(**extra: object) -> dict[str, object]:
+    """Counts n1, n2, ... ten a second, forever (a command health check: no HTTP server)."""
+    count = "i=0; while true; do i=$((i+1)); echo n$i; sleep 0.1; done"
+    return {
+        "slug": "counter",
+        "source": {"type": "image", "image": sw.BUSYBOX},
+        "command": ["sh", "-c", count],
+        **extra,
+    }
+
+
+async def numbers_by_task(redis: Redis, key: str) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for _, entry in await redis.xrange(key):
+        if entry["line"].startswith("n"):
+            found.setdefault(entry["task_id"], []).append(int(entry["line"][1:]))
+    return found
+
+
+async def test_a_new_leader_resumes_log_shipping_without_a_lost_or_repeated_line(
+    store: PostgresStore, database_url: str, instance: str, tmp_path: Path
+) -> None:
+    """Two replicas count; the shipping controller is SIGKILLed and another takes over:
+    every task's numbers are in the stream once each, from 1, with no gap."""
+    spec = counter_spec(replicas=2)
+    environment = await sw.make_environment(store)
+    service = await sw.make_service(store, environment.id, spec)
+    key = logstreams.runtime_logs(service.id)
+    env = controller_env(instance, new_key())
+    redis = Redis.from_url(REDIS_URL, decode_responses=True)
+
+    async def counted_past(least: int) -> bool:
+        numbers = await numbers_by_task(redis, key)
+        return len(numbers) == 2 and all(max(seen) >= least for seen in numbers.values())
+
+    try:
+        async with sw.networks_controller(instance, database_url):
+            first = start_controller("services", database_url, "first", tmp_path / "a.log", **env)
+            second = None
+            try:
+                await sw.wait_for_phase(
+                    store, (await sw.deploy(store, service.id, spec)).id, "HEALTHY"
+                )
+                await eventually(lambda: counted_past(20), timeout=30, message="first lines")
+                first.send_signal(signal.SIGKILL)
+                first.wait(10)
+                before = await numbers_by_task(redis, key)
+                await asyncio.sleep(3)  # lines printed while no controller ships them
+                second = start_controller(
+                    "services", database_url, "second", tmp_path / "b.log", **env
+                )
+                last_before = max(max(seen) for seen in before.values())
+                await eventually(
+                    lambda: counted_past(last_before + 60), timeout=60, message="resumed"
+                )
+            finally:
+                stop(first)
+                if second is not None:
+                    stop(second)
+        numbers = await numbers_by_task(redis, key)
+    finally:
+        await redis.delete(key, logstreams.runtime_log_marks(service.id))
+        await redis.aclose()
+    assert len(numbers) == 2
+    for seen in numbers.values():
+        assert seen == list(range(1, len(seen) + 1))
+
+
+async def test_lines_of_crashed_tasks_are_shipped_each_with_its_task(
+    store: PostgresStore, database_url: str, instance: str
+) -> None:
+    """A service that dies a few seconds after each start, restarted by Swarm each time:
+    every task's lines land, each naming its task."""
+    spec = {
+        "slug": "crasher",
+        "source": {"type": "image", "image": sw.BUSYBOX},
+        "command": ["sh", "-c", "echo starting; sleep 2; echo dying >&2; exit 3"],
+    }
+    environment = await sw.make_environment(store)
+    service = await sw.make_service(store, environment.id, spec)
+    key = logstreams.runtime_logs(service.id)
+    redis = Redis.from_url(REDIS_URL, decode_responses=True)
+
+    async def tasks_that_said(line: str) -> set[str]:
+        return {e["task_id"] for _, e in await redis.xrange(key) if e["line"] == line}
+
+    async def three_tasks_died() -> bool:
+        return len(await tasks_that_said("dying")) >= 3
+
+    try:
+        async with sw.services_controller(instance, database_url):
+            await sw.deploy(store, service.id, spec)
+            await eventually(three_tasks_died, timeout=60, message="three crashed tasks lines")
+        started, died = await tasks_that_said("starting"), await tasks_that_said("dying")
+    finally:
+        await redis.delete(key, logstreams.runtime_log_marks(service.id))
+        await redis.aclose()
+    assert len(started) >= 3 and "" not in started
+    assert died <= started

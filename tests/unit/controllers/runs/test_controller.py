@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from controllers.runs.controller import RunsController
@@ -73,8 +74,12 @@ def ctx(obj: StoredObject) -> Context:
     return Context(key=obj.key, ensure_leader=lambda: None)
 
 
+# The run started at the top of this minute (its timeout counts from there, on the clock).
+STARTED = datetime.now(UTC).replace(second=0, microsecond=0)
+
+
 def entry(second: str, line: str, stream: str = "stdout") -> LogEntry:
-    return LogEntry(ts=f"2026-12-02T10:00:{second}Z", stream=stream, line=line)
+    return LogEntry(ts=STARTED.strftime("%Y-%m-%dT%H:%M:") + second + "Z", stream=stream, line=line)
 
 
 async def running_run(store: InMemoryStore, swarm: FakeSwarm) -> StoredObject:
@@ -85,7 +90,7 @@ async def running_run(store: InMemoryStore, swarm: FakeSwarm) -> StoredObject:
     )
     spec = {"command": ["migrate"], "deployment_id": str(uuid.uuid4())}
     run = await store.create(Kind.RUNS, spec, service.id)
-    details = {"phase": "RUNNING", "started_at": "2026-12-02T10:00:00+00:00"}
+    details = {"phase": "RUNNING", "started_at": STARTED.isoformat()}
     await store.write_status(Kind.RUNS, run.id, Status(details=details))
     name = naming.run_service_name("t", run.id)
     swarm.jobs[name] = SwarmService("id", name, 1, {"Name": name})

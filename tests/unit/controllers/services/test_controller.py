@@ -3,10 +3,13 @@ what it changes, and how a deployment moves from STARTING to HEALTHY."""
 
 from __future__ import annotations
 
+import uuid
+
 from controllers.services.controller import ServicesController
 from controllers.services.settings import ServicesSettings
 from tests.support.fake_swarm import FakeSwarm
 from tests.support.waiting import eventually
+from zaneops.adapters.docker.models import DockerEvent
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context
@@ -72,3 +75,18 @@ async def test_one_reconcile_reads_the_swarm_service_and_its_tasks_once() -> Non
 
 def _context(row: StoredObject) -> Context:
     return Context(key=row.key, ensure_leader=lambda: None)
+
+
+def test_a_containers_health_report_wakes_its_service_as_its_start_and_stop_do() -> None:
+    """Readiness is the first passed check: its event is looked at at once, not at the next
+    poll; an unrelated container event of the same service is not."""
+    controller = ServicesController(INSTALLATION, SETTINGS, rows=InMemoryStore(), swarm=FakeSwarm())
+    service_id = uuid.uuid4()
+    labels = {naming.LABEL_INSTANCE: "t", naming.LABEL_OWNER: f"services/{service_id}"}
+
+    def woken(action: str) -> object:
+        return controller._service_of_event(DockerEvent("container", action, "c", labels))
+
+    assert woken("health_status: healthy") == service_id
+    assert woken("start") == service_id and woken("die") == service_id
+    assert woken("exec_start: sh") is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -118,31 +117,29 @@ def test_a_rollout_is_healthy_only_when_every_replica_of_its_spec_runs() -> None
     )
 
 
-def test_without_a_health_check_a_task_counts_once_it_kept_running_the_settle_time() -> None:
-    """A container that exits at once is "running" for an instant: judged then, it would be
-    HEALTHY. It counts after settle_seconds; with a health check, running is already healthy."""
-    d = deployment(1)
-    plan = plan_of(d)
-    service = SwarmService("id", plan.name, 1, {"Labels": {"zane.spec-hash": plan.hash}})
-    started = task(d, "running", timestamp="2026-12-02T00:00:00.123456789Z")
+def test_readiness_is_a_running_task_or_the_first_passed_health_check() -> None:
+    """Without a check a running task counts at once (as Swarm says); with one, a task Swarm
+    still calls starting counts as soon as its container's check passed."""
+    plain = deployment(1)
+    checked = deployment(1, service={"healthcheck": {"type": "command", "command": ["true"]}})
 
-    def phase_at(seconds: str, deployed: Deployment = d) -> Phase:
-        now = datetime.fromisoformat(f"2026-12-02T00:00:{seconds}Z")
+    def phase_of(d: Deployment, state: str, healthy: bool = False) -> Phase:
+        plan = plan_of(d)
+        service = SwarmService("id", plan.name, 1, {"Labels": {"zane.spec-hash": plan.hash}})
+        one = task(d, state)
         return judge(
-            deployed,
+            d,
             plan_hash=plan.hash,
             service=service,
-            tasks=[replace(started, container_labels={"zane.deployment": str(deployed.id)})],
+            tasks=[one],
             elapsed=1,
             timeout=60,
-            now=now,
-            settle_seconds=2,
+            healthy_tasks=frozenset({one.id} if healthy else ()),
         ).phase
 
-    assert phase_at("00.5") is Phase.STARTING
-    assert phase_at("02.5") is Phase.HEALTHY
-    checked = deployment(1, service={"healthcheck": {"type": "command", "command": ["true"]}})
-    assert phase_at("00.5", checked) is Phase.HEALTHY
+    assert phase_of(plain, "running") is Phase.HEALTHY
+    assert phase_of(checked, "starting") is Phase.STARTING
+    assert phase_of(checked, "starting", healthy=True) is Phase.HEALTHY
 
 
 def test_shared_variables_are_substituted_and_an_unknown_one_is_refused_by_name() -> None:

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from controllers.services.plan import MountedVolume, Rollout, container_env, swarm_spec
 from controllers.services.rollout import Deployment, Phase
 from controllers.services.steps import Action, Knobs, Steps, decide_steps, plan_for
@@ -126,6 +128,63 @@ def test_a_task_that_exits_fails_the_deployment_and_swarm_goes_back_to_the_servi
     assert steps.changes[0].explain is not None
     assert steps.plan is not None and steps.plan.deployment_id == old.id
     assert steps.action is Action.UPDATE
+
+
+def healthy_since(minute: int, seconds_ago: float) -> Deployment:
+    at = (NOW - timedelta(seconds=seconds_ago)).isoformat()
+    return deployment(minute, Phase.HEALTHY, healthy_at=at, shared_variables={})
+
+
+def test_without_a_health_check_a_task_stopping_soon_after_healthy_fails_the_deployment() -> None:
+    """HEALTHY once running; its container exited 0 within the monitor window: it was not
+    (a container that exits at once is "running" for an instant). FAILED, nothing runs it."""
+    new = healthy_since(2, seconds_ago=0.5)
+    w = world(new)
+    w.swarm_service = running_service(w, new)
+    w.tasks = [task_of({"zane.deployment": str(new.id)}, "complete", exit_code=0)]
+    steps = decide_steps(w, KNOBS, NOW)
+    assert [phase for phase, _ in phases(steps)] == [Phase.FAILED]
+    assert "within 1s of starting" in steps.changes[0].message
+    assert steps.action is Action.REMOVE
+
+
+def test_a_healthy_deployment_is_watched_until_the_monitor_window_ends_then_left_alone() -> None:
+    """Still running within the window: looked at again a poll after it ends (Swarm reports
+    a stopped task late); a task that ended after the window is a crash of a healthy
+    service, not a failed deployment, and one that ended within it fails it even if seen late."""
+    watched = healthy_since(2, seconds_ago=0.25)
+    w = world(watched)
+    w.swarm_service = running_service(w, watched)
+    w.tasks = [task_of({"zane.deployment": str(watched.id)}, "running")]
+    steps = decide_steps(w, KNOBS, NOW)
+    assert steps.changes == () and steps.requeue_after == pytest.approx(0.75 + 0.3)
+
+    def ended_at(seconds_after_now: float, healthy_ago: float = 1.1) -> Steps:
+        seen_late = healthy_since(2, seconds_ago=healthy_ago)  # its window ended 0.1 s ago
+        w = world(seen_late)
+        w.swarm_service = running_service(w, seen_late)
+        stamp = (NOW + timedelta(seconds=seconds_after_now)).isoformat()
+        labels = {"zane.deployment": str(seen_late.id)}
+        w.tasks = [task_of(labels, "failed", exit_code=1, timestamp=stamp)]
+        return decide_steps(w, KNOBS, NOW)
+
+    assert [phase for phase, _ in phases(ended_at(-0.2))] == [Phase.FAILED]
+    assert ended_at(-0.05).changes == ()
+    # Seen after the last planned look (a busy controller): still the deployment's failure.
+    assert [phase for phase, _ in phases(ended_at(-4, healthy_ago=5))] == [Phase.FAILED]
+    past = healthy_since(2, seconds_ago=12)  # serving for long: its old tasks are history
+    w = world(past)
+    w.swarm_service = running_service(w, past)
+    w.tasks = [task_of({"zane.deployment": str(past.id)}, "failed", exit_code=1)]
+    assert decide_steps(w, KNOBS, NOW).changes == ()
+
+
+def test_a_task_being_started_without_a_check_is_looked_at_again_within_moments() -> None:
+    new = started(2)
+    w = world(new)
+    w.swarm_service = running_service(w, new)
+    w.tasks = [task_of({"zane.deployment": str(new.id)}, "starting")]
+    assert decide_steps(w, KNOBS, NOW).requeue_after == 0.05
 
 
 def test_a_git_deployment_whose_build_failed_fails_with_the_build_reason() -> None:

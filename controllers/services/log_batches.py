@@ -1,0 +1,75 @@
+"""Log writes of every followed service, gathered into few Redis transactions.
+
+A thousand services printing a line a second would be a thousand round trips a second one
+by one; the writers each take what queued up within GATHER_SECONDS and write it at once.
+A shipper waits for its own shipment, so it knows its marks are durable before going on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from zaneops.adapters.redis.log_streams import MarkedShipment
+
+log = structlog.get_logger(__name__)
+
+GATHER_SECONDS = 0.05
+MAX_BATCH = 500  # shipments per transaction
+MAX_QUEUED = 5_000  # a full queue makes shippers wait (back-pressure on Docker's streams)
+WRITERS = 2
+
+Ship = Callable[[list[MarkedShipment]], Awaitable[None]]
+_Queued = tuple[MarkedShipment, asyncio.Future[None]]
+
+
+class BatchedWrites:
+    def __init__(self, ship: Ship, writers: int = WRITERS) -> None:
+        self._ship = ship
+        self._queue: asyncio.Queue[_Queued] = asyncio.Queue(MAX_QUEUED)
+        self._writers = writers
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def ship(self, shipment: MarkedShipment) -> None:
+        """Returns once the shipment is written; raises what the write raised."""
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._write_forever()) for _ in range(self._writers)]
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._queue.put((shipment, done))
+        await done
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def _write_forever(self) -> None:
+        while True:
+            batch = await self._gather()
+            try:
+                await self._ship([shipment for shipment, _ in batch])
+            except Exception as exc:  # each shipper retries from its durable marks
+                log.warning("log write failed", shipments=len(batch), error=repr(exc))
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _gather(self) -> list[_Queued]:
+        batch = [await self._queue.get()]
+        deadline = asyncio.get_running_loop().time() + GATHER_SECONDS
+        while len(batch) < MAX_BATCH:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            try:
+                batch.append(await asyncio.wait_for(self._queue.get(), left))
+            except TimeoutError:
+                break
+        return batch
