@@ -82,6 +82,7 @@ class ServicesController(Controller):
             streams,
             self.settings.log_max_entries,
             lambda _service, task: self._task_deployments.get(task, ""),
+            self.is_leader,
         )
 
     @property
@@ -164,8 +165,12 @@ class ServicesController(Controller):
         if steps.failure is not None:
             raise steps.failure
         await self._converge(ctx, name, steps.action, steps.plan, world.swarm_service)
-        if steps.plan is not None and self._logs is not None:
+        if self._logs is None:
+            return
+        if steps.plan is not None:
             self._logs.follow(world.service.id, name)
+        else:  # nothing runs: no stream to follow until a deployment starts again
+            self._logs.stop(world.service.id)
 
     async def _record(self, ctx: Context, swarm_name: str, change: PhaseChange) -> None:
         explained = None

@@ -8,6 +8,7 @@ restarts or a new leader resumes from the marks (log_marks) without a gap or a r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from uuid import UUID
@@ -25,6 +26,7 @@ log = structlog.get_logger(__name__)
 
 # Pause before following again once a stream ends (the swarm service was replaced or is gone).
 REFOLLOW_SECONDS = 1.0
+MAX_REFOLLOW_SECONDS = 30.0  # following fails again and again (Docker down, service gone)
 # Services whose marks are read at once (a new leader starts following all of them together).
 MARK_READS = 8
 TAIL_FOR_MARKS = 200
@@ -39,8 +41,10 @@ class LogShipper:
         streams: LogWriter,
         max_entries: int,
         deployment_of_task: Callable[[UUID, str], str],
+        is_leader: Callable[[], bool] = lambda: True,
     ) -> None:
         self._follower = follower
+        self._is_leader = is_leader
         self._streams = streams
         self._max_entries = max_entries
         self._deployment_of_task = deployment_of_task
@@ -73,19 +77,22 @@ class LogShipper:
 
     async def _follow_forever(self, service_id: UUID, swarm_name: str) -> None:
         replay: Replay | None = None
-        while True:
+        pause = REFOLLOW_SECONDS
+        while self._is_leader():  # a deposed leader stops: the new one ships from the marks
             try:
                 if replay is None:
                     replay = Replay(await self._durable_marks(service_id))
                 await self._ship(service_id, swarm_name, replay)
+                pause = REFOLLOW_SECONDS  # Docker ended a stream that worked
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # Docker or Redis restarts, the service is replaced
+            except Exception as exc:  # Docker or Redis restarts, the service is gone
                 log.debug("log stream ended", service=str(service_id), error=repr(exc))
                 replay = None  # what reached Redis is known again from its marks
-            await asyncio.sleep(REFOLLOW_SECONDS)
+                pause = min(pause * 2, MAX_REFOLLOW_SECONDS)
+            await asyncio.sleep(pause)
 
-    async def _durable_marks(self, service_id: UUID) -> dict[str, int]:
+    async def _durable_marks(self, service_id: UUID) -> dict[str, str]:
         async with self._mark_reads:
             marks = await self._streams.marks(runtime_log_marks(service_id))
             if not marks:
@@ -96,14 +103,19 @@ class LogShipper:
 
     async def _ship(self, service_id: UUID, swarm_name: str, replay: Replay) -> None:
         """Ship lines until the stream ends (the marks move as each batch is written)."""
+        replay.restart()
         since = replay.resume_since(time.time_ns())
-        async for entries in self._follower.follow(swarm_name, since):
-            fresh = replay.fresh(entries)
-            if fresh:
-                await self._writes.ship(self._shipment(service_id, fresh, replay.marks))
+        async with contextlib.aclosing(self._follower.follow(swarm_name, since)) as batches:
+            async for entries in batches:
+                if not self._is_leader():
+                    return
+                fresh = replay.fresh(entries)
+                if fresh:
+                    shipment = self._shipment(service_id, fresh, *replay.take_changes())
+                    await self._writes.ship(shipment)
 
     def _shipment(
-        self, service_id: UUID, fresh: list[Fresh], marks: dict[str, int]
+        self, service_id: UUID, fresh: list[Fresh], marks: dict[str, str], dropped: list[str]
     ) -> MarkedShipment:
         lines = [
             RuntimeLine(
@@ -119,6 +131,7 @@ class LogShipper:
             key=runtime_logs(service_id),
             lines=lines,
             marks_key=runtime_log_marks(service_id),
-            marks=dict(marks),
+            marks=marks,
+            dropped=dropped,
             max_entries=self._max_entries,
         )

@@ -3,7 +3,7 @@ and the unit tests hand in fakes (zaneops.runtime.testing's store, a recording S
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -51,12 +51,12 @@ class SwarmPort(Protocol):
 
 
 class LogFollowPort(Protocol):
-    def follow(self, name: str, since_ns: int) -> AsyncIterator[list[LogEntry]]: ...
+    def follow(self, name: str, since_ns: int) -> AsyncGenerator[list[LogEntry], None]: ...
 
 
 class LogWriter(Protocol):
     async def ship(self, shipments: list[MarkedShipment]) -> None: ...
 
-    async def marks(self, marks_key: str) -> dict[str, int]: ...
+    async def marks(self, marks_key: str) -> dict[str, str]: ...
 
     async def tail(self, key: str, count: int) -> list[dict[str, str]]: ...

@@ -48,6 +48,7 @@ from .world import World
 LATE_REPORT_SECONDS = 10.0
 # How soon a task being started is looked at again (Swarm calls it running within moments).
 SETTLING_POLL_SECONDS = 0.05
+SETTLING_FOR_SECONDS = 5.0  # a task starting for longer is looked at at the regular pace
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _judge(
         healthy_tasks=world.healthy_tasks,
     )
     if verdict.phase is Phase.STARTING:
-        soon = settling(target, world.tasks)
+        soon = settling(target, world.tasks) and _elapsed(target, now) < SETTLING_FOR_SECONDS
         return decision, SETTLING_POLL_SECONDS if soon else knobs.poll_seconds
     if verdict.phase is Phase.HEALTHY:
         return _became_healthy(decision, target, changes, now), None
@@ -227,8 +228,9 @@ def _judge(
 def _probation(
     world: World, knobs: Knobs, decision: Decision, now: datetime, changes: list[PhaseChange]
 ) -> tuple[Decision, float | None]:
-    """A HEALTHY target without a health check is watched for the monitor window after it
-    became so: a task of it that stopped meanwhile makes it FAILED, and nothing runs it."""
+    """A first deployment without a health check, HEALTHY once its tasks ran, is watched for
+    the monitor window after: a task of it that stopped meanwhile makes it FAILED, and its
+    swarm service is removed as if it had failed while starting (nothing ran before it)."""
     target = decision.target
     assert target is not None
     window_end = _probation_end(target, knobs)
@@ -256,7 +258,9 @@ def _probation_end(target: Deployment, knobs: Knobs) -> datetime | None:
 def _became_healthy(
     decision: Decision, target: Deployment, changes: list[PhaseChange], now: datetime
 ) -> Decision:
-    extra = {"healthy_at": now.isoformat()}
+    # On probation only when nothing ran before it: an update is HEALTHY after Swarm's own
+    # monitor window, which rolls a failing update back to the deployment it replaced.
+    extra = {"healthy_at": now.isoformat()} if decision.serving is None else {}
     healthy = PhaseChange(target, Phase.HEALTHY, "Healthy", "serving", extra)
     changes.append(healthy)
     if decision.serving is not None and decision.serving.id != target.id:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from urllib.parse import quote
 
 import httpx
@@ -87,7 +87,7 @@ class LogFollower:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def follow(self, name: str, since_ns: int) -> AsyncIterator[list[LogEntry]]:
+    async def follow(self, name: str, since_ns: int) -> AsyncGenerator[list[LogEntry], None]:
         """Batches of lines of every task of the service (new tasks included, stopped ones
         too), written at or after since_ns, as they arrive; ends when Docker ends it."""
         params = {

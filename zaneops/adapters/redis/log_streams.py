@@ -62,13 +62,14 @@ class HttpLine:
 
 @dataclass(frozen=True)
 class MarkedShipment:
-    """Lines of one service's stream, and the marks (task id → newest time shipped, unix ns)
-    that say they were shipped: both are written together or not at all."""
+    """Lines of one service's stream, and the marks that say they were shipped (fields of
+    the hash marks_key, set or dropped): both are written together or not at all."""
 
     key: str
     lines: list[RuntimeLine]
     marks_key: str
-    marks: dict[str, int]
+    marks: dict[str, str]
+    dropped: list[str]
     max_entries: int
 
 
@@ -216,15 +217,16 @@ class LogStreams:
                 pipe.xadd(
                     shipment.key, fields_of(line), maxlen=shipment.max_entries, approximate=True
                 )
-            pipe.delete(shipment.marks_key)
             if shipment.marks:
                 marks: dict[FieldT, EncodableT] = dict(shipment.marks.items())
                 pipe.hset(shipment.marks_key, mapping=marks)
+            if shipment.dropped:
+                pipe.hdel(shipment.marks_key, *shipment.dropped)
         await pipe.execute()
 
-    async def marks(self, marks_key: str) -> dict[str, int]:
+    async def marks(self, marks_key: str) -> dict[str, str]:
         found: Any = await self._redis.hgetall(marks_key)
-        return {_text(task): int(nanos) for task, nanos in found.items()}
+        return {_text(field): _text(value) for field, value in found.items()}
 
     async def tail(self, key: str, count: int) -> list[dict[str, str]]:
         """The fields of the newest `count` entries, newest first."""

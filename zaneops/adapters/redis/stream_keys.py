@@ -23,8 +23,9 @@ def runtime_logs(service_id: UUID) -> str:
 
 
 def runtime_log_marks(service_id: UUID) -> str:
-    """Not a stream: a hash, task id → the newest line time (unix ns) shipped of that task,
-    written with the lines it marks, so a new follower resumes without a gap or a repeat."""
+    """Not a stream: a hash, "<task id>/<stdout|stderr>" → "<newest line time shipped, unix
+    ns>:<lines of that very time>", written with the lines it marks, so a new follower
+    resumes without a gap or a repeat."""
     return f"zane:logs:runtime:{service_id}:marks"
 
 

@@ -201,3 +201,35 @@ async def test_lines_of_crashed_tasks_are_shipped_each_with_its_task(
         await redis.aclose()
     assert len(started) >= 3 and "" not in started
     assert died <= started
+
+
+async def test_every_part_of_a_line_docker_splits_is_shipped_once(
+    store: PostgresStore, database_url: str, instance: str
+) -> None:
+    """Docker cuts a line past 16 KiB into parts that all carry the first part's time: each
+    part is its own entry, none taken for a replay of the one before."""
+    long_line = "head -c 40000 /dev/zero | tr '\\0' x; echo; echo after; exec sleep 3600"
+    spec = {
+        "slug": "wordy",
+        "source": {"type": "image", "image": sw.BUSYBOX},
+        "command": ["sh", "-c", long_line],
+    }
+    environment = await sw.make_environment(store)
+    service = await sw.make_service(store, environment.id, spec)
+    key = logstreams.runtime_logs(service.id)
+    redis = Redis.from_url(REDIS_URL, decode_responses=True)
+
+    async def after_shipped() -> bool:
+        return any(e["line"] == "after" for _, e in await redis.xrange(key))
+
+    try:
+        async with sw.services_controller(instance, database_url):
+            await sw.deploy(store, service.id, spec)
+            await eventually(after_shipped, timeout=40, message="the line after the long one")
+        lines = [e["line"] for _, e in await redis.xrange(key)]
+    finally:
+        await redis.delete(key, logstreams.runtime_log_marks(service.id))
+        await redis.aclose()
+    parts = [text for text in lines if text.startswith("x")]
+    assert len(parts) == 3  # 40 000 characters in parts of 16 KiB
+    assert lines.count("after") == 1

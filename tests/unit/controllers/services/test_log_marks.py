@@ -10,8 +10,10 @@ import pytest
 from controllers.services.log_batches import BatchedWrites
 from controllers.services.log_marks import (
     IN_FLIGHT_NS,
-    MAX_MARKS,
+    KEPT_NS,
     MAX_REPLAY_NS,
+    Fresh,
+    Mark,
     Replay,
     marks_from_tail,
 )
@@ -27,59 +29,78 @@ def ts(offset_ns: int) -> str:
     return f"{whole}.{nanos:09d}Z"
 
 
-def line(task: str, offset_ns: int, text: str = "") -> LogEntry:
-    return LogEntry(ts=ts(offset_ns), stream="stdout", line=text, task_id=task)
+def line(task: str, offset_ns: int, text: str = "", stream: str = "stdout") -> LogEntry:
+    return LogEntry(ts=ts(offset_ns), stream=stream, line=text, task_id=task)
+
+
+def texts(fresh: list[Fresh]) -> list[str]:
+    return [item.entry.line for item in fresh]
 
 
 def test_a_replayed_line_is_skipped_and_a_newer_one_of_the_same_task_kept() -> None:
-    replay = Replay({"a": BASE + 100})
-    fresh = replay.fresh([line("a", 100), line("a", 99), line("a", 101), line("b", 5)])
-    assert [(f.entry.task_id, f.ts_ns - BASE) for f in fresh] == [("a", 101), ("b", 5)]
-    assert replay.marks == {"a": BASE + 101, "b": BASE + 5}
+    replay = Replay({"a/stdout": f"{BASE + 100}:1"})
+    fresh = replay.fresh([line("a", 100, "x"), line("a", 99, "old"), line("a", 101, "new")])
+    assert texts(fresh) == ["new"]
+    assert replay.marks == {"a/stdout": Mark(BASE + 101, 1)}
 
 
-def test_lines_a_nanosecond_apart_are_both_shipped() -> None:
+def test_parts_of_a_long_line_sharing_one_time_are_all_shipped_and_replayed_once() -> None:
+    """Docker gives every part of a split line the first part's time."""
+    parts = [line("a", 5, "part1"), line("a", 5, "part2"), line("a", 5, "part3")]
+    first = Replay({})
+    assert texts(first.fresh(parts[:2])) == ["part1", "part2"]
+    changed, _ = first.take_changes()
+    resumed = Replay(changed)
+    resumed.restart()
+    assert texts(resumed.fresh(parts)) == ["part3"]
+
+
+def test_stderr_older_than_the_stdout_before_it_is_kept() -> None:
+    """stdout and stderr are copied apart: their times interleave; each has its own mark."""
     replay = Replay({})
-    fresh = replay.fresh([line("a", 1), line("a", 2)])
-    assert len(fresh) == 2
+    fresh = replay.fresh([line("a", 100, "out"), line("a", 20, "err", stream="stderr")])
+    assert texts(fresh) == ["out", "err"]
 
 
-def test_resume_goes_back_to_the_oldest_mark_or_the_in_flight_window_whichever_is_earlier() -> None:
-    assert Replay({"a": BASE, "b": BASE + 3}).resume_since(0) == BASE + 3 - IN_FLIGHT_NS
-    far = Replay({"a": BASE, "b": BASE + 2 * IN_FLIGHT_NS})
-    assert far.resume_since(0) == BASE
-    lone = Replay({"a": BASE})
-    assert lone.resume_since(0) == BASE - IN_FLIGHT_NS
-
-
-def test_resume_never_replays_more_than_the_window() -> None:
-    old = Replay({"a": BASE, "b": BASE + MAX_REPLAY_NS * 3})
-    assert old.resume_since(0) == BASE + MAX_REPLAY_NS * 2
+def test_a_follow_resumes_in_flight_before_the_newest_mark() -> None:
+    replay = Replay({"a/stdout": f"{BASE}:1", "b/stdout": f"{BASE + 3}:2"})
+    assert replay.resume_since(0) == BASE + 3 - IN_FLIGHT_NS
 
 
 def test_with_no_marks_resume_covers_the_recent_past() -> None:
     assert Replay({}).resume_since(BASE) == BASE - MAX_REPLAY_NS
 
 
-def test_only_the_newest_marks_are_kept() -> None:
+def test_marks_too_old_to_be_replayed_are_dropped_whatever_the_number_of_tasks() -> None:
     replay = Replay({})
-    replay.fresh([line(f"t{i}", i) for i in range(MAX_MARKS + 5)])
-    assert len(replay.marks) == MAX_MARKS
-    assert "t0" not in replay.marks and f"t{MAX_MARKS + 4}" in replay.marks
+    replay.fresh([line(f"t{i}", i) for i in range(100)])
+    assert len(replay.marks) == 100  # a hundred replicas, all recent: all kept
+    replay.take_changes()
+    replay.fresh([line("late", KEPT_NS + 50)])
+    changed, dropped = replay.take_changes()
+    assert list(changed) == ["late/stdout"]
+    assert dropped == sorted(f"t{i}/stdout" for i in range(50))
+
+
+def test_marks_that_do_not_parse_are_ignored() -> None:
+    assert Replay({"a/stdout": "garbage", "b/stdout": "1:x"}).marks == {}
 
 
 def test_marks_are_read_back_from_a_streams_tail() -> None:
     tail = [
-        {"ts": ts(9), "task_id": "a"},
-        {"ts": ts(3), "task_id": "a"},
-        {"ts": ts(4), "task_id": "b"},
-        {"ts": "garbage", "task_id": "c"},
+        {"ts": ts(9), "task_id": "a", "stream": "stdout"},
+        {"ts": ts(9), "task_id": "a", "stream": "stdout"},
+        {"ts": ts(3), "task_id": "a", "stream": "stdout"},
+        {"ts": ts(4), "task_id": "a", "stream": "stderr"},
+        {"ts": "garbage", "task_id": "c", "stream": "stdout"},
     ]
-    assert marks_from_tail(tail) == {"a": BASE + 9, "b": BASE + 4}
+    assert marks_from_tail(tail) == {"a/stdout": f"{BASE + 9}:2", "a/stderr": f"{BASE + 4}:1"}
 
 
 def shipment(key: str) -> MarkedShipment:
-    return MarkedShipment(key=key, lines=[], marks_key=key + ":m", marks={}, max_entries=10)
+    return MarkedShipment(
+        key=key, lines=[], marks_key=key + ":m", marks={}, dropped=[], max_entries=10
+    )
 
 
 async def test_shipments_queued_together_are_written_in_one_call() -> None:

@@ -180,11 +180,32 @@ def test_a_healthy_deployment_is_watched_until_the_monitor_window_ends_then_left
 
 
 def test_a_task_being_started_without_a_check_is_looked_at_again_within_moments() -> None:
-    new = started(2)
-    w = world(new)
+    """Swarm calls it running within moments; one stuck starting is looked at as usual."""
+
+    def requeue(seconds_ago: float) -> float | None:
+        new = started(2, seconds_ago=seconds_ago)
+        w = world(new)
+        w.swarm_service = running_service(w, new)
+        w.tasks = [task_of({"zane.deployment": str(new.id)}, "starting")]
+        return decide_steps(w, KNOBS, NOW).requeue_after
+
+    assert requeue(1) == 0.05
+    assert requeue(30) == KNOBS.poll_seconds
+
+
+def test_only_a_first_deployment_is_on_probation_an_update_was_watched_by_swarm() -> None:
+    """A redeploy is HEALTHY after Swarm's monitor window (which rolls a failing update
+    back): no probation that could take the service down after the old one was replaced."""
+    old, new = deployment(1, Phase.HEALTHY), started(2)
+    w = world(old, new)
     w.swarm_service = running_service(w, new)
-    w.tasks = [task_of({"zane.deployment": str(new.id)}, "starting")]
-    assert decide_steps(w, KNOBS, NOW).requeue_after == 0.05
+    w.tasks = [task_of({"zane.deployment": str(new.id)}, "running")]
+    assert "healthy_at" not in decide_steps(w, KNOBS, NOW).changes[0].extra
+    first = started(2)
+    w = world(first)
+    w.swarm_service = running_service(w, first)
+    w.tasks = [task_of({"zane.deployment": str(first.id)}, "running")]
+    assert "healthy_at" in decide_steps(w, KNOBS, NOW).changes[0].extra
 
 
 def test_a_git_deployment_whose_build_failed_fails_with_the_build_reason() -> None:
