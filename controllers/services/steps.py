@@ -204,17 +204,18 @@ def _judge(
     if target is None or target.phase is not Phase.STARTING:
         return decision, None
     plan = plan_for(world, knobs, target)
+    elapsed = _elapsed(target, now)
     verdict = judge(
         target,
         plan_hash=plan.hash,
         service=world.swarm_service,
         tasks=world.tasks,
-        elapsed=_elapsed(target, now),
+        elapsed=elapsed,
         timeout=knobs.rollout_timeout_seconds,
         healthy_tasks=world.healthy_tasks,
     )
     if verdict.phase is Phase.STARTING:
-        soon = settling(target, world.tasks) and _elapsed(target, now) < SETTLING_FOR_SECONDS
+        soon = settling(target, world.tasks) and elapsed < SETTLING_FOR_SECONDS
         return decision, SETTLING_POLL_SECONDS if soon else knobs.poll_seconds
     if verdict.phase is Phase.HEALTHY:
         return _became_healthy(decision, target, changes, now), None
