@@ -16,6 +16,7 @@ from uuid import UUID
 
 import structlog
 
+from zaneops.common.cancellation import pause
 from zaneops.common.secrets import SecretBox
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, LeaseLost, Result, Watch
@@ -223,7 +224,7 @@ class BuildsController(Controller):
 
     async def _stop_builds_when_lease_lapses(self) -> None:
         while True:
-            await asyncio.sleep(LEASE_CHECK_SECONDS)
+            await pause(LEASE_CHECK_SECONDS)
             if not self._jobs:
                 continue
             try:

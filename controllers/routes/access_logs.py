@@ -8,7 +8,6 @@ service's most recent one.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +20,7 @@ import structlog
 
 from controllers.routes.entries import RouteEntry, Upstream, resolve
 from zaneops.adapters.redis.log_streams import HttpLine
+from zaneops.common.cancellation import pause
 
 from .ports import DeploymentsOfServices, HttpLogSink
 
@@ -160,7 +160,7 @@ class AccessLogForwarder:
             except Exception as exc:  # Redis or Postgres down: lines wait in the file
                 self._leading = False  # resume from the stored cursor once it is back
                 log.warning("access log forwarding failed", error=repr(exc))
-            await asyncio.sleep(TAIL_INTERVAL_SECONDS)
+            await pause(TAIL_INTERVAL_SECONDS)
 
     async def forward_once(self) -> int:
         if not self._is_leader():

@@ -20,6 +20,7 @@ from controllers.routes.caddy_config import Layout
 from controllers.routes.entries import RouteEntry, dashboard_entry
 from controllers.routes.ports import CaddyAdminPort, DomainRows, HttpLogSink
 from controllers.routes.settings import RoutesSettings
+from zaneops.common.cancellation import pause
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result
 from zaneops.specs.kinds import Kind
@@ -136,7 +137,7 @@ class RoutesController(Controller):
         """Caddy restarted empty, or a route removed by hand: apply again within seconds.
         A follower only keeps its preview of the routes current."""
         while True:
-            await asyncio.sleep(self.settings.drift_check_seconds)
+            await pause(self.settings.drift_check_seconds)
             try:
                 if not self.is_leader():
                     await self.applier.preview()

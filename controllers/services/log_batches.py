@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from zaneops.adapters.redis.log_streams import MarkedShipment
+from zaneops.common.cancellation import raise_if_cancelled
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +49,7 @@ class BatchedWrites:
 
     async def _write_forever(self) -> None:
         while True:
+            raise_if_cancelled()  # a write that swallowed the stop must not wait on the queue
             batch = await self._gather()
             try:
                 await self._ship([shipment for shipment, _ in batch])

@@ -17,6 +17,7 @@ import structlog
 
 from zaneops.adapters.redis.log_streams import MarkedShipment, RuntimeLine
 from zaneops.adapters.redis.stream_keys import runtime_log_marks, runtime_logs
+from zaneops.common.cancellation import pause
 
 from .log_batches import BatchedWrites
 from .log_marks import Fresh, Replay, marks_from_tail
@@ -77,20 +78,20 @@ class LogShipper:
 
     async def _follow_forever(self, service_id: UUID, swarm_name: str) -> None:
         replay: Replay | None = None
-        pause = REFOLLOW_SECONDS
+        wait = REFOLLOW_SECONDS
         while self._is_leader():  # a deposed leader stops: the new one ships from the marks
             try:
                 if replay is None:
                     replay = Replay(await self._durable_marks(service_id))
                 await self._ship(service_id, swarm_name, replay)
-                pause = REFOLLOW_SECONDS  # Docker ended a stream that worked
+                wait = REFOLLOW_SECONDS  # Docker ended a stream that worked
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Docker or Redis restarts, the service is gone
                 log.debug("log stream ended", service=str(service_id), error=repr(exc))
                 replay = None  # what reached Redis is known again from its marks
-                pause = min(pause * 2, MAX_REFOLLOW_SECONDS)
-            await asyncio.sleep(pause)
+                wait = min(wait * 2, MAX_REFOLLOW_SECONDS)
+            await pause(wait)
 
     async def _durable_marks(self, service_id: UUID) -> dict[str, str]:
         async with self._mark_reads:

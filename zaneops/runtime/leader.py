@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import structlog
 
+from zaneops.common.cancellation import pause
 from zaneops.runtime.controller import LeaseLost
 from zaneops.runtime.ports import Lease
 
@@ -49,7 +50,7 @@ class LeaderElector:
     async def run(self) -> None:
         while True:
             await self._try_once()
-            await asyncio.sleep(self._ttl / 3 if self.is_leader() else self._retry_every)
+            await pause(self._ttl / 3 if self.is_leader() else self._retry_every)
 
     async def _try_once(self) -> None:
         asked_at = time.monotonic()

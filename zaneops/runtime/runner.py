@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+from zaneops.common.cancellation import pause
 from zaneops.runtime.backoff import Backoff
 from zaneops.runtime.controller import Context, Controller, LeaseLost, Result, TerminalError
 from zaneops.runtime.leader import LeaderElector
@@ -117,7 +118,7 @@ class Runner:
                 return  # the controller has no outside watch
             except Exception as exc:
                 log.warning("outside watch failed; restarting", error=repr(exc))
-                await asyncio.sleep(OUTSIDE_WATCH_RETRY_SECONDS)
+                await pause(OUTSIDE_WATCH_RETRY_SECONDS)
 
     async def _enqueue_change(self, change: Change) -> None:
         if change.kind is self.controller.kind and not change.status:
@@ -139,7 +140,7 @@ class Runner:
 
     async def _resync(self) -> None:
         while True:
-            await asyncio.sleep(self.settings.resync_seconds)
+            await pause(self.settings.resync_seconds)
             await self._guarded(self._resync_once)
 
     async def _resync_once(self) -> None:
@@ -156,7 +157,7 @@ class Runner:
         while True:
             self.heartbeat = time.monotonic()
             self.metrics.queue_depth.set(self.queue.depth)
-            await asyncio.sleep(1.0)
+            await pause(1.0)
 
     def _leadership_changed(self, leader: bool) -> None:
         self.metrics.leader.set(1 if leader else 0)

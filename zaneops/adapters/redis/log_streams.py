@@ -16,6 +16,8 @@ from typing import Any, Literal
 from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
+from zaneops.common.cancellation import raise_if_cancelled
+
 from .connection import RedisConnection
 
 
@@ -188,6 +190,7 @@ async def follow(
     """Server-sent events: each new entry (after `after`, else from now on), plus keep-alives."""
     last = after or await _last_id(redis, key)
     while True:
+        raise_if_cancelled()  # the reader left: stop even if redis-py swallowed it
         answer: Any = await redis.xread({key: last}, block=block_ms, count=100)
         if not answer:
             yield ": keep-alive\n\n"
