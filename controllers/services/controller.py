@@ -214,12 +214,13 @@ class ServicesController(Controller):
         await self._remove(ctx, key.id)
 
     async def _remove(self, ctx: Context, service_id: UUID) -> None:
-        if self._logs is not None:
-            self._logs.stop(service_id)
         name = naming.swarm_service_name(self.installation.instance, service_id)
         if await self.swarm.get_service(name) is not None:
             ctx.ensure_leader()
             await self.swarm.remove_service(name)
+        if self._logs is not None:  # after the removal: no line comes after the deletion
+            ctx.ensure_leader()
+            await self._logs.forget(service_id)
 
     async def find_drift(self) -> Sequence[Key]:
         """Swarm services missing, edited by hand, or left without a live service row."""

@@ -32,14 +32,40 @@ class BatchedWrites:
         self._queue: asyncio.Queue[_Queued] = asyncio.Queue(MAX_QUEUED)
         self._writers = writers
         self._tasks: list[asyncio.Task[None]] = []
+        self._unwritten: dict[str, set[asyncio.Future[None]]] = {}
 
     async def ship(self, shipment: MarkedShipment) -> None:
         """Returns once the shipment is written; raises what the write raised."""
         if not self._tasks:
             self._tasks = [asyncio.create_task(self._write_forever()) for _ in range(self._writers)]
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        await self._queue.put((shipment, done))
-        await done
+        self._track(shipment.key, done)
+        try:
+            await self._queue.put((shipment, done))
+        except asyncio.CancelledError:
+            done.set_result(None)  # never queued: nothing of it will be written
+            raise
+        await asyncio.shield(done)  # a cancelled shipper's shipment is still written
+
+    async def settle(self, key: str, timeout: float) -> None:
+        """Waits until no shipment to `key` is queued or being written (before its stream
+        is deleted, so that a late write does not bring it back)."""
+        unwritten = self._unwritten.get(key)
+        if unwritten:
+            await asyncio.wait(set(unwritten), timeout=timeout)
+
+    def _track(self, key: str, done: asyncio.Future[None]) -> None:
+        unwritten = self._unwritten.setdefault(key, set())
+        unwritten.add(done)
+
+        def written(future: asyncio.Future[None]) -> None:
+            unwritten.discard(future)
+            if not unwritten and self._unwritten.get(key) is unwritten:
+                del self._unwritten[key]
+            if not future.cancelled():
+                future.exception()  # retrieved: a shipper that left does not hear of it
+
+        done.add_done_callback(written)
 
     async def close(self) -> None:
         for task in self._tasks:

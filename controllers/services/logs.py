@@ -16,7 +16,7 @@ from uuid import UUID
 import structlog
 
 from zaneops.adapters.redis.log_streams import MarkedShipment, RuntimeLine
-from zaneops.adapters.redis.stream_keys import runtime_log_marks, runtime_logs
+from zaneops.adapters.redis.stream_keys import http_logs, runtime_log_marks, runtime_logs
 from zaneops.common.cancellation import pause
 
 from .log_batches import BatchedWrites
@@ -31,6 +31,8 @@ MAX_REFOLLOW_SECONDS = 30.0  # following fails again and again (Docker down, ser
 # Services whose marks are read at once (a new leader starts following all of them together).
 MARK_READS = 8
 TAIL_FOR_MARKS = 200
+# How long a deleted service's last queued lines may take to be written before its logs go.
+SETTLE_SECONDS = 5.0
 
 
 class LogShipper:
@@ -67,6 +69,17 @@ class LogShipper:
         task = self._followers.pop(service_id, None)
         if task is not None:
             task.cancel()
+
+    async def forget(self, service_id: UUID) -> None:
+        """The service is deleted: its follower stops and what it logged goes too (its
+        runtime lines, their marks, its HTTP access lines)."""
+        task = self._followers.pop(service_id, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self._writes.settle(runtime_logs(service_id), SETTLE_SECONDS)
+        keys = [runtime_logs(service_id), runtime_log_marks(service_id), http_logs(service_id)]
+        await self._streams.delete(keys)
 
     async def close(self) -> None:
         tasks = list(self._followers.values())

@@ -227,6 +227,11 @@ class LogStreams:
                 pipe.hdel(shipment.marks_key, *shipment.dropped)
         await pipe.execute()
 
+    async def delete(self, keys: list[str]) -> None:
+        """Streams (and mark hashes) gone with what they logged for."""
+        if keys:
+            await self._redis.delete(*keys)
+
     async def marks(self, marks_key: str) -> dict[str, str]:
         found: Any = await self._redis.hgetall(marks_key)
         return {_text(field): _text(value) for field, value in found.items()}

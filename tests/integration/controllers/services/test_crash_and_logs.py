@@ -16,6 +16,7 @@ from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.adapters.redis import stream_keys as logstreams
 from zaneops.common import naming
 from zaneops.common.secrets import new_key
+from zaneops.specs.kinds import Kind
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -100,6 +101,44 @@ async def test_container_output_is_shipped_to_the_services_log_stream(
     assert entries["oops-stderr"]["stream"] == "stderr"
     assert entries["hello-stdout"]["deployment_id"] == str(deployment.id)
     assert entries["hello-stdout"]["task_id"] and entries["hello-stdout"]["ts"].endswith("Z")
+
+
+async def test_a_deleted_service_takes_its_logs_with_it_and_no_late_line_brings_them_back(
+    store: PostgresStore, database_url: str, instance: str
+) -> None:
+    """Runtime lines, their marks and HTTP access lines of a deleted service are deleted,
+    after its last queued lines were written (a chatty service: lines until the very end)."""
+    spec = counter_spec()
+    environment = await sw.make_environment(store)
+    service = await sw.make_service(store, environment.id, spec)
+    keys = [
+        logstreams.runtime_logs(service.id),
+        logstreams.runtime_log_marks(service.id),
+        logstreams.http_logs(service.id),
+    ]
+    redis = Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        await redis.xadd(keys[2], {"ts": "2026-01-01T00:00:00Z", "status": "200"})
+        async with sw.services_controller(instance, database_url):
+            deployment = await sw.deploy(store, service.id, spec)
+            await sw.wait_for_phase(store, deployment.id, "HEALTHY")
+
+            async def shipping() -> bool:
+                return bool(await redis.xlen(keys[0])) and bool(await redis.exists(keys[1]))
+
+            await eventually(shipping, timeout=20, message="lines and marks in Redis")
+            await store.request_delete(Kind.SERVICES, service.id)
+
+            async def row_gone() -> bool:
+                return await store.get(Kind.SERVICES, service.id) is None
+
+            await eventually(row_gone, timeout=20, message="the service finalized")
+            assert await redis.exists(*keys) == 0
+            await asyncio.sleep(1.5)  # a late write would land within the gather window
+            assert await redis.exists(*keys) == 0
+    finally:
+        await redis.delete(*keys)
+        await redis.aclose()
 
 
 def counter_spec(**extra: object) -> dict[str, object]:

@@ -148,3 +148,35 @@ async def test_a_cancelled_shipper_does_not_break_the_writer() -> None:
         await waiting
     await asyncio.wait_for(writes.ship(shipment("b")), 2)
     await writes.close()
+
+
+async def test_settle_waits_for_a_cancelled_shippers_queued_shipment_to_be_written() -> None:
+    written: list[str] = []
+    release = asyncio.Event()
+
+    async def ship(batch: list[MarkedShipment]) -> None:
+        await release.wait()
+        written.extend(s.key for s in batch)
+
+    writes = BatchedWrites(ship, writers=1)
+    shipper = asyncio.create_task(writes.ship(shipment("gone")))
+    await asyncio.sleep(0.01)
+    shipper.cancel()  # the service's follower stopped; its lines are already queued
+    settling = asyncio.create_task(writes.settle("gone", timeout=5))
+    await asyncio.sleep(0.1)
+    assert not settling.done()
+    release.set()
+    await settling
+    assert written == ["gone"]
+    await writes.close()
+
+
+async def test_settle_returns_at_once_for_a_key_with_nothing_unwritten() -> None:
+    async def ship(batch: list[MarkedShipment]) -> None:
+        return None
+
+    writes = BatchedWrites(ship, writers=1)
+    await writes.ship(shipment("done"))
+    await asyncio.wait_for(writes.settle("done", timeout=5), 0.5)
+    await asyncio.wait_for(writes.settle("never-shipped", timeout=5), 0.5)
+    await writes.close()
