@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from api.live_streams import LiveStreams
 from api.settings import ApiSettings
 from zaneops.adapters.postgres.accounts import AccountStore
 from zaneops.adapters.postgres.api_store import ApiStore
 from zaneops.adapters.postgres.ssh_hosts import SshHostKeys
 from zaneops.adapters.postgres.webhooks import WebhookStore
-from zaneops.adapters.redis.connection import RedisConnection
+from zaneops.adapters.redis.connection import DEFAULT_MAX_CONNECTIONS, RedisConnection
 from zaneops.adapters.redis.log_streams import LogStreams
 from zaneops.adapters.redis.login_throttle import LoginThrottle
 from zaneops.adapters.redis.sessions import SessionStore
@@ -37,14 +38,16 @@ class ApiContext:
     ssh_hosts: SshHostKeys
     webhook_limiter: WebhookLimiter
     password_checks: asyncio.Semaphore
+    live_streams: LiveStreams
 
     @classmethod
     async def open(cls, settings: ApiSettings, installation: InstallationSettings) -> ApiContext:
         store = await ApiStore.open(installation.database_url, max_size=settings.db_pool_size)
-        redis = RedisConnection(installation.redis_url)
-        logs = redis
-        if installation.logs_redis != installation.redis_url:
-            logs = RedisConnection(installation.logs_redis)
+        # Each live log stream holds a connection of the logs' Redis while it waits.
+        live = settings.live_log_streams + DEFAULT_MAX_CONNECTIONS
+        shared = installation.logs_redis == installation.redis_url
+        redis = RedisConnection(installation.redis_url, live if shared else DEFAULT_MAX_CONNECTIONS)
+        logs = redis if shared else RedisConnection(installation.logs_redis, live)
         prefix = settings.redis_prefix
         return cls(
             settings=settings,
@@ -61,6 +64,7 @@ class ApiContext:
             ssh_hosts=SshHostKeys(store.pool),
             webhook_limiter=WebhookLimiter(redis, prefix, settings.webhook_requests_per_minute),
             password_checks=asyncio.Semaphore(settings.concurrent_password_checks),
+            live_streams=LiveStreams(settings.live_log_streams),
         )
 
     async def close(self) -> None:

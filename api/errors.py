@@ -99,6 +99,8 @@ async def _on_api_error(_: Request, exc: Exception) -> JSONResponse:
     response = _body(exc.status, exc.code, exc.message, exc.errors)
     if exc.status == 429:
         response.headers["Retry-After"] = "60"
+    elif exc.status == 503:
+        response.headers["Retry-After"] = "5"
     return response
 
 

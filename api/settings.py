@@ -60,6 +60,13 @@ class ApiSettings(ZaneSettings):
         description="A live log stream waits this long for new lines before sending a "
         "keep-alive comment.",
     )
+    live_log_streams: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Live log streams (server-sent events) open at once; each holds a Redis "
+        "connection while it waits for lines. The next one is refused with 503.",
+    )
     dashboard_domain: str = Field(
         default="",
         description="The dashboard's own domain (the proxy serves the API there): reserved, "

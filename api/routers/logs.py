@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from api.auth.principal import Ctx, CurrentUser
 from api.context import ApiContext
 from api.crud import load
-from api.errors import ApiError, field_error
+from api.errors import ApiError, ErrorBody, field_error
 from api.schemas import LogEntry, LogPage
 from zaneops.adapters.redis import stream_keys as logstreams
 from zaneops.adapters.redis.log_streams import ENTRY_ID, LogQuery
@@ -40,7 +40,8 @@ After = Annotated[
 ]
 LastEventId = Annotated[str | None, Header(max_length=41)]
 SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {}}, "description": "One `log` event per entry."}
+    200: {"content": {"text/event-stream": {}}, "description": "One `log` event per entry."},
+    503: {"model": ErrorBody, "description": "As many live log streams as allowed are open"},
 }
 
 
@@ -74,6 +75,7 @@ def _stream(
     ctx: ApiContext, request: Request, key: str, after: str | None, text: str | None
 ) -> StreamingResponse:
     start = _entry_id(after, "after", "query")
+    ctx.live_streams.check_room()
 
     async def events() -> AsyncIterator[str]:
         live = ctx.log_streams.follow(key, start, text, ctx.settings.sse_block_ms)
@@ -83,7 +85,8 @@ def _stream(
             yield event
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+    counted = ctx.live_streams.counted(events())
+    return StreamingResponse(counted, media_type="text/event-stream", headers=headers)
 
 
 def _service_logs(kind: str, stream_key: Any) -> None:

@@ -214,6 +214,8 @@ class ServicesController(Controller):
         await self._remove(ctx, key.id)
 
     async def _remove(self, ctx: Context, service_id: UUID) -> None:
+        if self._logs is not None:  # first: whatever Docker answers below, it stops
+            self._logs.stop(service_id)
         name = naming.swarm_service_name(self.installation.instance, service_id)
         if await self.swarm.get_service(name) is not None:
             ctx.ensure_leader()

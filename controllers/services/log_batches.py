@@ -33,6 +33,7 @@ class BatchedWrites:
         self._writers = writers
         self._tasks: list[asyncio.Task[None]] = []
         self._unwritten: dict[str, set[asyncio.Future[None]]] = {}
+        self._forgotten: set[str] = set()  # streams deleted: nothing more is written to them
 
     async def ship(self, shipment: MarkedShipment) -> None:
         """Returns once the shipment is written; raises what the write raised."""
@@ -47,12 +48,16 @@ class BatchedWrites:
             raise
         await asyncio.shield(done)  # a cancelled shipper's shipment is still written
 
-    async def settle(self, key: str, timeout: float) -> None:
-        """Waits until no shipment to `key` is queued or being written (before its stream
-        is deleted, so that a late write does not bring it back)."""
+    async def forget(self, key: str, timeout: float) -> None:
+        """Before the stream `key` is deleted: what is still queued for it is dropped, and
+        this waits for a write of it already under way, so no late write brings it back.
+        Raises TimeoutError if that write has not ended within `timeout` (delete later)."""
+        self._forgotten.add(key)
         unwritten = self._unwritten.get(key)
         if unwritten:
-            await asyncio.wait(set(unwritten), timeout=timeout)
+            _, pending = await asyncio.wait(set(unwritten), timeout=timeout)
+            if pending:
+                raise TimeoutError(f"a write to {key} has not ended in {timeout} s")
 
     def _track(self, key: str, done: asyncio.Future[None]) -> None:
         unwritten = self._unwritten.setdefault(key, set())
@@ -60,8 +65,8 @@ class BatchedWrites:
 
         def written(future: asyncio.Future[None]) -> None:
             unwritten.discard(future)
-            if not unwritten and self._unwritten.get(key) is unwritten:
-                del self._unwritten[key]
+            if not unwritten:
+                self._unwritten.pop(key, None)
             if not future.cancelled():
                 future.exception()  # retrieved: a shipper that left does not hear of it
 
@@ -76,18 +81,33 @@ class BatchedWrites:
     async def _write_forever(self) -> None:
         while True:
             raise_if_cancelled()  # a write that swallowed the stop must not wait on the queue
-            batch = await self._gather()
-            try:
-                await self._ship([shipment for shipment, _ in batch])
-            except Exception as exc:  # each shipper retries from its durable marks
-                log.warning("log write failed", shipments=len(batch), error=repr(exc))
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
+            batch = self._unforgotten(await self._gather())
+            if batch:
+                await self._write(batch)
+
+    async def _write(self, batch: list[_Queued]) -> None:
+        """One transaction; each shipper hears how it went (it retries from its marks)."""
+        try:
+            await self._ship([shipment for shipment, _ in batch])
+        except Exception as exc:
+            log.warning("log write failed", shipments=len(batch), error=repr(exc))
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
+        else:
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    def _unforgotten(self, batch: list[_Queued]) -> list[_Queued]:
+        """The batch without shipments to deleted streams (those are done, unwritten)."""
+        kept = []
+        for shipment, done in batch:
+            if shipment.key in self._forgotten:
+                done.set_result(None)
             else:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_result(None)
+                kept.append((shipment, done))
+        return kept
 
     async def _gather(self) -> list[_Queued]:
         batch = [await self._queue.get()]

@@ -17,7 +17,7 @@ import structlog
 
 from zaneops.adapters.redis.log_streams import MarkedShipment, RuntimeLine
 from zaneops.adapters.redis.stream_keys import http_logs, runtime_log_marks, runtime_logs
-from zaneops.common.cancellation import pause
+from zaneops.common.cancellation import pause, raise_if_cancelled
 
 from .log_batches import BatchedWrites
 from .log_marks import Fresh, Replay, marks_from_tail
@@ -65,19 +65,21 @@ class LogShipper:
             task = asyncio.create_task(self._follow_forever(service_id, swarm_name))
             self._followers[service_id] = task
 
-    def stop(self, service_id: UUID) -> None:
+    def stop(self, service_id: UUID) -> asyncio.Task[None] | None:
+        """Cancels the service's follower; returns it (to be awaited by who must know it ended)."""
         task = self._followers.pop(service_id, None)
         if task is not None:
             task.cancel()
+        return task
 
     async def forget(self, service_id: UUID) -> None:
         """The service is deleted: its follower stops and what it logged goes too (its
-        runtime lines, their marks, its HTTP access lines)."""
-        task = self._followers.pop(service_id, None)
+        runtime lines, their marks, its HTTP access lines). Raises TimeoutError, deleting
+        nothing, while a write to its stream is still under way."""
+        task = self.stop(service_id)
         if task is not None:
-            task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        await self._writes.settle(runtime_logs(service_id), SETTLE_SECONDS)
+        await self._writes.forget(runtime_logs(service_id), SETTLE_SECONDS)
         keys = [runtime_logs(service_id), runtime_log_marks(service_id), http_logs(service_id)]
         await self._streams.delete(keys)
 
@@ -96,6 +98,7 @@ class LogShipper:
             try:
                 if replay is None:
                     replay = Replay(await self._durable_marks(service_id))
+                    raise_if_cancelled()  # a read that swallowed the stop must not ship on
                 await self._ship(service_id, swarm_name, replay)
                 wait = REFOLLOW_SECONDS  # Docker ended a stream that worked
             except asyncio.CancelledError:
@@ -121,6 +124,7 @@ class LogShipper:
         since = replay.resume_since(time.time_ns())
         async with contextlib.aclosing(self._follower.follow(swarm_name, since)) as batches:
             async for entries in batches:
+                raise_if_cancelled()
                 if not self._is_leader():
                     return
                 fresh = replay.fresh(entries)

@@ -12,9 +12,11 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.integration.api.helpers import body, service
+from tests.support.api import RunningApi, api_settings, log_in, serving
 from zaneops.adapters.redis import stream_keys as logstreams
 
 START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+FOLLOWERS = 150
 
 
 @pytest.fixture
@@ -106,3 +108,53 @@ async def test_follow_resumes_after_last_event_id(admin: httpx.AsyncClient, web:
     async with admin.stream("GET", url, headers=headers) as response:
         events = await asyncio.wait_for(_events(response, 2), timeout=10)
     assert [event["line"] for event in events] == ["line 8", "line 9 ERROR"]
+
+
+async def test_more_live_streams_than_a_redis_pool_holds_each_get_their_lines(
+    api: RunningApi, admin: httpx.AsyncClient, web: str, redis: Redis
+) -> None:
+    """150 people following one service at once: each stream holds a Redis connection, and
+    Redis's default client pool (100) refused the 101st."""
+    url = f"/services/{web}/logs/runtime/follow"
+    wide = httpx.AsyncClient(
+        base_url=api.base_url + "/api/v1",
+        cookies=admin.cookies,
+        headers=admin.headers,
+        timeout=20,
+        limits=httpx.Limits(max_connections=FOLLOWERS + 10),
+    )
+
+    async def follow(opened: asyncio.Event) -> dict[str, str]:
+        async with wide.stream("GET", url) as response:
+            assert response.status_code == 200
+            opened.set()
+            return (await _events(response, 1))[0]
+
+    opened = [asyncio.Event() for _ in range(FOLLOWERS)]
+    followers = [asyncio.create_task(follow(event)) for event in opened]
+    await asyncio.wait_for(asyncio.gather(*(event.wait() for event in opened)), 30)
+    await asyncio.sleep(0.5)  # every stream is waiting on Redis
+    await redis.xadd(logstreams.runtime_logs(uuid.UUID(web)), {"line": "for everyone"})
+    got = await asyncio.wait_for(asyncio.gather(*followers), 30)
+    await wide.aclose()
+    assert [event["line"] for event in got] == ["for everyone"] * FOLLOWERS
+
+
+async def test_a_live_stream_past_the_limit_is_refused_with_503_until_one_closes(
+    database_url: str,
+) -> None:
+    """The bound is explicit: the next stream gets a reason and Retry-After, not a hang."""
+    async with serving(api_settings(database_url, live_log_streams=2)) as limited:
+        client = await log_in(limited)
+        created = await service(client)
+        url = f"/services/{created['id']}/logs/runtime/follow"
+        async with client.stream("GET", url) as first, client.stream("GET", url) as second:
+            assert (first.status_code, second.status_code) == (200, 200)
+            refused = await client.get(url)
+            assert refused.status_code == 503
+            assert refused.json()["code"] == "too_many_live_streams"
+            assert refused.headers["Retry-After"] == "5"
+        await asyncio.sleep(0.5)  # both streams' ends are seen by the server
+        async with client.stream("GET", url) as again:
+            assert again.status_code == 200
+        await client.aclose()

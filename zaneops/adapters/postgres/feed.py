@@ -11,6 +11,7 @@ import structlog
 from psycopg import sql
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_jitter
 
+from zaneops.common.cancellation import raise_if_cancelled
 from zaneops.runtime.ports import Change, FeedEvent, Resubscribed
 from zaneops.specs.kinds import Kind
 
@@ -34,6 +35,7 @@ class PostgresChangeFeed:
 
     async def events(self) -> AsyncIterator[FeedEvent]:
         while True:
+            raise_if_cancelled()  # Python 3.11's wait_for can drop a cancel (see _changes)
             conn = await self._connect()
             try:
                 yield Resubscribed()
@@ -72,6 +74,7 @@ class PostgresChangeFeed:
         self, conn: psycopg.AsyncConnection[tuple[object, ...]]
     ) -> AsyncIterator[Change]:
         while True:
+            raise_if_cancelled()  # wait_for drops an outer cancel if the call ends in that step
             async for notify in conn.notifies(timeout=LIVENESS_PROBE_SECONDS):
                 change = self._parse(notify.channel, notify.payload)
                 if change is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
+from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from .connection import RedisConnection
 from .log_streams import HttpLine, fields_of
-from .stream_keys import DEFAULT_MAX_ENTRIES, access_log_cursor, http_logs
+from .stream_keys import DEFAULT_MAX_ENTRIES, access_log_cursor, deleted_stream, http_logs
 
 
 class HttpLogSink:
@@ -35,19 +36,30 @@ class HttpLogSink:
     ) -> bool:
         """(service id, line) pairs and the cursor after them, all or nothing (MULTI/EXEC), only
         if the stored cursor is still expected_cursor; False (nothing written) otherwise.
-        Each stream stays capped."""
+        Each stream stays capped; lines of a service whose logs were deleted are dropped."""
+        streams = sorted({http_logs(service_id) for service_id, _ in entries})
+        markers = [deleted_stream(stream) for stream in streams]
         async with self._redis.pipeline(transaction=True) as pipe:
-            await pipe.watch(self._cursor_key)
+            await pipe.watch(self._cursor_key, *markers)
             current = await pipe.get(self._cursor_key)
             if (current.decode() if isinstance(current, bytes) else None) != expected_cursor:
                 return False
+            deleted = await self._deleted(pipe, streams, markers)
             pipe.multi()  # type: ignore[no-untyped-call]
             for service_id, line in entries:
                 stream = http_logs(service_id)
-                pipe.xadd(stream, fields_of(line), maxlen=self._max_entries, approximate=True)
+                if stream not in deleted:  # the service is gone with its logs
+                    pipe.xadd(stream, fields_of(line), maxlen=self._max_entries, approximate=True)
             pipe.set(self._cursor_key, cursor)
             try:
                 await pipe.execute()
             except WatchError:
                 return False
         return True
+
+    @staticmethod
+    async def _deleted(pipe: Pipeline, streams: list[str], markers: list[str]) -> set[str]:
+        if not markers:
+            return set()
+        found = await pipe.mget(markers)
+        return {stream for stream, marker in zip(streams, found, strict=True) if marker}

@@ -19,6 +19,7 @@ from redis.typing import EncodableT, FieldT
 from zaneops.common.cancellation import raise_if_cancelled
 
 from .connection import RedisConnection
+from .stream_keys import DELETED_STREAM_SECONDS, deleted_stream
 
 
 @dataclass(frozen=True)
@@ -228,9 +229,15 @@ class LogStreams:
         await pipe.execute()
 
     async def delete(self, keys: list[str]) -> None:
-        """Streams (and mark hashes) gone with what they logged for."""
-        if keys:
-            await self._redis.delete(*keys)
+        """Streams (and mark hashes) gone with what they logged for; each leaves a marker
+        that writers check (deleted_stream), so a late write does not bring it back."""
+        if not keys:
+            return
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.delete(*keys)
+        for key in keys:
+            pipe.set(deleted_stream(key), "1", ex=DELETED_STREAM_SECONDS)
+        await pipe.execute()
 
     async def marks(self, marks_key: str) -> dict[str, str]:
         found: Any = await self._redis.hgetall(marks_key)

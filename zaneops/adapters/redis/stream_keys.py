@@ -16,6 +16,7 @@ from uuid import UUID
 
 # Lines kept per stream; older ones are trimmed as new ones arrive.
 DEFAULT_MAX_ENTRIES = 10_000
+DELETED_STREAM_SECONDS = 24 * 3600
 
 
 def runtime_logs(service_id: UUID) -> str:
@@ -40,6 +41,12 @@ def run_logs(run_id: UUID) -> str:
 
 def http_logs(service_id: UUID) -> str:
     return f"zane:logs:http:{service_id}"
+
+
+def deleted_stream(key: str) -> str:
+    """Not a stream: set (for a day) when the stream `key` is deleted with what it logged for,
+    so that a writer that read its source before the deletion does not bring it back."""
+    return f"{key}:deleted"
 
 
 def access_log_cursor(instance: str) -> str:

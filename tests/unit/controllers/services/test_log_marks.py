@@ -150,7 +150,8 @@ async def test_a_cancelled_shipper_does_not_break_the_writer() -> None:
     await writes.close()
 
 
-async def test_settle_waits_for_a_cancelled_shippers_queued_shipment_to_be_written() -> None:
+async def test_forget_waits_for_a_write_under_way_to_the_stream_to_end() -> None:
+    """A write already sent for a deleted stream is waited for, so it cannot land after."""
     written: list[str] = []
     release = asyncio.Event()
 
@@ -160,23 +161,61 @@ async def test_settle_waits_for_a_cancelled_shippers_queued_shipment_to_be_writt
 
     writes = BatchedWrites(ship, writers=1)
     shipper = asyncio.create_task(writes.ship(shipment("gone")))
-    await asyncio.sleep(0.01)
-    shipper.cancel()  # the service's follower stopped; its lines are already queued
-    settling = asyncio.create_task(writes.settle("gone", timeout=5))
+    await asyncio.sleep(0.1)  # gathered and being written
+    shipper.cancel()  # the service's follower stopped
+    forgetting = asyncio.create_task(writes.forget("gone", timeout=5))
     await asyncio.sleep(0.1)
-    assert not settling.done()
+    assert not forgetting.done()
     release.set()
-    await settling
+    await forgetting
     assert written == ["gone"]
     await writes.close()
 
 
-async def test_settle_returns_at_once_for_a_key_with_nothing_unwritten() -> None:
+async def test_forget_drops_what_is_still_queued_for_the_stream() -> None:
+    """Lines queued behind a slow write are not written to a stream that was deleted."""
+    written: list[str] = []
+    release = asyncio.Event()
+
+    async def ship(batch: list[MarkedShipment]) -> None:
+        await release.wait()
+        written.extend(s.key for s in batch)
+
+    writes = BatchedWrites(ship, writers=1)
+    busy = asyncio.create_task(writes.ship(shipment("other")))
+    await asyncio.sleep(0.1)  # the one writer is busy with "other"
+    queued = asyncio.create_task(writes.ship(shipment("gone")))
+    await asyncio.sleep(0.01)
+    forgetting = asyncio.create_task(writes.forget("gone", timeout=5))
+    release.set()
+    await asyncio.wait_for(asyncio.gather(busy, queued, forgetting), 2)
+    assert written == ["other"]
+    await writes.close()
+
+
+async def test_forget_raises_when_a_write_under_way_does_not_end_in_time() -> None:
+    """The stream is then not deleted yet: the finalizer retries later."""
+    release = asyncio.Event()
+
+    async def ship(batch: list[MarkedShipment]) -> None:
+        await release.wait()
+
+    writes = BatchedWrites(ship, writers=1)
+    shipper = asyncio.create_task(writes.ship(shipment("gone")))
+    await asyncio.sleep(0.1)
+    with pytest.raises(TimeoutError):
+        await writes.forget("gone", timeout=0.1)
+    release.set()
+    await shipper
+    await writes.close()
+
+
+async def test_forget_returns_at_once_for_a_key_with_nothing_unwritten() -> None:
     async def ship(batch: list[MarkedShipment]) -> None:
         return None
 
     writes = BatchedWrites(ship, writers=1)
     await writes.ship(shipment("done"))
-    await asyncio.wait_for(writes.settle("done", timeout=5), 0.5)
-    await asyncio.wait_for(writes.settle("never-shipped", timeout=5), 0.5)
+    await asyncio.wait_for(writes.forget("done", timeout=5), 0.5)
+    await asyncio.wait_for(writes.forget("never-shipped", timeout=5), 0.5)
     await writes.close()

@@ -74,5 +74,6 @@ async def test_batched_log_writes_stop_when_closed_in_the_middle_of_a_redis_tran
             shipper.cancel()
         await asyncio.gather(*shippers, return_exceptions=True)
     written = await streams.tail(key, 1)
+    await streams.delete([key, key + ":marks"])
     assert written, "nothing reached Redis: the rounds did not write at all"
     assert stuck == 0, f"{stuck} of {ROUNDS} closes hung"
