@@ -60,6 +60,13 @@ class ApiSettings(ZaneSettings):
         description="A live log stream waits this long for new lines before sending a "
         "keep-alive comment.",
     )
+    kept_runs: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="One-off commands kept per service, with their output: starting one "
+        "deletes the service's ended runs older than the newest this many.",
+    )
     live_log_streams: int = Field(
         default=500,
         ge=1,

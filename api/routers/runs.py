@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
 from api.auth.principal import Ctx, CurrentUser
+from api.context import ApiContext
 from api.crud import (
     KindApi,
     add_item,
@@ -89,8 +90,19 @@ async def run_command(
         command=body.command, deployment_id=live.id, timeout_seconds=body.timeout_seconds
     )
     obj = await ctx.store.create_under(Kind.RUNS, spec.model_dump(mode="json"), service_id)
+    await _delete_old_runs(ctx, service_id)
     set_etag(response, obj)
     return RUNS.show(obj)
+
+
+async def _delete_old_runs(ctx: ApiContext, service_id: UUID) -> None:
+    """The service keeps its newest runs; older ended ones go (the runs controller's
+    finalizer deletes their output). A run still going is never deleted here."""
+    kept = ctx.settings.kept_runs
+    runs = await ctx.store.page(Kind.RUNS, service_id, None, kept + MAX_ACTIVE_RUNS + 1)
+    for run in runs[kept:]:
+        if run_phase_of(run) in ENDED and not run.is_deleted:
+            await ctx.store.request_delete(Kind.RUNS, run.id)
 
 
 @router.post(

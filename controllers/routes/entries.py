@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from zaneops.common.naming import service_alias
+from zaneops.specs.problems import validation_message
 from zaneops.specs.routing import DomainSpec, host_matches, hosts_overlap
 
 
@@ -80,15 +81,6 @@ def dashboard_entry(domain: str, upstream: str) -> RouteEntry | None:
     if not domain:
         return None
     return RouteEntry(None, domain.lower(), "/", False, Upstream(upstream))
-
-
-def validation_message(error: ValidationError) -> str:
-    """'field: reason' per problem, the way the API reports it."""
-    parts = []
-    for problem in error.errors():
-        field = ".".join(str(part) for part in problem["loc"]) or "spec"
-        parts.append(f"{field}: {problem['msg']}")
-    return "; ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -174,8 +174,10 @@ class RunsController(Controller):
     # --- deletion, drift, events -----------------------------------------------------------
 
     async def finalize(self, ctx: Context, obj: StoredObject) -> Result:
+        """Its swarm job, then its output: a deleted run leaves nothing behind."""
         ctx.ensure_leader()
         await self.swarm.remove_service(naming.run_service_name(self.instance, obj.id))
+        await self.streams.delete([run_logs(obj.id)])
         return Result()
 
     async def forget(self, ctx: Context, key: Key) -> None:

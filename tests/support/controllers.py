@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel
+
 from zaneops.runtime.controller import Context, Controller, Result, TerminalError
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
@@ -42,6 +44,7 @@ class RecordingController(Controller):
         self.hold_finalize = False
         self.fail = False
         self.terminal = False
+        self.validate_as: type[BaseModel] | None = None  # reads the spec as the real ones do
         self.requeue_after: float | None = None
 
     async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
@@ -51,6 +54,8 @@ class RecordingController(Controller):
         try:
             self.seen.append(Seen(time.monotonic(), obj.id, obj.spec, obj.generation))
             await asyncio.sleep(self.delay)
+            if self.validate_as is not None:
+                self.validate_as.model_validate(obj.spec)
             self._fail_if_asked()
         finally:
             self._active.discard(obj.id)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import structlog
+from pydantic import ValidationError
 
 from zaneops.common.cancellation import pause
 from zaneops.runtime.backoff import Backoff
@@ -16,7 +17,12 @@ from zaneops.runtime.metrics import RuntimeMetrics
 from zaneops.runtime.ports import Change, ChangeFeed, Lease, ObjectStore, Resubscribed
 from zaneops.runtime.queue import WorkQueue
 from zaneops.runtime.settings import RuntimeSettings
-from zaneops.runtime.status import error_status, success_status, terminal_status
+from zaneops.runtime.status import (
+    error_status,
+    invalid_stored_spec,
+    success_status,
+    terminal_status,
+)
 from zaneops.specs.objects import Key, StoredObject
 from zaneops.specs.status import Status
 
@@ -212,6 +218,9 @@ class Runner:
             return "lease_lost"
         except TerminalError as exc:
             await self._record_terminal(ctx, obj, exc)
+            return "terminal"
+        except ValidationError as exc:  # a stored row written by hand, or by an older version
+            await self._record_terminal(ctx, obj, invalid_stored_spec(exc))
             return "terminal"
         except Exception as exc:
             await self._record_error(ctx, obj, exc)

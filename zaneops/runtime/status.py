@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from zaneops.runtime.controller import TerminalError
 from zaneops.specs.objects import StoredObject
+from zaneops.specs.problems import validation_message
 from zaneops.specs.status import Condition, ConditionStatus, Status
 
 RECONCILED = "Reconciled"
@@ -36,3 +39,11 @@ def error_status(obj: StoredObject, exc: Exception) -> Status:
         message=f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE],
     )
     return obj.status.with_condition(condition)
+
+
+def invalid_stored_spec(exc: ValidationError) -> TerminalError:
+    """A stored spec that does not validate: retrying cannot fix it, a new spec will (its
+    generation bump wakes the key again)."""
+    return TerminalError(
+        "InvalidSpec", f"a stored {exc.title} is not valid: " + validation_message(exc)
+    )

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from tests.integration.api.helpers import body, service
+from tests.support.api import api_settings, log_in, serving
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.specs import Status
 from zaneops.specs.kinds import Kind
@@ -106,3 +107,31 @@ async def test_a_command_is_cancelled_once_and_an_ended_one_cannot_be(
     await store.write_status(Kind.RUNS, uuid.UUID(run["id"]), ended)
     said = problem(await admin.post(f"/runs/{run['id']}/cancel"), 409)
     assert said["code"] == "already_finished"
+
+
+async def test_starting_a_command_deletes_the_services_ended_runs_past_the_newest_kept(
+    database_url: str, store: PostgresStore
+) -> None:
+    """With 3 kept: after 5 runs (the oldest one still running), the ended runs older than
+    the newest 3 are marked deleted; the one still running is kept whatever its age."""
+    async with serving(api_settings(database_url, kept_runs=3)) as api:
+        admin = await log_in(api)
+        service_id, _ = await deployed(admin, store)
+        started: list[str] = []
+        for n in range(5):
+            run = body(
+                await admin.post(f"/services/{service_id}/run", json={"command": ["x"]}), 201
+            )
+            started.append(run["id"])
+            phase = "RUNNING" if n == 0 else "SUCCEEDED"
+            await store.write_status(
+                Kind.RUNS, uuid.UUID(run["id"]), Status(details={"phase": phase})
+            )
+        body(await admin.post(f"/services/{service_id}/run", json={"command": ["x"]}), 201)
+        deleted = [  # no finalizer here (no runs controller): a deleted row is gone at once
+            run_id
+            for run_id in started
+            if (found := await store.get(Kind.RUNS, uuid.UUID(run_id))) is None or found.is_deleted
+        ]
+        await admin.aclose()
+    assert deleted == started[1:3]  # the 2nd and 3rd; the 1st still runs; the newest 3 kept

@@ -15,6 +15,7 @@ from controllers.runs.settings import RunsSettings
 from tests.support.fake_swarm import task_of
 from zaneops.adapters.docker.models import DockerEvent, LogEntry, SwarmService, SwarmTask
 from zaneops.adapters.redis.log_streams import LogLine
+from zaneops.adapters.redis.stream_keys import run_logs
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context
@@ -65,9 +66,13 @@ class FakeSwarm:
 @dataclass
 class Lines:
     written: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
 
     async def append(self, key: str, line: LogLine, max_entries: int) -> None:
         self.written.append(line.line)  # type: ignore[union-attr]
+
+    async def delete(self, keys: list[str]) -> None:
+        self.deleted.extend(keys)
 
 
 def ctx(obj: StoredObject) -> Context:
@@ -143,6 +148,15 @@ async def test_the_outcome_is_recorded_before_the_job_is_removed() -> None:
     assert ended.requeue_after == 0 and swarm.removed == []  # the status is written first
     await look(runs, store, run)
     assert swarm.removed == [naming.run_service_name("t", run.id)]
+
+
+async def test_a_deleted_run_takes_its_job_and_its_output_with_it() -> None:
+    store, swarm, lines = InMemoryStore(), FakeSwarm(), Lines()
+    runs = controller(store, swarm, lines)
+    run = await running_run(store, swarm)
+    await runs.finalize(ctx(run), run)
+    assert swarm.removed == [naming.run_service_name("t", run.id)]
+    assert lines.deleted == [run_logs(run.id)]
 
 
 async def test_a_cancelled_run_without_a_job_is_cancelled_at_once() -> None:

@@ -9,6 +9,7 @@ from tests.support.controllers import RecordingController
 from tests.support.waiting import eventually
 from zaneops.runtime.testing import LeaseTable, running_in_memory
 from zaneops.specs.kinds import Kind
+from zaneops.specs.project import ProjectSpec
 from zaneops.specs.status import ConditionStatus
 
 
@@ -91,6 +92,31 @@ async def test_a_terminal_error_is_recorded_and_not_retried() -> None:
         await eventually(recorded)
         await asyncio.sleep(0.3)
         assert len(controller.reconciles_of(row.id)) == 1
+
+
+async def test_a_stored_spec_that_does_not_validate_is_terminal_and_names_the_field() -> None:
+    """A row written by hand (not through the API): its status names the field and the
+    reason, and it is not retried until the spec changes."""
+    controller = RecordingController()
+    controller.validate_as = ProjectSpec
+    async with running_in_memory(controller) as world:
+        row = await world.store.create(Kind.PROJECTS, {"slug": "Not A Slug", "name": "x"})
+
+        async def recorded() -> bool:
+            found = await world.store.get(Kind.PROJECTS, row.id)
+            condition = found.status.condition("Reconciled") if found else None
+            return condition is not None and condition.reason == "InvalidSpec"
+
+        await eventually(recorded)
+        found = await world.store.get(Kind.PROJECTS, row.id)
+        condition = found.status.condition("Reconciled") if found else None
+        assert condition is not None and condition.message.startswith(
+            "a stored ProjectSpec is not valid: slug: "
+        )
+        await asyncio.sleep(0.3)
+        assert len(controller.reconciles_of(row.id)) == 1
+        await world.store.update_spec(Kind.PROJECTS, row.id, {"slug": "fixed", "name": "x"})
+        await eventually(lambda: len(controller.reconciles_of(row.id)) == 2)
 
 
 async def test_a_replica_without_the_lease_changes_nothing_until_the_lease_lapses() -> None:
