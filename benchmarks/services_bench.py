@@ -26,11 +26,16 @@ from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.specs.kinds import Kind
 
 CHECK = ["wget", "-q", "-O", "/dev/null", "http://127.0.0.1/"]
+# A check answers within a second when the machine is idle; 100 containers each exec'ing
+# one every second on 2 cores take longer, and a timeout would fail a healthy service (raw
+# Swarm replaces such a task quietly, ours reports the deployment FAILED): room for both.
+# (a spec's timeout may not pass its interval, so both grow together)
+CHECK_SECONDS = 3
 OURS_CHECK = {
     "type": "command",
     "command": CHECK,
-    "interval": "1s",
-    "timeout": "1s",
+    "interval": f"{CHECK_SECONDS}s",
+    "timeout": f"{CHECK_SECONDS}s",
     "start_period": "1s",
     "retries": 3,
 }
@@ -44,7 +49,11 @@ def raw_create(instance: str, count: int, checked: bool) -> float:
         f"{instance}-raw-net", driver="overlay", attachable=True, labels={"zane.instance": instance}
     )
     healthcheck = docker.types.Healthcheck(
-        test=["CMD", *CHECK], interval=10**9, timeout=10**9, retries=3, start_period=10**9
+        test=["CMD", *CHECK],
+        interval=CHECK_SECONDS * 10**9,
+        timeout=CHECK_SECONDS * 10**9,
+        retries=3,
+        start_period=10**9,
     )
     started = time.perf_counter()
     for _ in range(count):

@@ -111,7 +111,7 @@ def handlers(entry: RouteEntry, hold_seconds: float = 0.0) -> list[Json]:
 
 
 # How often a held request tries its service again while no task can take it.
-RETRY_EVERY = "250ms"
+RETRY_EVERY = "100ms"
 
 
 def reverse_proxy(upstream: Upstream, hold_seconds: float = 0.0) -> Json:

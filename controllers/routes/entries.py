@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from zaneops.common.naming import service_alias
 from zaneops.specs.problems import validation_message
-from zaneops.specs.routing import DomainSpec, host_matches, hosts_overlap
+from zaneops.specs.routing import DomainSpec, host_matches
 
 
 @dataclass(frozen=True)
@@ -110,35 +110,58 @@ def build_entries(parsed: Mapping[UUID, RouteEntry | str], dashboard: RouteEntry
     `parsed` comes oldest row first: a host belongs to the environment that routed it first,
     so a later row of another environment (the same host, or a wildcard covering one) is
     refused instead of taking its traffic. The dashboard's host is the platform's: no row
-    may route any path of it.
+    may route any path of it. Linear in the rows: owners are found by host, not by scan.
     """
     routes: list[RouteEntry] = [dashboard] if dashboard else []
+    owners = HostOwners()
     rejected: dict[UUID, str] = {}
     for domain_id, entry in parsed.items():
-        refusal = entry if isinstance(entry, str) else _refusal(entry, routes, dashboard)
+        refusal = entry if isinstance(entry, str) else _refusal(entry, owners, dashboard)
         if refusal is not None:
             rejected[domain_id] = refusal
         elif isinstance(entry, RouteEntry):
             routes.append(entry)
+            owners.add(entry)
     return Entries(tuple(sorted(routes, key=specificity)), rejected)
 
 
-def _refusal(
-    entry: RouteEntry, routes: list[RouteEntry], dashboard: RouteEntry | None
-) -> str | None:
+class HostOwners:
+    """The first accepted route of each host, found in constant time by what can overlap a
+    host: the same name, the wildcard one label up, or (for a wildcard) any name under it.
+    Overlapping accepted routes share one environment, except names under one parent: those
+    are kept per environment, so a wildcard is checked against each."""
+
+    def __init__(self) -> None:
+        self._by_host: dict[str, RouteEntry] = {}
+        # "example.com" → environment → its first route of a name one label under it
+        self._by_parent: dict[str, dict[UUID | None, RouteEntry]] = {}
+
+    def add(self, entry: RouteEntry) -> None:
+        self._by_host.setdefault(entry.host, entry)
+        if not entry.is_wildcard:
+            under = self._by_parent.setdefault(_parent(entry.host), {})
+            under.setdefault(entry.environment_id, entry)
+
+    def of_another_environment(self, entry: RouteEntry) -> RouteEntry | None:
+        """The first accepted route of another environment that overlaps the entry's host."""
+        host = entry.host
+        if entry.is_wildcard:
+            candidates = [self._by_host.get(host), *self._by_parent.get(host[2:], {}).values()]
+        else:
+            candidates = [self._by_host.get(host), self._by_host.get("*." + _parent(host))]
+        others = (c for c in candidates if c is not None)
+        return next((c for c in others if c.environment_id != entry.environment_id), None)
+
+
+def _parent(host: str) -> str:
+    return host.partition(".")[2]
+
+
+def _refusal(entry: RouteEntry, owners: HostOwners, dashboard: RouteEntry | None) -> str | None:
     # Exact hosts come before wildcards in route order: only the exact host can shadow it.
     if dashboard is not None and entry.host == dashboard.host:
         return f"domain: {entry.host} is reserved for the dashboard"
-    owner = next(
-        (
-            r
-            for r in routes
-            if r.domain_id
-            and r.environment_id != entry.environment_id
-            and hosts_overlap(r.host, entry.host)
-        ),
-        None,
-    )
+    owner = owners.of_another_environment(entry)
     if owner is not None:
         return (
             f"domain: {owner.host} is already routed by another environment (domain "

@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
-from zaneops.adapters.caddy.admin import ConfigSnapshot
 from zaneops.adapters.postgres.domains import DomainRow
 from zaneops.adapters.redis.log_streams import HttpLine
+from zaneops.specs.status import Status
 
 
 class CaddyAdminPort(Protocol):
-    async def read_config(self) -> ConfigSnapshot: ...
+    async def read_config(self) -> bytes: ...
 
-    async def replace_config(self, body: bytes, if_match: str) -> None: ...
+    async def load(self, body: bytes) -> None: ...
 
 
 class DeploymentsOfServices(Protocol):
@@ -26,6 +26,10 @@ class DomainRows(DeploymentsOfServices, Protocol):
     async def live_generations(self) -> dict[UUID, int]: ...
 
     async def specs(self, ids: Sequence[UUID]) -> list[DomainRow]: ...
+
+    async def statuses(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, Status]]: ...
+
+    async def write_statuses(self, written: Sequence[tuple[UUID, int, Status]]) -> set[UUID]: ...
 
 
 class HttpLogSink(Protocol):

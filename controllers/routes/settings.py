@@ -61,20 +61,6 @@ class RoutesSettings(ZaneSettings):
         default="zane-api:8000",
         description="host:port the dashboard domain is proxied to (the API, which serves the SPA).",
     )
-    coalesce_seconds: float = Field(
-        default=0.01,
-        ge=0,
-        le=5,
-        description="After a change, wait this long for more before loading Caddy: a burst of "
-        "changes becomes one config load.",
-    )
-    burst_coalesce_seconds: float = Field(
-        default=0.25,
-        ge=0,
-        le=10,
-        description="The wait instead, when Caddy was loaded less than a second ago: during a "
-        "burst, loads come at most this often, while a lone change still applies at once.",
-    )
     drift_check_seconds: float = Field(
         default=2.0,
         gt=0,
@@ -87,7 +73,7 @@ class RoutesSettings(ZaneSettings):
         le=300,
         description="A request whose service has no task to take it (a stop-first redeploy: "
         "one with a read-write volume or a published port) waits this long for one, retried "
-        "every 250 ms, before the visitor gets the error page (a service that is down costs each "
+        "every 100 ms, before the visitor gets the error page (a service that is down costs each "
         "visitor this wait). 0: fail at once.",
     )
     request_timeout_seconds: float = Field(

@@ -22,6 +22,7 @@ from tests.support.proxy import routes_factory
 from tests.support.runtime import running
 from tests.support.waiting import eventually
 from zaneops.adapters.caddy.admin import CaddyAdmin
+from zaneops.adapters.caddy.go_json import go_json
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.specs.kinds import Kind
 
@@ -87,15 +88,15 @@ async def test_an_escaped_string_comes_back_from_the_real_caddy_verbatim(
     }
     admin = CaddyAdmin(proxy_bed.proxy.admin_socket)
     try:
-        snapshot = await admin.read_config()
-        config = json.loads(snapshot.body) if snapshot.body.strip() else {}
+        body = await admin.read_config()
+        config = json.loads(body) if body.strip() else {}
         servers = config.setdefault("apps", {}).setdefault("http", {}).setdefault("servers", {})
         servers[server_name] = {
             "listen": [":443"],
             "routes": [route],
             "automatic_https": {"disable": True},
         }
-        await admin.replace_config(json.dumps(config).encode(), snapshot.etag)
+        await admin.load(go_json(config))
         async with httpx.AsyncClient(timeout=5) as client:
 
             async def redirected() -> bool:
@@ -109,8 +110,7 @@ async def test_an_escaped_string_comes_back_from_the_real_caddy_verbatim(
             got = await client.get(f"http://127.0.0.1:{port}/")
         assert got.headers["location"] == INJECTED
     finally:
-        snapshot = await admin.read_config()
-        config = json.loads(snapshot.body)
+        config = json.loads(await admin.read_config())
         config["apps"]["http"]["servers"].pop(server_name, None)  # what this test added
-        await admin.replace_config(json.dumps(config).encode(), snapshot.etag)
+        await admin.load(go_json(config))
         await admin.close()

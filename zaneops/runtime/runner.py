@@ -129,18 +129,21 @@ class Runner:
     async def _enqueue_change(self, change: Change) -> None:
         if change.kind is self.controller.kind and not change.status:
             self.queue.add(Key(change.kind, change.id))
-            return
+        # A controller may watch its own kind too: a row's change then also wakes a global
+        # key at once (the routes' load), not only after the row's own reconcile.
         for watch in self.controller.watches:
             if watch.kind is change.kind and watch.status_changes == change.status:
                 for key in await watch.to_keys(change.id):
                     self.queue.add(key)
 
     async def _relist(self) -> None:
+        # Global keys first: each converges a whole slice at once (all routes in one load),
+        # so the world is right before thousands of per-row reconciles are through.
+        for key in self.controller.global_keys:
+            self.queue.add(key)
         ids = await self.store.list_ids(self.controller.kind)
         for object_id in ids:
             self.queue.add(Key(self.controller.kind, object_id))
-        for key in self.controller.global_keys:
-            self.queue.add(key)
         self.metrics.queue_depth.set(self.queue.depth)
         log.info("relisted", count=len(ids))
 

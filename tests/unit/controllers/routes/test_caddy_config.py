@@ -61,7 +61,7 @@ def test_a_target_dials_the_services_alias_and_port_holding_requests_while_no_ta
         {
             "handler": "reverse_proxy",
             "upstreams": [{"dial": f"{service_alias(SERVICE)}:8080"}],
-            "load_balancing": {"try_duration": "10000ms", "try_interval": "250ms"},
+            "load_balancing": {"try_duration": "10000ms", "try_interval": "100ms"},
         }
     ]
     assert route["match"] == [{"host": ["a.example.com"]}]

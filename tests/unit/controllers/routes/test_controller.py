@@ -3,6 +3,7 @@ reports per domain, and how a deleted domain waits for its route to leave."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -11,6 +12,7 @@ from controllers.routes.settings import RoutesSettings
 from tests.support.fake_caddy import FakeCaddyAdmin, StoreDomainRows
 from tests.support.waiting import eventually
 from zaneops.common.settings import InstallationSettings
+from zaneops.runtime.controller import Context, Result
 from zaneops.runtime.testing import InMemoryStore, running_in_memory
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
@@ -21,7 +23,9 @@ SERVICE = uuid.uuid4()
 
 
 def controller_on(store: InMemoryStore, admin: FakeCaddyAdmin, **settings: Any) -> RoutesController:
-    chosen = RoutesSettings(https=False, access_log="", drift_check_seconds=0.05, **settings)
+    chosen = RoutesSettings(
+        **{"https": False, "access_log": "", "drift_check_seconds": 0.05, **settings}
+    )
     return RoutesController(INSTALLATION, chosen, admin, StoreDomainRows(store))
 
 
@@ -96,7 +100,8 @@ async def test_a_deleted_domain_is_removed_from_caddy_before_its_row_goes() -> N
 
 
 async def test_a_config_changed_by_someone_else_is_merged_not_overwritten() -> None:
-    """A foreign server appears in Caddy's config: our next load keeps it (ETag, merge)."""
+    """A foreign server appears in Caddy's config: the next drift check reads it, and our
+    next load keeps it."""
     store, admin = InMemoryStore(), FakeCaddyAdmin()
     foreign = {"listen": [":9999"], "routes": []}
     async with running_in_memory(controller_on(store, admin), store=store):
@@ -106,7 +111,82 @@ async def test_a_config_changed_by_someone_else_is_merged_not_overwritten() -> N
         config = admin.config
         config["apps"]["http"]["servers"]["someone-else"] = foreign
         admin.edit(config)
+        reads = admin.reads
+        await eventually(lambda: admin.reads > reads + 1, message="a drift check read it")
         second = await store.create(Kind.DOMAINS, domain("two.example.com"), env)
         await eventually(lambda: ready(store, second))
     assert admin.config["apps"]["http"]["servers"]["someone-else"] == foreign
     assert {"one.example.com", "two.example.com"} <= hosts_loaded(admin)
+
+
+async def test_a_load_is_not_read_back() -> None:
+    """Caddy's answer proves a load: the first (no route yet) and one per domain, one read."""
+    store, admin = InMemoryStore(), FakeCaddyAdmin()
+    async with running_in_memory(controller_on(store, admin, drift_check_seconds=60), store=store):
+        env = await environment(store)
+        for name in ("one", "two", "three"):
+            row = await store.create(Kind.DOMAINS, domain(f"{name}.example.com"), env)
+            await eventually(lambda row=row: ready(store, row))
+    assert (admin.loads, admin.reads) == (1 + 3, 1)
+    assert {"one.example.com", "two.example.com", "three.example.com"} <= hosts_loaded(admin)
+
+
+async def test_a_config_written_back_otherwise_costs_the_drift_check_a_parse_not_a_reload() -> None:
+    """Caddy spells the loaded config otherwise: the check parses it, finds our part as
+    loaded, and keeps the new bytes (the next check compares them without parsing)."""
+    store, admin = InMemoryStore(), FakeCaddyAdmin(unforeseen=True)
+    routes = controller_on(store, admin)
+    await store.create(Kind.DOMAINS, domain("one.example.com"), await environment(store))
+    await routes.applier.apply(lambda: None)
+    assert await routes.applier.drifted() is False
+    assert await routes.applier.drifted() is False
+    assert admin.loads == 1
+
+
+async def test_a_drift_check_that_a_load_overtook_is_thrown_away_not_taken_for_drift() -> None:
+    """A check reads the config; a load lands before its answer: the stale answer does not
+    count as drift (it would load again for nothing), and the load did not wait for it."""
+    store, admin = InMemoryStore(), FakeCaddyAdmin()
+    routes = controller_on(store, admin)
+    env = await environment(store)
+    await store.create(Kind.DOMAINS, domain("one.example.com"), env)
+    await routes.applier.apply(lambda: None)
+    admin.hold_reads = asyncio.Event()
+    checking = asyncio.create_task(routes.applier.drifted())
+    await asyncio.sleep(0.01)  # the check's read is under way
+    await store.create(Kind.DOMAINS, domain("two.example.com"), env)
+    await asyncio.wait_for(routes.applier.apply(lambda: None), 1)  # not held up by the check
+    admin.hold_reads.set()
+    assert await checking is False
+    assert await routes.applier.drifted() is False
+    assert admin.loads == 2
+
+
+class CountingRoutes(RoutesController):
+    """Counts the reconciles of each domain row."""
+
+    reconciles: dict[uuid.UUID, int]
+
+    async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
+        self.reconciles[obj.id] = self.reconciles.get(obj.id, 0) + 1
+        return await super().reconcile(ctx, obj)
+
+
+async def test_the_load_writes_every_rows_outcome_at_once_instead_of_a_reconcile_each() -> None:
+    """Fifty domains present at start: one load serves them all and their Ready statuses are
+    written with it; no row is reconciled a second time to say so."""
+    store, admin = InMemoryStore(), FakeCaddyAdmin()
+    env = await environment(store)
+    rows = [await store.create(Kind.DOMAINS, domain(f"d{n}.example.com"), env) for n in range(50)]
+    routes = CountingRoutes(
+        INSTALLATION, RoutesSettings(https=False, access_log=""), admin, StoreDomainRows(store)
+    )
+    routes.reconciles = {}
+    async with running_in_memory(routes, store=store):
+        for row in rows:
+            await eventually(lambda row=row: ready(store, row))
+        await asyncio.sleep(0.2)
+    for row in rows:
+        expected = ("True", f"serving at http://{row.spec['domain']}")
+        assert await ready(store, row) == expected
+    assert max(routes.reconciles.values()) == 1

@@ -4,11 +4,14 @@ can rely on. tests/integration/zaneops/runtime/ shows the same against the real 
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from tests.support.controllers import RecordingController
 from tests.support.waiting import eventually
-from zaneops.runtime.testing import LeaseTable, running_in_memory
+from zaneops.runtime.controller import Context, Result
+from zaneops.runtime.testing import InMemoryStore, LeaseTable, running_in_memory
 from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import Key, StoredObject
 from zaneops.specs.project import ProjectSpec
 from zaneops.specs.status import ConditionStatus
 
@@ -167,3 +170,33 @@ async def test_rows_missed_while_disconnected_are_found_by_the_relist() -> None:
         assert controller.reconciles_of(row.id) == []
         world.feed.reconnect()
         await eventually(lambda: len(controller.reconciles_of(row.id)) == 1)
+
+
+class GlobalAndRows(RecordingController):
+    """A controller with one global key beside its rows (as the routes controller's load)."""
+
+    global_keys = (Key(Kind.PROJECTS, uuid.UUID(int=0)),)
+
+    def __init__(self) -> None:
+        super().__init__(delay=0.001)
+        self.order: list[str] = []
+
+    async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
+        self.order.append("row")
+        return await super().reconcile(ctx, obj)
+
+    async def reconcile_global(self, ctx: Context, key: Key) -> Result:
+        self.order.append("global")
+        return Result()
+
+
+async def test_at_start_the_global_keys_go_before_the_rows() -> None:
+    """200 rows exist at start: the global key (a whole slice at once) is not queued
+    behind them, so the world is converged before the per-row reconciles are through."""
+    store = InMemoryStore()
+    for n in range(200):
+        await store.create(Kind.PROJECTS, {"slug": f"p{n}"})
+    controller = GlobalAndRows()
+    async with running_in_memory(controller, store=store, workers=1):
+        await eventually(lambda: controller.order.count("row") == 200)
+    assert controller.order[0] == "global"
