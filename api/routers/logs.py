@@ -75,7 +75,6 @@ def _stream(
     ctx: ApiContext, request: Request, key: str, after: str | None, text: str | None
 ) -> StreamingResponse:
     start = _entry_id(after, "after", "query")
-    ctx.live_streams.check_room()
 
     async def events() -> AsyncIterator[str]:
         live = ctx.log_streams.follow(key, start, text, ctx.settings.sse_block_ms)
@@ -85,7 +84,7 @@ def _stream(
             yield event
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    counted = ctx.live_streams.counted(events())
+    counted = ctx.live_streams.opened(events())
     return StreamingResponse(counted, media_type="text/event-stream", headers=headers)
 
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
+from api.basic_auth import hash_passwords, mask_passwords
 from api.context import ApiContext
 from api.crud import KindApi, add_create, add_item, add_list
 from api.errors import invalid
@@ -96,7 +97,16 @@ def mounted_volumes(service_spec: dict[str, Any]) -> set[str]:
     return {str(mount.get("volume")) for mount in service_spec.get("volumes") or []}
 
 
-DOMAINS = KindApi(Kind.DOMAINS, DomainSpec, Domain, "domain", prepare=_domain_rules)
+async def _prepare_domain(
+    ctx: ApiContext, spec: dict[str, Any], current: StoredObject | None, environment_id: UUID | None
+) -> dict[str, Any]:
+    checked = await _domain_rules(ctx, spec, current, environment_id)
+    return await hash_passwords(ctx, checked, current)
+
+
+DOMAINS = KindApi(
+    Kind.DOMAINS, DomainSpec, Domain, "domain", prepare=_prepare_domain, present=mask_passwords
+)
 VOLUMES = KindApi(
     Kind.VOLUMES, VolumeSpec, Volume, "volume", prepare=_host_path_alone, guard_delete=_not_mounted
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+import structlog
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 
@@ -28,6 +29,7 @@ from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 from zaneops.specs.run import MAX_ARGUMENTS, RunArgument
 
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["runs"])
 
 RUNS = KindApi(Kind.RUNS, RunSpec, Run, "run")
@@ -90,7 +92,10 @@ async def run_command(
         command=body.command, deployment_id=live.id, timeout_seconds=body.timeout_seconds
     )
     obj = await ctx.store.create_under(Kind.RUNS, spec.model_dump(mode="json"), service_id)
-    await _delete_old_runs(ctx, service_id)
+    try:
+        await _delete_old_runs(ctx, service_id)
+    except Exception as exc:  # the run is made: a cleanup that failed is done next time
+        log.warning("old runs not deleted", service=str(service_id), error=repr(exc))
     set_etag(response, obj)
     return RUNS.show(obj)
 

@@ -30,7 +30,7 @@ from controllers.routes.caddy_config import (
     owned_config,
     owned_part,
 )
-from controllers.routes.entries import RouteEntry, Row, build_entries, parse_row
+from controllers.routes.entries import CanonicalHost, RouteEntry, Row, build_entries, parse_row
 from zaneops.adapters.caddy import go_json
 from zaneops.specs.routing import host_matches
 
@@ -101,7 +101,11 @@ class Applier:
         )
         return Applied(
             generations={row_id: generation for row_id, (generation, _) in rows.items()},
-            urls={e.domain_id: self.layout.url_of(e) for e in entries.routes if e.domain_id},
+            urls={
+                e.domain_id: self.layout.url_of(e)
+                for e in entries.routes
+                if e.domain_id and not isinstance(e.destination, CanonicalHost)
+            },
             rejected=entries.rejected,
             routes=entries.routes,
         )
@@ -123,6 +127,7 @@ class Applier:
             self._remember(await self._admin.read_config())
         merged = merge(self._current, self.layout, owned)
         if merged == self._current:
+            self._expected = owned_part(merged, self.layout)  # Caddy holds it: watch it
             return  # nothing to change: no reload
         body = self._encoder.body(merged, frozenset(owned.servers))
         ensure_leader()
@@ -142,8 +147,8 @@ class Applier:
         a change made by hand to config that is not ours is carried into the next load.
         Never waits for a load, and never holds one up: a reading a load may have overtaken
         is thrown away."""
-        if self._expected is None:
-            return False  # nothing applied yet: the first apply is on its way
+        if self._expected is None or self._lock.locked():
+            return False  # nothing applied yet, or a load is under way: look next time
         loads, started = self._loads, time.monotonic()
         body = await self._admin.read_config()
         self.read_seconds = time.monotonic() - started

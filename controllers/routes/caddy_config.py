@@ -9,13 +9,14 @@ Everything else in Caddy's config is copied through untouched.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from controllers.routes import error_pages
-from controllers.routes.entries import RedirectTo, RouteEntry, Upstream
+from controllers.routes.entries import CanonicalHost, Edge, RedirectTo, RouteEntry, Upstream
 
 Json = dict[str, Any]
 UNAVAILABLE_STATUSES = ["502", "503", "504"]
@@ -81,7 +82,7 @@ def caddy_route(layout: Layout, entry: RouteEntry) -> Json:
     match: Json = {"host": [entry.host]}
     if entry.base_path != "/":
         match["path"] = [literal(entry.base_path), f"{literal(entry.base_path)}/*"]
-    steps = handlers(entry, layout.upstream_hold_seconds)
+    steps = handlers(entry, layout)
     if entry.domain_id is None and layout.https:
         steps = [dashboard_headers(), *steps]
     return {"@id": route_id(layout, entry), "match": [match], "handle": steps, "terminal": True}
@@ -98,16 +99,67 @@ def dashboard_headers() -> Json:
     return {"handler": "headers", "response": {"set": security}}
 
 
-def handlers(entry: RouteEntry, hold_seconds: float = 0.0) -> list[Json]:
+def handlers(entry: RouteEntry, layout: Layout) -> list[Json]:
+    """The edge's policies first (who may pass, what is added), then the destination."""
     destination = entry.destination
+    if isinstance(destination, CanonicalHost):  # the www. variant: the same path, there
+        scheme = "https" if layout.https else "http"
+        location = f"{scheme}://{destination.host}{{http.request.uri}}"
+        return [static_response(308, headers={"Location": [location]})]
     if isinstance(destination, RedirectTo):
         status = 308 if destination.permanent else 307
-        return [static_response(status, headers={"Location": [literal(destination.url)]})]
-    steps: list[Json] = []
+        redirect = static_response(status, headers={"Location": [literal(destination.url)]})
+        return [*edge_handlers(replace(entry.edge, compress=False)), redirect]  # no body
+    steps = edge_handlers(entry.edge)
     if entry.strip_prefix and entry.base_path != "/":
         steps.append({"handler": "rewrite", "strip_path_prefix": literal(entry.base_path)})
-    steps.append(reverse_proxy(destination, hold_seconds))
+    steps.append(reverse_proxy(destination, layout.upstream_hold_seconds))
     return steps
+
+
+def edge_handlers(edge: Edge) -> list[Json]:
+    """Refused networks (403), the maintenance page (503, nothing after it), sign-in (401),
+    the body limit (413), headers set on the answer, compression: in that order."""
+    steps: list[Json] = []
+    if edge.allow or edge.deny:
+        steps.append(network_filter(edge.allow, edge.deny))
+    if edge.maintenance is not None:
+        page = error_pages.maintenance(edge.maintenance, literal)
+        return [*steps, static_response(503, page, headers={"Retry-After": ["300"]})]
+    if edge.users:
+        steps.append(basic_auth(edge.users))
+    if edge.max_body is not None:
+        steps.append({"handler": "request_body", "max_size": edge.max_body})
+    if edge.headers:
+        answer = {name: [literal(value)] for name, value in edge.headers}
+        steps.append({"handler": "headers", "response": {"set": answer, "deferred": True}})
+    if edge.compress:
+        encodings: Json = {"zstd": {}, "gzip": {}}
+        steps.append({"handler": "encode", "encodings": encodings, "prefer": ["zstd", "gzip"]})
+    return steps
+
+
+def network_filter(allow: tuple[str, ...], deny: tuple[str, ...]) -> Json:
+    """403 for a visitor outside `allow` (when given) or inside `deny`; the others go on."""
+    refused = static_response(403, error_pages.FORBIDDEN)
+    routes: list[Json] = []
+    if allow:
+        outside = {"not": [{"remote_ip": {"ranges": list(allow)}}]}
+        routes.append({"match": [outside], "handle": [refused]})
+    if deny:
+        routes.append({"match": [{"remote_ip": {"ranges": list(deny)}}], "handle": [refused]})
+    return {"handler": "subroute", "routes": routes}
+
+
+def basic_auth(users: tuple[tuple[str, str], ...]) -> Json:
+    """HTTP basic authentication against bcrypt hashes (Caddy 2.6 takes them base64-encoded);
+    a hash checked once is remembered, so a signed-in visitor costs no bcrypt per request."""
+    accounts = [
+        {"username": name, "password": base64.b64encode(hashed.encode()).decode()}
+        for name, hashed in users
+    ]
+    provider = {"accounts": accounts, "hash": {"algorithm": "bcrypt"}, "hash_cache": {}}
+    return {"handler": "authentication", "providers": {"http_basic": provider}}
 
 
 # How often a held request tries its service again while no task can take it.
@@ -143,10 +195,13 @@ def not_found_route() -> Json:
 
 
 def error_routes() -> Json:
-    """A friendly page when the upstream has no healthy task (the dial fails: 502)."""
+    """A friendly page when the upstream has no healthy task (the dial fails: 502), and 413
+    for a body over a route's limit (Caddy reports one it cut while proxying as a 502)."""
     unavailable = {"vars": {"{http.error.status_code}": UNAVAILABLE_STATUSES}}
+    too_large = {"vars_regexp": {"{http.error.message}": {"pattern": "request body too large"}}}
     return {
         "routes": [
+            {"match": [too_large], "handle": [static_response(413, error_pages.TOO_LARGE)]},
             {
                 "match": [unavailable],
                 "handle": [static_response("{http.error.status_code}", error_pages.UNAVAILABLE)],

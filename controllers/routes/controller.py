@@ -76,6 +76,7 @@ class RoutesController(Controller):
         self.applier = Applier(admin, domains, self.layout, dashboard)
         self._wakeups: asyncio.Queue[Key] = asyncio.Queue()
         self._waiting: set[UUID] = set()  # rows whose status waits for the next apply
+        self._touched: set[UUID] = set()  # rows reconciled since the last bulk status write
         self._tasks: list[asyncio.Task[None]] = []
         self._ask: AskServer | None = None
         # A domain's change wakes the load at once, beside the domain's own reconcile.
@@ -167,15 +168,20 @@ class RoutesController(Controller):
 
         Applied at once: changes that arrive while a load runs add the key again, and the
         work queue runs it once more after (a burst costs two loads, a lone change no wait).
-        The rows whose outcome the load decided get their status in one write; a row that
-        changed meanwhile (or is being deleted) is reconciled again instead."""
+        The rows whose outcome the load decided get their status in one write, except a row
+        reconciled since the last such write: its own status write may still land after
+        ours, so it is reconciled again, after it (the work queue orders a key's runs)."""
         before = self.applier.applied
         after = await self.applier.apply(ctx.ensure_leader)
         decided = self._to_wake(before, after)
-        ctx.ensure_leader()
-        settled = await self._settle(decided, after)
-        for row_id in decided - settled:
-            self._wakeups.put_nowait(Key(Kind.DOMAINS, row_id))
+        touched, self._touched = self._touched, set()
+        settled: set[UUID] = set()
+        try:
+            ctx.ensure_leader()
+            settled = await self._settle(decided - touched, after)
+        finally:  # whatever was not written (a Postgres error too) is reconciled one by one
+            for row_id in decided - settled:
+                self._wakeups.put_nowait(Key(Kind.DOMAINS, row_id))
         return Result()
 
     async def _settle(self, row_ids: set[UUID], applied: Applied) -> set[UUID]:
@@ -205,6 +211,7 @@ class RoutesController(Controller):
     # --- per domain ------------------------------------------------------------------------
 
     async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
+        self._touched.add(obj.id)  # its status is written after this returns
         applied = self._applied()
         if applied is not None and applied.generations.get(obj.id) == obj.generation:
             return Result(status=self._outcome(obj.id, obj.status, applied))

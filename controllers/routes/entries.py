@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from zaneops.common.naming import service_alias
 from zaneops.specs.problems import validation_message
-from zaneops.specs.routing import DomainSpec, host_matches
+from zaneops.specs.routing import DomainSpec, host_matches, is_password_hash
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,60 @@ class RedirectTo:
 
 
 @dataclass(frozen=True)
+class CanonicalHost:
+    """The www. variant of a domain: visitors are sent to the same path on `host`."""
+
+    host: str
+
+
+# The security headers preset: HTTPS only from now on, no sniffing, framed only by the site
+# itself, the origin alone sent to other sites.
+SECURITY_HEADERS = (
+    ("Strict-Transport-Security", "max-age=31536000"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """What the proxy does before a request reaches its destination (hashable: a route's
+    Caddy JSON is cached by its entry)."""
+
+    users: tuple[tuple[str, str], ...] = ()  # (name, bcrypt hash)
+    allow: tuple[str, ...] = ()  # networks; empty: everyone
+    deny: tuple[str, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()  # set on every answer
+    compress: bool = False
+    max_body: int | None = None
+    maintenance: str | None = None  # the page's message, when switched on
+
+
+def edge_of(spec: DomainSpec) -> Edge:
+    headers = (SECURITY_HEADERS if spec.security_headers else ()) + tuple(
+        spec.response_headers.items()
+    )
+    return Edge(
+        users=tuple((user.username, user.password) for user in spec.basic_auth),
+        allow=tuple(spec.allow_networks),
+        deny=tuple(spec.deny_networks),
+        headers=_last_of_each_name(headers),
+        compress=spec.compress,
+        max_body=spec.max_body_size,
+        maintenance=spec.maintenance_message if spec.maintenance else None,
+    )
+
+
+def _last_of_each_name(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """A header of the preset set again by hand keeps the hand-set value."""
+    chosen: dict[str, tuple[str, str]] = {}
+    for name, value in headers:
+        chosen[name.lower()] = (name, value)
+    return tuple(chosen.values())
+
+
+@dataclass(frozen=True)
 class RouteEntry:
     """One host + base path and where it leads; domain_id None is the dashboard route."""
 
@@ -36,8 +90,10 @@ class RouteEntry:
     host: str
     base_path: str
     strip_prefix: bool
-    destination: Upstream | RedirectTo
+    destination: Upstream | RedirectTo | CanonicalHost
     environment_id: UUID | None = None  # whose host it is; None: the platform's own
+    edge: Edge = Edge()
+    www_variant: str | None = None  # also answered, redirecting here (see variant_of)
 
     @property
     def is_wildcard(self) -> bool:
@@ -73,7 +129,28 @@ def entry_from_spec(
         assert spec.redirect is not None  # the spec guarantees exactly one destination
         destination = RedirectTo(spec.redirect.url, spec.redirect.permanent)
     return RouteEntry(
-        domain_id, spec.domain, spec.base_path, spec.strip_prefix, destination, environment_id
+        domain_id,
+        spec.domain,
+        spec.base_path,
+        spec.strip_prefix,
+        destination,
+        environment_id,
+        edge_of(spec),
+        spec.www_variant if spec.redirect_www else None,
+    )
+
+
+def variant_of(entry: RouteEntry) -> RouteEntry | None:
+    """The entry of the domain's www. variant, redirecting to it, if it has one."""
+    if entry.www_variant is None:
+        return None
+    return RouteEntry(
+        entry.domain_id,
+        entry.www_variant,
+        "/",
+        False,
+        CanonicalHost(entry.host),
+        entry.environment_id,
     )
 
 
@@ -99,9 +176,16 @@ def specificity(entry: RouteEntry) -> tuple[bool, int, str, str]:
 def parse_row(row: Row) -> RouteEntry | str:
     """The row's route entry, or why its spec is refused ('field: reason')."""
     try:
-        return entry_from_spec(row.id, DomainSpec.model_validate(row.spec), row.environment_id)
+        spec = DomainSpec.model_validate(row.spec)
     except ValidationError as error:
         return validation_message(error)
+    unhashed = [n for n, user in enumerate(spec.basic_auth) if not is_password_hash(user.password)]
+    if unhashed:
+        return (
+            f"basic_auth.{unhashed[0]}.password: not stored hashed (a row written around the "
+            "API): set the password through the API"
+        )
+    return entry_from_spec(row.id, spec, row.environment_id)
 
 
 def build_entries(parsed: Mapping[UUID, RouteEntry | str], dashboard: RouteEntry | None) -> Entries:
@@ -120,8 +204,10 @@ def build_entries(parsed: Mapping[UUID, RouteEntry | str], dashboard: RouteEntry
         if refusal is not None:
             rejected[domain_id] = refusal
         elif isinstance(entry, RouteEntry):
-            routes.append(entry)
-            owners.add(entry)
+            for accepted in (entry, variant_of(entry)):
+                if accepted is not None:
+                    routes.append(accepted)
+                    owners.add(accepted)
     return Entries(tuple(sorted(routes, key=specificity)), rejected)
 
 
@@ -158,13 +244,23 @@ def _parent(host: str) -> str:
 
 
 def _refusal(entry: RouteEntry, owners: HostOwners, dashboard: RouteEntry | None) -> str | None:
+    variant = variant_of(entry)
+    said = _host_refusal(entry, owners, dashboard, "domain")
+    if said is None and variant is not None:
+        said = _host_refusal(variant, owners, dashboard, "redirect_www")
+    return said
+
+
+def _host_refusal(
+    entry: RouteEntry, owners: HostOwners, dashboard: RouteEntry | None, field: str
+) -> str | None:
     # Exact hosts come before wildcards in route order: only the exact host can shadow it.
     if dashboard is not None and entry.host == dashboard.host:
-        return f"domain: {entry.host} is reserved for the dashboard"
+        return f"{field}: {entry.host} is reserved for the dashboard"
     owner = owners.of_another_environment(entry)
     if owner is not None:
         return (
-            f"domain: {owner.host} is already routed by another environment (domain "
+            f"{field}: {owner.host} is already routed by another environment (domain "
             f"{owner.domain_id}): a host belongs to one environment"
         )
     return None

@@ -1,6 +1,9 @@
-"""The proxy's own pages: unknown host, and a service that does not answer."""
+"""The proxy's own pages: unknown host, a service that does not answer, maintenance."""
 
 from __future__ import annotations
+
+import html
+from collections.abc import Callable
 
 _PAGE = (
     "<!doctype html><html><head><meta charset=utf-8><title>{title}</title>"
@@ -20,7 +23,26 @@ UNAVAILABLE = _PAGE.format(
     "starting. Try again in a moment.",
 )
 
+FORBIDDEN = _PAGE.format(
+    title="Not allowed from here",
+    text="This address does not accept visitors from your network.",
+)
+
+TOO_LARGE = _PAGE.format(
+    title="Request too large",
+    text="What was sent is larger than this address accepts.",
+)
+
 ERROR = _PAGE.format(
     title="Something went wrong",
     text="The proxy could not complete this request.",
 )
+
+MAINTENANCE_TEXT = "This application is down for maintenance. Please come back a little later."
+
+
+def maintenance(message: str, escape_braces: Callable[[str], str]) -> str:
+    """The maintenance page with the owner's message (plain text: escaped for HTML, and its
+    braces for Caddy, which would read {...} as a placeholder)."""
+    text = escape_braces(html.escape(message)) if message else MAINTENANCE_TEXT
+    return _PAGE.format(title="Down for maintenance", text=text)

@@ -54,6 +54,7 @@ class LogShipper:
         self._writes = BatchedWrites(streams.ship)
         self._mark_reads = asyncio.Semaphore(MARK_READS)
         self._followers: dict[UUID, asyncio.Task[None]] = {}
+        self._stopping: dict[UUID, asyncio.Task[None]] = {}  # cancelled, not yet ended
 
     @property
     def following(self) -> int:
@@ -65,26 +66,28 @@ class LogShipper:
             task = asyncio.create_task(self._follow_forever(service_id, swarm_name))
             self._followers[service_id] = task
 
-    def stop(self, service_id: UUID) -> asyncio.Task[None] | None:
-        """Cancels the service's follower; returns it (to be awaited by who must know it ended)."""
+    def stop(self, service_id: UUID) -> None:
+        """Cancels the service's follower (kept until it has ended: see forget)."""
         task = self._followers.pop(service_id, None)
         if task is not None:
             task.cancel()
-        return task
+            self._stopping[service_id] = task
+            task.add_done_callback(lambda _: self._stopping.pop(service_id, None))
 
     async def forget(self, service_id: UUID) -> None:
         """The service is deleted: its follower stops and what it logged goes too (its
-        runtime lines, their marks, its HTTP access lines). Raises TimeoutError, deleting
-        nothing, while a write to its stream is still under way."""
-        task = self.stop(service_id)
-        if task is not None:
-            await asyncio.gather(task, return_exceptions=True)
+        runtime lines, their marks, its HTTP access lines), once the follower has ended.
+        Raises TimeoutError, deleting nothing, while a write to its stream is under way."""
+        self.stop(service_id)
+        stopping = self._stopping.get(service_id)
+        if stopping is not None:
+            await asyncio.gather(stopping, return_exceptions=True)
         await self._writes.forget(runtime_logs(service_id), SETTLE_SECONDS)
         keys = [runtime_logs(service_id), runtime_log_marks(service_id), http_logs(service_id)]
         await self._streams.delete(keys)
 
     async def close(self) -> None:
-        tasks = list(self._followers.values())
+        tasks = [*self._followers.values(), *self._stopping.values()]
         self._followers.clear()
         for task in tasks:
             task.cancel()

@@ -11,6 +11,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
 
+from ._edge import (
+    check_basic_auth_name,
+    check_header_name,
+    check_header_value,
+    check_network,
+    check_password,
+)
 from ._env import check_env_var_name, check_env_var_value
 from ._git import check_branch, check_commit_sha, check_git_url
 from ._image import check_image_ref
@@ -26,6 +33,7 @@ from ._quantities import (
     parse_memory,
     refuse_booleans,
 )
+from ._rules import refuse
 from ._urls import check_http_url
 
 Slug = Annotated[str, AfterValidator(check_slug)]
@@ -102,7 +110,47 @@ Duration = Annotated[
 """Seconds, or Go-style "30s", "1m30s", "500ms", "2h"; more than 0, at most 24h; normalised
 to seconds."""
 
+
+def check_body_size(size: int) -> int:
+    if not BODY_MIN_BYTES <= size <= BODY_MAX_BYTES:
+        raise refuse(
+            "body_size_out_of_range",
+            f"a request body limit is between 1Ki and 10Gi, got {size} bytes",
+        )
+    return size
+
+
+BODY_MIN_BYTES = 1024
+BODY_MAX_BYTES = 10 * 1024**3
+
+BodySize = Annotated[
+    int,
+    BeforeValidator(parse_memory),
+    BeforeValidator(refuse_booleans("a size")),
+    AfterValidator(check_body_size),
+]
+"""Bytes, or "10Mi", "1G"; 1Ki to 10Gi; normalised to bytes."""
+
+BasicAuthName = Annotated[str, AfterValidator(check_basic_auth_name)]
+"""A user name for basic authentication: letters, digits and . _ @ + -, at most 64."""
+
+BasicAuthPassword = Annotated[str, AfterValidator(check_password)]
+"""The password as sent (1-72 bytes, hashed by the API before it is stored), or its bcrypt
+hash as stored."""
+
+Network = Annotated[str, AfterValidator(check_network)]
+"""An IP address or a CIDR network (203.0.113.0/24, 2001:db8::/32); normalised."""
+
+HeaderName = Annotated[str, AfterValidator(check_header_name)]
+"""An HTTP header name: a token (no spaces, colons or brackets); not one the proxy owns."""
+
+HeaderValue = Annotated[str, AfterValidator(check_header_value)]
+"""An HTTP header value: at most 1000 characters, no line breaks."""
+
 __all__ = [
+    "BasicAuthName",
+    "BasicAuthPassword",
+    "BodySize",
     "CommitSha",
     "ContainerPath",
     "CpuAmount",
@@ -113,9 +161,12 @@ __all__ = [
     "EnvVarValue",
     "GitBranch",
     "GitRepositoryUrl",
+    "HeaderName",
+    "HeaderValue",
     "HostPath",
     "ImageRef",
     "MemorySize",
+    "Network",
     "Port",
     "RelativePath",
     "Slug",

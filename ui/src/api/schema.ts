@@ -843,6 +843,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** BasicAuthUser */
+        BasicAuthUser: {
+            /**
+             * Password
+             * @description Sent in clear over HTTPS, stored only as a bcrypt hash, read back masked; send the mask back to keep the stored password.
+             */
+            password: string;
+            /**
+             * Username
+             * @description The name a visitor signs in with.
+             */
+            username: string;
+        };
         /** Build */
         Build: {
             /**
@@ -1234,18 +1247,75 @@ export interface components {
         /** DomainSpec */
         DomainSpec: {
             /**
+             * Allow Networks
+             * @description Only visitors from these addresses or networks get through; others get 403. Empty: everyone.
+             */
+            allow_networks?: string[];
+            /**
              * Base Path
              * @description Only requests under this path match; '/' matches all.
              * @default /
              */
             base_path: string;
             /**
+             * Basic Auth
+             * @description Visitors sign in as one of these users (HTTP basic authentication) before anything else; empty: no sign-in.
+             */
+            basic_auth?: components["schemas"]["BasicAuthUser"][];
+            /**
+             * Compress
+             * @description Compress answers with zstd or gzip, as the visitor accepts.
+             * @default true
+             */
+            compress: boolean;
+            /**
+             * Deny Networks
+             * @description Visitors from these addresses or networks get 403, even if allowed.
+             */
+            deny_networks?: string[];
+            /**
              * Domain
              * @description The host to answer for; *.example.com covers one level.
              */
             domain: string;
+            /**
+             * Maintenance
+             * @description Answer every request with a 503 maintenance page instead of the service; switched on and off without a deploy.
+             * @default false
+             */
+            maintenance: boolean;
+            /**
+             * Maintenance Message
+             * @description Shown on the maintenance page, as plain text.
+             * @default
+             */
+            maintenance_message: string;
+            /**
+             * Max Body Size
+             * @description Requests with a larger body are refused with 413 (e.g. 10Mi); none: no limit.
+             */
+            max_body_size?: number | null;
             /** @description Send visitors elsewhere. */
             redirect?: components["schemas"]["Redirect"] | null;
+            /**
+             * Redirect Www
+             * @description Also answer the www. variant of the domain (or the bare name, for a www. domain) and redirect it here, permanently.
+             * @default false
+             */
+            redirect_www: boolean;
+            /**
+             * Response Headers
+             * @description Headers set on every answer (replacing the service's own of that name).
+             */
+            response_headers?: {
+                [key: string]: string;
+            };
+            /**
+             * Security Headers
+             * @description Add HSTS, X-Content-Type-Options: nosniff, X-Frame-Options: SAMEORIGIN and Referrer-Policy: strict-origin-when-cross-origin to every answer.
+             * @default false
+             */
+            security_headers: boolean;
             /**
              * Strip Prefix
              * @description Remove base_path from the path before it reaches the service.

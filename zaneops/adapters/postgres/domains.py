@@ -31,7 +31,8 @@ WITH wanted AS (
     WHERE d.generation = w.generation AND d.deleted_at IS NULL
 ), written AS (
     UPDATE domains d SET status = w.status FROM wanted w
-    WHERE d.id = w.id AND d.id IN (SELECT id FROM current) AND d.status IS DISTINCT FROM w.status
+    WHERE d.id = w.id AND d.generation = w.generation AND d.deleted_at IS NULL
+      AND d.status IS DISTINCT FROM w.status
     RETURNING d.id
 )
 SELECT id FROM current

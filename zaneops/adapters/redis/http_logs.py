@@ -12,6 +12,8 @@ from .connection import RedisConnection
 from .log_streams import HttpLine, fields_of
 from .stream_keys import DEFAULT_MAX_ENTRIES, access_log_cursor, deleted_stream, http_logs
 
+WATCH_ATTEMPTS = 3
+
 
 class HttpLogSink:
     """Writes access log entries, and the forwarding cursor of this installation with them."""
@@ -36,7 +38,21 @@ class HttpLogSink:
     ) -> bool:
         """(service id, line) pairs and the cursor after them, all or nothing (MULTI/EXEC), only
         if the stored cursor is still expected_cursor; False (nothing written) otherwise.
-        Each stream stays capped; lines of a service whose logs were deleted are dropped."""
+        Each stream stays capped; lines of a service whose logs were deleted are dropped (a
+        deletion landing meanwhile makes it try again)."""
+        for _ in range(WATCH_ATTEMPTS):
+            try:
+                return await self._append_once(entries, expected_cursor, cursor)
+            except WatchError:
+                continue  # a cursor that moved says so when read again; a deletion is seen
+        return False
+
+    async def _append_once(
+        self,
+        entries: Sequence[tuple[UUID, HttpLine]],
+        expected_cursor: str | None,
+        cursor: str,
+    ) -> bool:
         streams = sorted({http_logs(service_id) for service_id, _ in entries})
         markers = [deleted_stream(stream) for stream in streams]
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -51,10 +67,7 @@ class HttpLogSink:
                 if stream not in deleted:  # the service is gone with its logs
                     pipe.xadd(stream, fields_of(line), maxlen=self._max_entries, approximate=True)
             pipe.set(self._cursor_key, cursor)
-            try:
-                await pipe.execute()
-            except WatchError:
-                return False
+            await pipe.execute()
         return True
 
     @staticmethod

@@ -55,7 +55,7 @@ def test_a_target_dials_the_services_alias_and_port_holding_requests_while_no_ta
     """The proxy reaches srv-<id>:<port> on the environment's network, the services
     controller's alias; while no task answers (a stop-first redeploy), it retries for the
     hold time instead of answering 502 at once."""
-    config = owned_config(LAYOUT, plan(row("a.example.com")))
+    config = owned_config(LAYOUT, plan(row("a.example.com", compress=False)))
     route = config.servers["zane-t1-http"]["routes"][0]
     assert route["handle"] == [
         {
@@ -66,9 +66,8 @@ def test_a_target_dials_the_services_alias_and_port_holding_requests_while_no_ta
     ]
     assert route["match"] == [{"host": ["a.example.com"]}]
     unheld = Layout(instance="t1", https=False, upstream_hold_seconds=0)
-    [proxied] = owned_config(unheld, plan(row("a.example.com"))).servers["zane-t1-http"]["routes"][
-        0
-    ]["handle"]
+    uncompressed = plan(row("a.example.com", compress=False))
+    [proxied] = owned_config(unheld, uncompressed).servers["zane-t1-http"]["routes"][0]["handle"]
     assert "load_balancing" not in proxied
 
 
@@ -77,7 +76,8 @@ def test_strip_prefix_rewrites_before_proxying_and_the_path_matches_whole_segmen
     config = owned_config(LAYOUT, plan(row("a.example.com", "/api", strip_prefix=True)))
     route = config.servers["zane-t1-http"]["routes"][0]
     assert route["match"][0]["path"] == ["/api", "/api/*"]
-    assert route["handle"][0] == {"handler": "rewrite", "strip_path_prefix": "/api"}
+    assert [step["handler"] for step in route["handle"]] == ["encode", "rewrite", "reverse_proxy"]
+    assert route["handle"][1] == {"handler": "rewrite", "strip_path_prefix": "/api"}
 
 
 def test_redirects_are_308_when_permanent_and_307_otherwise() -> None:
@@ -90,11 +90,13 @@ def test_redirects_are_308_when_permanent_and_307_otherwise() -> None:
         assert handler["headers"]["Location"] == ["https://new.example.org/x"]
 
 
-def test_every_server_ends_with_the_404_page_and_has_the_502_page() -> None:
-    """Unknown hosts get a page, not an empty answer; a dead upstream gets a friendly page."""
+def test_every_server_ends_with_the_404_page_and_has_the_502_and_413_pages() -> None:
+    """Unknown hosts get a page, not an empty answer; a dead upstream gets a friendly page;
+    a body cut at its limit while proxied (Caddy calls it a 502) gets 413."""
     server = owned_config(LAYOUT, ()).servers["zane-t1-http"]
     assert server["routes"][-1]["handle"][0]["status_code"] == 404
-    unavailable = server["errors"]["routes"][0]
+    too_large, unavailable = server["errors"]["routes"][:2]
+    assert too_large["handle"][0]["status_code"] == 413
     assert unavailable["match"] == [{"vars": {"{http.error.status_code}": ["502", "503", "504"]}}]
 
 

@@ -7,7 +7,9 @@ import asyncio
 import uuid
 from typing import Any
 
-from controllers.routes.controller import RoutesController
+import pytest
+
+from controllers.routes.controller import ALL_ROUTES, RoutesController
 from controllers.routes.settings import RoutesSettings
 from tests.support.fake_caddy import FakeCaddyAdmin, StoreDomainRows
 from tests.support.waiting import eventually
@@ -15,7 +17,7 @@ from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Result
 from zaneops.runtime.testing import InMemoryStore, running_in_memory
 from zaneops.specs.kinds import Kind
-from zaneops.specs.objects import StoredObject
+from zaneops.specs.objects import Key, StoredObject
 from zaneops.specs.status import ConditionStatus
 
 INSTALLATION = InstallationSettings.chosen(instance="t")
@@ -174,7 +176,8 @@ class CountingRoutes(RoutesController):
 
 async def test_the_load_writes_every_rows_outcome_at_once_instead_of_a_reconcile_each() -> None:
     """Fifty domains present at start: one load serves them all and their Ready statuses are
-    written with it; no row is reconciled a second time to say so."""
+    written with it; no row is reconciled a second time to say so. (One worker: the load runs
+    alone first; a row reconciled while a load runs would be reconciled again after it.)"""
     store, admin = InMemoryStore(), FakeCaddyAdmin()
     env = await environment(store)
     rows = [await store.create(Kind.DOMAINS, domain(f"d{n}.example.com"), env) for n in range(50)]
@@ -182,7 +185,7 @@ async def test_the_load_writes_every_rows_outcome_at_once_instead_of_a_reconcile
         INSTALLATION, RoutesSettings(https=False, access_log=""), admin, StoreDomainRows(store)
     )
     routes.reconciles = {}
-    async with running_in_memory(routes, store=store):
+    async with running_in_memory(routes, store=store, workers=1):
         for row in rows:
             await eventually(lambda row=row: ready(store, row))
         await asyncio.sleep(0.2)
@@ -190,3 +193,39 @@ async def test_the_load_writes_every_rows_outcome_at_once_instead_of_a_reconcile
         expected = ("True", f"serving at http://{row.spec['domain']}")
         assert await ready(store, row) == expected
     assert max(routes.reconciles.values()) == 1
+
+
+async def test_a_row_reconciled_while_a_load_runs_is_reconciled_again_not_written_over() -> None:
+    """Its own status write (Applying) may land after the load's: the row is not written by
+    the load but reconciled once more, after its first run, and ends Serving."""
+    store, admin = InMemoryStore(), FakeCaddyAdmin()
+    env = await environment(store)
+    routes = controller_on(store, admin)
+    row = await store.create(Kind.DOMAINS, domain("late.example.com"), env)
+    routes._touched.add(row.id)  # reconciled while the load below runs
+    routes._waiting.add(row.id)
+    await routes.reconcile_global(ctx_for(), ALL_ROUTES)
+    assert routes._wakeups.get_nowait() == Key(Kind.DOMAINS, row.id)
+    found = await store.get(Kind.DOMAINS, row.id)
+    assert found is not None and found.status.condition("Ready") is None  # not written over
+
+
+async def test_a_failed_status_write_wakes_the_rows_instead_of_leaving_them_applying() -> None:
+    store, admin = InMemoryStore(), FakeCaddyAdmin()
+    env = await environment(store)
+    rows = StoreDomainRows(store)
+    routes = RoutesController(INSTALLATION, RoutesSettings(https=False, access_log=""), admin, rows)
+    row = await store.create(Kind.DOMAINS, domain("blip.example.com"), env)
+    routes._waiting.add(row.id)
+
+    async def postgres_blip(written: object) -> set[uuid.UUID]:
+        raise ConnectionError("postgres went away")
+
+    rows.write_statuses = postgres_blip  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await routes.reconcile_global(ctx_for(), ALL_ROUTES)
+    assert routes._wakeups.get_nowait() == Key(Kind.DOMAINS, row.id)
+
+
+def ctx_for() -> Context:
+    return Context(key=ALL_ROUTES, ensure_leader=lambda: None)

@@ -65,3 +65,22 @@ async def test_forget_stops_the_follower_waits_for_its_last_write_then_deletes_e
     assert events == ["follow ended", "shipped hi", "deleted " + " ".join(keys)]
     assert shipper.following == 0
     await shipper.close()
+
+
+async def test_a_follower_stopped_earlier_is_still_waited_for_before_the_deletion() -> None:
+    """The services controller stops a deleted service's follower first, forgets it after
+    the swarm service is gone: the deletion still waits for the follower's end."""
+    events: list[str] = []
+    streams = SlowStreams(events)
+    shipper = LogShipper(OneLineThenSilence(events), streams, 100, lambda _s, _t: "d")
+    service = uuid4()
+    shipper.follow(service, "svc")
+    await asyncio.wait_for(streams.shipping.wait(), 2)
+    shipper.stop(service)
+    forgetting = asyncio.create_task(shipper.forget(service))
+    await asyncio.sleep(0.1)
+    assert not forgetting.done()  # the stopped follower's last write is still under way
+    streams.release.set()
+    await asyncio.wait_for(forgetting, 2)
+    assert events[-1].startswith("deleted ")
+    await shipper.close()

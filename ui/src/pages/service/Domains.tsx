@@ -16,6 +16,7 @@ import {
   useAction,
 } from "../../components/ui";
 import { useService } from "./context";
+import { DomainPolicies } from "./DomainPolicies";
 import { domainUrl, useServiceDomains } from "./Overview";
 
 const RENAME: Record<string, string> = { "target.port": "port", "target.service_id": "port" };
@@ -142,6 +143,7 @@ export function Domains() {
 
 function DomainRow({ domain, onRemoved }: { domain: Domain; onRemoved: () => Promise<void> }) {
   const { notify } = useApp();
+  const [open, setOpen] = useState(false);
   const remove = useAction(async () => {
     await del(`/domains/${domain.id}`);
     notify(`${domain.spec.domain} removed`);
@@ -149,39 +151,75 @@ function DomainRow({ domain, onRemoved }: { domain: Domain; onRemoved: () => Pro
   });
   const ready = (domain.status.conditions ?? []).find((c) => c.type === "Ready");
   return (
-    <li>
-      <div style={{ flex: 1, minWidth: 0 }}>
-        <a className="link" href={domainUrl(domain)} target="_blank" rel="noreferrer">
-          {domain.spec.domain}
-          {domain.spec.base_path !== "/" ? domain.spec.base_path : ""} ↗
-        </a>
-        <div className="muted" style={{ fontSize: 13 }}>
-          → port {domain.spec.target?.port}
-          {domain.spec.strip_prefix ? " · path stripped" : ""}
+    <li className="domain-item">
+      <div className="domain-line">
+        <div style={{ flex: 1, minWidth: 0 }}>
+          <a className="link" href={domainUrl(domain)} target="_blank" rel="noreferrer">
+            {domain.spec.domain}
+            {domain.spec.base_path !== "/" ? domain.spec.base_path : ""} ↗
+          </a>
+          <div className="muted" style={{ fontSize: 13 }}>
+            → port {domain.spec.target?.port}
+            {domain.spec.strip_prefix ? " · path stripped" : ""}
+            {policySummary(domain)}
+          </div>
+          {ready?.status === "False" ? <div className="error">{ready.message}</div> : null}
+          {remove.error ? <div className="error">{messageOf(remove.error)}</div> : null}
         </div>
-        {remove.error ? <div className="error">{messageOf(remove.error)}</div> : null}
+        {domain.deleted_at ? (
+          <Badge tone="bad" live>
+            Removing
+          </Badge>
+        ) : ready ? (
+          <Badge tone={ready.status === "True" ? "ok" : "warn"}>
+            {ready.status === "True" ? "Routed" : ready.reason || "Pending"}
+          </Badge>
+        ) : (
+          <Badge>Pending</Badge>
+        )}
+        <Button
+          small
+          variant="ghost"
+          aria-expanded={open}
+          disabled={Boolean(domain.deleted_at)}
+          onClick={() => setOpen(!open)}
+        >
+          Policies
+        </Button>
+        <Button
+          small
+          variant="ghost"
+          busy={remove.busy}
+          disabled={Boolean(domain.deleted_at)}
+          onClick={() => void remove.run()}
+          aria-label={`Remove ${domain.spec.domain}`}
+        >
+          Remove
+        </Button>
       </div>
-      {domain.deleted_at ? (
-        <Badge tone="bad" live>
-          Removing
-        </Badge>
-      ) : ready ? (
-        <Badge tone={ready.status === "True" ? "ok" : "warn"}>
-          {ready.status === "True" ? "Routed" : ready.reason || "Pending"}
-        </Badge>
-      ) : (
-        <Badge>Pending</Badge>
-      )}
-      <Button
-        small
-        variant="ghost"
-        busy={remove.busy}
-        disabled={Boolean(domain.deleted_at)}
-        onClick={() => void remove.run()}
-        aria-label={`Remove ${domain.spec.domain}`}
-      >
-        Remove
-      </Button>
+      {open ? (
+        <DomainPolicies
+          domain={domain}
+          onSaved={async () => {
+            setOpen(false);
+            await onRemoved();
+          }}
+        />
+      ) : null}
     </li>
   );
+}
+
+/** What the proxy does on this domain besides routing, in a few words. */
+function policySummary(domain: Domain): string {
+  const spec = domain.spec;
+  const said = [
+    spec.maintenance ? "maintenance page" : "",
+    spec.basic_auth?.length ? "sign-in" : "",
+    spec.allow_networks?.length || spec.deny_networks?.length ? "network rules" : "",
+    spec.security_headers ? "security headers" : "",
+    spec.max_body_size ? "body limit" : "",
+    spec.redirect_www ? "www. redirect" : "",
+  ].filter(Boolean);
+  return said.length ? ` · ${said.join(", ")}` : "";
 }

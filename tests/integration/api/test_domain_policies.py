@@ -1,0 +1,104 @@
+"""A domain's edge policies through the real API: passwords hashed before they are stored
+and never shown, a masked one kept, and each policy's bad input refused at its field."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import bcrypt
+import httpx
+import pytest
+
+from tests.integration.api.helpers import body, service
+from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.common.secrets import MASK
+from zaneops.specs.kinds import Kind
+
+
+async def domain_of(admin: httpx.AsyncClient, **policies: Any) -> tuple[dict[str, Any], str]:
+    web = await service(admin)
+    spec = {
+        "domain": f"d{uuid.uuid4().hex[:6]}.example.com",
+        "target": {"service_id": web["id"], "port": 80},
+        **policies,
+    }
+    answer = await admin.post(f"/environments/{web['parent_id']}/domains", json=spec)
+    return answer.json(), web["parent_id"]
+
+
+async def stored_password(store: PostgresStore, domain_id: str, index: int = 0) -> str:
+    row = await store.get(Kind.DOMAINS, uuid.UUID(domain_id))
+    assert row is not None
+    return str(row.spec["basic_auth"][index]["password"])
+
+
+async def test_a_password_is_stored_hashed_shown_masked_and_kept_when_sent_back_masked(
+    admin: httpx.AsyncClient, store: PostgresStore
+) -> None:
+    users = [{"username": "preview", "password": "correct horse"}]
+    created, _ = await domain_of(admin, basic_auth=users)
+    assert created["spec"]["basic_auth"] == [{"username": "preview", "password": MASK}]
+    hashed = await stored_password(store, created["id"])
+    assert bcrypt.checkpw(b"correct horse", hashed.encode())
+    again = created["spec"] | {"maintenance": True}  # the masked spec, sent back as read
+    headers = {"If-Match": f'"{created["generation"]}"'}
+    replaced = body(await admin.put(f"/domains/{created['id']}", json=again, headers=headers), 200)
+    assert replaced["spec"]["maintenance"] is True
+    assert await stored_password(store, created["id"]) == hashed
+    renewed = replaced["spec"] | {"basic_auth": [{"username": "preview", "password": "new one"}]}
+    headers = {"If-Match": f'"{replaced["generation"]}"'}
+    body(await admin.put(f"/domains/{created['id']}", json=renewed, headers=headers), 200)
+    assert bcrypt.checkpw(b"new one", (await stored_password(store, created["id"])).encode())
+
+
+BAD_POLICIES: list[tuple[dict[str, Any], str, str]] = [
+    ({"allow_networks": ["10.0.0.5/8"]}, "allow_networks.0", "did you mean 10.0.0.0/8"),
+    ({"deny_networks": ["not-an-ip"]}, "deny_networks.0", "not an IP address"),
+    (
+        {"basic_auth": [{"username": "a", "password": ""}]},
+        "basic_auth.0.password",
+        "must not be empty",
+    ),
+    (
+        {"basic_auth": [{"username": "a:b", "password": "x"}]},
+        "basic_auth.0.username",
+        "no ':'",
+    ),
+    (
+        {"basic_auth": [{"username": "a", "password": MASK}]},
+        "basic_auth.0.password",
+        "no password is stored",
+    ),
+    (
+        {
+            "basic_auth": [
+                {"username": "a", "password": bcrypt.hashpw(b"x", bcrypt.gensalt(4)).decode()}
+            ]
+        },
+        "basic_auth.0.password",
+        "send the password itself",
+    ),
+    ({"response_headers": {"X Bad": "v"}}, "response_headers.X Bad.[key]", "spaces"),
+    (
+        {"response_headers": {"Content-Length": "1"}},
+        "response_headers.Content-Length.[key]",
+        "proxy",
+    ),
+    ({"response_headers": {"X-A": "line\r\nbreak"}}, "response_headers.X-A", "line breaks"),
+    ({"max_body_size": "1"}, "max_body_size", "between 1Ki and 10Gi"),
+    ({"redirect_www": True, "base_path": "/api"}, "", "whole host"),
+]
+
+
+@pytest.mark.parametrize(("policies", "field", "reason"), BAD_POLICIES)
+async def test_each_policys_bad_input_is_refused_at_its_field(
+    admin: httpx.AsyncClient, policies: dict[str, Any], field: str, reason: str
+) -> None:
+    answer, environment_id = await domain_of(admin, **policies)
+    assert answer.get("code") == "invalid_input", answer
+    errors = {error["field"]: error["reason"] for error in answer["errors"]}
+    assert field in errors, errors
+    assert reason in errors[field]
+    listed = body(await admin.get(f"/environments/{environment_id}/domains"), 200)
+    assert listed["items"] == []  # nothing half-made
