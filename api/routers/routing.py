@@ -7,9 +7,9 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from api.basic_auth import hash_passwords, mask_passwords
 from api.context import ApiContext
 from api.crud import KindApi, add_create, add_item, add_list
+from api.domain_secrets import hash_passwords, mask_domain_secrets, seal_certificate_key
 from api.errors import invalid
 from api.schemas import Domain, Volume
 from zaneops.common.errors import Conflict, InUse
@@ -101,11 +101,12 @@ async def _prepare_domain(
     ctx: ApiContext, spec: dict[str, Any], current: StoredObject | None, environment_id: UUID | None
 ) -> dict[str, Any]:
     checked = await _domain_rules(ctx, spec, current, environment_id)
-    return await hash_passwords(ctx, checked, current)
+    hashed = await hash_passwords(ctx, checked, current)
+    return seal_certificate_key(ctx, hashed, current)
 
 
 DOMAINS = KindApi(
-    Kind.DOMAINS, DomainSpec, Domain, "domain", prepare=_prepare_domain, present=mask_passwords
+    Kind.DOMAINS, DomainSpec, Domain, "domain", prepare=_prepare_domain, present=mask_domain_secrets
 )
 VOLUMES = KindApi(
     Kind.VOLUMES, VolumeSpec, Volume, "volume", prepare=_host_path_alone, guard_delete=_not_mounted

@@ -9,6 +9,7 @@ from zaneops.adapters.caddy.admin import CaddyAdmin
 from zaneops.adapters.dependencies import Dependencies
 from zaneops.adapters.postgres.domains import DomainReader
 from zaneops.adapters.redis.http_logs import HttpLogSink
+from zaneops.common.secrets import SecretBox
 from zaneops.common.settings import ZaneSettings
 
 from .controller import RoutesController
@@ -22,12 +23,14 @@ def build(deps: Dependencies, settings: RoutesSettings | None = None) -> RoutesC
     settings = settings or RoutesSettings()
     admin = CaddyAdmin(settings.admin_socket, settings.request_timeout_seconds)
     deps.on_close(admin.close)
+    key = deps.installation.secret_key
     return RoutesController(
         deps.installation,
         settings,
         admin,
         DomainReader(deps.pool),
-        HttpLogSink(deps.logs, deps.installation.instance),
+        http_logs=HttpLogSink(deps.logs, deps.installation.instance),
+        open_secret=SecretBox(key).open if key else (lambda value: value),
     )
 
 
@@ -53,6 +56,7 @@ ENTRY = ControllerEntry(
     build=build,
     settings=(RoutesSettings,),
     host_access=frozenset({HostAccess.CADDY_ADMIN}),
+    needs_sealing_key=True,  # opens uploaded certificates' private keys
     proxy_network=True,
     # Replicated too: only the leader loads Caddy and forwards its access log (resuming at
     # the cursor stored in Redis); a follower answers Caddy's `ask` from its preview.

@@ -18,6 +18,7 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from uuid import UUID
 
 import structlog
@@ -48,6 +49,8 @@ class Applied:
     urls: Mapping[UUID, str] = field(default_factory=dict)
     rejected: Mapping[UUID, str] = field(default_factory=dict)
     routes: tuple[RouteEntry, ...] = ()
+    certificates: Mapping[UUID, datetime] = field(default_factory=dict)  # uploaded: expiry
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))  # when it was decided
 
     def allows_certificate(self, host: str) -> bool:
         """The ask endpoint's answer: is this a name one of our routes serves?"""
@@ -61,8 +64,10 @@ class Applier:
         reader: DomainRows,
         layout: Layout,
         dashboard: RouteEntry | None,
+        open_secret: Callable[[str], str] = lambda value: value,
     ) -> None:
         self._admin = admin
+        self._open = open_secret
         self._reader = reader
         self.layout = layout
         self._dashboard = dashboard
@@ -100,6 +105,11 @@ class Applier:
             {row_id: entry for row_id, (_, entry) in rows.items()}, self._dashboard
         )
         return Applied(
+            certificates={
+                e.domain_id: e.certificate.expires_at
+                for e in entries.routes
+                if e.domain_id and e.certificate and not isinstance(e.destination, CanonicalHost)
+            },
             generations={row_id: generation for row_id, (generation, _) in rows.items()},
             urls={
                 e.domain_id: self.layout.url_of(e)
@@ -115,7 +125,9 @@ class Applier:
         generations = await self._reader.live_generations()
         stale = [i for i, gen in generations.items() if self._parsed.get(i, (0,))[0] != gen]
         for row in await self._reader.specs(stale) if stale else []:
-            parsed = parse_row(Row(row.id, row.generation, row.spec, row.environment_id))
+            parsed = parse_row(
+                Row(row.id, row.generation, row.spec, row.environment_id), self._open
+            )
             self._parsed[row.id] = (row.generation, parsed)
         self._parsed = {i: self._parsed[i] for i in generations if i in self._parsed}
         return self._parsed

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -60,6 +61,7 @@ class OwnedConfig:
     policies: Sequence[Json]
     on_demand: Json | None
     log: Json
+    certificates: Sequence[Json] = ()  # load_pem entries, tagged as ours
 
 
 # --- routes ----------------------------------------------------------------------------------
@@ -246,14 +248,16 @@ def servers(layout: Layout, routes: Sequence[RouteEntry]) -> dict[str, Json]:
     return {f"{layout.prefix}-http": server(layout, 80, redirect), f"{layout.prefix}-https": secure}
 
 
-def tls_policies(layout: Layout, routes: Sequence[RouteEntry]) -> list[Json]:
+def tls_policies(layout: Layout, routes: Sequence[RouteEntry], now: datetime) -> list[Json]:
     """Certificates on demand at the first handshake: 10 000 hosts cost nothing at load time.
+    A host with an uploaded certificate in date is left out: its certificate is served.
 
     A policy with no subjects would catch every name, others' too: empty ones are left out.
     """
     if not layout.https:
         return []
-    hosts = sorted({entry.host for entry in routes})
+    uploaded = {entry.host for entry in routes if _in_date(entry, now)}
+    hosts = sorted({entry.host for entry in routes} - uploaded)
     internal = [host for host in hosts if layout.is_internal(host)]
     public = [host for host in hosts if not layout.is_internal(host)]
     policies = []
@@ -262,6 +266,24 @@ def tls_policies(layout: Layout, routes: Sequence[RouteEntry]) -> list[Json]:
     if public and layout.ask_url:
         policies.append(_policy(f"{layout.prefix}-tls-public", public, _acme(layout)))
     return policies
+
+
+def _in_date(entry: RouteEntry, now: datetime) -> bool:
+    return entry.certificate is not None and entry.certificate.expires_at > now
+
+
+def tls_certificates(layout: Layout, routes: Sequence[RouteEntry], now: datetime) -> list[Json]:
+    """Uploaded certificates in date, tagged as ours (an expired one is no longer loaded: its
+    host gets one on demand again, as any other)."""
+    if not layout.https:
+        return []
+    loaded: dict[str, Json] = {}
+    for entry in routes:
+        if entry.certificate is not None and _in_date(entry, now):
+            tag = f"{layout.prefix}-certificate"
+            pem = {"certificate": entry.certificate.chain, "key": entry.certificate.key}
+            loaded.setdefault(entry.certificate.chain, {**pem, "tags": [tag]})
+    return list(loaded.values())
 
 
 def _policy(policy_id: str, subjects: list[str], issuer: Json) -> Json:
@@ -288,13 +310,17 @@ def access_log(layout: Layout) -> Json:
     }
 
 
-def owned_config(layout: Layout, routes: Sequence[RouteEntry]) -> OwnedConfig:
+def owned_config(
+    layout: Layout, routes: Sequence[RouteEntry], now: datetime | None = None
+) -> OwnedConfig:
     on_demand = {"ask": layout.ask_url} if layout.https and layout.ask_url else None
+    moment = now or datetime.now(UTC)
     return OwnedConfig(
         servers=servers(layout, routes),
-        policies=tls_policies(layout, routes),
+        policies=tls_policies(layout, routes, moment),
         on_demand=on_demand,
         log=access_log(layout),
+        certificates=tls_certificates(layout, routes, moment),
     )
 
 
@@ -339,7 +365,19 @@ def _merge_tls(tls: Mapping[str, Any], layout: Layout, owned: OwnedConfig) -> Js
         automation["on_demand"] = owned.on_demand
     result = dict(tls)
     _set_or_drop(result, "automation", automation)
+    _set_or_drop(result, "certificates", _merge_certificates(tls, layout, owned))
     return result
+
+
+def _merge_certificates(tls: Mapping[str, Any], layout: Layout, owned: OwnedConfig) -> Json:
+    certificates = dict(tls.get("certificates") or {})
+    foreign = [c for c in certificates.get("load_pem") or [] if not _is_our_certificate(layout, c)]
+    _set_or_drop(certificates, "load_pem", [*owned.certificates, *foreign])
+    return certificates
+
+
+def _is_our_certificate(layout: Layout, loaded: Mapping[str, Any]) -> bool:
+    return f"{layout.prefix}-certificate" in (loaded.get("tags") or [])
 
 
 def _merge_logging(logging: Mapping[str, Any], layout: Layout, owned: OwnedConfig) -> Json:
@@ -360,8 +398,10 @@ def owned_part(config: Mapping[str, Any], layout: Layout) -> Json:
     servers = (apps.get("http") or {}).get("servers") or {}
     automation = (apps.get("tls") or {}).get("automation") or {}
     policies = automation.get("policies") or []
+    loaded = ((apps.get("tls") or {}).get("certificates") or {}).get("load_pem") or []
     return {
         "servers": {k: v for k, v in servers.items() if _is_ours(layout, k)},
         "policies": [p for p in policies if _is_ours(layout, p.get("@id", ""))],
+        "certificates": [c for c in loaded if _is_our_certificate(layout, c)],
         "log": ((config.get("logging") or {}).get("logs") or {}).get(layout.log_name),
     }

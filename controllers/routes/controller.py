@@ -8,7 +8,8 @@ never runs it twice at once, so changes arriving during a load are applied toget
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from uuid import UUID
 
 import structlog
@@ -17,6 +18,12 @@ from controllers.routes.access_logs import AccessLogForwarder, FileTail
 from controllers.routes.applier import Applied, Applier
 from controllers.routes.ask import AskServer
 from controllers.routes.caddy_config import Layout
+from controllers.routes.certificate_state import (
+    CERTIFICATE,
+    condition_of,
+    seconds_to_next_change,
+    state_of,
+)
 from controllers.routes.entries import RouteEntry, dashboard_entry
 from controllers.routes.ports import CaddyAdminPort, DomainRows, HttpLogSink
 from controllers.routes.settings import RoutesSettings
@@ -64,7 +71,9 @@ class RoutesController(Controller):
         settings: RoutesSettings,
         admin: CaddyAdminPort,
         domains: DomainRows,
+        *,
         http_logs: HttpLogSink | None = None,
+        open_secret: Callable[[str], str] = lambda value: value,
     ) -> None:
         self.installation = installation
         self.settings = settings
@@ -73,7 +82,7 @@ class RoutesController(Controller):
         self._domains = domains
         self._http_logs = http_logs
         dashboard = dashboard_entry(settings.dashboard_domain, settings.dashboard_upstream)
-        self.applier = Applier(admin, domains, self.layout, dashboard)
+        self.applier = Applier(admin, domains, self.layout, dashboard, open_secret)
         self._wakeups: asyncio.Queue[Key] = asyncio.Queue()
         self._waiting: set[UUID] = set()  # rows whose status waits for the next apply
         self._touched: set[UUID] = set()  # rows reconciled since the last bulk status write
@@ -182,7 +191,8 @@ class RoutesController(Controller):
         finally:  # whatever was not written (a Postgres error too) is reconciled one by one
             for row_id in decided - settled:
                 self._wakeups.put_nowait(Key(Kind.DOMAINS, row_id))
-        return Result()
+        # A certificate entering its warning time or expiring changes what is loaded.
+        return Result(requeue_after=seconds_to_next_change(after.certificates.values(), after.at))
 
     async def _settle(self, row_ids: set[UUID], applied: Applied) -> set[UUID]:
         """Writes the outcome of each live row the load saw at its generation; returns them."""
@@ -206,6 +216,7 @@ class RoutesController(Controller):
             for i in after.rejected.keys() | old_rejected.keys()
             if after.rejected.get(i) != old_rejected.get(i)
         )
+        woken.update(_certificate_changes(before, after))
         return woken
 
     # --- per domain ------------------------------------------------------------------------
@@ -229,7 +240,9 @@ class RoutesController(Controller):
         url = applied.urls[row_id]
         serving = _with_ready(status, ConditionStatus.TRUE, "Serving", f"serving at {url}")
         details = {**serving.details, "url": url, "applied_generation": applied.generations[row_id]}
-        return serving.model_copy(update={"details": details})
+        expires_at = applied.certificates.get(row_id)
+        serving = _with_certificate(serving, expires_at, applied.at, self.layout.https)
+        return serving.model_copy(update={"details": {**serving.details, **details}})
 
     async def finalize(self, ctx: Context, obj: StoredObject) -> Result:
         applied = self._applied()
@@ -244,3 +257,29 @@ class RoutesController(Controller):
 def _with_ready(status: Status, state: ConditionStatus, reason: str, message: str) -> Status:
     condition = Condition(type=READY, status=state, reason=reason, message=message)
     return status.with_condition(condition)
+
+
+def _with_certificate(
+    status: Status, expires_at: datetime | None, now: datetime, https: bool
+) -> Status:
+    details = dict(status.details)
+    if expires_at is None:
+        details.pop("certificate_expires_at", None)
+        others = [c for c in status.conditions if c.type != CERTIFICATE]
+        return status.model_copy(update={"conditions": others, "details": details})
+    details["certificate_expires_at"] = expires_at.isoformat()
+    with_condition = status.with_condition(condition_of(expires_at, now, https))
+    return with_condition.model_copy(update={"details": details})
+
+
+def _certificate_changes(before: Applied | None, after: Applied) -> set[UUID]:
+    """Rows whose certificate came, went, or changed state since the last load."""
+    old = before.certificates if before else {}
+    changed = set()
+    for row_id in old.keys() | after.certificates.keys():
+        was, now = old.get(row_id), after.certificates.get(row_id)
+        was_state = state_of(was, before.at) if was and before else None
+        now_state = state_of(now, after.at) if now else None
+        if (was, was_state) != (now, now_state):
+            changed.add(row_id)
+    return changed

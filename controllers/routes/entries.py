@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import ValidationError
 
 from zaneops.common.naming import service_alias
+from zaneops.common.secrets import SecretsUnavailable
+from zaneops.specs.certificates import expiry_of
 from zaneops.specs.problems import validation_message
 from zaneops.specs.routing import DomainSpec, host_matches, is_password_hash
 
@@ -43,6 +46,15 @@ SECURITY_HEADERS = (
     ("X-Frame-Options", "SAMEORIGIN"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
 )
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """An uploaded certificate, its key opened, served for the domain's host."""
+
+    chain: str  # PEM, the domain's certificate first
+    key: str  # PEM
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,7 @@ class RouteEntry:
     environment_id: UUID | None = None  # whose host it is; None: the platform's own
     edge: Edge = Edge()
     www_variant: str | None = None  # also answered, redirecting here (see variant_of)
+    certificate: Certificate | None = None
 
     @property
     def is_wildcard(self) -> bool:
@@ -119,7 +132,10 @@ class Row:
 
 
 def entry_from_spec(
-    domain_id: UUID, spec: DomainSpec, environment_id: UUID | None = None
+    domain_id: UUID,
+    spec: DomainSpec,
+    environment_id: UUID | None = None,
+    certificate: Certificate | None = None,
 ) -> RouteEntry:
     destination: Upstream | RedirectTo
     if spec.target is not None:
@@ -137,6 +153,7 @@ def entry_from_spec(
         environment_id,
         edge_of(spec),
         spec.www_variant if spec.redirect_www else None,
+        certificate,
     )
 
 
@@ -173,7 +190,9 @@ def specificity(entry: RouteEntry) -> tuple[bool, int, str, str]:
     return (entry.is_wildcard, -len(entry.base_path), entry.host, entry.base_path)
 
 
-def parse_row(row: Row) -> RouteEntry | str:
+def parse_row(
+    row: Row, open_secret: Callable[[str], str] = lambda value: value
+) -> RouteEntry | str:
     """The row's route entry, or why its spec is refused ('field: reason')."""
     try:
         spec = DomainSpec.model_validate(row.spec)
@@ -185,7 +204,15 @@ def parse_row(row: Row) -> RouteEntry | str:
             f"basic_auth.{unhashed[0]}.password: not stored hashed (a row written around the "
             "API): set the password through the API"
         )
-    return entry_from_spec(row.id, spec, row.environment_id)
+    certificate = None
+    if spec.certificate is not None:
+        try:
+            key = open_secret(spec.certificate.private_key)
+        except SecretsUnavailable as exc:
+            return f"certificate.private_key: {exc}: upload the key again"
+        chain = spec.certificate.certificate
+        certificate = Certificate(chain, key, expiry_of(chain))
+    return entry_from_spec(row.id, spec, row.environment_id, certificate)
 
 
 def build_entries(parsed: Mapping[UUID, RouteEntry | str], dashboard: RouteEntry | None) -> Entries:

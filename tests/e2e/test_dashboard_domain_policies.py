@@ -17,8 +17,10 @@ from tests.e2e.test_dashboard import (
     log_in,
     set_up_the_app,
 )
+from tests.support.certificates import self_signed
 from tests.support.proxy import Proxy
 from tests.support.waiting import eventually
+from zaneops.specs.certificates import expiry_of
 
 
 async def answer(proxy: Proxy, auth: tuple[str, str] | None = None) -> httpx.Response:
@@ -87,3 +89,28 @@ async def test_person_protects_a_preview_and_switches_maintenance_without_a_depl
     await page.get_by_role("button", name="Save policies").click()
     await proxy_gives(proxy, 401)  # the password kept: the mask sent back as it was shown
     assert "hello from zane" in (await answer(proxy, ("preview", "open sesame"))).text
+
+
+async def test_person_uploads_a_certificate_and_sees_a_wrong_key_refused_at_the_field(
+    page: Page, platform: httpx.AsyncClient
+) -> None:
+    await log_in(page)
+    await create_project_and_service(page, "attached")
+    await add_domain(page)
+    chain, key = self_signed(DOMAIN)
+    _, other_key = self_signed(DOMAIN)
+    await open_policies(page)
+    await page.get_by_label("Certificate (PEM)").fill(chain)
+    await page.get_by_label("Private key (PEM)").fill(other_key)
+    await page.get_by_role("button", name="Save policies").click()
+    await expect(page.get_by_text("this private key is not the certificate's")).to_be_visible()
+    await page.get_by_label("Private key (PEM)").fill(key)
+    await page.get_by_role("button", name="Save policies").click()
+    await expect(page.get_by_text(f"{DOMAIN}: policies saved")).to_be_visible()
+    until = f"own certificate until {expiry_of(chain):%Y-%m-%d}"
+    await expect(page.get_by_text(until, exact=False)).to_be_visible(timeout=ROLLOUT_MS)
+    await open_policies(page)
+    # This platform serves plain HTTP: the page says the certificate waits for HTTPS.
+    await expect(page.get_by_test_id("certificate-state")).to_contain_text("plain HTTP only")
+    await expect(page.get_by_label("Private key (PEM)")).to_have_value("••••••••")
+    await screenshot(page, "52-domain-certificate")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from ._base import SpecModel
 from ._edge import is_password_hash
 from ._rules import refuse
+from .certificates import check_certificate_pem, check_private_key_text
 from .fields import (
     BasicAuthName,
     BasicAuthPassword,
@@ -24,6 +26,7 @@ from .fields import (
 
 __all__ = [
     "BasicAuthUser",
+    "CustomCertificate",
     "DomainSpec",
     "Redirect",
     "RouteTarget",
@@ -31,6 +34,9 @@ __all__ = [
     "hosts_overlap",
     "is_password_hash",
 ]
+
+CertificatePem = Annotated[str, AfterValidator(check_certificate_pem)]
+PrivateKeyText = Annotated[str, AfterValidator(check_private_key_text)]
 
 MAX_USERS = 20
 MAX_NETWORKS = 100
@@ -54,6 +60,16 @@ class BasicAuthUser(SpecModel):
     password: BasicAuthPassword = Field(
         description="Sent in clear over HTTPS, stored only as a bcrypt hash, read back masked; "
         "send the mask back to keep the stored password."
+    )
+
+
+class CustomCertificate(SpecModel):
+    certificate: CertificatePem = Field(
+        description="The certificate chain in PEM, the domain's certificate first."
+    )
+    private_key: PrivateKeyText = Field(
+        description="Its unencrypted private key in PEM; stored sealed, read back masked "
+        "(send the mask back to keep it)."
     )
 
 
@@ -110,6 +126,10 @@ class DomainSpec(SpecModel):
     )
     maintenance_message: str = Field(
         default="", max_length=2000, description="Shown on the maintenance page, as plain text."
+    )
+    certificate: CustomCertificate | None = Field(
+        default=None,
+        description="Serve this certificate instead of one from the internal CA or ACME.",
     )
     redirect_www: bool = Field(
         default=False,

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from tests.integration.api.helpers import body, service
+from tests.support.certificates import self_signed
 from zaneops.adapters.postgres.store import PostgresStore
-from zaneops.common.secrets import MASK
+from zaneops.common.secrets import MASK, is_sealed
 from zaneops.specs.kinds import Kind
 
 
@@ -102,3 +103,61 @@ async def test_each_policys_bad_input_is_refused_at_its_field(
     assert reason in errors[field]
     listed = body(await admin.get(f"/environments/{environment_id}/domains"), 200)
     assert listed["items"] == []  # nothing half-made
+
+
+async def test_a_certificate_key_is_stored_sealed_shown_masked_and_checked_against_the_domain(
+    admin: httpx.AsyncClient, store: PostgresStore
+) -> None:
+    web = await service(admin)
+    host = f"c{uuid.uuid4().hex[:6]}.example.com"
+    chain, key = self_signed(host)
+    spec = {
+        "domain": host,
+        "target": {"service_id": web["id"], "port": 80},
+        "certificate": {"certificate": chain, "private_key": key},
+    }
+    created = body(await admin.post(f"/environments/{web['parent_id']}/domains", json=spec), 201)
+    assert created["spec"]["certificate"] == {"certificate": chain, "private_key": MASK}
+    row = await store.get(Kind.DOMAINS, uuid.UUID(created["id"]))
+    assert row is not None and is_sealed(row.spec["certificate"]["private_key"])
+    assert key not in str(row.spec)
+
+    other_chain, _ = self_signed(host)  # a new certificate, sent with the old key masked
+    kept_key = created["spec"] | {"certificate": {"certificate": other_chain, "private_key": MASK}}
+    headers = {"If-Match": f'"{created["generation"]}"'}
+    refused = await admin.put(f"/domains/{created['id']}", json=kept_key, headers=headers)
+    said = {e["field"]: e["reason"] for e in refused.json()["errors"]}
+    assert "not the certificate's" in said["certificate.private_key"]
+
+
+CERTIFICATE_PROBLEMS: list[tuple[str, str, str]] = [
+    ("elsewhere", "certificate.certificate", "not HOST"),
+    ("expired", "certificate.certificate", "expired on"),
+    ("mismatch", "certificate.private_key", "not the certificate's"),
+    ("garbage", "certificate.certificate", "does not parse"),
+]
+
+
+@pytest.mark.parametrize(("case", "field", "reason"), CERTIFICATE_PROBLEMS)
+async def test_a_certificate_that_cannot_serve_the_domain_is_refused_at_its_field(
+    admin: httpx.AsyncClient, case: str, field: str, reason: str
+) -> None:
+    web = await service(admin)
+    host = f"c{uuid.uuid4().hex[:6]}.example.com"
+    chain, key = self_signed(host)
+    if case == "elsewhere":
+        chain, key = self_signed("other.example.com")
+    elif case == "expired":
+        chain, key = self_signed(host, valid_days=5, started_days_ago=10)
+    elif case == "mismatch":
+        key = self_signed(host)[1]
+    elif case == "garbage":
+        chain = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"
+    spec = {
+        "domain": host,
+        "target": {"service_id": web["id"], "port": 80},
+        "certificate": {"certificate": chain, "private_key": key},
+    }
+    answer = await admin.post(f"/environments/{web['parent_id']}/domains", json=spec)
+    said = {e["field"]: e["reason"] for e in body(answer, 422)["errors"]}
+    assert reason.replace("HOST", host) in said[field], said

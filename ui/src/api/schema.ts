@@ -1061,6 +1061,19 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** CustomCertificate */
+        CustomCertificate: {
+            /**
+             * Certificate
+             * @description The certificate chain in PEM, the domain's certificate first.
+             */
+            certificate: string;
+            /**
+             * Private Key
+             * @description Its unencrypted private key in PEM; stored sealed, read back masked (send the mask back to keep it).
+             */
+            private_key: string;
+        };
         /** DeletionAccepted */
         DeletionAccepted: {
             /** Deleted At */
@@ -1262,6 +1275,8 @@ export interface components {
              * @description Visitors sign in as one of these users (HTTP basic authentication) before anything else; empty: no sign-in.
              */
             basic_auth?: components["schemas"]["BasicAuthUser"][];
+            /** @description Serve this certificate instead of one from the internal CA or ACME. */
+            certificate?: components["schemas"]["CustomCertificate"] | null;
             /**
              * Compress
              * @description Compress answers with zstd or gzip, as the visitor accepts.

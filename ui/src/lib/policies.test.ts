@@ -17,6 +17,7 @@ const SPEC = {
   maintenance: false,
   maintenance_message: "",
   redirect_www: false,
+  certificate: null,
 } as unknown as DomainSpec;
 
 describe("policies", () => {
@@ -35,6 +36,15 @@ describe("policies", () => {
 
   it("sends no limit for an empty body size", () => {
     expect(policiesToSpec(SPEC, { ...policiesFrom(SPEC), maxBody: " " }).max_body_size).toBeNull();
+  });
+
+  it("sends an uploaded certificate with its key, and none when the PEM is cleared", () => {
+    const form = { ...policiesFrom(SPEC), certificate: "PEM", privateKey: "KEY" };
+    expect(policiesToSpec(SPEC, form).certificate).toEqual({
+      certificate: "PEM",
+      private_key: "KEY",
+    });
+    expect(policiesToSpec(SPEC, { ...form, certificate: "  " }).certificate).toBeNull();
   });
 
   it("names a user's field by its place in the list", () => {

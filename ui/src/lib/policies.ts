@@ -19,6 +19,8 @@ export interface Policies {
   maintenance: boolean;
   maintenanceMessage: string;
   redirectWww: boolean;
+  certificate: string; // PEM chain; empty: none uploaded
+  privateKey: string; // PEM, or the mask of the stored one
 }
 
 export function policiesFrom(spec: DomainSpec): Policies {
@@ -35,6 +37,8 @@ export function policiesFrom(spec: DomainSpec): Policies {
     maintenance: spec.maintenance ?? false,
     maintenanceMessage: spec.maintenance_message ?? "",
     redirectWww: spec.redirect_www ?? false,
+    certificate: spec.certificate?.certificate ?? "",
+    privateKey: spec.certificate?.private_key ?? "",
   };
 }
 
@@ -74,6 +78,9 @@ export function policiesToSpec(spec: DomainSpec, form: Policies): DomainSpec {
     maintenance: form.maintenance,
     maintenance_message: form.maintenanceMessage,
     redirect_www: form.redirectWww,
+    certificate: form.certificate.trim()
+      ? { certificate: form.certificate, private_key: form.privateKey }
+      : null,
   } as DomainSpec;
 }
 

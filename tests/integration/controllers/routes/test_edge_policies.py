@@ -7,6 +7,8 @@ stands in for the service. A second client is a network namespace the test makes
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -16,11 +18,13 @@ import httpx
 import pytest
 
 from controllers.routes import RoutesController
+from tests.support.certificates import self_signed, serial_of
 from tests.support.netns import client_namespace
 from tests.support.proxy import Proxy, remove_instance, routes_factory, start_proxy, start_upstream
 from tests.support.runtime import running
 from tests.support.waiting import eventually
 from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.specs.certificates import expiry_of
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
@@ -171,3 +175,51 @@ async def test_the_www_variant_redirects_to_the_domain_keeping_the_path(
     deep = await get(proxy, "www.apex.example.com", params={"q": "1"})
     assert deep.headers["location"] == "http://apex.example.com/?q=1"
     assert PAGE in (await get(proxy, "apex.example.com")).text
+
+
+def served_certificate(proxy: Proxy, host: str) -> str:
+    """The certificate the proxy presents for `host` (SNI), as openssl s_client prints it."""
+    handshake = subprocess.run(
+        ["openssl", "s_client", "-connect", f"127.0.0.1:{proxy.https_port}", "-servername", host],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=15,
+        check=False,
+    )
+    begin = handshake.stdout.find("-----BEGIN CERTIFICATE-----")
+    end = handshake.stdout.find("-----END CERTIFICATE-----")
+    if begin < 0 or end < 0:
+        return ""
+    return handshake.stdout[begin : end + len("-----END CERTIFICATE-----")] + "\n"
+
+
+async def test_an_uploaded_certificate_is_served_for_its_domain_and_its_expiry_reported(
+    proxy: Proxy, database_url: str, store: PostgresStore, environment: uuid.UUID
+) -> None:
+    """Checked with openssl s_client: the uploaded certificate, not one from Caddy's CA."""
+    chain, key = self_signed("custom.localhost")
+    certificate = {"certificate": chain, "private_key": key}  # as the API would hand it, opened
+    factory = routes_factory(proxy, https=True, public_https_port=proxy.https_port)
+    async with running(factory, database_url, installation={"instance": INSTANCE}):
+        row = await store.create(
+            Kind.DOMAINS, spec("custom.localhost", certificate=certificate), environment
+        )
+
+        async def presented() -> bool:
+            served = await asyncio.to_thread(served_certificate, proxy, "custom.localhost")
+            return bool(served) and serial_of(served) == serial_of(chain)
+
+        await eventually(presented, timeout=SWARM_TIMEOUT, message="the uploaded certificate")
+
+        async def reported() -> bool:
+            found = await store.get(Kind.DOMAINS, row.id)
+            condition = found.status.condition("Certificate") if found else None
+            return condition is not None and condition.reason == "Valid"
+
+        await eventually(reported, message="the certificate's state in the status")
+        found = await store.get(Kind.DOMAINS, row.id)
+        assert found is not None
+        assert found.status.details["certificate_expires_at"].startswith(
+            f"{expiry_of(chain):%Y-%m-%d}"
+        )

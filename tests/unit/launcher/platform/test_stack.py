@@ -268,7 +268,8 @@ def secrets_of(service: dict[str, Any]) -> dict[str, str]:
 def test_each_component_gets_only_the_secrets_it_uses() -> None:
     """The owner's database URL: migrate only. The API: its role's URL as ZANE_DATABASE_URL.
     Controllers: their role's URL and the logs Redis, never the sessions' Redis; the sealing
-    key only where sealed values are opened (services, builds)."""
+    key only where sealed values are opened (services, builds, runs, and routes for uploaded
+    certificates' keys)."""
     services = rendered()["services"]
     owners = [name for name, s in services.items() if "database_url" in secrets_of(s)]
     assert owners == ["migrate"]
@@ -278,7 +279,13 @@ def test_each_component_gets_only_the_secrets_it_uses() -> None:
         assert controller["controllers_database_url"] == "zane_database_url", name
         assert "redis_url" not in controller and "admin_password" not in controller, name
     with_key = {n for n, s in services.items() if "secret_key" in secrets_of(s)}
-    assert with_key == {"api", "controller-services", "controller-builds", "controller-runs"}
+    assert with_key == {
+        "api",
+        "controller-services",
+        "controller-builds",
+        "controller-runs",
+        "controller-routes",
+    }
 
 
 def test_no_network_of_the_stack_is_shared_with_users_services() -> None:

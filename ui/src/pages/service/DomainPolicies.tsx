@@ -18,6 +18,7 @@ const SHOWN = [
   "max_body_size",
   "maintenance_message",
   "redirect_www",
+  "certificate",
   "security_headers",
   "compress",
   "maintenance",
@@ -164,6 +165,46 @@ export function DomainPolicies({
         </Field>
       </fieldset>
       <fieldset>
+        <legend>Certificate</legend>
+        <CertificateState domain={domain} />
+        <Field
+          label="Certificate (PEM)"
+          error={errors["certificate.certificate"]}
+          hint="The chain, this domain's certificate first. Empty: one is obtained automatically."
+        >
+          {(props) => (
+            <textarea
+              {...props}
+              className="mono"
+              rows={3}
+              spellCheck={false}
+              placeholder="-----BEGIN CERTIFICATE-----"
+              value={form.certificate}
+              onChange={(e) => set("certificate", e.target.value)}
+            />
+          )}
+        </Field>
+        {form.certificate.trim() ? (
+          <Field
+            label="Private key (PEM)"
+            error={errors["certificate.private_key"]}
+            hint="Unencrypted; stored sealed and shown masked (leave the mask to keep it)."
+          >
+            {(props) => (
+              <textarea
+                {...props}
+                className="mono"
+                rows={3}
+                spellCheck={false}
+                placeholder="-----BEGIN PRIVATE KEY-----"
+                value={form.privateKey}
+                onChange={(e) => set("privateKey", e.target.value)}
+              />
+            )}
+          </Field>
+        ) : null}
+      </fieldset>
+      <fieldset>
         <legend>Maintenance and redirects</legend>
         <label className="check">
           <input
@@ -271,6 +312,19 @@ function UsersEditor({ users, onChange, errors }: UsersEditorProps) {
       <Button small onClick={() => onChange([...users, { username: "", password: "" }])}>
         Add a user
       </Button>
+    </div>
+  );
+}
+
+/** The uploaded certificate's state, as the routes controller last reported it. */
+function CertificateState({ domain }: { domain: Domain }) {
+  const state = (domain.status.conditions ?? []).find((c) => c.type === "Certificate");
+  if (!state) return null;
+  const tone =
+    state.reason === "Valid" ? "hint" : state.reason === "ExpiresSoon" ? "hint warn" : "error";
+  return (
+    <div className={tone} data-testid="certificate-state">
+      {state.message}
     </div>
   );
 }

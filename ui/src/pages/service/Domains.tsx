@@ -220,6 +220,12 @@ function policySummary(domain: Domain): string {
     spec.security_headers ? "security headers" : "",
     spec.max_body_size ? "body limit" : "",
     spec.redirect_www ? "www. redirect" : "",
+    spec.certificate ? `own certificate${expiresOn(domain)}` : "",
   ].filter(Boolean);
   return said.length ? ` · ${said.join(", ")}` : "";
+}
+
+function expiresOn(domain: Domain): string {
+  const expires = domain.status.details?.["certificate_expires_at"];
+  return typeof expires === "string" ? ` until ${expires.slice(0, 10)}` : "";
 }
