@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from launcher.cli import local_commands, platform_commands, process_commands, settings_command
+from launcher.cli import (
+    client_commands,
+    local_commands,
+    platform_commands,
+    process_commands,
+    settings_command,
+)
 
 
 @click.group()
@@ -12,7 +18,13 @@ def main() -> None:
     """ZaneOps: a self-hosted PaaS that converges Docker Swarm and Caddy to specs in Postgres."""
 
 
-for module in (process_commands, local_commands, platform_commands, settings_command):
+for module in (
+    process_commands,
+    local_commands,
+    platform_commands,
+    settings_command,
+    client_commands,
+):
     for command in module.COMMANDS:
         main.add_command(command)
 

@@ -1,0 +1,282 @@
+"""`zaneops login`, `get`, `deploy`, `apply`, `diff`, `export`: the CLI as a client of an
+installation's API (its URL and a token, kept per context), for people and for CI.
+
+Exit codes scripts can rely on: 0 done (for diff: nothing to change), 1 the platform refused
+or a deployment failed (for diff: there are changes), 2 bad input (a file, an argument),
+3 the platform cannot be reached or no login is known.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from client import contexts, resources
+from client.applying import apply as apply_plan
+from client.deploying import deploy as start_deployment
+from client.deploying import wait
+from client.export import export as export_project
+from client.manifest import ManifestInvalid, read
+from client.output import COLUMNS, rendered
+from client.plan import Plan, plan
+from client.schema import manifest_schema
+from zaneops.adapters.platform_api import ApiRefused, InsecureUrl, PlatformApi, token_for
+from zaneops.common.errors import Unavailable
+
+REFUSED, BAD_INPUT, UNREACHABLE = 1, 2, 3
+OUTPUT = click.option(
+    "-o", "--output", "form", type=click.Choice(["table", "json", "yaml"]), default="table"
+)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def connected(context_name: str | None = None) -> Iterator[PlatformApi]:
+    """The API of the current context; every failure a message and an exit code."""
+    try:
+        context = contexts.current(context_name)
+        api = PlatformApi(context.url, context.token)
+    except (contexts.NoContext, InsecureUrl) as exc:
+        fail(str(exc), UNREACHABLE)
+    try:
+        yield api
+    except ApiRefused as exc:
+        fail(f"refused: {exc}", REFUSED)
+    except Unavailable as exc:
+        fail(str(exc), UNREACHABLE)
+    except resources.NotFoundByName as exc:
+        fail(str(exc), BAD_INPUT)
+    finally:
+        api.close()
+
+
+# --- login and contexts ----------------------------------------------------------------------
+
+
+@click.command("login")
+@click.argument("url")
+@click.option("--token", help="An API token made in the dashboard (Account → API tokens).")
+@click.option("--username", default="admin", show_default=True)
+@click.option("--name", "context_name", help="The context's name; default: the URL's host.")
+@click.option("--days", default=90, show_default=True, help="How long a new token lasts.")
+def login_command(
+    url: str, token: str | None, username: str, context_name: str | None, days: int
+) -> None:
+    """Log in to an installation and remember it (with a new API token, never the password)."""
+    try:
+        if token is None:
+            password = click.prompt(f"{username}'s password", hide_input=True)
+            token = token_for(
+                url, username, password, f"zaneops CLI on {socket.gethostname()}", days
+            )
+        api = PlatformApi(url, token)
+        me = api.get("/auth/me").body
+        api.close()
+    except InsecureUrl as exc:
+        fail(str(exc), BAD_INPUT)
+    except ApiRefused as exc:
+        fail(f"refused: {exc}", REFUSED)
+    except Unavailable as exc:
+        fail(str(exc), UNREACHABLE)
+    name = context_name or (url.split("://", 1)[-1].split("/", 1)[0])
+    contexts.save(contexts.Context(name, url.rstrip("/"), token))
+    click.echo(f"logged in to {url} as {me.get('username')} (context {name})")
+
+
+@click.group("context")
+def context_group() -> None:
+    """The installations this CLI knows (`zaneops login` adds one)."""
+
+
+@context_group.command("ls")
+def context_list() -> None:
+    chosen, known = contexts.listed()
+    for context in known:
+        mark = "*" if context.name == chosen else " "
+        click.echo(f"{mark} {context.name}  {context.url}")
+
+
+@context_group.command("use")
+@click.argument("name")
+def context_use(name: str) -> None:
+    try:
+        contexts.use(name)
+    except contexts.NoContext as exc:
+        fail(str(exc), BAD_INPUT)
+    click.echo(f"using {name}")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@click.command("get")
+@click.argument("kind", type=click.Choice(sorted(COLUMNS)))
+@click.argument("address", required=False, default="")
+@OUTPUT
+def get_command(kind: str, address: str, form: str) -> None:
+    """List objects: projects; environments PROJECT; services|domains|volumes PROJECT/ENV;
+    deployments PROJECT/ENV/SERVICE."""
+    with connected() as api:
+        items = list(_listed(api, kind, address))
+        click.echo(rendered(items, COLUMNS[kind], form))
+
+
+def _listed(api: PlatformApi, kind: str, address: str) -> Iterator[dict[str, Any]]:
+    if kind == "projects":
+        return resources.children(api, resources.PROJECTS)
+    if not address:
+        fail(f"name where to list {kind}: e.g. `zaneops get {kind} shop/production`", BAD_INPUT)
+    _, parent = resources.find(api, address)
+    return resources.children(api, resources.KINDS.get(kind, resources.DEPLOYMENTS), parent["id"])
+
+
+# --- deploying -------------------------------------------------------------------------------
+
+
+def deploy_options(command: Callable[..., None]) -> Callable[..., None]:
+    block = click.option("--wait", "block", is_flag=True, help="Block until HEALTHY, or FAILED.")
+    limit = click.option(
+        "--timeout", default=600.0, show_default=True, help="Seconds, with --wait."
+    )
+    return limit(block(command))
+
+
+@click.command("deploy")
+@click.argument("address")
+@click.option("--again", is_flag=True, help="Redeploy the live deployment instead.")
+@deploy_options
+def deploy_command(address: str, again: bool, block: bool, timeout: float) -> None:
+    """Deploy PROJECT/ENV/SERVICE (its current spec)."""
+    with connected() as api:
+        kind, service = resources.find(api, address)
+        if kind is not resources.SERVICES:
+            fail(f"{address!r} is not a service: name project/environment/service", BAD_INPUT)
+        deployment = start_deployment(api, service["id"], "redeploy" if again else "deploy")
+        click.echo(f"deployment {deployment['id']} of {address} queued")
+        if block:
+            _await(api, address, deployment["id"], timeout)
+
+
+def _await(api: PlatformApi, address: str, deployment_id: str, timeout: float) -> None:
+    ended = wait(api, deployment_id, timeout, on_phase=lambda p: click.echo(f"{address}: {p}"))
+    if ended is None:
+        fail(f"{address}: not ended after {timeout:g} s", REFUSED)
+    if not ended.succeeded:
+        fail(f"{address}: {ended.phase}: {ended.reason}", REFUSED)
+
+
+# --- declarative ----------------------------------------------------------------------------
+
+
+def _manifest_plan(api: PlatformApi, file: str, update_secrets: bool) -> Plan:
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text()
+    except OSError as exc:
+        fail(f"{file}: {exc.strerror}", BAD_INPUT)
+    try:
+        manifest = read(file, text)
+    except ManifestInvalid as exc:
+        fail(str(exc), BAD_INPUT)
+    return plan(api, manifest, update_secrets)
+
+
+FILE = click.option("-f", "--file", "file", required=True, help="The manifest; - for stdin.")
+SECRETS = click.option(
+    "--update-secrets", is_flag=True, help="Send the file's secrets even where one is stored."
+)
+
+
+@click.command("diff")
+@FILE
+@SECRETS
+def diff_command(file: str, update_secrets: bool) -> None:
+    """What `apply -f FILE` would change, field by field (exit 1 if anything)."""
+    with connected() as api:
+        found = _manifest_plan(api, file, update_secrets)
+        for line in describe(found):
+            click.echo(line)
+        if found.changes:
+            sys.exit(1)
+
+
+def describe(found: Plan) -> Iterator[str]:
+    if not found.changes:
+        yield "nothing to change"
+    for step in found.changes:
+        sign = "+" if step.action == "create" else "~"
+        yield f"{sign} {step.kind} {step.address}"
+        if step.action == "update":
+            yield from (f"    {change}" for change in step.fields)
+
+
+@click.command("apply")
+@FILE
+@SECRETS
+@click.option("--deploy", is_flag=True, help="Deploy the services that changed.")
+@deploy_options
+def apply_command(
+    file: str, update_secrets: bool, deploy: bool, block: bool, timeout: float
+) -> None:
+    """Make the platform match FILE: create what is missing, update what differs."""
+    with connected() as api:
+        found = _manifest_plan(api, file, update_secrets)
+        if not found.changes:
+            click.echo("nothing to change")
+        outcome = apply_plan(api, found, click.echo)
+        if outcome.refusal is not None and outcome.failed is not None:
+            left = ", ".join(f"{s.kind} {s.address}" for s in outcome.not_applied) or "nothing"
+            fail(
+                f"refused: {outcome.failed.kind} {outcome.failed.address}: {outcome.refusal}\n"
+                f"applied: {len(outcome.applied)} object(s); not applied: {left}\n"
+                "fix the file and apply it again: what is already applied is left as it is",
+                REFUSED,
+            )
+        if deploy:
+            for step in outcome.changed_services:
+                assert step.id is not None
+                deployment = start_deployment(api, step.id)
+                click.echo(f"deployment {deployment['id']} of {step.address} queued")
+                if block:
+                    _await(api, step.address, deployment["id"], timeout)
+
+
+@click.command("export")
+@click.argument("project")
+@click.option("-f", "--file", "file", default="-", help="Where to write it; - for stdout.")
+def export_command(project: str, file: str) -> None:
+    """Write PROJECT as a manifest (secrets as fromEnv references) that `apply` takes."""
+    with connected() as api:
+        text = export_project(api, project)
+    if file == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(file).write_text(text)
+
+
+@click.command("schema")
+def schema_command() -> None:
+    """The manifest's JSON Schema (for editors: yaml-language-server, VS Code)."""
+    click.echo(json.dumps(manifest_schema(), indent=2))
+
+
+COMMANDS = [
+    login_command,
+    context_group,
+    get_command,
+    deploy_command,
+    diff_command,
+    apply_command,
+    export_command,
+    schema_command,
+]
