@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from api.schemas import Change
-from api.sealing import CREDENTIAL_SECRETS, opened
+from api.sealing import opened
 from zaneops.common.secrets import MASK, SecretBox
+from zaneops.specs.secrets import CREDENTIAL_SECRETS
 
 Spec = dict[str, Any]
 

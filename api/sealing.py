@@ -12,10 +12,9 @@ from urllib.parse import urlsplit
 
 from api.errors import ApiError, invalid
 from zaneops.common.secrets import MASK, SEALED_PREFIX, SecretBox, SecretsUnavailable, is_sealed
+from zaneops.specs.secrets import CREDENTIAL_SECRETS
 
 Spec = dict[str, Any]
-# The sealed fields of a source's credentials: a registry password, a Git token or deploy key.
-CREDENTIAL_SECRETS = ("password", "token", "ssh_key")
 
 
 def _stored_secrets(stored: Spec | None) -> dict[str, str]:

@@ -2,11 +2,11 @@
 
 For 10, 1 000 and 10 000 configured routes, in one run:
   - controller: INSERT one more domain row (commit) → first 200 through the proxy for its host
-    (LISTEN/NOTIFY, reconcile, coalesce window, read rows, plan, guarded load, Caddy reload);
+    (LISTEN/NOTIFY, reconcile, read rows, plan, load, Caddy reload);
   - raw: the same whole config plus one route, POSTed straight to Caddy's /load → first 200.
-Both poll the proxy the same way (every 2 ms, from a thread of their own). The controller runs
-in this process (the shared runtime, as in tests), against a throw-away database dropped at
-the end.
+Both poll the proxy the same way (every 2 ms, from a visitor process of its own). The
+controller runs in this process (the shared runtime, as in tests), against a throw-away
+database dropped at the end.
 
 Run from the repository root (after tests/infra/up.sh):  .venv/bin/python -m benchmarks.routes_bench
 Samples are few at 10 000 routes (each load takes a while); the counts are printed.
@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from multiprocessing.connection import Connection
 from typing import Any
 
 import httpx
@@ -102,9 +104,7 @@ def insert_domain(database_url: str, env: uuid.UUID, host: str) -> float:
         return time.perf_counter()
 
 
-def poll_for_200(client: httpx.Client, proxy: Proxy, host: str, since: float) -> float:
-    """In a thread of its own, as a visitor would be: not sharing the controller's loop."""
-    url = f"http://127.0.0.1:{proxy.http_port}/"
+def poll_for_200(client: Visitor, url: str, host: str, since: float) -> float:
     while time.perf_counter() - since < FIRST_200_TIMEOUT:
         try:
             if client.get(url, headers={"Host": host}).status_code == 200:
@@ -115,8 +115,30 @@ def poll_for_200(client: httpx.Client, proxy: Proxy, host: str, since: float) ->
     raise TimeoutError(f"{host} not served within {FIRST_200_TIMEOUT} s")
 
 
-async def first_200(client: httpx.Client, proxy: Proxy, host: str, since: float) -> float:
-    return await asyncio.to_thread(poll_for_200, client, proxy, host, since)
+def visit(conn: Connection) -> None:
+    """A visitor in a process of its own (not sharing the controller's interpreter): polls
+    each (url, host, since) it is sent until 200 and answers the seconds since `since`
+    (perf_counter is the same monotonic clock in every process)."""
+    with httpx.Client(timeout=5) as client:
+        while (asked := conn.recv()) is not None:
+            url, host, since = asked
+            conn.send(poll_for_200(client, url, host, since))
+
+
+class Visitor:
+    def __init__(self) -> None:
+        self._conn, theirs = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("spawn").Process(target=visit, args=(theirs,))
+        self._process.start()
+
+    async def first_200(self, proxy: Proxy, host: str, since: float) -> float:
+        self._conn.send((f"http://127.0.0.1:{proxy.http_port}/", host, since))
+        took: float = await asyncio.to_thread(self._conn.recv)
+        return took
+
+    def close(self) -> None:
+        self._conn.send(None)
+        self._process.join(timeout=10)
 
 
 async def converged(
@@ -136,7 +158,7 @@ async def converged(
 
 
 async def controller_samples(
-    proxy: Proxy, database_url: str, env: uuid.UUID, size: int, client: httpx.Client
+    proxy: Proxy, database_url: str, env: uuid.UUID, size: int, client: Visitor
 ) -> tuple[list[float], tuple[float, float], int]:
     factory = routes_factory(proxy)
     shared = {"instance": INSTANCE}
@@ -151,7 +173,7 @@ async def controller_samples(
         for number in range(SAMPLES[size]):
             host = f"c{number}.new.example.com"
             since = insert_domain(database_url, env, host)
-            samples.append(await first_200(client, proxy, host, since))
+            samples.append(await client.first_200(proxy, host, since))
             await converged(routes, runner, size + number + 1)  # statuses written: quiet again
         return samples, took, routes.admin.loads - loads_before
 
@@ -169,7 +191,7 @@ def with_route(config: dict[str, Any], host: str) -> dict[str, Any]:
     return config
 
 
-async def raw_samples(proxy: Proxy, size: int, client: httpx.Client) -> list[float]:
+async def raw_samples(proxy: Proxy, size: int, client: Visitor) -> list[float]:
     admin = CaddyAdmin(proxy.admin_socket, timeout=60)
     try:
         base = await admin.read_config()
@@ -179,13 +201,13 @@ async def raw_samples(proxy: Proxy, size: int, client: httpx.Client) -> list[flo
             body = json.dumps(with_route(json.loads(base), host)).encode()
             since = time.perf_counter()
             await admin.load(body)
-            samples.append(await first_200(client, proxy, host, since))
+            samples.append(await client.first_200(proxy, host, since))
         return samples
     finally:
         await admin.close()
 
 
-async def measure(proxy: Proxy, size: int, client: httpx.Client) -> dict[str, Any]:
+async def measure(proxy: Proxy, size: int, client: Visitor) -> dict[str, Any]:
     async with throwaway_database() as database_url:
         env = seed(database_url, size)
         ours, converge_s, loads = await controller_samples(proxy, database_url, env, size, client)
@@ -214,10 +236,13 @@ async def main() -> None:
     proxy = start_proxy(INSTANCE)
     try:
         start_upstream(INSTANCE, APP, "bench")
-        with httpx.Client(timeout=5) as client:
+        client = Visitor()
+        try:
             for size in SIZES:
                 log(f"measuring with {size} routes ...")
                 report(await measure(proxy, size, client))
+        finally:
+            client.close()
     finally:
         remove_instance(INSTANCE, [proxy.shared_dir])
 

@@ -37,10 +37,6 @@ class Outcome:
     refusal: ApiRefused | None = None
     not_applied: list[Step] = field(default_factory=list)
 
-    @property
-    def changed_services(self) -> list[Step]:
-        return [step for step in self.applied if step.kind == "service"]
-
 
 def apply(api: PlatformApi, plan: Plan, say: Say) -> Outcome:
     outcome = Outcome()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,19 +37,24 @@ def _read() -> dict[str, Any]:
     path = config_path()
     if not path.exists():
         return {"current": None, "contexts": {}}
-    loaded = yaml.safe_load(path.read_text()) or {}
-    return {"current": loaded.get("current"), "contexts": dict(loaded.get("contexts") or {})}
+    try:
+        loaded = yaml.safe_load(path.read_text()) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise NoContext(f"{path} cannot be read: {exc}") from None
+    found = loaded.get("contexts") if isinstance(loaded, dict) else None
+    if not isinstance(found, dict | None):
+        raise NoContext(f"{path} is not a contexts file (log in again to write it)")
+    return {"current": loaded.get("current"), "contexts": dict(found or {})}
 
 
 def _write(config: dict[str, Any]) -> None:
     """Only its owner may read it: it holds API tokens."""
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".contexts-")  # 0600, new
     with os.fdopen(descriptor, "w") as handle:
         yaml.safe_dump(config, handle, sort_keys=True)
-    temporary.replace(path)
+    os.replace(temporary, path)
 
 
 def save(context: Context, make_current: bool = True) -> None:

@@ -12,9 +12,10 @@ from pydantic import BaseModel
 
 from zaneops.adapters.platform_api import PlatformApi
 from zaneops.specs import DomainSpec, EnvironmentSpec, ProjectSpec, ServiceSpec, VolumeSpec
+from zaneops.specs.secrets import secret_paths
 
 from . import resources as r
-from .manifest import API_VERSION, FROM_ENV, secret_paths
+from .manifest import API_VERSION, FROM_ENV
 
 # Unions the file must spell with their `type`, even when it is the default one.
 TAGGED = ("source", "healthcheck")
@@ -39,26 +40,25 @@ def _environment(api: PlatformApi, environment: r.Resource) -> dict[str, Any]:
     services = list(r.children(api, r.SERVICES, environment["id"]))
     slugs = {service["id"]: service["spec"]["slug"] for service in services}
     volumes = [_plain(VolumeSpec, v["spec"]) for v in r.children(api, r.VOLUMES, environment["id"])]
-    domains = [
-        _domain(domain["spec"], slugs) for domain in r.children(api, r.DOMAINS, environment["id"])
-    ]
+    domains = [domain["spec"] for domain in r.children(api, r.DOMAINS, environment["id"])]
     found: dict[str, Any] = {**spec}
+    prefix = str(spec["slug"])
     for name, items in (
         ("volumes", volumes),
-        ("services", [_service(s["spec"]) for s in services]),
-        ("domains", domains),
+        ("services", [_service(s["spec"], prefix) for s in services]),
+        ("domains", [_domain(d, slugs, prefix) for d in domains]),
     ):
         if items:
             found[name] = items
     return found
 
 
-def _service(spec: dict[str, Any]) -> dict[str, Any]:
-    return _referenced(_plain(ServiceSpec, spec), spec, str(spec["slug"]))
+def _service(spec: dict[str, Any], environment: str) -> dict[str, Any]:
+    return _referenced(_plain(ServiceSpec, spec), spec, f"{environment}_{spec['slug']}")
 
 
-def _domain(spec: dict[str, Any], slugs: dict[str, str]) -> dict[str, Any]:
-    plain = _referenced(_plain(DomainSpec, spec), spec, str(spec["domain"]))
+def _domain(spec: dict[str, Any], slugs: dict[str, str], environment: str) -> dict[str, Any]:
+    plain = _referenced(_plain(DomainSpec, spec), spec, f"{environment}_{spec['domain']}")
     target = plain.get("target")
     if isinstance(target, dict):
         service_id = str(target.pop("service_id"))
@@ -88,10 +88,12 @@ def _referenced(plain: dict[str, Any], stored: dict[str, Any], owner: str) -> di
 
 
 def _variable_name(owner: str, stored: dict[str, Any], path: tuple[Any, ...]) -> str:
-    """SHOP_API_KEY for the variable API_KEY of the service shop; WEB_REGISTRY_PASSWORD..."""
+    """Named after its place, so no two secrets of an export share a variable:
+    PRODUCTION_WEB_API_KEY for the variable API_KEY of the service web of production,
+    PRODUCTION_WEB_REGISTRY_PASSWORD, PRODUCTION_SHOP_EXAMPLE_COM_ADMIN_PASSWORD..."""
     if path[0] == "env":
-        return str(stored["env"][path[1]]["name"])
-    if path[0] == "basic_auth":
+        tail = str(stored["env"][path[1]]["name"])
+    elif path[0] == "basic_auth":
         tail = f"{stored['basic_auth'][path[1]]['username']}_PASSWORD"
     elif path[0] == "certificate":
         tail = "CERTIFICATE_KEY"

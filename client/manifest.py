@@ -21,6 +21,7 @@ clear: it is `{fromEnv: NAME}`, read from the environment of whoever applies the
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from zaneops.specs import DomainSpec, EnvironmentSpec, ProjectSpec, ServiceSpec, VolumeSpec
+from zaneops.specs.secrets import secret_paths
 
 from .yaml_marks import Marked, Path, YamlProblem, load
 
@@ -37,6 +39,8 @@ FROM_ENV = "fromEnv"
 TOP_KEYS = {"apiVersion", "project", "environments"}
 ENVIRONMENT_KEYS = {"slug", "variables", "services", "volumes", "domains"}
 PLACEHOLDER_SERVICE = uuid.UUID(int=0)  # a domain's service id, until its slug is resolved
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+RESERVED_PREFIX = "ZANE_"  # ZANE_URL, ZANE_TOKEN: never copied into a spec
 
 
 @dataclass(frozen=True)
@@ -214,24 +218,36 @@ class _Reader:
 
     # --- secrets ---------------------------------------------------------------------------
 
-    def _resolved(self, raw: Any, path: Path) -> Any:
-        """`{fromEnv: NAME}` anywhere replaced by the variable's value."""
-        if isinstance(raw, dict) and set(raw) == {FROM_ENV}:
-            name = raw[FROM_ENV]
-            if not isinstance(name, str) or name not in self.environ:
-                self.refuse(path, f"{FROM_ENV}: the variable {name!r} is not set where this runs")
-                return ""
+    def _resolved(self, raw: dict[str, Any], path: Path) -> dict[str, Any]:
+        """Each secret's `{fromEnv: NAME}` replaced by the variable's value; a reference
+        anywhere else is refused (a file must not copy the runner's variables into specs)."""
+        secrets = set(secret_paths(raw))
+        resolved: dict[str, Any] = _copy(raw)
+        for inner in _references(raw):
+            if inner not in secrets:
+                self.refuse(
+                    (*path, *inner),
+                    f"{FROM_ENV} is for secrets only: an env var with secret: true, a "
+                    "credential, a password or a private key",
+                )
+                continue
+            _put(resolved, inner, self._variable(_at(raw, inner)[FROM_ENV], (*path, *inner)))
+        return resolved
+
+    def _variable(self, name: Any, path: Path) -> str:
+        if not isinstance(name, str) or not ENV_NAME.fullmatch(name):
+            self.refuse(path, f"{FROM_ENV}: {name!r} is not a variable name")
+        elif name.startswith(RESERVED_PREFIX):
+            self.refuse(path, f"{FROM_ENV}: {RESERVED_PREFIX}* variables are the CLI's own")
+        elif name not in self.environ:
+            self.refuse(path, f"{FROM_ENV}: the variable {name!r} is not set where this runs")
+        else:
             return self.environ[name]
-        if isinstance(raw, dict):
-            return {k: self._resolved(v, (*path, k)) for k, v in raw.items()}
-        if isinstance(raw, list):
-            return [self._resolved(v, (*path, n)) for n, v in enumerate(raw)]
-        return raw
+        return ""
 
     def _secrets_by_reference(self, raw: dict[str, Any], path: Path) -> None:
         for secret_path in secret_paths(raw):
-            value = _at(raw, secret_path)
-            if value is not None and not (isinstance(value, dict) and set(value) == {FROM_ENV}):
+            if not _is_reference(_at(raw, secret_path)):
                 self.refuse(
                     (*path, *secret_path),
                     f"a secret is never written in the file: use {{{FROM_ENV}: NAME}} and set "
@@ -239,28 +255,33 @@ class _Reader:
                 )
 
 
-def secret_paths(spec: Mapping[str, Any]) -> list[Path]:
-    """Where a service's or a domain's spec holds secrets (present or not)."""
-    paths: list[Path] = []
-    for n, var in enumerate(spec.get("env") or []):
-        if isinstance(var, dict) and var.get("secret"):
-            paths.append(("env", n, "value"))
-    credentials = (
-        (spec.get("source") or {}).get("credentials")
-        if isinstance(spec.get("source"), dict)
-        else None
-    )
-    if isinstance(credentials, dict):
-        paths += [
-            ("source", "credentials", k)
-            for k in ("password", "token", "ssh_key")
-            if k in credentials
-        ]
-    for n, _ in enumerate(spec.get("basic_auth") or []):
-        paths.append(("basic_auth", n, "password"))
-    if isinstance(spec.get("certificate"), dict):
-        paths.append(("certificate", "private_key"))
-    return paths
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {FROM_ENV}
+
+
+def _references(raw: Any, path: Path = ()) -> list[Path]:
+    """Where `{fromEnv: ...}` stands in `raw`."""
+    if _is_reference(raw):
+        return [path]
+    if isinstance(raw, dict):
+        return [p for k, v in raw.items() for p in _references(v, (*path, k))]
+    if isinstance(raw, list):
+        return [p for n, v in enumerate(raw) for p in _references(v, (*path, n))]
+    return []
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _put(raw: Any, path: Path, value: Any) -> None:
+    for part in path[:-1]:
+        raw = raw[part]
+    raw[path[-1]] = value
 
 
 def _at(raw: Any, path: Path) -> Any:

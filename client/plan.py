@@ -9,10 +9,11 @@ from typing import Any
 
 from zaneops.adapters.platform_api import PlatformApi
 from zaneops.common.secrets import MASK
+from zaneops.specs.secrets import secret_paths
 
 from . import resources as r
-from .manifest import PLACEHOLDER_SERVICE, DesiredEnvironment, Manifest, secret_paths
-from .spec_diff import FieldChange, changes
+from .manifest import PLACEHOLDER_SERVICE, DesiredEnvironment, Manifest
+from .spec_diff import FieldChange, changes, flat_name
 
 
 @dataclass
@@ -72,9 +73,9 @@ class _Planner:
         parent: Step | None = None,
     ) -> Step:
         sent = self._with_kept_secrets(desired, current)
-        found = Step(
-            kind, address, sent, current, changes(current and current["spec"], sent), parent
-        )
+        secrets = [flat_name(sent, path) for path in secret_paths(sent)]
+        fields = changes(current and current["spec"], sent, secrets)
+        found = Step(kind, address, sent, current, fields, parent)
         found.id = current["id"] if current else None
         self.result.steps.append(found)
         return found
@@ -103,13 +104,15 @@ class _Planner:
     def _with_kept_secrets(
         self, desired: dict[str, Any], current: r.Resource | None
     ) -> dict[str, Any]:
-        """A secret the platform already holds is sent back masked (kept as stored) unless
-        asked to update secrets: the platform cannot say whether it equals the file's."""
+        """A secret the platform already holds for the same thing is sent back masked (kept
+        as stored), unless asked to update secrets: the platform cannot say whether it
+        equals the file's. One for a new certificate, or a source that moved, is sent."""
         if current is None or self.update_secrets:
             return desired
         kept: dict[str, Any] = _copy(desired)
         for path in secret_paths(desired):
-            if _stored(current["spec"], desired, path):
+            stored = current["spec"]
+            if _stored(stored, desired, path) and _same_holder(stored, desired, path):
                 _set(kept, path, MASK)
         return kept
 
@@ -173,6 +176,18 @@ def _stored(current: dict[str, Any], desired: dict[str, Any], path: tuple[Any, .
         held = [item for item in current.get(path[0]) or [] if item.get(key) == name]
         return any(item.get(path[2]) == MASK for item in held)
     return bool(_get(current, path) == MASK)
+
+
+def _same_holder(current: dict[str, Any], desired: dict[str, Any], path: tuple[Any, ...]) -> bool:
+    """A stored key is the certificate's it was uploaded with; stored credentials are for the
+    registry or repository they were given for."""
+    if path[0] == "certificate":
+        pem = ("certificate", "certificate")
+        return bool(_get(current, pem) == _get(desired, pem))
+    if path[0] == "source":
+        fields = (("source", "image"), ("source", "repository_url"))
+        return all(_get(current, f) == _get(desired, f) for f in fields)
+    return True
 
 
 def _copy(value: Any) -> Any:

@@ -62,7 +62,14 @@ def load(text: str) -> Marked:
         loader.dispose()
     found = Marked(None, {})
     if node is not None:
-        found.value = _build(node, (), found, yaml.SafeLoader(""))
+        try:
+            found.value = _build(node, (), found, yaml.SafeLoader(""))
+        except yaml.MarkedYAMLError as exc:  # a tag it does not take (!!python/..., !foo)
+            mark = exc.problem_mark or exc.context_mark
+            at = Mark(mark.line + 1, mark.column + 1) if mark else None
+            raise YamlProblem(f"not taken: {exc.problem}", at) from None
+        except RecursionError:
+            raise YamlProblem("the file nests too deep", None) from None
     return found
 
 

@@ -31,6 +31,8 @@ from zaneops.adapters.platform_api import ApiRefused, InsecureUrl, PlatformApi, 
 from zaneops.common.errors import Unavailable
 
 REFUSED, BAD_INPUT, UNREACHABLE = 1, 2, 3
+PRECONDITION_FAILED = 412  # If-Match: the object changed after it was read
+MAX_BYTES = 1024 * 1024  # a manifest's limit, as the reader's
 OUTPUT = click.option(
     "-o", "--output", "form", type=click.Choice(["table", "json", "yaml"]), default="table"
 )
@@ -42,21 +44,23 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 @contextmanager
-def connected(context_name: str | None = None) -> Iterator[PlatformApi]:
+def connected(refused_code: int = REFUSED) -> Iterator[PlatformApi]:
     """The API of the current context; every failure a message and an exit code."""
     try:
-        context = contexts.current(context_name)
+        context = contexts.current()
         api = PlatformApi(context.url, context.token)
     except (contexts.NoContext, InsecureUrl) as exc:
         fail(str(exc), UNREACHABLE)
     try:
         yield api
     except ApiRefused as exc:
-        fail(f"refused: {exc}", REFUSED)
+        fail(f"refused: {exc}", refused_code)
     except Unavailable as exc:
         fail(str(exc), UNREACHABLE)
     except resources.NotFoundByName as exc:
         fail(str(exc), BAD_INPUT)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # an answer of another shape
+        fail(f"the API's answer was not understood ({exc!r}): is it a ZaneOps API?", UNREACHABLE)
     finally:
         api.close()
 
@@ -66,14 +70,20 @@ def connected(context_name: str | None = None) -> Iterator[PlatformApi]:
 
 @click.command("login")
 @click.argument("url")
-@click.option("--token", help="An API token made in the dashboard (Account → API tokens).")
+@click.option(
+    "--with-token",
+    "token_on_stdin",
+    is_flag=True,
+    help="Read an API token made in the dashboard (Account → API tokens) from stdin.",
+)
 @click.option("--username", default="admin", show_default=True)
 @click.option("--name", "context_name", help="The context's name; default: the URL's host.")
 @click.option("--days", default=90, show_default=True, help="How long a new token lasts.")
 def login_command(
-    url: str, token: str | None, username: str, context_name: str | None, days: int
+    url: str, token_on_stdin: bool, username: str, context_name: str | None, days: int
 ) -> None:
     """Log in to an installation and remember it (with a new API token, never the password)."""
+    token = sys.stdin.readline().strip() if token_on_stdin else None
     try:
         if token is None:
             password = click.prompt(f"{username}'s password", hide_input=True)
@@ -81,8 +91,10 @@ def login_command(
                 url, username, password, f"zaneops CLI on {socket.gethostname()}", days
             )
         api = PlatformApi(url, token)
-        me = api.get("/auth/me").body
-        api.close()
+        try:
+            me = api.get("/auth/me").body or {}
+        finally:
+            api.close()
     except InsecureUrl as exc:
         fail(str(exc), BAD_INPUT)
     except ApiRefused as exc:
@@ -132,11 +144,22 @@ def get_command(kind: str, address: str, form: str) -> None:
         click.echo(rendered(items, COLUMNS[kind], form))
 
 
+# Where each kind is listed: under a project, an environment or a service.
+WHERE = {
+    "environments": "shop",
+    "services": "shop/production",
+    "domains": "shop/production",
+    "volumes": "shop/production",
+    "deployments": "shop/production/web",
+}
+
+
 def _listed(api: PlatformApi, kind: str, address: str) -> Iterator[dict[str, Any]]:
     if kind == "projects":
         return resources.children(api, resources.PROJECTS)
-    if not address:
-        fail(f"name where to list {kind}: e.g. `zaneops get {kind} shop/production`", BAD_INPUT)
+    example = WHERE[kind]
+    if address.strip("/").count("/") != example.count("/") or not address:
+        fail(f"name where to list {kind}, like `zaneops get {kind} {example}`", BAD_INPUT)
     _, parent = resources.find(api, address)
     return resources.children(api, resources.KINDS.get(kind, resources.DEPLOYMENTS), parent["id"])
 
@@ -181,14 +204,23 @@ def _await(api: PlatformApi, address: str, deployment_id: str, timeout: float) -
 
 def _manifest_plan(api: PlatformApi, file: str, update_secrets: bool) -> Plan:
     try:
-        text = sys.stdin.read() if file == "-" else Path(file).read_text()
+        raw = sys.stdin.buffer.read(MAX_BYTES + 1) if file == "-" else _head(Path(file))
+        text = raw.decode()
     except OSError as exc:
         fail(f"{file}: {exc.strerror}", BAD_INPUT)
+    except UnicodeDecodeError as exc:
+        fail(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})", BAD_INPUT)
     try:
         manifest = read(file, text)
     except ManifestInvalid as exc:
         fail(str(exc), BAD_INPUT)
     return plan(api, manifest, update_secrets)
+
+
+def _head(path: Path) -> bytes:
+    """At most one byte past the limit: a huge file (or /dev/zero) is not read whole."""
+    with path.open("rb") as handle:
+        return handle.read(MAX_BYTES + 1)
 
 
 FILE = click.option("-f", "--file", "file", required=True, help="The manifest; - for stdin.")
@@ -202,7 +234,7 @@ SECRETS = click.option(
 @SECRETS
 def diff_command(file: str, update_secrets: bool) -> None:
     """What `apply -f FILE` would change, field by field (exit 1 if anything)."""
-    with connected() as api:
+    with connected(refused_code=UNREACHABLE) as api:
         found = _manifest_plan(api, file, update_secrets)
         for line in describe(found):
             click.echo(line)
@@ -236,19 +268,32 @@ def apply_command(
         outcome = apply_plan(api, found, click.echo)
         if outcome.refusal is not None and outcome.failed is not None:
             left = ", ".join(f"{s.kind} {s.address}" for s in outcome.not_applied) or "nothing"
+            advice = (
+                "it was changed by someone else meanwhile: run the command again"
+                if outcome.refusal.status == PRECONDITION_FAILED
+                else "fix the file and apply it again: what is already applied is left as it is"
+            )
             fail(
                 f"refused: {outcome.failed.kind} {outcome.failed.address}: {outcome.refusal}\n"
-                f"applied: {len(outcome.applied)} object(s); not applied: {left}\n"
-                "fix the file and apply it again: what is already applied is left as it is",
+                f"applied: {len(outcome.applied)} object(s); not applied: {left}\n{advice}",
                 REFUSED,
             )
         if deploy:
-            for step in outcome.changed_services:
-                assert step.id is not None
-                deployment = start_deployment(api, step.id)
-                click.echo(f"deployment {deployment['id']} of {step.address} queued")
-                if block:
-                    _await(api, step.address, deployment["id"], timeout)
+            _deploy_pending(api, found, block, timeout)
+
+
+def _deploy_pending(api: PlatformApi, found: Plan, block: bool, timeout: float) -> None:
+    """Every service of the file whose spec is not what runs (changed now, or by an earlier
+    apply that stopped before deploying, or never deployed)."""
+    for step in found.steps:
+        if step.kind != "service" or step.id is None:
+            continue
+        pending = api.get(f"/services/{step.id}/changes").body
+        if pending["changes"] or pending["live_deployment_id"] is None:
+            deployment = start_deployment(api, step.id)
+            click.echo(f"deployment {deployment['id']} of {step.address} queued")
+            if block:
+                _await(api, step.address, deployment["id"], timeout)
 
 
 @click.command("export")
@@ -260,8 +305,11 @@ def export_command(project: str, file: str) -> None:
         text = export_project(api, project)
     if file == "-":
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         Path(file).write_text(text)
+    except OSError as exc:
+        fail(f"{file}: {exc.strerror}", BAD_INPUT)
 
 
 @click.command("schema")

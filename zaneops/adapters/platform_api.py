@@ -76,8 +76,10 @@ def _is_loopback(host: str) -> bool:
 
 class PlatformApi:
     def __init__(self, url: str, token: str, verify: bool | str = True) -> None:
+        base = check_url(url)
         self._client = httpx.Client(
-            base_url=check_url(url) + API_PREFIX,
+            base_url=base + API_PREFIX,
+            trust_env=base.startswith("https://"),  # plain HTTP: loopback, never via a proxy
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             timeout=TIMEOUT_SECONDS,
             verify=verify,
@@ -118,7 +120,21 @@ class PlatformApi:
             raise Unavailable(f"the API at {self._client.base_url} is unreachable: {exc}") from exc
         if response.is_error:
             raise _refusal(response)
-        body = response.json() if response.content else None
+        if response.is_redirect:
+            where = response.headers.get("Location", "elsewhere")
+            raise ApiRefused(
+                response.status_code,
+                "redirected",
+                f"the API sent to {where}: is the URL the dashboard's own?",
+            )
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            raise ApiRefused(
+                response.status_code,
+                "not_json",
+                "the answer is not the ZaneOps API's (not JSON): is the URL the dashboard's own?",
+            ) from None
         return Answer(body, _generation(response.headers.get("ETag")))
 
 
@@ -129,8 +145,10 @@ def _generation(etag: str | None) -> int | None:
 
 def _refusal(response: httpx.Response) -> ApiRefused:
     try:
-        said: dict[str, Any] = response.json()
+        said: Any = response.json()
     except ValueError:
+        said = None
+    if not isinstance(said, dict):
         return ApiRefused(response.status_code, "http_error", response.text[:300])
     problems = [
         FieldProblem(str(e.get("field", "")), str(e.get("reason", "")))

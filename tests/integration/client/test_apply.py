@@ -100,12 +100,13 @@ def test_an_exported_project_applied_to_another_installation_has_the_same_specs(
     assert exported.exit_code == 0, exported.output
     document = yaml.safe_load(exported.output)
     [env_var] = [v for v in document["environments"][0]["services"][0]["env"] if v.get("secret")]
-    assert env_var["value"] == {"fromEnv": "API_KEY"}  # never the secret itself
+    assert env_var["value"] == {"fromEnv": "PRODUCTION_WEB_API_KEY"}  # never the secret
     file = write(tmp_path, exported.output, "exported.yaml")
-    applied = second_platform.run("apply", "-f", file, API_KEY="k-123")
+    applied = second_platform.run("apply", "-f", file, PRODUCTION_WEB_API_KEY="k-123")
     assert applied.exit_code == 0, applied.output
     assert project_state(second_platform) == project_state(platform)
-    assert platform.run("diff", "-f", file, API_KEY="k-123").output == "nothing to change\n"
+    again = platform.run("diff", "-f", file, PRODUCTION_WEB_API_KEY="k-123")
+    assert again.output == "nothing to change\n"
 
 
 BAD_FILES = [
@@ -181,3 +182,37 @@ def test_an_apply_refused_halfway_says_what_was_applied_and_a_rerun_completes_it
     assert completed.output.splitlines() == [
         "created domain shop/production/domains/shop.localhost"
     ]
+
+
+def test_a_secret_is_never_printed_and_is_sent_again_only_when_asked(
+    platform: Installation, tmp_path: Path
+) -> None:
+    assert platform.run("apply", "-f", write(tmp_path, SHOP), **SECRETS).exit_code == 0
+    more = SHOP.replace(
+        "          - {name: MODE, value: prod}",
+        "          - {name: MODE, value: prod}\n"
+        "          - {name: TOKEN, secret: true, value: {fromEnv: SHOP_TOKEN}}",
+    )
+    file = write(tmp_path, more, "more.yaml")
+    diff = platform.run("diff", "-f", file, SHOP_TOKEN="t-secret", **SECRETS)
+    assert "env.TOKEN.value: (none) → ••••••••" in diff.output
+    assert "t-secret" not in diff.output and "k-123" not in diff.output
+    assert platform.run("apply", "-f", file, SHOP_TOKEN="t-secret", **SECRETS).exit_code == 0
+    rotated = {"SHOP_TOKEN": "t-rotated", **SECRETS}
+    assert platform.run("diff", "-f", file, **rotated).output == "nothing to change\n"
+    forced = platform.run("diff", "-f", file, "--update-secrets", **rotated)
+    assert "env.TOKEN.value: •••••••• → ••••••••" in forced.output
+    assert "t-rotated" not in forced.output
+
+
+def test_a_reference_outside_a_secret_or_to_the_clis_own_variables_is_refused(
+    platform: Installation, tmp_path: Path
+) -> None:
+    leaking = SHOP.replace("value: prod}", "value: {fromEnv: HOME}}").replace(
+        "fromEnv: SHOP_API_KEY", "fromEnv: ZANE_TOKEN"
+    )
+    refused = platform.run("apply", "-f", write(tmp_path, leaking))
+    assert refused.exit_code == 2
+    assert "env.0.value: fromEnv is for secrets only" in refused.output
+    assert "env.1.value: fromEnv: ZANE_* variables are the CLI's own" in refused.output
+    assert platform.token not in refused.output

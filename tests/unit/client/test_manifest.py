@@ -69,9 +69,17 @@ def test_a_list_of_named_things_is_compared_by_name_not_by_place() -> None:
     assert flatten({"x": {}}) == {"x": {}}
 
 
-def test_a_masked_secret_counts_as_kept_and_a_new_secret_is_shown_masked() -> None:
+def test_a_secret_is_never_shown_old_or_new() -> None:
     before = {"env": [{"name": "K", "value": "••••••••", "secret": True}]}
     after = {"env": [{"name": "K", "value": "new", "secret": True}]}
-    assert changes(before, after) == []
-    added = changes({}, {"certificate": {"private_key": "PEM"}})
+    assert [str(c) for c in changes(before, after, ["env.K.value"])] == [
+        "env.K.value: •••••••• → ••••••••"
+    ]
+    assert changes(before, before, ["env.K.value"]) == []
+    added = changes({}, {"certificate": {"private_key": "PEM"}}, ["certificate.private_key"])
     assert [str(c) for c in added] == ["certificate.private_key: (none) → ••••••••"]
+
+
+def test_a_first_item_added_is_its_line_not_an_empty_list_gone() -> None:
+    said = changes({"env": []}, {"env": [{"name": "A", "value": "1"}]})
+    assert [str(c) for c in said] == ['env.A.value: (none) → "1"']

@@ -14,24 +14,26 @@ import json
 import re
 from typing import Any
 
-_GO_TOKENS = re.compile(r'\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})|[<>&\u2028\u2029]')
-_GO_SPELLING = {
-    "\\b": "\\u0008",
-    "\\f": "\\u000c",
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
+# Characters Go escapes that Python's json writes as they are (they occur inside string
+# literals only, so a translation of the whole text is safe), and the two short escapes
+# Python writes that Go spells long (found by escape pair, so an escaped backslash before
+# a `b` is not taken for one).
+_GO_CHARACTERS = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+_ESCAPE_PAIR = re.compile(r"\\(.)")
+_LONG_ESCAPES = {"b": "\\u0008", "f": "\\u000c"}
 # A string literal (skipped whole) or the zero of a negative two-digit exponent.
 _EXPONENT_ZERO = re.compile(r'"(?:[^"\\]|\\.)*"|(?<=e-)0(?=\d)')
 _GO_INTEGERS_BELOW = 1e21  # Go writes a whole float64 under this without an exponent
 
 
 def _respell(match: re.Match[str]) -> str:
-    token = match.group()
-    return _GO_SPELLING.get(token, token)  # other escapes are spelled alike
+    return _LONG_ESCAPES.get(match.group(1), match.group())
 
 
 def _drop_exponent_zero(match: re.Match[str]) -> str:
@@ -42,7 +44,11 @@ def _drop_exponent_zero(match: re.Match[str]) -> str:
 def go_json(value: Any) -> bytes:
     """`value` encoded as Go's json.Encoder would, trailing newline included."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    text = _GO_TOKENS.sub(_respell, text)  # these occur inside string literals only
+    for character, spelled in _GO_CHARACTERS:  # str.replace: C speed over 3 MB
+        if character in text:
+            text = text.replace(character, spelled)
+    if "\\b" in text or "\\f" in text:
+        text = _ESCAPE_PAIR.sub(_respell, text)
     if "e-0" in text:
         text = _EXPONENT_ZERO.sub(_drop_exponent_zero, text)
     return (text + "\n").encode()
