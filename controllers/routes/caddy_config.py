@@ -131,7 +131,7 @@ def edge_handlers(edge: Edge) -> list[Json]:
     if edge.users:
         steps.append(basic_auth(edge.users))
     if edge.max_body is not None:
-        steps.append({"handler": "request_body", "max_size": edge.max_body})
+        steps += body_limit(edge.max_body)
     if edge.headers:
         answer = {name: [literal(value)] for name, value in edge.headers}
         steps.append({"handler": "headers", "response": {"set": answer, "deferred": True}})
@@ -139,6 +139,30 @@ def edge_handlers(edge: Edge) -> list[Json]:
         encodings: Json = {"zstd": {}, "gzip": {}}
         steps.append({"handler": "encode", "encodings": encodings, "prefer": ["zstd", "gzip"]})
     return steps
+
+
+def body_limit(max_size: int) -> list[Json]:
+    """413 at once for a declared length over the limit (before anything reaches the
+    service, which might answer first); a body sent in chunks is cut at the limit."""
+    declared = {"header_regexp": {"Content-Length": {"pattern": longer_than(max_size)}}}
+    refused = static_response(413, error_pages.TOO_LARGE)
+    return [
+        {"handler": "subroute", "routes": [{"match": [declared], "handle": [refused]}]},
+        {"handler": "request_body", "max_size": max_size},
+    ]
+
+
+def longer_than(limit: int) -> str:
+    """A regular expression matching exactly the decimal numbers greater than `limit`
+    (leading zeros allowed): more digits, or as many and greater at the first difference."""
+    digits = str(limit)
+    longer = f"[1-9][0-9]{{{len(digits)},}}"
+    greater = [
+        f"{digits[:n]}[{int(d) + 1}-9][0-9]{{{len(digits) - n - 1}}}"
+        for n, d in enumerate(digits)
+        if d != "9"
+    ]
+    return f"^0*(?:{'|'.join([longer, *greater])})$"
 
 
 def network_filter(allow: tuple[str, ...], deny: tuple[str, ...]) -> Json:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from controllers.routes.applier import Applied
 from controllers.routes.ask import ask_answer
-from controllers.routes.caddy_config import Layout, merge, owned_config, owned_part
+from controllers.routes.caddy_config import Layout, longer_than, merge, owned_config, owned_part
 from controllers.routes.entries import (
     RouteEntry,
     Row,
@@ -183,3 +187,21 @@ def test_the_dashboard_route_sends_hsts_and_is_never_framed() -> None:
     assert secure["response"]["set"]["Strict-Transport-Security"] == ["max-age=31536000"]
     plain = caddy_route(Layout("t", https=False), entry)["handle"][0]
     assert plain["handler"] == "reverse_proxy"
+
+
+@given(st.integers(min_value=1, max_value=10**12), st.integers(min_value=0, max_value=10**13))
+def test_the_declared_length_check_matches_exactly_the_numbers_over_the_limit(
+    limit: int, length: int
+) -> None:
+    """Caddy compares header values by regular expression: this one must mean `> limit`."""
+    pattern = re.compile(longer_than(limit))
+    assert bool(pattern.match(str(length))) is (length > limit)
+    assert bool(pattern.match("00" + str(length))) is (length > limit)
+
+
+def test_a_body_limit_answers_413_for_a_declared_length_then_cuts_chunked_bodies() -> None:
+    config = owned_config(LAYOUT, plan(row("a.example.com", max_body_size="1Ki")))
+    steps = config.servers["zane-t1-http"]["routes"][0]["handle"]
+    check, cut = steps[0], steps[1]
+    assert check["routes"][0]["handle"][0]["status_code"] == 413
+    assert cut == {"handler": "request_body", "max_size": 1024}
