@@ -54,6 +54,9 @@ def apply(api: PlatformApi, plan: Plan, say: Say) -> Outcome:
 
 
 def _apply_one(api: PlatformApi, step: Step) -> None:
+    if step.pruned:
+        api.delete(ITEM_PATHS[step.kind].format(id=step.id))
+        return
     body = resolve_service(step) if step.kind == "domain" else step.desired
     if step.current is None:
         parent = step.parent.id if step.parent else None

@@ -16,6 +16,7 @@ from zaneops.specs.secrets import secret_paths
 
 from . import resources as r
 from .manifest import API_VERSION, FROM_ENV
+from .plan import APPLIED
 
 # Unions the file must spell with their `type`, even when it is the default one.
 TAGGED = ("source", "healthcheck")
@@ -67,9 +68,13 @@ def _domain(spec: dict[str, Any], slugs: dict[str, str], environment: str) -> di
 
 
 def _plain(model: type[BaseModel], spec: dict[str, Any]) -> dict[str, Any]:
-    """The spec without its defaults, a union's `type` kept."""
+    """The spec without its defaults, a union's `type` kept, and without the mark of what an
+    apply made (where the file is applied, what it makes is marked anew)."""
     checked = model.model_validate(spec)
     plain: dict[str, Any] = checked.model_dump(mode="json", exclude_defaults=True)
+    labels = {k: v for k, v in (plain.pop("labels", None) or {}).items() if k != APPLIED}
+    if labels:
+        plain["labels"] = labels
     for name in TAGGED:
         value = spec.get(name)
         if isinstance(value, dict) and "type" in value and name in plain:

@@ -37,7 +37,7 @@ from .yaml_marks import Marked, Path, YamlProblem, load
 API_VERSION = "zaneops.dev/v1"
 FROM_ENV = "fromEnv"
 TOP_KEYS = {"apiVersion", "project", "environments"}
-ENVIRONMENT_KEYS = {"slug", "variables", "services", "volumes", "domains"}
+ENVIRONMENT_KEYS = {"slug", "variables", "labels", "services", "volumes", "domains"}
 PLACEHOLDER_SERVICE = uuid.UUID(int=0)  # a domain's service id, until its slug is resolved
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED_PREFIX = "ZANE_"  # ZANE_URL, ZANE_TOKEN: never copied into a spec
@@ -128,7 +128,7 @@ class _Reader:
             self.refuse(path, "an environment is a mapping with a slug")
             return None
         self._keys(raw, path, ENVIRONMENT_KEYS)
-        base = {"slug": raw.get("slug"), "variables": raw.get("variables", {})}
+        base = {k: raw[k] for k in ("slug", "variables", "labels") if k in raw}
         spec = self._spec(EnvironmentSpec, base, path) or {}
         environment = DesiredEnvironment(spec)
         for n, item in self._list(raw.get("volumes", []), (*path, "volumes")):

@@ -28,9 +28,12 @@ class Step:
     parent: Step | None = None  # whose id a creation needs (the project of an environment...)
     service: Step | None = None  # the service a domain routes to
     id: str | None = None  # known once it exists
+    pruned: bool = False  # made by an earlier apply, no longer in the file: deleted
 
     @property
     def action(self) -> str:
+        if self.pruned:
+            return "delete"
         if self.current is None:
             return "create"
         return "update" if self.fields else "unchanged"
@@ -45,13 +48,23 @@ class Plan:
         return [step for step in self.steps if step.action != "unchanged"]
 
 
-def plan(api: PlatformApi, manifest: Manifest, update_secrets: bool = False) -> Plan:
+# Marks what an apply created: only those may be pruned, never what a person made elsewhere.
+APPLIED = "zaneops.dev/applied"
+# Deletions go last, children first.
+PRUNE_ORDER = ("domain", "service", "volume", "environment")
+
+
+def plan(
+    api: PlatformApi, manifest: Manifest, update_secrets: bool = False, prune: bool = False
+) -> Plan:
     planner = _Planner(api, update_secrets)
     project = planner.step(
         "project", manifest.project["slug"], manifest.project, planner.project(manifest)
     )
     for environment in manifest.environments:
         planner.environment(project, environment)
+    if prune:
+        planner.prune(project, {str(e.spec["slug"]) for e in manifest.environments})
     return planner.result
 
 
@@ -60,6 +73,29 @@ class _Planner:
         self.api = api
         self.update_secrets = update_secrets
         self.result = Plan()
+        # environment address → (kind, address, object) of what it has and the file not
+        self._unnamed: dict[str, list[tuple[str, str, r.Resource]]] = {}
+
+    def prune(self, project: Step, environments: set[str]) -> None:
+        """Delete steps for what an earlier apply made and the file no longer names."""
+        unnamed = [
+            (kind, f"{environment}/{address}", obj)
+            for environment, found in self._unnamed.items()
+            for kind, address, obj in found
+        ]
+        if project.id is not None:
+            unnamed += [
+                ("environment", f"{project.address}/{e['spec']['slug']}", e)
+                for e in r.children(self.api, r.ENVIRONMENTS, project.id)
+                if e["spec"]["slug"] not in environments
+            ]
+        applied = [item for item in unnamed if APPLIED in (item[2]["spec"].get("labels") or {})]
+        for kind in PRUNE_ORDER:
+            for found_kind, address, obj in applied:
+                if found_kind == kind:
+                    self.result.steps.append(
+                        Step(kind, address, {}, obj, [], id=obj["id"], pruned=True)
+                    )
 
     def project(self, manifest: Manifest) -> r.Resource | None:
         return _named(self.api, r.PROJECTS, str(manifest.project["slug"]))
@@ -72,7 +108,7 @@ class _Planner:
         current: r.Resource | None,
         parent: Step | None = None,
     ) -> Step:
-        sent = self._with_kept_secrets(desired, current)
+        sent = self._with_kept_secrets(_marked(kind, desired, current), current)
         secrets = [flat_name(sent, path) for path in secret_paths(sent)]
         fields = changes(current and current["spec"], sent, secrets)
         found = Step(kind, address, sent, current, fields, parent)
@@ -85,6 +121,7 @@ class _Planner:
         current = _named(self.api, r.ENVIRONMENTS, slug, project.id)
         step = self.step("environment", f"{project.address}/{slug}", desired.spec, current, project)
         existing = _existing(self.api, step.id)
+        self._unnamed[step.address] = _left_out(existing, desired)
         for volume in desired.volumes:
             address = f"{step.address}/volumes/{volume['slug']}"
             self.step("volume", address, volume, existing["volumes"].get(volume["slug"]), step)
@@ -115,6 +152,39 @@ class _Planner:
             if _stored(stored, desired, path) and _same_holder(stored, desired, path):
                 _set(kept, path, MASK)
         return kept
+
+
+def _marked(kind: str, desired: dict[str, Any], current: r.Resource | None) -> dict[str, Any]:
+    """A new object (not the project: the file is the project) is marked as made by apply;
+    an object that carries the mark keeps it."""
+    labels = dict(desired.get("labels") or {})
+    held = (current["spec"].get("labels") or {}) if current else {}
+    if kind != "project" and (current is None or APPLIED in held):
+        labels[APPLIED] = "true"
+    return {**desired, "labels": labels} if labels or "labels" in desired else desired
+
+
+def _left_out(
+    existing: dict[str, dict[Any, r.Resource]], desired: DesiredEnvironment
+) -> list[tuple[str, str, r.Resource]]:
+    named = {
+        "services": {s["slug"] for s in desired.services},
+        "volumes": {v["slug"] for v in desired.volumes},
+        "domains": {_domain_key(d.spec) for d in desired.domains},
+    }
+    left = []
+    for plural, kind in (("services", "service"), ("volumes", "volume"), ("domains", "domain")):
+        for key, obj in existing[plural].items():
+            if key not in named[plural]:
+                left.append((kind, _address_of(kind, obj), obj))
+    return left
+
+
+def _address_of(kind: str, obj: r.Resource) -> str:
+    spec = obj["spec"]
+    if kind == "domain":
+        return f"domains/{spec['domain']}{_path_of(spec)}"
+    return f"volumes/{spec['slug']}" if kind == "volume" else str(spec["slug"])
 
 
 def _named(

@@ -94,7 +94,7 @@ class Plan:
     @property
     def hash(self) -> str:
         fields = asdict(self)
-        fields["spec"] = self.spec.model_dump(mode="json")
+        fields["spec"] = self.spec.model_dump(mode="json", exclude={"labels"})  # not run
         if not self.is_job:  # the mode came later: a service's hash stays what it was
             del fields["spec"]["mode"]
         if isinstance(self.spec.healthcheck, HttpHealthcheck):

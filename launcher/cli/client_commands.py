@@ -23,6 +23,7 @@ from client.applying import apply as apply_plan
 from client.deploying import deploy as start_deployment
 from client.deploying import wait
 from client.export import export as export_project
+from client.logs import followed, last_lines, line_of, run_output
 from client.manifest import ManifestInvalid, read
 from client.output import COLUMNS, rendered
 from client.plan import Plan, plan
@@ -199,10 +200,106 @@ def _await(api: PlatformApi, address: str, deployment_id: str, timeout: float) -
         fail(f"{address}: {ended.phase}: {ended.reason}", REFUSED)
 
 
+def service_logs(address: str, kind: str, count: int, follow: bool) -> None:
+    """`zaneops logs shop/production/web [-f] [--kind http]`."""
+    with connected() as api:
+        path = f"/services/{_service(api, address)['id']}/logs/{kind}"
+        for fields in last_lines(api, path, min(max(count, 1), 500)):
+            click.echo(line_of(kind, fields))
+        if follow:
+            try:
+                for fields in followed(api, path):
+                    click.echo(line_of(kind, fields))
+            except KeyboardInterrupt:
+                return
+
+
+def _service(api: PlatformApi, address: str) -> dict[str, Any]:
+    kind, found = resources.find(api, address)
+    if kind is not resources.SERVICES:
+        fail(f"{address!r} is not a service: name project/environment/service", BAD_INPUT)
+    return found
+
+
+@click.command("run", context_settings={"ignore_unknown_options": True})
+@click.argument("address")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.option("--timeout", "timeout_seconds", default=3600, show_default=True)
+def run_command(address: str, command: tuple[str, ...], timeout_seconds: int) -> None:
+    """Run a one-off command in a service's live image and environment, its output shown
+    as it comes: `zaneops run shop/production/web -- python manage.py migrate`. Exits with
+    the command's exit code."""
+    with connected() as api:
+        service = _service(api, address)
+        body = {"command": list(command), "timeout_seconds": timeout_seconds}
+        run = api.post(f"/services/{service['id']}/run", body).body
+        ended = run_output(api, run["id"], click.echo)
+    phase, code = ended.get("phase"), ended.get("exit_code")
+    if phase != "SUCCEEDED":
+        message = next((c.get("message") for c in ended["status"].get("conditions", [])), "")
+        fail(f"{address}: {phase}: {message}", code if isinstance(code, int) and code else REFUSED)
+
+
+@click.command("rollback")
+@click.argument("deployment_id")
+@deploy_options
+def rollback_command(deployment_id: str, block: bool, timeout: float) -> None:
+    """Deploy an earlier deployment's snapshot again (`zaneops get deployments ...`)."""
+    with connected() as api:
+        deployment = api.post(f"/deployments/{deployment_id}/rollback").body
+        click.echo(f"deployment {deployment['id']} (a rollback to {deployment_id}) queued")
+        if block:
+            _await(api, deployment_id, deployment["id"], timeout)
+
+
+@click.command("cancel")
+@click.argument("deployment_id")
+def cancel_command(deployment_id: str) -> None:
+    """Stop a deployment that has not ended (a build is stopped too)."""
+    with connected() as api:
+        api.post(f"/deployments/{deployment_id}/cancel")
+        click.echo(f"deployment {deployment_id}: cancel requested")
+
+
+@click.command("delete")
+@click.argument("address")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_command(address: str, yes: bool) -> None:
+    """Delete a project, an environment or a service (and everything in it), by address."""
+    with connected() as api:
+        kind, found = resources.find(api, address)
+        singular = kind.plural[:-1]
+        if not yes:
+            click.confirm(f"delete {singular} {address} and everything in it?", abort=True)
+        api.delete(f"/{kind.plural}/{found['id']}")
+        click.echo(f"{singular} {address}: deletion requested")
+
+
+@click.command("open")
+@click.argument("address")
+def open_command(address: str) -> None:
+    """Print the URLs a service is served at (and open the first in a browser, if any)."""
+    with connected() as api:
+        service = _service(api, address)
+        environment = address.strip("/").rsplit("/", 1)[0]
+        _, env = resources.find(api, environment)
+        urls = [
+            str(d["status"].get("details", {}).get("url"))
+            for d in resources.children(api, resources.DOMAINS, env["id"])
+            if (d["spec"].get("target") or {}).get("service_id") == service["id"]
+            and d["status"].get("details", {}).get("url")
+        ]
+    if not urls:
+        fail(f"{address} has no domain served yet", REFUSED)
+    click.echo("\n".join(urls))
+    if sys.stdout.isatty():
+        click.launch(urls[0])
+
+
 # --- declarative ----------------------------------------------------------------------------
 
 
-def _manifest_plan(api: PlatformApi, file: str, update_secrets: bool) -> Plan:
+def _manifest_plan(api: PlatformApi, file: str, update_secrets: bool, prune: bool) -> Plan:
     try:
         raw = sys.stdin.buffer.read(MAX_BYTES + 1) if file == "-" else _head(Path(file))
         text = raw.decode()
@@ -214,7 +311,7 @@ def _manifest_plan(api: PlatformApi, file: str, update_secrets: bool) -> Plan:
         manifest = read(file, text)
     except ManifestInvalid as exc:
         fail(str(exc), BAD_INPUT)
-    return plan(api, manifest, update_secrets)
+    return plan(api, manifest, update_secrets, prune)
 
 
 def _head(path: Path) -> bytes:
@@ -224,6 +321,12 @@ def _head(path: Path) -> bytes:
 
 
 FILE = click.option("-f", "--file", "file", required=True, help="The manifest; - for stdin.")
+PRUNE = click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete what an earlier apply made and the file no longer names (never anything "
+    "made in the dashboard).",
+)
 SECRETS = click.option(
     "--update-secrets", is_flag=True, help="Send the file's secrets even where one is stored."
 )
@@ -232,10 +335,11 @@ SECRETS = click.option(
 @click.command("diff")
 @FILE
 @SECRETS
-def diff_command(file: str, update_secrets: bool) -> None:
+@PRUNE
+def diff_command(file: str, update_secrets: bool, prune: bool) -> None:
     """What `apply -f FILE` would change, field by field (exit 1 if anything)."""
     with connected(refused_code=UNREACHABLE) as api:
-        found = _manifest_plan(api, file, update_secrets)
+        found = _manifest_plan(api, file, update_secrets, prune)
         for line in describe(found):
             click.echo(line)
         if found.changes:
@@ -246,7 +350,7 @@ def describe(found: Plan) -> Iterator[str]:
     if not found.changes:
         yield "nothing to change"
     for step in found.changes:
-        sign = "+" if step.action == "create" else "~"
+        sign = {"create": "+", "delete": "-"}.get(step.action, "~")
         yield f"{sign} {step.kind} {step.address}"
         if step.action == "update":
             yield from (f"    {change}" for change in step.fields)
@@ -255,14 +359,15 @@ def describe(found: Plan) -> Iterator[str]:
 @click.command("apply")
 @FILE
 @SECRETS
+@PRUNE
 @click.option("--deploy", is_flag=True, help="Deploy the services that changed.")
 @deploy_options
 def apply_command(
-    file: str, update_secrets: bool, deploy: bool, block: bool, timeout: float
+    file: str, *, update_secrets: bool, prune: bool, deploy: bool, block: bool, timeout: float
 ) -> None:
     """Make the platform match FILE: create what is missing, update what differs."""
     with connected() as api:
-        found = _manifest_plan(api, file, update_secrets)
+        found = _manifest_plan(api, file, update_secrets, prune)
         if not found.changes:
             click.echo("nothing to change")
         outcome = apply_plan(api, found, click.echo)
@@ -323,6 +428,11 @@ COMMANDS = [
     context_group,
     get_command,
     deploy_command,
+    rollback_command,
+    cancel_command,
+    run_command,
+    delete_command,
+    open_command,
     diff_command,
     apply_command,
     export_command,

@@ -144,9 +144,22 @@ def status_command(**overrides: object) -> None:
 @click.command("logs")
 @click.argument("component")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines.")
+@click.option(
+    "--kind",
+    type=click.Choice(["runtime", "http"]),
+    default="runtime",
+    help="For a service: what it printed, or the requests the proxy served it.",
+)
+@click.option("-n", "--lines", default=100, show_default=True, help="For a service: how many.")
 @platform_options
-def logs_command(component: str, follow: bool, **overrides: object) -> None:
-    """Print one component's logs (postgres, redis, proxy, api, controller-NAME)."""
+def logs_command(component: str, follow: bool, kind: str, lines: int, **overrides: object) -> None:
+    """Print one component's logs (postgres, redis, proxy, api, controller-NAME), or a
+    service's (PROJECT/ENV/SERVICE, through the API of the current context)."""
+    if "/" in component:
+        from launcher.cli.client_commands import service_logs
+
+        service_logs(component, kind, lines, follow)
+        return
     from launcher.platform.components import component_names
     from zaneops.adapters.docker.platform import DockerPlatform
 

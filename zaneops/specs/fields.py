@@ -7,6 +7,7 @@ so two specs that mean the same thing compare and hash the same.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
@@ -147,6 +148,34 @@ HeaderName = Annotated[str, AfterValidator(check_header_name)]
 HeaderValue = Annotated[str, AfterValidator(check_header_value)]
 """An HTTP header value: at most 1000 characters, no line breaks."""
 
+_LABEL_KEY = re.compile(r"[a-z0-9](?:[a-z0-9._/-]{0,61}[a-z0-9])?")
+
+
+def check_label_key(key: str) -> str:
+    if not _LABEL_KEY.fullmatch(key):
+        raise refuse(
+            "invalid_label_key",
+            "a label's key is 1-63 lowercase letters, digits and . _ / -, starting and ending "
+            f"with a letter or digit, got {key!r}",
+        )
+    return key
+
+
+def check_label_value(value: str) -> str:
+    if len(value) > LABEL_VALUE_MAX or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise refuse("invalid_label_value", "a label's value is at most 200 characters, one line")
+    return value
+
+
+LABEL_VALUE_MAX = 200
+MAX_LABELS = 20
+
+LabelKey = Annotated[str, AfterValidator(check_label_key)]
+"""A label's key, like zaneops.dev/applied or team."""
+
+LabelValue = Annotated[str, AfterValidator(check_label_value)]
+"""A label's value: one line, at most 200 characters."""
+
 __all__ = [
     "BasicAuthName",
     "BasicAuthPassword",
@@ -165,6 +194,8 @@ __all__ = [
     "HeaderValue",
     "HostPath",
     "ImageRef",
+    "LabelKey",
+    "LabelValue",
     "MemorySize",
     "Network",
     "Port",

@@ -12,12 +12,15 @@ from ._edge import is_password_hash
 from ._rules import refuse
 from .certificates import check_certificate_pem, check_private_key_text
 from .fields import (
+    MAX_LABELS,
     BasicAuthName,
     BasicAuthPassword,
     BodySize,
     DomainName,
     HeaderName,
     HeaderValue,
+    LabelKey,
+    LabelValue,
     Network,
     Port,
     UrlPath,
@@ -135,6 +138,12 @@ class DomainSpec(SpecModel):
         default=False,
         description="Also answer the www. variant of the domain (or the bare name, for a www. "
         "domain) and redirect it here, permanently.",
+    )
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict,
+        max_length=MAX_LABELS,
+        description="Free key/value marks (the CLI's apply marks what it created with "
+        "zaneops.dev/applied); they change nothing that runs.",
     )
 
     @field_validator("strip_prefix")

@@ -9,7 +9,18 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ._base import SpecModel
 from ._rules import first_duplicate, refuse
-from .fields import ContainerPath, CpuAmount, EnvVarName, EnvVarValue, MemorySize, Port, Slug
+from .fields import (
+    MAX_LABELS,
+    ContainerPath,
+    CpuAmount,
+    EnvVarName,
+    EnvVarValue,
+    LabelKey,
+    LabelValue,
+    MemorySize,
+    Port,
+    Slug,
+)
 from .healthcheck import Healthcheck
 from .source import Source
 
@@ -99,6 +110,12 @@ class ServiceSpec(SpecModel):
         default="any",
         description="When Swarm restarts a stopped container. A job's never is: a failed run "
         "is FAILED, and a new deployment runs it again.",
+    )
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict,
+        max_length=MAX_LABELS,
+        description="Free key/value marks (the CLI's apply marks what it created with "
+        "zaneops.dev/applied); they change nothing that runs.",
     )
 
     @field_validator("replicas")

@@ -216,3 +216,44 @@ def test_a_reference_outside_a_secret_or_to_the_clis_own_variables_is_refused(
     assert "env.0.value: fromEnv is for secrets only" in refused.output
     assert "env.1.value: fromEnv: ZANE_* variables are the CLI's own" in refused.output
     assert platform.token not in refused.output
+
+
+def test_prune_deletes_only_what_an_earlier_apply_made(
+    platform: Installation, tmp_path: Path
+) -> None:
+    """A service made by hand (the dashboard) beside the file's stays; one the file made and
+    no longer names goes, with --prune only."""
+    two = SHOP.replace(
+        "    domains:",
+        '      - slug: worker\n        source: {type: image, image: "zaneops/busybox:latest"}\n'
+        "    domains:",
+    )
+    assert platform.run("apply", "-f", write(tmp_path, two, "two.yaml"), **SECRETS).exit_code == 0
+    production = next(
+        e
+        for e in api_get(platform, "/projects/" + _project_id(platform) + "/environments")["items"]
+    )
+    headers = {"Authorization": f"Bearer {platform.token}"}
+    by_hand = {"slug": "by-hand", "source": {"type": "image", "image": "zaneops/busybox:latest"}}
+    made = httpx.post(
+        f"{platform.api.base_url}/api/v1/environments/{production['id']}/services",
+        json=by_hand,
+        headers=headers,
+    )
+    made.raise_for_status()
+    file = write(tmp_path, SHOP)  # the worker is no longer named
+    assert "worker" not in platform.run("diff", "-f", file, **SECRETS).output
+    diff = platform.run("diff", "-f", file, "--prune", **SECRETS)
+    assert diff.output.splitlines() == ["- service shop/production/worker"]
+    pruned = platform.run("apply", "-f", file, "--prune", **SECRETS)
+    assert pruned.output.splitlines() == ["deleted service shop/production/worker"]
+    left = {
+        s["spec"]["slug"]
+        for s in api_get(platform, f"/environments/{production['id']}/services")["items"]
+        if s["deleted_at"] is None
+    }
+    assert left == {"web", "by-hand"}
+
+
+def _project_id(platform: Installation) -> str:
+    return str(api_get(platform, "/projects")["items"][0]["id"])

@@ -1294,6 +1294,13 @@ export interface components {
              */
             domain: string;
             /**
+             * Labels
+             * @description Free key/value marks (the CLI's apply marks what it created with zaneops.dev/applied); they change nothing that runs.
+             */
+            labels?: {
+                [key: string]: string;
+            };
+            /**
              * Maintenance
              * @description Answer every request with a 503 maintenance page instead of the service; switched on and off without a deploy.
              * @default false
@@ -1404,6 +1411,13 @@ export interface components {
         };
         /** EnvironmentSpec */
         EnvironmentSpec: {
+            /**
+             * Labels
+             * @description Free key/value marks (the CLI's apply marks what it created with zaneops.dev/applied); they change nothing that runs.
+             */
+            labels?: {
+                [key: string]: string;
+            };
             /**
              * Slug
              * @description Unique within the project, e.g. production or staging.
@@ -2139,6 +2153,13 @@ export interface components {
              */
             healthcheck?: (components["schemas"]["HttpHealthcheck"] | components["schemas"]["CommandHealthcheck"]) | null;
             /**
+             * Labels
+             * @description Free key/value marks (the CLI's apply marks what it created with zaneops.dev/applied); they change nothing that runs.
+             */
+            labels?: {
+                [key: string]: string;
+            };
+            /**
              * Mode
              * @description service: keeps running, health-gated rollouts. job: runs to completion (migrations, scripts): a deployment SUCCEEDED when its tasks exit 0, FAILED with the exit code otherwise; never restarted, never run again except by a new deployment.
              * @default service
@@ -2327,6 +2348,13 @@ export interface components {
              * @enum {string}
              */
             kind: "named" | "host_path";
+            /**
+             * Labels
+             * @description Free key/value marks (the CLI's apply marks what it created with zaneops.dev/applied); they change nothing that runs.
+             */
+            labels?: {
+                [key: string]: string;
+            };
             /**
              * Purge On Delete
              * @description Delete the data with the volume. Off by default: data is never removed unless asked for explicitly.

@@ -310,7 +310,11 @@ BAD_SPECS = [
         "'on-failure', 'any' or 'none'",
         ("restart_policy",),
     ),
-    bad(ServiceSpec, service(labels={}), "Extra inputs are not permitted", ("labels",)),
+    bad(ServiceSpec, service(colour="blue"), "Extra inputs are not permitted", ("colour",)),
+    bad(
+        ServiceSpec, service(labels={"Team": "a"}), "a label's key is", ("labels", "Team", "[key]")
+    ),
+    bad(ServiceSpec, service(labels={"team": "a\nb"}), "one line", ("labels", "team")),
     # DeploymentSpec
     bad(
         DeploymentSpec,
