@@ -21,7 +21,7 @@ REPOSITORY = "zaneops"
 LOCAL_BASE = "zaneops/debian-base:bookworm"
 UPSTREAM_PROBE = "python:3.11-slim"
 SKIPPED_PARTS = {"__pycache__", "node_modules", ".mypy_cache", ".pytest_cache"}
-APP_SOURCES = ("zaneops", "controllers", "api", "launcher")
+APP_SOURCES = ("zaneops", "controllers", "api", "client", "launcher")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from controllers.entry import ControllerEntry
 from controllers.registry import ENTRIES
 from launcher.platform import health
 from launcher.platform.build_context import repo_root
-from launcher.platform.images import content_hash, recipes
+from launcher.platform.images import APP_SOURCES, content_hash, recipes
 from launcher.platform.installer import choose_variant
 from launcher.platform.secrets import GROUPS, plan_secrets
 from launcher.platform.settings import Platform, PlatformSettings
@@ -299,3 +300,11 @@ def test_no_network_of_the_stack_is_shared_with_users_services() -> None:
     assert on_isolated == {"probe"}
     on_front = {name for name, s in services.items() if "front" in s.get("networks", [])}
     assert on_front == {"proxy", "api", "controller-routes"}
+
+
+def test_the_app_image_carries_every_package_of_the_project() -> None:
+    """A package left out of the image breaks every process at import (the CLI's client/
+    once did): the image's sources are the project's root packages."""
+    config = tomllib.loads((repo_root() / "pyproject.toml").read_text())
+    roots = config["tool"]["importlinter"]["root_packages"]
+    assert sorted(APP_SOURCES) == sorted(roots)
