@@ -20,6 +20,7 @@ clear: it is `{fromEnv: NAME}`, read from the environment of whoever applies the
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import uuid
@@ -222,7 +223,7 @@ class _Reader:
         """Each secret's `{fromEnv: NAME}` replaced by the variable's value; a reference
         anywhere else is refused (a file must not copy the runner's variables into specs)."""
         secrets = set(secret_paths(raw))
-        resolved: dict[str, Any] = _copy(raw)
+        resolved: dict[str, Any] = copy.deepcopy(raw)
         for inner in _references(raw):
             if inner not in secrets:
                 self.refuse(
@@ -268,14 +269,6 @@ def _references(raw: Any, path: Path = ()) -> list[Path]:
     if isinstance(raw, list):
         return [p for n, v in enumerate(raw) for p in _references(v, (*path, n))]
     return []
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
 
 
 def _put(raw: Any, path: Path, value: Any) -> None:

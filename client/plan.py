@@ -4,6 +4,7 @@ before the domains that route to it). Reading the platform changes nothing."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,7 +147,7 @@ class _Planner:
         equals the file's. One for a new certificate, or a source that moved, is sent."""
         if current is None or self.update_secrets:
             return desired
-        kept: dict[str, Any] = _copy(desired)
+        kept: dict[str, Any] = copy.deepcopy(desired)
         for path in secret_paths(desired):
             stored = current["spec"]
             if _stored(stored, desired, path) and _same_holder(stored, desired, path):
@@ -258,14 +259,6 @@ def _same_holder(current: dict[str, Any], desired: dict[str, Any], path: tuple[A
         fields = (("source", "image"), ("source", "repository_url"))
         return all(_get(current, f) == _get(desired, f) for f in fields)
     return True
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
 
 
 def _get(value: Any, path: tuple[Any, ...]) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from ._edge import (
     check_basic_auth_name,
@@ -176,6 +176,16 @@ LabelKey = Annotated[str, AfterValidator(check_label_key)]
 LabelValue = Annotated[str, AfterValidator(check_label_value)]
 """A label's value: one line, at most 200 characters."""
 
+Labels = Annotated[
+    dict[LabelKey, LabelValue],
+    Field(
+        default_factory=dict,
+        max_length=MAX_LABELS,
+        description="Free key/value marks (the CLI's apply marks what it created with "
+        "zaneops.dev/applied); they change nothing that runs.",
+    ),
+]
+
 __all__ = [
     "BasicAuthName",
     "BasicAuthPassword",
@@ -196,6 +206,7 @@ __all__ = [
     "ImageRef",
     "LabelKey",
     "LabelValue",
+    "Labels",
     "MemorySize",
     "Network",
     "Port",

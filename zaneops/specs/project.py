@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from ._base import SpecModel
-from .fields import MAX_LABELS, EnvVarName, EnvVarValue, LabelKey, LabelValue, Slug
+from .fields import EnvVarName, EnvVarValue, Labels, Slug
 
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -24,9 +24,4 @@ class EnvironmentSpec(SpecModel):
         default_factory=dict,
         description="Shared variables, available to every service of the environment.",
     )
-    labels: dict[LabelKey, LabelValue] = Field(
-        default_factory=dict,
-        max_length=MAX_LABELS,
-        description="Free key/value marks (the CLI's apply marks what it created with "
-        "zaneops.dev/applied); they change nothing that runs.",
-    )
+    labels: Labels

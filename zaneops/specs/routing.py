@@ -12,15 +12,13 @@ from ._edge import is_password_hash
 from ._rules import refuse
 from .certificates import check_certificate_pem, check_private_key_text
 from .fields import (
-    MAX_LABELS,
     BasicAuthName,
     BasicAuthPassword,
     BodySize,
     DomainName,
     HeaderName,
     HeaderValue,
-    LabelKey,
-    LabelValue,
+    Labels,
     Network,
     Port,
     UrlPath,
@@ -139,12 +137,7 @@ class DomainSpec(SpecModel):
         description="Also answer the www. variant of the domain (or the bare name, for a www. "
         "domain) and redirect it here, permanently.",
     )
-    labels: dict[LabelKey, LabelValue] = Field(
-        default_factory=dict,
-        max_length=MAX_LABELS,
-        description="Free key/value marks (the CLI's apply marks what it created with "
-        "zaneops.dev/applied); they change nothing that runs.",
-    )
+    labels: Labels
 
     @field_validator("strip_prefix")
     @classmethod

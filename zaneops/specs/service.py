@@ -10,13 +10,11 @@ from pydantic import Field, ValidationInfo, field_validator
 from ._base import SpecModel
 from ._rules import first_duplicate, refuse
 from .fields import (
-    MAX_LABELS,
     ContainerPath,
     CpuAmount,
     EnvVarName,
     EnvVarValue,
-    LabelKey,
-    LabelValue,
+    Labels,
     MemorySize,
     Port,
     Slug,
@@ -111,12 +109,7 @@ class ServiceSpec(SpecModel):
         description="When Swarm restarts a stopped container. A job's never is: a failed run "
         "is FAILED, and a new deployment runs it again.",
     )
-    labels: dict[LabelKey, LabelValue] = Field(
-        default_factory=dict,
-        max_length=MAX_LABELS,
-        description="Free key/value marks (the CLI's apply marks what it created with "
-        "zaneops.dev/applied); they change nothing that runs.",
-    )
+    labels: Labels
 
     @field_validator("replicas")
     @classmethod

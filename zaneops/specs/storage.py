@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ._base import SpecModel
 from ._rules import refuse
-from .fields import MAX_LABELS, HostPath, LabelKey, LabelValue, Slug
+from .fields import HostPath, Labels, Slug
 
 
 class VolumeSpec(SpecModel):
@@ -29,12 +29,7 @@ class VolumeSpec(SpecModel):
         description="Delete the data with the volume. Off by default: data is never removed "
         "unless asked for explicitly.",
     )
-    labels: dict[LabelKey, LabelValue] = Field(
-        default_factory=dict,
-        max_length=MAX_LABELS,
-        description="Free key/value marks (the CLI's apply marks what it created with "
-        "zaneops.dev/applied); they change nothing that runs.",
-    )
+    labels: Labels
 
     @field_validator("host_path")
     @classmethod

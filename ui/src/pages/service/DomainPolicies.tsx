@@ -74,38 +74,20 @@ export function DomainPolicies({
           onChange={(users) => set("users", users)}
           errors={errorsUnder(save.error, "basic_auth")}
         />
-        <Field
+        <TextBox
           label="Allowed networks"
           error={listErrors("allow_networks").join("; ") || undefined}
           hint="One address or CIDR per line (203.0.113.0/24); others get 403. Empty: everyone."
-        >
-          {(props) => (
-            <textarea
-              {...props}
-              className="mono"
-              rows={2}
-              spellCheck={false}
-              value={form.allow}
-              onChange={(e) => set("allow", e.target.value)}
-            />
-          )}
-        </Field>
-        <Field
+          value={form.allow}
+          onChange={(text) => set("allow", text)}
+        />
+        <TextBox
           label="Denied networks"
           error={listErrors("deny_networks").join("; ") || undefined}
           hint="One per line; refused with 403 even if allowed."
-        >
-          {(props) => (
-            <textarea
-              {...props}
-              className="mono"
-              rows={2}
-              spellCheck={false}
-              value={form.deny}
-              onChange={(e) => set("deny", e.target.value)}
-            />
-          )}
-        </Field>
+          value={form.deny}
+          onChange={(text) => set("deny", text)}
+        />
       </fieldset>
       <fieldset>
         <legend>Answers</legend>
@@ -130,23 +112,14 @@ export function DomainPolicies({
             Compression <span className="muted">— zstd or gzip, as the visitor accepts</span>
           </span>
         </label>
-        <Field
+        <TextBox
           label="Response headers"
           error={errorsUnder(save.error, "response_headers").join("; ") || undefined}
           hint="One per line, Name: value. Replaces the service's own header of that name."
-        >
-          {(props) => (
-            <textarea
-              {...props}
-              className="mono"
-              rows={2}
-              spellCheck={false}
-              placeholder="X-Robots-Tag: noindex"
-              value={form.headers}
-              onChange={(e) => set("headers", e.target.value)}
-            />
-          )}
-        </Field>
+          placeholder="X-Robots-Tag: noindex"
+          value={form.headers}
+          onChange={(text) => set("headers", text)}
+        />
         <Field
           label="Request body limit"
           error={errors.max_body_size}
@@ -167,41 +140,23 @@ export function DomainPolicies({
       <fieldset>
         <legend>Certificate</legend>
         <CertificateState domain={domain} />
-        <Field
+        <TextBox
           label="Certificate (PEM)"
           error={errors["certificate.certificate"]}
           hint="The chain, this domain's certificate first. Empty: one is obtained automatically."
-        >
-          {(props) => (
-            <textarea
-              {...props}
-              className="mono"
-              rows={3}
-              spellCheck={false}
-              placeholder="-----BEGIN CERTIFICATE-----"
-              value={form.certificate}
-              onChange={(e) => set("certificate", e.target.value)}
-            />
-          )}
-        </Field>
+          placeholder="-----BEGIN CERTIFICATE-----"
+          value={form.certificate}
+          onChange={(text) => set("certificate", text)}
+        />
         {form.certificate.trim() ? (
-          <Field
+          <TextBox
             label="Private key (PEM)"
             error={errors["certificate.private_key"]}
             hint="Unencrypted; stored sealed and shown masked (leave the mask to keep it)."
-          >
-            {(props) => (
-              <textarea
-                {...props}
-                className="mono"
-                rows={3}
-                spellCheck={false}
-                placeholder="-----BEGIN PRIVATE KEY-----"
-                value={form.privateKey}
-                onChange={(e) => set("privateKey", e.target.value)}
-              />
-            )}
-          </Field>
+            placeholder="-----BEGIN PRIVATE KEY-----"
+            value={form.privateKey}
+            onChange={(text) => set("privateKey", text)}
+          />
         ) : null}
       </fieldset>
       <fieldset>
@@ -326,5 +281,33 @@ function CertificateState({ domain }: { domain: Domain }) {
     <div className={tone} data-testid="certificate-state">
       {state.message}
     </div>
+  );
+}
+
+interface TextBoxProps {
+  label: string;
+  error: string | undefined;
+  hint: string;
+  placeholder?: string;
+  value: string;
+  onChange: (text: string) => void;
+}
+
+/** A few lines of text (networks, headers, PEM) with its hint and the API's reason. */
+function TextBox({ label, error, hint, placeholder, value, onChange }: TextBoxProps) {
+  return (
+    <Field label={label} error={error} hint={hint}>
+      {(props) => (
+        <textarea
+          {...props}
+          className="mono"
+          rows={2}
+          spellCheck={false}
+          placeholder={placeholder}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
   );
 }
