@@ -7,7 +7,7 @@ compared by plaintext and always shown masked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from api.schemas import Change
@@ -91,13 +91,21 @@ def _mask_value(
         after[field] = MASK if same or before is None else CHANGED_SECRET
 
 
-def pending_changes(live: Spec | None, pending: Spec, box: SecretBox | None) -> list[Change]:
+def pending_changes(
+    live: Spec | None, pending: Spec, box: SecretBox | None, from_repository: Sequence[str] = ()
+) -> list[Change]:
+    """`from_repository`: the fields the live deployment took from its repository's config
+    file; they differ from the spec by design, and are not pending."""
     live_shaped = _keyed(_deep_copy(live or {}))
     pending_shaped = _keyed(_deep_copy(pending))
     _mask_pair(live_shaped, pending_shaped, box)
     changes: list[Change] = []
     _diff(live_shaped, pending_shaped, "", changes)
-    return changes
+    return [change for change in changes if not _set_by(change.path, from_repository)]
+
+
+def _set_by(path: str, fields: Sequence[str]) -> bool:
+    return any(path == field or path.startswith(field + ".") for field in fields)
 
 
 def _deep_copy(value: Any) -> Any:

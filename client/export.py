@@ -12,10 +12,11 @@ from pydantic import BaseModel
 
 from zaneops.adapters.platform_api import PlatformApi
 from zaneops.specs import DomainSpec, EnvironmentSpec, ProjectSpec, ServiceSpec, VolumeSpec
+from zaneops.specs.repository_config import API_VERSION
 from zaneops.specs.secrets import secret_paths
 
 from . import resources as r
-from .manifest import API_VERSION, FROM_ENV
+from .manifest import FROM_ENV
 from .plan import APPLIED
 
 # Unions the file must spell with their `type`, even when it is the default one.

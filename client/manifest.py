@@ -30,25 +30,25 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from zaneops.common.yaml_marks import (
+    Marked,
+    Path,
+    Problem,
+    YamlProblem,
+    load,
+    problem_line,
+    validation_problems,
+)
 from zaneops.specs import DomainSpec, EnvironmentSpec, ProjectSpec, ServiceSpec, VolumeSpec
+from zaneops.specs.repository_config import API_VERSION
 from zaneops.specs.secrets import secret_paths
 
-from .yaml_marks import Marked, Path, YamlProblem, load
-
-API_VERSION = "zaneops.dev/v1"
 FROM_ENV = "fromEnv"
 TOP_KEYS = {"apiVersion", "project", "environments"}
 ENVIRONMENT_KEYS = {"slug", "variables", "labels", "services", "volumes", "domains"}
 PLACEHOLDER_SERVICE = uuid.UUID(int=0)  # a domain's service id, until its slug is resolved
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 RESERVED_PREFIX = "ZANE_"  # ZANE_URL, ZANE_TOKEN: never copied into a spec
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    reason: str
-    at_key: bool = False  # about the key itself (an unknown field), not its value
 
 
 class ManifestInvalid(Exception):
@@ -89,16 +89,9 @@ def read(file_name: str, text: str, environ: Mapping[str, str] | None = None) ->
     reader = _Reader(marked, os.environ if environ is None else environ)
     manifest = reader.manifest()
     if reader.problems:
-        raise ManifestInvalid([_line(file_name, marked, problem) for problem in reader.problems])
+        raise ManifestInvalid([problem_line(file_name, marked, p) for p in reader.problems])
     assert manifest is not None
     return manifest
-
-
-def _line(file_name: str, marked: Marked, problem: Problem) -> str:
-    mark = marked.key_mark_of(problem.path) if problem.at_key else marked.mark_of(problem.path)
-    at = f"{mark.line}:{mark.column}" if mark else "1:1"
-    where = ".".join(str(part) for part in problem.path) or "(the file)"
-    return f"{file_name}:{at}: {where}: {problem.reason}"
 
 
 class _Reader:
@@ -191,9 +184,7 @@ class _Reader:
             checked: dict[str, Any] = model.model_validate(raw).model_dump(mode="json")
             return checked
         except ValidationError as exc:
-            for error in exc.errors(include_url=False, include_input=False):
-                loc = tuple((renamed or {}).get(str(p), p) for p in error["loc"])
-                self.refuse((*path, *loc), error["msg"], at_key=error["type"] == "extra_forbidden")
+            self.problems.extend(validation_problems(exc, path, renamed))
             return None
 
     def _keys(self, raw: dict[str, Any], path: Path, allowed: set[str]) -> None:

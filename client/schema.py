@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from zaneops.specs import DomainSpec, EnvironmentSpec, ProjectSpec, ServiceSpec, VolumeSpec
+from zaneops.specs.repository_config import API_VERSION, RepositoryConfig
 
-from .manifest import API_VERSION, FROM_ENV
+from .manifest import FROM_ENV
 
 SECRET_REF = {
     "type": "object",
@@ -88,4 +89,14 @@ def manifest_schema() -> dict[str, Any]:
         "required": ["apiVersion", "project"],
         "additionalProperties": False,
         "$defs": defs,
+    }
+
+
+def repository_schema() -> dict[str, Any]:
+    """The JSON Schema of a repository's config file (config as code: zaneops.yaml)."""
+    schema = RepositoryConfig.model_json_schema(by_alias=True)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "title": "ZaneOps repository config file",
     }

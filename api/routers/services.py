@@ -26,7 +26,7 @@ from api.routers.deployments import DEPLOYMENTS
 from api.schemas import Deployment, PendingChanges, Service
 from api.sealing import mask_service_spec, seal_service_spec
 from zaneops.common.errors import Conflict
-from zaneops.specs import ServiceSpec
+from zaneops.specs import DeploymentSpec, ServiceSpec
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
@@ -99,10 +99,12 @@ async def get_changes(ctx: Ctx, _: CurrentUser, service_id: ServiceId) -> Pendin
     service = await load(ctx, Kind.SERVICES, service_id)
     live = await ctx.store.live_deployment(service_id)
     live_spec = snapshot_of(live) if live else None
+    applied = live.spec_as(DeploymentSpec).from_repository if live else None
+    from_repository = applied.fields if applied else []
     return PendingChanges(
         live_deployment_id=live.id if live else None,
         generation=service.generation,
-        changes=pending_changes(live_spec, service.spec, ctx.secret_box),
+        changes=pending_changes(live_spec, service.spec, ctx.secret_box, from_repository),
     )
 
 

@@ -51,5 +51,8 @@ def decide(push: Push, source: GitSource) -> Deploy | Ignore:
     """Whether a push to the service's Git source deploys (its branch, its watch paths)."""
     if push.deleted:
         return Ignore("the branch was deleted")
-    reason = _branch_reason(push, source.branch) or _watch_reason(push, list(source.watch_paths))
+    watched = list(source.watch_paths)
+    if watched and source.config_file is not None:  # its edit changes what runs
+        watched.append(source.config_file)
+    reason = _branch_reason(push, source.branch) or _watch_reason(push, watched)
     return Ignore(reason) if reason else Deploy(push.commit)

@@ -26,6 +26,7 @@ from zaneops.specs.kinds import Kind
 from .logs import BuildLog
 from .plan import Failure, LineSplitter, Phase, build_failure, image_ref, last_lines, with_phase
 from .ports import BuildRows, GitPort, HostKeyPins, ImageBuilder
+from .repository_config import FromRepository, inside, read_config
 from .settings import BuildsSettings
 
 # Why a job was stopped from outside. Only a cancel is reported: after a lost lease or a
@@ -74,8 +75,8 @@ class Builder:
         checkout = self.settings.workdir / job.build_id.hex
         try:
             async with asyncio.timeout(job.spec.timeout):
-                image, commit = await self._produce(job, log, checkout, report)
-            await self._record_image(job.spec.deployment_id, image, commit)
+                image, commit, config = await self._produce(job, log, checkout, report)
+            await self._record_image(job.spec.deployment_id, image, commit, config)
             job.status = with_phase(
                 job.status, Phase.SUCCEEDED, "Built", image, image=image, commit_sha=commit
             )
@@ -108,14 +109,15 @@ class Builder:
 
     async def _produce(
         self, job: Job, log: BuildLog, checkout: Path, report: Report
-    ) -> tuple[str, str]:
+    ) -> tuple[str, str, FromRepository | None]:
         source = job.spec.source
         self._refuse_local_source(source.repository_url)
         repo = Repository(source.repository_url, source.branch, source.commit, self._auth(source))
         repo = await self._with_host_keys(repo, log)
         commit = await self._known_commit(repo, log)
-        if commit is not None and await self._reusable(job, commit, log):
-            return image_ref(self.instance, job.service_id, commit, source), commit
+        reuse_unseen = source.config_file is None  # else the file is read from a checkout
+        if reuse_unseen and commit is not None and await self._reusable(job, commit, log):
+            return image_ref(self.instance, job.service_id, commit, source), commit, None
         shutil.rmtree(checkout, ignore_errors=True)
         try:
             commit = await self.git.checkout(repo, checkout, log.write)
@@ -130,12 +132,27 @@ class Builder:
                 f"commit {commit} is not on branch {repo.branch!r}: only commits the branch "
                 "holds are built",
             )
+        config = await self._repository_config(job, checkout, log)
         ref = image_ref(self.instance, job.service_id, commit, source)
         if not await self._reusable(job, commit, log):
             job.status = with_phase(job.status, Phase.BUILDING, "Building", commit_sha=commit)
             report(job)
             await self._build(job, checkout, ref, log)
-        return ref, commit
+        return ref, commit, config
+
+    async def _repository_config(
+        self, job: Job, checkout: Path, log: BuildLog
+    ) -> FromRepository | None:
+        """The config file's service section over the deployment's spec, checked before
+        the build so a bad file stops the deploy early."""
+        relative = job.spec.source.config_file
+        if relative is None:
+            return None
+        deployment = await self._deployment(job.spec.deployment_id)
+        config = read_config(checkout, relative, deployment.service_spec)
+        fields = ", ".join(config.applied.fields) or "nothing"
+        await log.write(f"{relative}: the service's {fields} taken from the repository")
+        return config
 
     async def _with_host_keys(self, repo: Repository, log: BuildLog) -> Repository:
         """Over SSH, the server's pinned keys travel with the run; at first use, the keys it
@@ -253,8 +270,8 @@ class Builder:
     def _request(self, job: Job, checkout: Path, ref: str) -> BuildRequest:
         source = job.spec.source
         root = checkout.resolve()
-        context = _inside(root, source.context, "context")
-        dockerfile = _inside(root, source.dockerfile_path, "dockerfile_path")
+        context = inside(root, source.context, "context")
+        dockerfile = inside(root, source.dockerfile_path, "dockerfile_path")
         if not dockerfile.is_file():
             raise Failure("DockerfileNotFound", f"no file {source.dockerfile_path} in the commit")
         labels = {
@@ -269,8 +286,17 @@ class Builder:
 
     # --- recording it ----------------------------------------------------------------------
 
-    async def _record_image(self, deployment_id: UUID, image: str, commit: str) -> None:
-        """The image on the deployment, guarded by its generation: a cancel racing us wins."""
+    async def _deployment(self, deployment_id: UUID) -> DeploymentSpec:
+        row = await self.store.get(Kind.DEPLOYMENTS, deployment_id)
+        if row is None or row.is_deleted:
+            raise Failure(CANCELLED, "its deployment was deleted")
+        return DeploymentSpec.model_validate(row.spec)
+
+    async def _record_image(
+        self, deployment_id: UUID, image: str, commit: str, config: FromRepository | None
+    ) -> None:
+        """The image (and what the repository's file set) on the deployment, guarded by its
+        generation: a cancel racing us wins."""
         while True:
             row = await self.store.get(Kind.DEPLOYMENTS, deployment_id)
             if row is None or row.is_deleted:
@@ -281,6 +307,9 @@ class Builder:
             if spec.image == image and spec.commit_sha == commit:
                 return
             updated = {**row.spec, "image": image, "commit_sha": commit}
+            if config is not None:  # the deployment's snapshot gets what the file set
+                updated["service_spec"] = config.service_spec
+                updated["from_repository"] = config.applied.model_dump(mode="json")
             self.ensure_leader()
             try:
                 await self.store.update_spec(
@@ -289,14 +318,6 @@ class Builder:
                 return
             except Conflict:
                 continue  # changed meanwhile (a cancel?): look again
-
-
-def _inside(root: Path, relative: str, field_name: str) -> Path:
-    """A path of the checkout; a symlink may not lead the build outside it."""
-    path = (root / relative).resolve()
-    if path != root and root not in path.parents:
-        raise Failure("InvalidSource", f"source.{field_name} leads outside the repository")
-    return path
 
 
 def local_path(url: str) -> Path | None:

@@ -95,6 +95,7 @@ class Plan:
     def hash(self) -> str:
         fields = asdict(self)
         fields["spec"] = self.spec.model_dump(mode="json", exclude={"labels"})  # not run
+        fields["spec"]["source"].pop("config_file", None)  # read by the build, not run
         if not self.is_job:  # the mode came later: a service's hash stays what it was
             del fields["spec"]["mode"]
         if isinstance(self.spec.healthcheck, HttpHealthcheck):

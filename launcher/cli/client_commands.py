@@ -27,7 +27,7 @@ from client.logs import followed, last_lines, line_of, run_output
 from client.manifest import ManifestInvalid, read
 from client.output import COLUMNS, rendered
 from client.plan import Plan, plan
-from client.schema import manifest_schema
+from client.schema import manifest_schema, repository_schema
 from zaneops.adapters.platform_api import ApiRefused, InsecureUrl, PlatformApi, token_for
 from zaneops.common.errors import Unavailable
 
@@ -418,9 +418,15 @@ def export_command(project: str, file: str) -> None:
 
 
 @click.command("schema")
-def schema_command() -> None:
+@click.option(
+    "--repository",
+    is_flag=True,
+    help="The schema of a repository's config file (zaneops.yaml) instead of a manifest's.",
+)
+def schema_command(repository: bool) -> None:
     """The manifest's JSON Schema (for editors: yaml-language-server, VS Code)."""
-    click.echo(json.dumps(manifest_schema(), indent=2))
+    schema = repository_schema() if repository else manifest_schema()
+    click.echo(json.dumps(schema, indent=2))
 
 
 COMMANDS = [

@@ -11,6 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from ._base import SpecModel
 from ._rules import refuse
 from .fields import CommitSha, ImageRef
+from .repository_config import AppliedRepositoryConfig
 from .service import ServiceSpec
 
 
@@ -29,7 +30,8 @@ class DeploymentPhase(StrEnum):
 
 class DeploymentSpec(SpecModel):
     service_spec: ServiceSpec = Field(
-        description="The service's spec when the deployment was made; never edited afterwards."
+        description="The service's spec when the deployment was made; never edited afterwards, "
+        "except by the build applying the repository's config file (see from_repository)."
     )
     image: ImageRef | None = Field(
         default=None, description="The image to run; none until a build has produced it."
@@ -45,6 +47,11 @@ class DeploymentSpec(SpecModel):
     )
     commit_sha: CommitSha | None = Field(
         default=None, description="The commit that was built, for a Git source."
+    )
+    from_repository: AppliedRepositoryConfig | None = Field(
+        default=None,
+        description="What the repository's config file set in service_spec, recorded by the "
+        "build with the image; none: no file applied.",
     )
     cancel_requested: bool = Field(
         default=False,

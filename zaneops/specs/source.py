@@ -90,6 +90,11 @@ class GitSource(SpecModel):
         description="Globs: a push triggers a build only if it changes a matching file; "
         "empty means any change does.",
     )
+    config_file: RelativePath | None = Field(
+        default=None,
+        description="Config as code: a file of the repository (e.g. zaneops.yaml) whose "
+        "service section is applied to each deployment before its build; none: off.",
+    )
 
     @field_validator("credentials")
     @classmethod

@@ -62,3 +62,11 @@ def test_rollback_reuses_the_image_that_ran() -> None:
         str(earlier),
         None,
     )
+
+
+def test_fields_the_live_deployment_took_from_its_repository_are_not_pending() -> None:
+    """The repository's file set replicas and one variable: only the person's edit is pending."""
+    live = {**IMAGE, "replicas": 2, "env": [{"name": "LOG", "value": "debug"}]}
+    pending = {**IMAGE, "replicas": 1, "command": ["serve"], "env": []}
+    changes = pending_changes(live, pending, None, from_repository=["replicas", "env.LOG"])
+    assert [(c.path, c.change) for c in changes] == [("command", "added")]

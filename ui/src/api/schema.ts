@@ -843,6 +843,22 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AppliedRepositoryConfig
+         * @description What a deployment took from its repository's file (shown with it; not pending).
+         */
+        AppliedRepositoryConfig: {
+            /**
+             * Fields
+             * @description The fields it set: 'replicas', 'env.LOG_LEVEL', ...; empty: none.
+             */
+            fields: string[];
+            /**
+             * File
+             * @description The file, relative to the repository root.
+             */
+            file: string;
+        };
         /** BasicAuthUser */
         BasicAuthUser: {
             /**
@@ -1197,6 +1213,8 @@ export interface components {
              * @description The commit that was built, for a Git source.
              */
             commit_sha?: string | null;
+            /** @description What the repository's config file set in service_spec, recorded by the build with the image; none: no file applied. */
+            from_repository?: components["schemas"]["AppliedRepositoryConfig"] | null;
             /**
              * Image
              * @description The image to run; none until a build has produced it.
@@ -1207,7 +1225,7 @@ export interface components {
              * @description For a rollback, the earlier deployment whose snapshot it restores.
              */
             rollback_of?: string | null;
-            /** @description The service's spec when the deployment was made; never edited afterwards. */
+            /** @description The service's spec when the deployment was made; never edited afterwards, except by the build applying the repository's config file (see from_repository). */
             service_spec: components["schemas"]["ServiceSpec"];
             /**
              * Trigger
@@ -1511,6 +1529,11 @@ export interface components {
              * @description Build this commit; none means the branch's head at build time.
              */
             commit?: string | null;
+            /**
+             * Config File
+             * @description Config as code: a file of the repository (e.g. zaneops.yaml) whose service section is applied to each deployment before its build; none: off.
+             */
+            config_file?: string | null;
             /**
              * Context
              * @description The build context, relative to the repository root.

@@ -22,6 +22,7 @@ const SOURCE: GitSource = {
   target: null,
   credentials: null,
   watch_paths: ["api/**"],
+  config_file: null,
 };
 
 const PRIVATE_KEY =
@@ -30,6 +31,15 @@ const PRIVATE_KEY =
 describe("git source form", () => {
   it("round-trips a stored source through the form unchanged", () => {
     expect(sourceOf(formOf(SOURCE), SOURCE)).toEqual({ source: SOURCE });
+  });
+
+  it("turns config as code on with a file name and off with a blank one", () => {
+    const on = sourceOf({ ...formOf(SOURCE), configFile: " zaneops.yaml " }, SOURCE);
+    expect(on).toMatchObject({ source: { config_file: "zaneops.yaml" } });
+    const stored = { ...SOURCE, config_file: "deploy/zaneops.yaml" };
+    expect(formOf(stored).configFile).toBe("deploy/zaneops.yaml");
+    const off = sourceOf({ ...formOf(stored), configFile: "  " }, stored);
+    expect(off).toMatchObject({ source: { config_file: null } });
   });
 
   it("turns blank commit and target into none and trims the text fields", () => {

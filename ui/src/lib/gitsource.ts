@@ -19,6 +19,7 @@ export interface GitForm {
   buildArgs: string;
   target: string;
   watchPaths: string;
+  configFile: string;
   credentials: CredentialsForm;
 }
 
@@ -109,6 +110,7 @@ export function formOf(source: GitSource): GitForm {
     buildArgs: toDotenv(fromRecord(source.build_args ?? {})),
     target: source.target ?? "",
     watchPaths: (source.watch_paths ?? []).join("\n"),
+    configFile: source.config_file ?? "",
     credentials: credentialsFormOf(source.credentials),
   };
 }
@@ -151,6 +153,7 @@ export function sourceOf(
       build_args: toRecord(args.vars),
       target: orNull(form.target),
       watch_paths: watchPathsOf(form.watchPaths),
+      config_file: orNull(form.configFile),
       credentials: access.credentials,
     },
   };

@@ -158,3 +158,14 @@ def test_signatures_are_checked_only_when_sent() -> None:
     assert signature_problem({"x-gitlab-token": "nope"}, raw, secret)
     assert signature_problem({"x-gitlab-token": secret}, raw, secret) is None
     assert signature_problem({}, raw, secret) is None
+
+
+def test_an_edit_of_the_config_file_deploys_even_outside_the_watch_paths() -> None:
+    """The repository's zaneops.yaml changes what runs, so its edit is always watched."""
+    source = GitSource(
+        repository_url="https://h.example/a/b", watch_paths=["api/**"], config_file="zaneops.yaml"
+    )
+    push = Push("g", "refs/heads/main", SHA, ["zaneops.yaml"], False)
+    assert decide(push, source) == Deploy(SHA)
+    unwatched = GitSource(repository_url="https://h.example/a/b", watch_paths=["api/**"])
+    assert isinstance(decide(push, unwatched), Ignore)

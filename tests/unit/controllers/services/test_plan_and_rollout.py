@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from controllers.services.plan import (
 from controllers.services.rollout import Deployment, Phase, decide, explain, judge, to_run
 from tests.support.fake_swarm import task_of
 from zaneops.adapters.docker.models import SwarmService, SwarmTask
-from zaneops.specs import DeploymentSpec, Status, VolumeSpec
+from zaneops.specs import DeploymentSpec, GitSource, Status, VolumeSpec
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 SPEC: dict[str, Any] = {"slug": "web", "source": {"type": "image", "image": "nginx:1"}}
@@ -189,3 +190,16 @@ def test_a_command_health_check_mounts_no_probe() -> None:
     container = spec["TaskTemplate"]["ContainerSpec"]
     assert container["Healthcheck"]["Test"] == ["CMD", "pg_isready"]
     assert container["Mounts"] == []
+
+
+def test_naming_a_config_file_does_not_change_what_runs_nor_the_plan_hash() -> None:
+    """The file is read by the build; the values it set are in the spec. Turning config as
+    code on must not roll every Git service at the upgrade that added the field."""
+    git = {"type": "git", "repository_url": "https://h.example/a/b"}
+    without = plan_of(deployment(1, service={"source": git}))
+    named = GitSource.model_validate({**git, "config_file": "zaneops.yaml"})
+    with_file = replace(without, spec=without.spec.model_copy(update={"source": named}))
+    two = replace(without, spec=without.spec.model_copy(update={"replicas": 2}))
+    assert with_file.spec.source.config_file == "zaneops.yaml"
+    assert with_file.hash == without.hash
+    assert two.hash != without.hash

@@ -134,6 +134,16 @@ function DeploymentItem({
           <span className="mono"> · {deployment.spec.commit_sha.slice(0, 7)}</span>
         ) : null}
       </div>
+      {deployment.spec.from_repository ? (
+        <div className="muted" data-testid="from-repository" style={{ marginTop: 4 }}>
+          From <span className="mono">{deployment.spec.from_repository.file}</span>:{" "}
+          {deployment.spec.from_repository.fields.length > 0 ? (
+            <span className="mono">{deployment.spec.from_repository.fields.join(", ")}</span>
+          ) : (
+            "nothing set"
+          )}
+        </div>
+      ) : null}
       {failure && !buildTells ? (
         <div style={{ marginTop: 4 }}>
           <FailureView failure={failure} testId="deployment-failure" />

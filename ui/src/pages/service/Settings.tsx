@@ -37,6 +37,7 @@ const SOURCE_FIELDS: Record<string, string> = {
   "source.build_args": "buildArgs",
   "source.target": "target",
   "source.watch_paths": "watchPaths",
+  "source.config_file": "configFile",
   "source.credentials": "credentials",
   "source.credentials.token": "credentialToken",
   "source.credentials.username": "credentialUsername",
@@ -51,6 +52,7 @@ const GIT_FIELDS = [
   "buildArgs",
   "target",
   "watchPaths",
+  "configFile",
   "credentials",
   "credentialToken",
   "credentialUsername",
@@ -199,6 +201,12 @@ function GitFields({
           <textarea {...p} className="mono" rows={3} spellCheck={false} {...bind("watchPaths")} />
         )}
       </Field>
+      {text(
+        "configFile",
+        "Config file",
+        "Config as code: a zaneops.yaml of the repository whose service section (replicas, command, env, resources, health check) is applied before each build. Empty: off.",
+        "off (e.g. zaneops.yaml)",
+      )}
       <CredentialFields
         form={form.credentials}
         repository={form.repository}

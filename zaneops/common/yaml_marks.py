@@ -6,10 +6,12 @@ yaml.safe_load would; a key must be a string.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 Path = tuple[str | int, ...]
 MAX_BYTES = 1024 * 1024  # a project's manifest, with room
@@ -45,6 +47,31 @@ class Marked:
             if found is not None:
                 return found
         return None
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    reason: str
+    at_key: bool = False  # about the key itself (an unknown field), not its value
+
+
+def validation_problems(
+    exc: ValidationError, base: Path = (), renamed: Mapping[str, str] | None = None
+) -> Iterator[Problem]:
+    """Pydantic's errors as problems at their place in the file (`renamed`: a model's field
+    name -> the file's spelling of it)."""
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = tuple((renamed or {}).get(str(part), part) for part in error["loc"])
+        yield Problem((*base, *loc), error["msg"], at_key=error["type"] == "extra_forbidden")
+
+
+def problem_line(file_name: str, marked: Marked, problem: Problem) -> str:
+    """FILE:LINE:COLUMN: field.path: reason."""
+    mark = marked.key_mark_of(problem.path) if problem.at_key else marked.mark_of(problem.path)
+    at = f"{mark.line}:{mark.column}" if mark else "1:1"
+    where = ".".join(str(part) for part in problem.path) or "(the file)"
+    return f"{file_name}:{at}: {where}: {problem.reason}"
 
 
 def load(text: str) -> Marked:
