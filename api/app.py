@@ -16,6 +16,7 @@ from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import (
     account,
     auth,
+    databases,
     deployments,
     logs,
     misc,
@@ -36,6 +37,7 @@ ROUTERS = (
     account,
     projects,
     services,
+    databases,
     routing,
     deployments,
     runs,

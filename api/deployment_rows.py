@@ -1,13 +1,15 @@
 """What a deploy, redeploy or rollback inserts: a deployment snapshot, and a build if needed.
 
-The contract with the controllers: an image source names its image on the deployment; a Git
-source leaves the image empty and gets a build row, which the builds controller turns into
+The contract with the controllers: an image source names its image on the deployment, and so
+does a database (the image its engine runs, from the API's settings); a Git source leaves the
+image empty and gets a build row, which the builds controller turns into
 an image. A rollback restores an earlier snapshot, with the image that one ran.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
@@ -31,16 +33,19 @@ def new_deployment(
     image: str | None = None,
     rollback_of: UUID | None = None,
     commit: str | None = None,
+    *,
+    database_images: Mapping[str, str] | None = None,
 ) -> NewDeployment:
     """The rows to insert; `image` is kept only for a rollback (it restores what ran).
 
     `commit` pins what a Git source builds (a webhook's pushed commit). It goes on the build
     and the deployment, not into the snapshot, so the service shows no pending change.
+    `database_images`: the image each database engine runs now (a rollback keeps its own).
     """
     deployment_id = uuid.uuid4()
     source = service_spec["source"]
     if trigger != "rollback" or image is None:
-        image = source["image"] if source["type"] == "image" else None
+        image = _image_of(source, database_images or {})
     spec = DeploymentSpec.model_validate(
         {
             "service_spec": service_spec,
@@ -59,6 +64,15 @@ def new_deployment(
         spec.model_dump(mode="json"),
         build.model_dump(mode="json") if build else None,
     )
+
+
+def _image_of(source: dict[str, Any], database_images: Mapping[str, str]) -> str | None:
+    """What runs the source; None for a Git source (its build makes the image)."""
+    if source["type"] == "image":
+        return str(source["image"])
+    if source["type"] == "database":
+        return database_images[source["engine"]]
+    return None
 
 
 def snapshot_of(deployment: StoredObject) -> dict[str, Any]:

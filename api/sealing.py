@@ -74,6 +74,18 @@ def _seal_one(value: str, stored: str | None, field: str, box: SecretBox | None)
     return box.seal(value)
 
 
+def open_sealed(value: str, box: SecretBox | None) -> str:
+    """A stored secret in clear, for the one answer that shows it (a person asked)."""
+    if box is None:
+        raise ApiError(
+            503, "secrets_unavailable", "this server has no ZANE_SECRET_KEY: secrets cannot be read"
+        )
+    try:
+        return box.open(value)
+    except SecretsUnavailable as exc:
+        raise ApiError(503, "secrets_unavailable", str(exc)) from None
+
+
 def refuse_sealed_lookalikes(spec: Spec) -> None:
     for index, var in enumerate(spec.get("env", [])):
         if is_sealed(var["value"]):

@@ -97,8 +97,24 @@ class ApiSettings(ZaneSettings):
         "variables fits easily); larger ones are refused with 413 before authentication, "
         "unread. The webhook trigger has its own limit.",
     )
+    postgres_image: str = Field(
+        default="zaneops/postgres:15",
+        min_length=1,
+        description="The image a PostgreSQL database runs (the platform's own, built FROM "
+        "Debian's postgresql-15; `zaneops up` sets it).",
+    )
+    redis_image: str = Field(
+        default="zaneops/redis:7",
+        min_length=1,
+        description="The image a Redis database runs (Debian's redis-server; `zaneops up` "
+        "sets it).",
+    )
     webhook_max_body_bytes: int = Field(
         default=5 * 1024 * 1024,
         ge=1024,
         description="The largest webhook payload read; a larger one is refused with 413.",
     )
+
+    def database_images(self) -> dict[str, str]:
+        """The image each database engine runs, by engine."""
+        return {"postgres": self.postgres_image, "redis": self.redis_image}

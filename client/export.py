@@ -104,7 +104,6 @@ def _variable_name(owner: str, stored: dict[str, Any], path: tuple[Any, ...]) ->
     elif path[0] == "certificate":
         tail = "CERTIFICATE_KEY"
     else:
-        tail = (
-            f"REGISTRY_{path[-1]}" if stored["source"].get("type") == "image" else f"GIT_{path[-1]}"
-        )
+        kind = {"image": "REGISTRY", "database": "DATABASE"}.get(stored["source"].get("type"))
+        tail = f"{kind or 'GIT'}_{path[-1]}"
     return re.sub(r"[^A-Z0-9_]", "_", f"{owner}_{tail}".upper())

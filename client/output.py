@@ -47,10 +47,7 @@ COLUMNS: dict[str, list[Column]] = {
     ],
     "services": [
         ("SLUG", lambda i: i["spec"]["slug"]),
-        (
-            "SOURCE",
-            lambda i: i["spec"]["source"].get("image") or i["spec"]["source"].get("repository_url"),
-        ),
+        ("SOURCE", lambda i: source_label(i["spec"]["source"])),
         ("REPLICAS", lambda i: i["spec"].get("replicas")),
         ("STATE", ready),
     ],
@@ -76,3 +73,10 @@ COLUMNS: dict[str, list[Column]] = {
         ("CREATED", lambda i: str(i.get("created_at", ""))[:19]),
     ],
 }
+
+
+def source_label(source: dict[str, Any]) -> str:
+    """An image, a repository, or a database engine and version (postgres 15)."""
+    if source.get("type") == "database":
+        return f"{source.get('engine')} {source.get('version')}"
+    return str(source.get("image") or source.get("repository_url"))

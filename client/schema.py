@@ -36,6 +36,7 @@ SERVICE_TARGET = {
 SECRET_FIELDS = {
     "EnvVar": "value",
     "RegistryCredentials": "password",
+    "DatabaseCredentials": "password",
     "BasicAuthUser": "password",
     "CustomCertificate": "private_key",
 }

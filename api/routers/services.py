@@ -20,6 +20,7 @@ from api.crud import (
     load,
     set_etag,
 )
+from api.database_rules import refuse_database_rewrites
 from api.deployment_rows import NewDeployment, Trigger, new_deployment, snapshot_of
 from api.errors import ApiError, invalid
 from api.routers.deployments import DEPLOYMENTS
@@ -38,6 +39,8 @@ async def _seal(
 ) -> dict[str, Any]:
     if environment_id is not None:
         await _mounts_name_volumes(ctx, spec, environment_id)
+    if stored is not None:
+        refuse_database_rewrites(stored.spec, spec, ctx.secret_box)
     return seal_service_spec(spec, stored.spec if stored else None, ctx.secret_box)
 
 
@@ -121,7 +124,9 @@ async def deploy(ctx: Ctx, _: CurrentUser, service_id: ServiceId, if_match: IfMa
         raise Conflict(
             f"services/{service_id} is at generation {service.generation}, not {if_match}"
         )
-    return await insert_deployment(ctx, service_id, new_deployment(service.spec, "deploy"))
+    images = ctx.settings.database_images()
+    new = new_deployment(service.spec, "deploy", database_images=images)
+    return await insert_deployment(ctx, service_id, new)
 
 
 async def _live_or_refuse(ctx: ApiContext, service_id: UUID, action: str) -> StoredObject:
@@ -144,7 +149,9 @@ async def redeploy(ctx: Ctx, _: CurrentUser, service_id: ServiceId) -> Any:
     await _live_service(ctx, service_id)
     live = await _live_or_refuse(ctx, service_id, "redeploy")
     trigger: Trigger = "redeploy"
-    return await insert_deployment(ctx, service_id, new_deployment(snapshot_of(live), trigger))
+    images = ctx.settings.database_images()
+    new = new_deployment(snapshot_of(live), trigger, database_images=images)
+    return await insert_deployment(ctx, service_id, new)
 
 
 @router.post(

@@ -25,6 +25,15 @@ from zaneops.specs import (
     VolumeMount,
     VolumeSpec,
 )
+from zaneops.specs.databases import DatabaseSource
+
+from .databases import (
+    DatabaseRef,
+    DatabaseReferenceError,
+    database_refs,
+    resolve_services,
+    server_variables,
+)
 
 LABEL_DEPLOYMENT = "zane.deployment"
 LABEL_FINGERPRINT = "zane.fingerprint"  # what a hand edit would change: image, env, replicas
@@ -76,6 +85,8 @@ class Plan:
     mounts: tuple[Mount, ...]
     constraints: tuple[str, ...]
     rollout: Rollout
+    # The databases its variables reference ({{services.<slug>.<KEY>}}), passwords sealed.
+    databases: tuple[DatabaseRef, ...] = ()
 
     @property
     def name(self) -> str:
@@ -116,10 +127,15 @@ def make_plan(
     shared_variables: Mapping[str, str],
     volumes: Mapping[str, MountedVolume],
     rollout: Rollout,
+    databases: Mapping[str, DatabaseSource] | None = None,
 ) -> Plan:
     if deployment.image is None:
         raise PlanError("image: the deployment has no image yet (its build has not finished)")
     spec = deployment.service_spec
+    try:
+        referenced = database_refs(spec, databases or {})
+    except DatabaseReferenceError as exc:
+        raise PlanError(str(exc)) from None
     mounts = tuple(_mount(instance, mount.volume, mount, volumes) for mount in spec.volumes)
     nodes = sorted({v.node_id for m in spec.volumes if (v := volumes[m.volume]).node_id})
     return Plan(
@@ -133,6 +149,7 @@ def make_plan(
         mounts=mounts,
         constraints=tuple(f"node.id=={node}" for node in nodes),
         rollout=rollout,
+        databases=referenced,
     )
 
 
@@ -153,9 +170,14 @@ def _mount(
 
 
 def container_env(plan: Plan, open_secret: Callable[[str], str]) -> list[str]:
-    """The variables of the spec (secrets opened, {{env.X}} resolved), then the platform's."""
+    """A database's server variables; the variables of the spec (secrets opened, {{env.X}}
+    and {{services.<slug>.<KEY>}} resolved); then the platform's."""
     shared = dict(plan.shared_variables)
-    env = {var.name: _resolve(var.name, open_secret(var.value), shared) for var in plan.spec.env}
+    source = plan.spec.source
+    env = server_variables(source, open_secret) if isinstance(source, DatabaseSource) else {}
+    for var in plan.spec.env:
+        value = _resolve(var.name, open_secret(var.value), shared)
+        env[var.name] = resolve_services(value, plan.databases, open_secret)
     env.update(platform_variables(plan))
     return [f"{name}={value}" for name, value in env.items()]
 
@@ -267,10 +289,7 @@ def _container(plan: Plan, env: list[str]) -> dict[str, Any]:
             for m in plan.mounts
         ],
     }
-    if plan.spec.entrypoint is not None:
-        container["Command"] = plan.spec.entrypoint
-    if plan.spec.command is not None:
-        container["Args"] = plan.spec.command
+    container.update(_command(plan.spec))
     if plan.spec.healthcheck is not None:
         container["Healthcheck"] = healthcheck(plan.spec.healthcheck)
     if isinstance(plan.spec.healthcheck, HttpHealthcheck):
@@ -300,6 +319,19 @@ def http_probe(check: HttpHealthcheck) -> list[str]:
     own timeout is shorter than Docker's, so it is the probe that says what went wrong."""
     timeout_ms = min(max(100, int(check.timeout * 900)), PROBE_TIMEOUT_MAX_MS)
     return [PROBE_BINARY, "http", str(check.port), check.path, str(timeout_ms)]
+
+
+def _command(spec: ServiceSpec) -> dict[str, list[str]]:
+    """Swarm reads an empty Command as "the image's ENTRYPOINT": clearing it means the
+    command itself becomes the Command (the image's CMD then no longer applies either)."""
+    if spec.entrypoint == [] and spec.command:
+        return {"Command": spec.command}
+    found: dict[str, list[str]] = {}
+    if spec.entrypoint:
+        found["Command"] = spec.entrypoint
+    if spec.command is not None:
+        found["Args"] = spec.command
+    return found
 
 
 def probe_mount(instance: str) -> dict[str, Any]:

@@ -143,6 +143,7 @@ def plan_for(world: World, knobs: Knobs, deployment: Deployment) -> Plan:
         shared_variables={str(k): str(v) for k, v in variables.items()},
         volumes=world.volumes,
         rollout=knobs.rollout,
+        databases=world.databases,
     )
 
 

@@ -11,9 +11,11 @@ from uuid import UUID
 from zaneops.adapters.docker.models import SwarmService, SwarmTask
 from zaneops.common import naming
 from zaneops.specs import ConditionStatus, EnvironmentSpec, Status, VolumeSpec
+from zaneops.specs.databases import DatabaseSource
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
+from .databases import referenced_slugs
 from .plan import MountedVolume
 from .ports import ServiceRows, SwarmPort
 from .rollout import PENDING, Deployment
@@ -36,6 +38,8 @@ class World:
     healthy_tasks: frozenset[str] = frozenset()
     # The environment's network exists (its status names it): tasks can be started on it.
     network_ready: bool = False
+    # The environment's database services by slug, read when a variable references one.
+    databases: dict[str, DatabaseSource] = field(default_factory=dict)
 
     @property
     def environment_id(self) -> UUID:
@@ -67,12 +71,23 @@ async def read_rows(rows: ServiceRows, service: StoredObject, instance: str) -> 
     for row in await rows.list_children(Kind.VOLUMES, service.parent_id):
         if not row.is_deleted:
             _add_volume(world, row)
+    if any(referenced_slugs(d.spec.service_spec) for d in deployments):
+        world.databases = await _databases(rows, service.parent_id)
     for deployment in deployments:
         if deployment.spec.image is None and deployment.phase in PENDING:
             builds = await rows.list_children(Kind.BUILDS, deployment.id)
             if builds:
                 world.builds[deployment.id] = builds[-1].status
     return world
+
+
+async def _databases(rows: ServiceRows, environment_id: UUID) -> dict[str, DatabaseSource]:
+    found: dict[str, DatabaseSource] = {}
+    for row in await rows.list_children(Kind.SERVICES, environment_id):
+        source = row.spec.get("source") or {}
+        if not row.is_deleted and source.get("type") == "database":
+            found[str(row.spec["slug"])] = DatabaseSource.model_validate(source)
+    return found
 
 
 def _network_made(environment: StoredObject, instance: str) -> bool:

@@ -118,6 +118,9 @@ def api(inputs: StackInputs) -> Json:
         cookie_secure=bool(platform.settings.dashboard_domain),
         dashboard_domain=platform.settings.dashboard_domain,
         trusted_proxies=",".join(inputs.front_subnets),
+        # Users' databases run the platform's own engine images: already on every install.
+        postgres_image=inputs.images["postgres"],
+        redis_image=inputs.images["redis"],
     )
     return {
         "image": inputs.images["app"],

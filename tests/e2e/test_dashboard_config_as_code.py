@@ -52,7 +52,7 @@ async def test_person_turns_config_as_code_on_and_the_deployment_shows_what_the_
     await expect(page.get_by_text("Saved: deploy to apply")).to_be_visible()
 
     await page.get_by_role("button", name="Deploy", exact=True).first.click()
-    await page.get_by_role("link", name="Deployments").click()
+    await page.get_by_role("link", name="Deployments", exact=True).click()
     deployment = page.get_by_test_id("deployment").first
     await expect(deployment).to_have_attribute("data-phase", "HEALTHY", timeout=ROLLOUT_MS * 2)
     await expect(deployment.get_by_test_id("from-repository")).to_have_text(

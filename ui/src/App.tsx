@@ -9,6 +9,7 @@ import { Shell } from "./components/Shell";
 import { Loading } from "./components/ui";
 import { Account } from "./pages/Account";
 import { Login } from "./pages/Login";
+import { NewDatabasePage } from "./pages/NewDatabase";
 import { NewService } from "./pages/NewService";
 import { NotFound } from "./pages/NotFound";
 import { ProjectPage } from "./pages/Project";
@@ -61,6 +62,10 @@ export function App() {
           <Route path="projects/:projectId" element={<ProjectPage />} />
           <Route path="projects/:projectId/env/:environmentId" element={<ProjectPage />} />
           <Route path="projects/:projectId/env/:environmentId/new" element={<NewService />} />
+          <Route
+            path="projects/:projectId/env/:environmentId/new-database"
+            element={<NewDatabasePage />}
+          />
           <Route path="services/:serviceId/*" element={<ServicePage />} />
           <Route path="account" element={<Account />} />
           <Route path="ssh-hosts" element={<SshHosts />} />

@@ -9,6 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ._base import SpecModel
 from ._rules import first_duplicate, refuse
+from .databases import ENGINES, DatabaseSource
 from .fields import (
     ContainerPath,
     CpuAmount,
@@ -103,7 +104,7 @@ class ServiceSpec(SpecModel):
         default_factory=list,
         description="Ports published on the nodes, bypassing the proxy (e.g. for TCP services).",
     )
-    volumes: list[VolumeMount] = Field(default_factory=list)
+    volumes: list[VolumeMount] = Field(default_factory=list, validate_default=True)
     restart_policy: Literal["on-failure", "any", "none"] = Field(
         default="any",
         description="When Swarm restarts a stopped container. A job's never is: a failed run "
@@ -111,11 +112,24 @@ class ServiceSpec(SpecModel):
     )
     labels: Labels
 
+    @field_validator("mode")
+    @classmethod
+    def _a_database_keeps_running(cls, mode: str, info: ValidationInfo) -> str:
+        if isinstance(info.data.get("source"), DatabaseSource) and mode == "job":
+            raise refuse("database_as_job", "a database keeps running: it cannot be a job")
+        return mode
+
     @field_validator("replicas")
     @classmethod
     def _a_job_runs(cls, replicas: int, info: ValidationInfo) -> int:
         if info.data.get("mode") == "job" and replicas < 1:
             raise refuse("job_without_replicas", "a job runs at least one container to completion")
+        if isinstance(info.data.get("source"), DatabaseSource) and replicas > 1:
+            raise refuse(
+                "replicated_database",
+                "a database runs as one container (two would write one data directory): "
+                "replicas is 0 or 1",
+            )
         return replicas
 
     @field_validator("healthcheck")
@@ -153,8 +167,19 @@ class ServiceSpec(SpecModel):
 
     @field_validator("volumes")
     @classmethod
-    def _mount_paths_unique(cls, volumes: list[VolumeMount]) -> list[VolumeMount]:
+    def _mount_paths_unique(
+        cls, volumes: list[VolumeMount], info: ValidationInfo
+    ) -> list[VolumeMount]:
         duplicate = first_duplicate(mount.container_path for mount in volumes)
         if duplicate is not None:
             raise refuse("duplicate_mount", f"two volumes are mounted at {duplicate!r}")
+        source = info.data.get("source")
+        if isinstance(source, DatabaseSource):
+            data = ENGINES[source.engine].data_path
+            if not any(m.container_path == data and not m.read_only for m in volumes):
+                raise refuse(
+                    "database_without_volume",
+                    f"a database keeps its data on a volume: mount one, writable, at {data} "
+                    "(else every redeploy starts it empty)",
+                )
         return volumes

@@ -8,6 +8,7 @@ from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator,
 
 from ._base import NonEmptyStr, SpecModel, type_tag
 from ._rules import refuse
+from .databases import DatabaseSource
 from .fields import (
     CommitSha,
     EnvVarName,
@@ -121,10 +122,12 @@ class GitSource(SpecModel):
 
 
 Source = Annotated[
-    Annotated[ImageSource, Tag("image")] | Annotated[GitSource, Tag("git")],
+    Annotated[ImageSource, Tag("image")]
+    | Annotated[GitSource, Tag("git")]
+    | Annotated[DatabaseSource, Tag("database")],
     Discriminator(
         type_tag,
         custom_error_type="invalid_source_type",
-        custom_error_message="a source is an object whose type is 'image' or 'git'",
+        custom_error_message="a source is an object whose type is 'image', 'git' or 'database'",
     ),
 ]

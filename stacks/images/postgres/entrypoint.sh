@@ -1,6 +1,7 @@
 #!/bin/sh
 # First start on an empty volume: a cluster owned by POSTGRES_USER whose password is read from
-# POSTGRES_PASSWORD_FILE (a swarm secret), and the database POSTGRES_DB. Later starts find
+# POSTGRES_PASSWORD_FILE (a swarm secret: the platform's own database) or POSTGRES_PASSWORD (a
+# user's database, as the official image takes it), and the database POSTGRES_DB. Later starts find
 # PG_VERSION and never initdb again. Then postgres becomes the main process (clean SIGTERM).
 set -eu
 : "${POSTGRES_USER:=postgres}"
@@ -14,7 +15,11 @@ as_postgres() { runuser -u postgres -- "$@"; }
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
     pwfile=$(mktemp)
-    cat "$POSTGRES_PASSWORD_FILE" >"$pwfile"
+    if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+        cat "$POSTGRES_PASSWORD_FILE" >"$pwfile"
+    else
+        printf '%s' "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE is needed}" >"$pwfile"
+    fi
     chown postgres "$pwfile"
     as_postgres initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust \
         --auth-host=scram-sha-256 --encoding=UTF8 -D "$PGDATA" >/dev/null

@@ -296,6 +296,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/environments/{environment_id}/databases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a database: a service, its data volume and its credentials */
+        post: operations["create_database"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/environments/{environment_id}/domains": {
         parameters: {
             query?: never;
@@ -554,6 +571,23 @@ export interface paths {
         };
         /** The diff between the live deployment and the pending spec */
         get: operations["get_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}/connection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How to connect to a database service (reveal=true: with its password) */
+        get: operations["get_connection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1038,6 +1072,12 @@ export interface components {
          * @enum {string}
          */
         ConditionStatus: "True" | "False" | "Unknown";
+        /** CreatedDatabase */
+        CreatedDatabase: {
+            /** @description Revealed: shown once here. */
+            connection: components["schemas"]["DatabaseConnection"];
+            service: components["schemas"]["Service"];
+        };
         /** CreatedToken */
         CreatedToken: {
             /**
@@ -1089,6 +1129,87 @@ export interface components {
              * @description Its unencrypted private key in PEM; stored sealed, read back masked (send the mask back to keep it).
              */
             private_key: string;
+        };
+        /** DatabaseConnection */
+        DatabaseConnection: {
+            /** Database */
+            database: string | null;
+            /** Engine */
+            engine: string;
+            /**
+             * Host
+             * @description Its host name on the environment's network.
+             */
+            host: string;
+            /**
+             * Password
+             * @description Masked unless revealed.
+             */
+            password: string;
+            /** Port */
+            port: number;
+            /**
+             * References
+             * @description What another service's variable may hold to get each value, e.g. DATABASE_URL: {{services.db.DATABASE_URL}}.
+             */
+            references: {
+                [key: string]: string;
+            };
+            /**
+             * Url
+             * @description The connection URL (password masked unless revealed).
+             */
+            url: string;
+            /**
+             * Username
+             * @description None for Redis (one password, no users).
+             */
+            username: string | null;
+        };
+        /**
+         * DatabaseCredentials
+         * @description Made by the API when the database is created: the password is random, sealed at rest,
+         *     masked when read, shown on request.
+         */
+        DatabaseCredentials: {
+            /**
+             * Database
+             * @description The database made.
+             * @default app
+             */
+            database: string;
+            /**
+             * Password
+             * @description POST /environments/{id}/databases makes a random one.
+             */
+            password: string;
+            /**
+             * Username
+             * @description The owner's name.
+             * @default app
+             */
+            username: string;
+        };
+        /** DatabaseSource */
+        DatabaseSource: {
+            credentials: components["schemas"]["DatabaseCredentials"];
+            /**
+             * Engine
+             * @description postgres or redis.
+             * @enum {string}
+             */
+            engine: "postgres" | "redis";
+            /**
+             * Type
+             * @default database
+             * @constant
+             */
+            type: "database";
+            /**
+             * Version
+             * @description The engine's major version, e.g. '15'.
+             */
+            version: string;
         };
         /** DeletionAccepted */
         DeletionAccepted: {
@@ -1703,6 +1824,29 @@ export interface components {
              */
             via: string;
         };
+        /** NewDatabase */
+        NewDatabase: {
+            /**
+             * Engine
+             * @enum {string}
+             */
+            engine: "postgres" | "redis";
+            /**
+             * Public Port
+             * @description Publish the engine's port on every node at this port (reachable from outside the server: mind the firewall). None: only services of its environment reach it.
+             */
+            public_port?: number | null;
+            /**
+             * Slug
+             * @description The service's slug, and its host name for other services.
+             */
+            slug: string;
+            /**
+             * Version
+             * @description None: the newest offered.
+             */
+            version?: string | null;
+        };
         /** NewToken */
         NewToken: {
             /**
@@ -2217,7 +2361,7 @@ export interface components {
              * Source
              * @description Where the image comes from.
              */
-            source: components["schemas"]["ImageSource"] | components["schemas"]["GitSource"];
+            source: components["schemas"]["ImageSource"] | components["schemas"]["GitSource"] | components["schemas"]["DatabaseSource"];
             /** Volumes */
             volumes?: components["schemas"]["VolumeMount"][];
         };
@@ -3800,6 +3944,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeletionAccepted"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_database: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                environment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDatabase"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDatabase"];
                 };
             };
             /** @description Not authenticated */
@@ -5652,6 +5867,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PendingChanges"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_connection: {
+        parameters: {
+            query?: {
+                /** @description Answer with the password in clear. */
+                reveal?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatabaseConnection"];
                 };
             };
             /** @description Not authenticated */

@@ -15,6 +15,10 @@ export type EnvironmentSpec = Schemas["EnvironmentSpec"];
 export type EnvVar = Schemas["EnvVar"];
 export type ImageSource = Schemas["ImageSource"];
 export type GitSource = Schemas["GitSource"];
+export type DatabaseSource = Schemas["DatabaseSource"];
+export type DatabaseConnection = Schemas["DatabaseConnection"];
+export type CreatedDatabase = Schemas["CreatedDatabase"];
+export type NewDatabase = Schemas["NewDatabase"];
 /** Exactly one of token (https) or ssh_key; both read back masked. */
 export type GitCredentials = Schemas["GitCredentials"];
 export type HttpHealthcheck = Schemas["HttpHealthcheck"];
@@ -81,7 +85,7 @@ export type GitSourceInput = Omit<Sent<"GitSource">, "credentials"> & {
   credentials?: GitCredentialsInput | null;
 };
 export type ServiceSpecInput = Omit<Sent<"ServiceSpec">, "source"> & {
-  source: ImageSource | GitSourceInput;
+  source: ImageSource | GitSourceInput | DatabaseSource;
 };
 
 /** What the API shows instead of a secret's value; sent back, it keeps the stored one. */

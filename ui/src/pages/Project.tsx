@@ -17,6 +17,7 @@ import {
   Skeletons,
   useAction,
 } from "../components/ui";
+import { databaseLabel } from "../lib/databases";
 import { timeAgo } from "../lib/format";
 import { usePoll, useTitle } from "../lib/hooks";
 import { EnvironmentNetwork } from "./EnvironmentNetwork";
@@ -25,6 +26,7 @@ import { SharedVariables } from "./SharedVariables";
 
 export function sourceLabel(service: Service): string {
   const source = service.spec.source;
+  if (source.type === "database") return databaseLabel(source);
   return source.type === "image"
     ? source.image
     : `${source.repository_url} · ${source.branch ?? "main"}`;
@@ -62,6 +64,11 @@ export function ProjectPage() {
           <Button variant="ghost" onClick={() => setDeleting(true)}>
             Delete project
           </Button>
+          {current ? (
+            <Link className="btn" to={`/projects/${projectId}/env/${current.id}/new-database`}>
+              + New database
+            </Link>
+          ) : null}
           {current ? (
             <Link className="btn primary" to={`/projects/${projectId}/env/${current.id}/new`}>
               + New service

@@ -120,6 +120,36 @@ class ApiStore(PostgresStore):
                 )
         return await self._must_get(Kind.DEPLOYMENTS, deployment_id)
 
+    async def create_with_volume(
+        self, environment_id: UUID, volume_spec: Mapping[str, Any], service_spec: Mapping[str, Any]
+    ) -> tuple[StoredObject, StoredObject]:
+        """A volume and the service that mounts it (a database and its data), both or none,
+        under a live environment."""
+        insert = (
+            "INSERT INTO {} (spec, environment_id) SELECT %s, id FROM environments"
+            " WHERE id = %s AND deleted_at IS NULL RETURNING id"
+        )
+        ids: list[UUID] = []
+        try:
+            async with (
+                self._pool.connection() as conn,
+                conn.transaction(),
+                conn.cursor(row_factory=dict_row) as cur,
+            ):
+                for kind, spec in ((Kind.VOLUMES, volume_spec), (Kind.SERVICES, service_spec)):
+                    query = sql.SQL(insert).format(_table(kind))
+                    await cur.execute(query, (Jsonb(dict(spec)), environment_id))
+                    row = await cur.fetchone()
+                    if row is None:
+                        await self._raise_parent_not_live(Kind.ENVIRONMENTS, environment_id)
+                    ids.append(row["id"] if row else environment_id)
+        except errors.UniqueViolation as exc:
+            raise Conflict(f"already exists: {exc.diag.message_detail or exc}") from exc
+        return (
+            await self._must_get(Kind.VOLUMES, ids[0]),
+            await self._must_get(Kind.SERVICES, ids[1]),
+        )
+
     async def search(self, text: str, limit: int) -> list[dict[str, Any]]:
         """Live projects and services whose slug or name contains `text`, case-insensitively."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

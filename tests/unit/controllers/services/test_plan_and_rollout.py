@@ -203,3 +203,16 @@ def test_naming_a_config_file_does_not_change_what_runs_nor_the_plan_hash() -> N
     assert with_file.spec.source.config_file == "zaneops.yaml"
     assert with_file.hash == without.hash
     assert two.hash != without.hash
+
+
+def test_a_cleared_entrypoint_runs_the_command_itself() -> None:
+    """Swarm takes an empty Command for "the image's ENTRYPOINT": with entrypoint [] the
+    command must become the Command, else the image's entrypoint still wraps it."""
+    cleared = deployment(1, service={"entrypoint": [], "command": ["sh", "-c", "echo hi"]})
+    container = swarm_spec(plan_of(cleared), [], "k")["TaskTemplate"]["ContainerSpec"]
+    assert container["Command"] == ["sh", "-c", "echo hi"] and "Args" not in container
+    wrapped = deployment(1, service={"entrypoint": ["tini", "--"], "command": ["serve"]})
+    container = swarm_spec(plan_of(wrapped), [], "k")["TaskTemplate"]["ContainerSpec"]
+    assert (container["Command"], container["Args"]) == (["tini", "--"], ["serve"])
+    kept = swarm_spec(plan_of(deployment(1)), [], "k")["TaskTemplate"]["ContainerSpec"]
+    assert "Command" not in kept and "Args" not in kept

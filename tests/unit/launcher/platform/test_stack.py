@@ -233,6 +233,14 @@ def test_the_api_trusts_forwarded_addresses_only_from_the_proxys_front_network()
     assert rendered()["services"]["api"]["environment"]["ZANE_API_TRUSTED_PROXIES"] == ""
 
 
+def test_users_databases_run_the_platforms_own_engine_images() -> None:
+    """A database made in the dashboard runs the image the platform built for its own
+    Postgres and Redis: nothing more to build or pull on any install."""
+    environment = rendered()["services"]["api"]["environment"]
+    assert environment["ZANE_API_POSTGRES_IMAGE"] == IMAGES["postgres"]
+    assert environment["ZANE_API_REDIS_IMAGE"] == IMAGES["redis"]
+
+
 def test_the_committed_example_stack_is_what_up_renders_with_default_settings() -> None:
     """stacks/zaneops.example.yml stays current (regenerate: python -m launcher.platform.stack)."""
     example = (repo_root() / "stacks" / "zaneops.example.yml").read_text()

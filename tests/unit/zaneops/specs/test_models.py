@@ -65,6 +65,27 @@ def healthcheck(kind: str = "command", **changes: Any) -> dict[str, Any]:
     return service(healthcheck={"type": kind, **first, **changes})
 
 
+DB_MOUNT = {"volume": "db-data", "container_path": "/var/lib/postgresql/data"}
+DB_VERSION = ("source", "database", "version")
+DB_PASSWORD = ("source", "database", "credentials", "password")
+DB_USER = ("source", "database", "credentials", "username")
+
+
+def database(**changes: Any) -> dict[str, Any]:
+    """A Postgres database's spec, as the API makes it, with `changes` in place."""
+    credentials = {"username": "app", "password": "p" * 24, "database": "app"}
+    for name in ("username", "password"):
+        if name in changes:
+            credentials[name] = changes.pop(name)
+    source = {"type": "database", "engine": "postgres", "version": changes.pop("version", "15")}
+    return {
+        "slug": "db",
+        "source": {**source, "credentials": credentials},
+        "volumes": [DB_MOUNT],
+        **changes,
+    }
+
+
 def bad(model: type[BaseModel], data: dict[str, Any], message: str, loc: tuple[Any, ...]) -> Any:
     return pytest.param(model, data, message, loc, id=f"{model.__name__}:{'.'.join(map(str, loc))}")
 
@@ -100,9 +121,22 @@ BAD_SPECS = [
         ("variables", "BIG"),
     ),
     # ServiceSpec: the source
-    bad(ServiceSpec, service(source={}), "whose type is 'image' or 'git'", ("source",)),
-    bad(ServiceSpec, service(source={"type": "docker"}), "'image' or 'git'", ("source",)),
-    bad(ServiceSpec, service(source="nginx"), "'image' or 'git'", ("source",)),
+    bad(ServiceSpec, service(source={}), "whose type is 'image', 'git' or 'database'", ("source",)),
+    bad(ServiceSpec, service(source={"type": "docker"}), "'git' or 'database'", ("source",)),
+    bad(ServiceSpec, service(source="nginx"), "'git' or 'database'", ("source",)),
+    # ServiceSpec: a database
+    bad(ServiceSpec, database(version="16"), "PostgreSQL 16 is not offered", DB_VERSION),
+    bad(ServiceSpec, database(replicas=2), "a database runs as one container", ("replicas",)),
+    bad(ServiceSpec, database(mode="job"), "a database keeps running", ("mode",)),
+    bad(ServiceSpec, database(volumes=[]), "a database keeps its data on a volume", ("volumes",)),
+    bad(
+        ServiceSpec,
+        database(volumes=[{**DB_MOUNT, "read_only": True}]),
+        "mount one, writable, at /var/lib/postgresql/data",
+        ("volumes",),
+    ),
+    bad(ServiceSpec, database(password=""), "at least 1 character", DB_PASSWORD),
+    bad(ServiceSpec, database(username="App; drop"), "should match pattern", DB_USER),
     bad(
         ServiceSpec,
         service(source={"type": "image", "image": "Nginx"}),

@@ -5,6 +5,7 @@ import { PhaseBadge, readyOf, runningReplicas } from "../../components/status";
 import { Card, Empty } from "../../components/ui";
 import { bytes, shortId, timeAgo } from "../../lib/format";
 import { usePoll } from "../../lib/hooks";
+import { Connection } from "./Connection";
 import { useService } from "./context";
 
 const TRIGGER_WORDS = {
@@ -87,6 +88,7 @@ export function Overview() {
           ) : null}
         </div>
       ) : null}
+      {service.spec.source.type === "database" ? <Connection /> : null}
       <Card
         title="Domains"
         description="Where people reach this service."

@@ -4,11 +4,19 @@ import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
 import { del, get, put } from "../../api/client";
 import { fieldErrors, FormProblem, unplacedErrors } from "../../api/errors";
-import type { Page, Service, ServiceSpec, ServiceSpecInput, Volume } from "../../api/types";
+import type {
+  DatabaseSource,
+  Page,
+  Service,
+  ServiceSpec,
+  ServiceSpecInput,
+  Volume,
+} from "../../api/types";
 import { useApp } from "../../components/app-context";
 import { Button, Card, Field, FormErrors, useAction } from "../../components/ui";
 import { CredentialFields } from "../../components/CredentialFields";
 import { joinCommand, splitCommand } from "../../lib/command";
+import { databaseLabel } from "../../lib/databases";
 import { credentialsFormOf, formOf, type GitForm, sourceOf } from "../../lib/gitsource";
 import { usePoll } from "../../lib/hooks";
 import { ConfirmDelete } from "./ConfirmDelete";
@@ -20,7 +28,11 @@ export function Settings() {
   const { service } = useService();
   return (
     <div className="stack">
-      <SourceForm />
+      {service.spec.source.type === "database" ? (
+        <DatabaseEngine source={service.spec.source} />
+      ) : (
+        <SourceForm />
+      )}
       {service.spec.source.type === "git" ? <WebhookPanel /> : null}
       <DangerZone />
     </div>
@@ -58,6 +70,25 @@ const GIT_FIELDS = [
   "credentialUsername",
   "sshKey",
 ];
+
+function DatabaseEngine({ source }: { source: DatabaseSource }) {
+  return (
+    <Card
+      title="Engine"
+      description="Written into the data directory when the database was made: it cannot be changed in place."
+    >
+      <div className="card-body">
+        <p style={{ margin: 0 }}>
+          <strong>{databaseLabel(source)}</strong>{" "}
+          <span className="muted">
+            To move to another version, create a new database at that version and restore a backup
+            of this one into it.
+          </span>
+        </p>
+      </div>
+    </Card>
+  );
+}
 
 function SourceForm() {
   const { service, save } = useService();
@@ -138,6 +169,7 @@ function nextSource(
   image: string,
   git: GitForm | null,
 ): ServiceSpecInput["source"] {
+  if (source.type === "database") return source;
   if (source.type === "image" || git === null)
     return { ...source, image: image.trim() } as ServiceSpec["source"];
   const next = sourceOf(git, source);

@@ -6,6 +6,7 @@ import { ApiError, get, post, put } from "../../api/client";
 import { messageOf } from "../../api/errors";
 import type { WebhookDelivery, WebhookInfo } from "../../api/types";
 import { useApp } from "../../components/app-context";
+import { CopyRow } from "../../components/CopyRow";
 import { Button, Card, FormErrors, Loading, useAction } from "../../components/ui";
 import { dateTime, shortId, timeAgo } from "../../lib/format";
 import { webhookUrl } from "../../lib/gitsource";
@@ -131,46 +132,6 @@ function WebhookDetails({
         />
       </div>
     </Card>
-  );
-}
-
-function CopyRow({
-  label,
-  value,
-  hidden,
-  onReveal,
-}: {
-  label: string;
-  value: string;
-  hidden?: boolean;
-  onReveal?: () => void;
-}) {
-  const { notify } = useApp();
-  const copy = async () => {
-    await navigator.clipboard.writeText(value);
-    notify(`${label} copied`);
-  };
-  return (
-    <div className="row" style={{ gap: 8, alignItems: "center" }}>
-      <strong style={{ minWidth: 110 }}>{label}</strong>
-      <input
-        aria-label={label}
-        readOnly
-        className="mono"
-        style={{ flex: 1 }}
-        type={hidden ? "password" : "text"}
-        value={value}
-        onFocus={(e) => e.target.select()}
-      />
-      {onReveal ? (
-        <Button small onClick={onReveal}>
-          {hidden ? "Show" : "Hide"}
-        </Button>
-      ) : null}
-      <Button small aria-label={`Copy ${label}`} onClick={() => void copy()}>
-        Copy
-      </Button>
-    </div>
   );
 }
 
