@@ -16,6 +16,7 @@ from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import (
     account,
     auth,
+    backups,
     databases,
     deployments,
     logs,
@@ -38,6 +39,7 @@ ROUTERS = (
     projects,
     services,
     databases,
+    backups,
     routing,
     deployments,
     runs,

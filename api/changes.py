@@ -96,12 +96,21 @@ def pending_changes(
 ) -> list[Change]:
     """`from_repository`: the fields the live deployment took from its repository's config
     file; they differ from the spec by design, and are not pending."""
-    live_shaped = _keyed(_deep_copy(live or {}))
-    pending_shaped = _keyed(_deep_copy(pending))
+    live_shaped = _keyed(_without_unrun(_deep_copy(live or {})))
+    pending_shaped = _keyed(_without_unrun(_deep_copy(pending)))
     _mask_pair(live_shaped, pending_shaped, box)
     changes: list[Change] = []
     _diff(live_shaped, pending_shaped, "", changes)
     return [change for change in changes if not _set_by(change.path, from_repository)]
+
+
+# Read from the service itself by the controllers that use them, never deployed: an edit of
+# these takes effect at once and is not a pending change.
+NOT_DEPLOYED = ("backup",)
+
+
+def _without_unrun(spec: Spec) -> Spec:
+    return {name: value for name, value in spec.items() if name not in NOT_DEPLOYED}
 
 
 def _set_by(path: str, fields: Sequence[str]) -> bool:

@@ -12,6 +12,8 @@ from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from zaneops.specs import (
+    BackupPhase,
+    BackupSpec,
     BuildPhase,
     BuildSpec,
     DeploymentPhase,
@@ -83,6 +85,12 @@ class Run(Resource[RunSpec]):
     exit_code: int | None = Field(default=None, description="The command's, once it ended.")
 
 
+class Backup(Resource[BackupSpec]):
+    phase: BackupPhase | None = Field(
+        default=None, description="status.details.phase, as the backups controller wrote it."
+    )
+
+
 def to_resource(model: type[ItemT], obj: StoredObject, spec: dict[str, Any]) -> ItemT:
     fields: dict[str, Any] = {
         "id": obj.id,
@@ -101,6 +109,9 @@ def to_resource(model: type[ItemT], obj: StoredObject, spec: dict[str, Any]) -> 
         fields["phase"] = run_phase_of(obj)
         code = obj.status.details.get("exit_code")
         fields["exit_code"] = code if isinstance(code, int) else None
+    if model is Backup:
+        raw = obj.status.details.get("phase")
+        fields["phase"] = raw if raw in BackupPhase.__members__ else None
     if model is Build:
         fields["phase"] = _build_phase(obj)
         image = obj.status.details.get("image")

@@ -23,6 +23,7 @@ class HostAccess(Enum):
     CADDY_ADMIN = "caddy-admin"  # the run folder with Caddy's admin socket and access log
     VOLUMES_ROOT = "volumes-root"  # the allow-listed root of host-path volumes, at its own path
     BUILDS_WORKDIR = "builds-workdir"  # checkouts of Git sources, at its own path
+    BACKUPS_ROOT = "backups-root"  # the backup files, at its own path
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Placement:
     caddy_dir: str  # Caddy's admin socket and access log (with HostAccess.CADDY_ADMIN)
     volumes_root: str  # with HostAccess.VOLUMES_ROOT
     builds_workdir: str  # with HostAccess.BUILDS_WORKDIR
+    backups_root: str  # with HostAccess.BACKUPS_ROOT
     https: bool  # users' domains over HTTPS
     public_https_port: int
     dashboard_domain: str  # empty: none

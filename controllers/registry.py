@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from controllers import builds, networks, routes, runs, services, volumes
+from controllers import backups, builds, networks, routes, runs, services, volumes
 from controllers.entry import ControllerEntry
 
 ENTRIES: tuple[ControllerEntry, ...] = (
+    backups.ENTRY,
     builds.ENTRY,
     networks.ENTRY,
     routes.ENTRY,

@@ -105,7 +105,8 @@ class Plan:
     @property
     def hash(self) -> str:
         fields = asdict(self)
-        fields["spec"] = self.spec.model_dump(mode="json", exclude={"labels"})  # not run
+        # Labels and the backup policy change nothing that runs.
+        fields["spec"] = self.spec.model_dump(mode="json", exclude={"labels", "backup"})
         fields["spec"]["source"].pop("config_file", None)  # read by the build, not run
         if not self.is_job:  # the mode came later: a service's hash stays what it was
             del fields["spec"]["mode"]

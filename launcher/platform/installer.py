@@ -156,6 +156,7 @@ class Installer:
             self.platform.run_dir,
             self.platform.volumes_root,
             self.platform.builds_workdir,
+            self.platform.backups_root,
             self.platform.stack_file.parent,
         ):
             folder.mkdir(parents=True, exist_ok=True)

@@ -95,5 +95,9 @@ class Platform:
         return self.data_dir / "builds"
 
     @property
+    def backups_root(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
     def stack_file(self) -> Path:
         return self.data_dir / self.instance / "stack.yml"

@@ -190,6 +190,7 @@ def placement(platform: Platform, entry: ControllerEntry) -> Placement:
         caddy_dir=RUN_DIR_INSIDE,
         volumes_root=str(platform.volumes_root),
         builds_workdir=str(platform.builds_workdir),
+        backups_root=str(platform.backups_root),
         https=platform.settings.https,
         public_https_port=platform.settings.https_port,
         dashboard_domain=platform.settings.dashboard_domain,
@@ -204,6 +205,7 @@ def access_mounts(platform: Platform, access: frozenset[HostAccess]) -> list[Jso
         HostAccess.CADDY_ADMIN: bind(str(platform.run_dir), RUN_DIR_INSIDE),
         HostAccess.VOLUMES_ROOT: bind(str(platform.volumes_root)),
         HostAccess.BUILDS_WORKDIR: bind(str(platform.builds_workdir)),
+        HostAccess.BACKUPS_ROOT: bind(str(platform.backups_root)),
     }
     return [sources[kind] for kind in sorted(access, key=lambda kind: kind.value)]
 

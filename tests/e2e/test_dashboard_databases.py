@@ -27,13 +27,24 @@ async def volumes(
         yield
 
 
+async def new_project_page(page: Page, name: str) -> None:
+    await log_in(page)
+    await page.get_by_role("button", name="+ New project").click()
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_role("button", name="Create project").click()
+
+
+async def deploy_and_wait(page: Page) -> None:
+    await page.get_by_role("button", name="Deploy", exact=True).first.click()
+    await page.get_by_role("link", name="Deployments", exact=True).click()
+    deployment = page.get_by_test_id("deployment").first
+    await expect(deployment).to_have_attribute("data-phase", "HEALTHY", timeout=ROLLOUT_MS)
+
+
 async def test_person_makes_a_postgres_deploys_it_and_reveals_how_to_connect(
     page: Page, volumes: None
 ) -> None:
-    await log_in(page)
-    await page.get_by_role("button", name="+ New project").click()
-    await page.get_by_label("Name").fill("Data")
-    await page.get_by_role("button", name="Create project").click()
+    await new_project_page(page, "Data")
     await page.get_by_role("link", name="+ New database").click()
     await expect(page.get_by_role("button", name="PostgreSQL 15")).to_have_attribute(
         "aria-pressed", "true"
@@ -52,11 +63,7 @@ async def test_person_makes_a_postgres_deploys_it_and_reveals_how_to_connect(
     reference = connection.get_by_role("textbox", name="Reference")
     await expect(reference).to_have_value("{{services.db.DATABASE_URL}}")
 
-    await page.get_by_role("button", name="Deploy", exact=True).first.click()
-    await page.get_by_role("link", name="Deployments", exact=True).click()
-    deployment = page.get_by_test_id("deployment").first
-    await expect(deployment).to_have_attribute("data-phase", "HEALTHY", timeout=ROLLOUT_MS)
-
+    await deploy_and_wait(page)
     await page.get_by_role("link", name="Overview", exact=True).click()
     await page.get_by_role("button", name="Reveal password").click()
     password = connection.get_by_role("textbox", name="Password")

@@ -9,20 +9,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.support import swarm as sw
 from tests.support import volumes as vs
+from tests.support.database_bed import deployed, job, new_database, new_environment, run_in
 from tests.support.database_images import ensure_database_images
-from tests.support.platform_api import created, phase, wait_healthy
+from tests.support.platform_api import wait_healthy
 from tests.support.proxy import Proxy
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.timeout(300)
-DEPLOY_TIMEOUT = 90.0
 
 
 @pytest.fixture
@@ -35,62 +34,12 @@ async def client(
         yield platform
 
 
-async def new_environment(client: httpx.AsyncClient) -> str:
-    project = await created(await client.post("/projects", json={"slug": "shop", "name": "S"}))
-    environment = await created(
-        await client.post(f"/projects/{project['id']}/environments", json={"slug": "prod"})
-    )
-    return str(environment["id"])
-
-
-async def deployed(client: httpx.AsyncClient, service_id: str, wanted: str = "HEALTHY") -> str:
-    deployment = await created(await client.post(f"/services/{service_id}/deploy"))
-
-    async def reached() -> bool:
-        found = await phase(client, deployment["id"])
-        assert found not in {"FAILED", "CANCELLED"} - {wanted}, await _why(client, deployment)
-        return found == wanted
-
-    await eventually(reached, timeout=DEPLOY_TIMEOUT, every=0.3, message=f"{wanted}")
-    return str(deployment["id"])
-
-
-async def _why(client: httpx.AsyncClient, deployment: dict[str, Any]) -> str:
-    return (await client.get(f"/deployments/{deployment['id']}")).text
-
-
-async def job(client: httpx.AsyncClient, env_id: str, slug: str, image: str, script: str) -> str:
-    """A job in `image` running `script` with URL={{services.<db>.DATABASE_URL}}."""
-    spec = {
-        "slug": slug,
-        "source": {"type": "image", "image": image},
-        "mode": "job",
-        "entrypoint": [],
-        "command": ["sh", "-c", script],
-        "env": [{"name": "URL", "value": "{{services.db.DATABASE_URL}}"}],
-    }
-    made = await created(await client.post(f"/environments/{env_id}/services", json=spec))
-    return await deployed(client, made["id"], "SUCCEEDED")
-
-
-def run_in(instance: str, deployment_id: str, command: list[str]) -> str:
-    [container] = sw.running_containers(instance, uuid.UUID(deployment_id))
-    code, output = container.exec_run(command)
-    text = bytes(output).decode(errors="replace").strip()
-    assert code == 0, text
-    return text
-
-
 async def test_a_postgres_made_in_one_step_takes_rows_from_a_service_and_keeps_them(
     client: httpx.AsyncClient, proxy: Proxy
 ) -> None:
     images = ensure_database_images()
     env_id = await new_environment(client)
-    made = await created(
-        await client.post(
-            f"/environments/{env_id}/databases", json={"slug": "db", "engine": "postgres"}
-        )
-    )
+    made = await new_database(client, env_id, slug="db", engine="postgres")
     db_id = made["service"]["id"]
     first = await deployed(client, db_id)
 
@@ -124,11 +73,7 @@ async def test_a_redis_made_in_one_step_is_written_by_a_service_with_its_passwor
 ) -> None:
     images = ensure_database_images()
     env_id = await new_environment(client)
-    made = await created(
-        await client.post(
-            f"/environments/{env_id}/databases", json={"slug": "db", "engine": "redis"}
-        )
-    )
+    made = await new_database(client, env_id, slug="db", engine="redis")
     served = await deployed(client, made["service"]["id"])
     # redis-cli exits 0 even when refused: the job fails unless Redis answered OK.
     write = 'redis-cli --no-auth-warning -u "$URL" set greeting hello | grep -qx OK'

@@ -81,6 +81,24 @@ async def test_the_controller_role_cannot_read_accounts_tokens_or_webhooks(
     assert refused(controller, "DELETE FROM zane_ssh_host_keys")
 
 
+async def test_the_controller_role_makes_backups_but_no_other_spec(
+    store: PostgresStore, role_urls: dict[str, str]
+) -> None:
+    """The backups controller's schedule inserts backups and deletes those past retention:
+    that grant is on the backups table alone, and a backup's spec is never rewritten."""
+    project = await store.create(Kind.PROJECTS, {"slug": "p", "name": "P"})
+    environment = await store.create(Kind.ENVIRONMENTS, {"slug": "e"}, project.id)
+    controller = role_urls["zane_controller"]
+    spec = f'{{"service_id": "{uuid.uuid4()}", "trigger": "schedule"}}'
+    insert = "INSERT INTO backups (spec, environment_id) VALUES (%s, %s)"
+    assert not refused(controller, insert, (spec, environment.id))
+    assert not refused(controller, "UPDATE backups SET deleted_at = now()")
+    assert refused(controller, "UPDATE backups SET spec = spec")
+    for table in ("services", "volumes", "domains", "environments"):
+        assert refused(controller, f"INSERT INTO {table} (spec) VALUES ('{{}}')"), table
+    assert refused(controller, "UPDATE services SET deleted_at = now()")
+
+
 async def test_the_api_role_forgets_ssh_host_keys_but_cannot_pin_one(
     role_urls: dict[str, str],
 ) -> None:

@@ -1,5 +1,6 @@
 """The spec models shared by the API and the controllers, their field types, and status."""
 
+from .backup import BackupPhase
 from .build import BuildPhase
 from .deployment import DeploymentPhase
 from .fields import (
@@ -24,6 +25,8 @@ from .fields import (
 )
 from .models import (
     SPEC_MODELS,
+    BackupPolicy,
+    BackupSpec,
     BuildSpec,
     CommandHealthcheck,
     DeploymentSpec,
@@ -52,6 +55,9 @@ from .status import Condition, ConditionStatus, Status
 
 __all__ = [
     "SPEC_MODELS",
+    "BackupPhase",
+    "BackupPolicy",
+    "BackupSpec",
     "BuildPhase",
     "BuildSpec",
     "CommandHealthcheck",

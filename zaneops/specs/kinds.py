@@ -15,6 +15,7 @@ class Kind(StrEnum):
     VOLUMES = "volumes"
     BUILDS = "builds"
     RUNS = "runs"
+    BACKUPS = "backups"
 
     @property
     def channel(self) -> str:
@@ -47,6 +48,8 @@ PARENTS: dict[Kind, ParentLink] = {
     Kind.VOLUMES: ParentLink(Kind.ENVIRONMENTS, "environment_id"),
     Kind.BUILDS: ParentLink(Kind.DEPLOYMENTS, "deployment_id"),
     Kind.RUNS: ParentLink(Kind.SERVICES, "service_id"),
+    # Of the environment, not of the service: deleting a database keeps its backups.
+    Kind.BACKUPS: ParentLink(Kind.ENVIRONMENTS, "environment_id"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from .backup import BackupPolicy, BackupSpec
 from .build import BuildSpec
 from .deployment import DeploymentSpec
 from .healthcheck import CommandHealthcheck, Healthcheck, HttpHealthcheck
@@ -25,10 +26,13 @@ SPEC_MODELS: dict[str, type[BaseModel]] = {
     "volumes": VolumeSpec,
     "builds": BuildSpec,
     "runs": RunSpec,
+    "backups": BackupSpec,
 }
 
 __all__ = [
     "SPEC_MODELS",
+    "BackupPolicy",
+    "BackupSpec",
     "BuildSpec",
     "CommandHealthcheck",
     "DeploymentSpec",

@@ -9,6 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ._base import SpecModel
 from ._rules import first_duplicate, refuse
+from .backup import BackupPolicy
 from .databases import ENGINES, DatabaseSource
 from .fields import (
     ContainerPath,
@@ -111,6 +112,26 @@ class ServiceSpec(SpecModel):
         "is FAILED, and a new deployment runs it again.",
     )
     labels: Labels
+    backup: BackupPolicy | None = Field(
+        default=None,
+        description="Scheduled backups of a database (each verified by a restore); none: "
+        "only those asked for.",
+    )
+
+    @field_validator("backup")
+    @classmethod
+    def _only_a_database_is_backed_up(
+        cls, backup: BackupPolicy | None, info: ValidationInfo
+    ) -> BackupPolicy | None:
+        source = info.data.get("source")
+        if backup is not None and not (
+            isinstance(source, DatabaseSource) and source.engine == "postgres"
+        ):
+            raise refuse(
+                "backup_unsupported",
+                "scheduled backups are for PostgreSQL databases (for now): this service is not one",
+            )
+        return backup
 
     @field_validator("mode")
     @classmethod

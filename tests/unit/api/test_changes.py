@@ -70,3 +70,11 @@ def test_fields_the_live_deployment_took_from_its_repository_are_not_pending() -
     pending = {**IMAGE, "replicas": 1, "command": ["serve"], "env": []}
     changes = pending_changes(live, pending, None, from_repository=["replicas", "env.LOG"])
     assert [(c.path, c.change) for c in changes] == [("command", "added")]
+
+
+def test_a_backup_schedule_takes_effect_at_once_and_is_never_pending() -> None:
+    """The backups controller reads the schedule from the service: nothing to deploy."""
+    policy = {"schedule": "0 3 * * *", "keep_last": 7}
+    assert pending_changes(IMAGE, {**IMAGE, "backup": policy}, None) == []
+    changes = pending_changes(IMAGE, {**IMAGE, "backup": policy, "replicas": 2}, None)
+    assert [c.path for c in changes] == ["replicas"]

@@ -19,6 +19,8 @@ export type DatabaseSource = Schemas["DatabaseSource"];
 export type DatabaseConnection = Schemas["DatabaseConnection"];
 export type CreatedDatabase = Schemas["CreatedDatabase"];
 export type NewDatabase = Schemas["NewDatabase"];
+export type Backup = Schemas["Backup"];
+export type BackupPolicy = Schemas["BackupPolicy"];
 /** Exactly one of token (https) or ssh_key; both read back masked. */
 export type GitCredentials = Schemas["GitCredentials"];
 export type HttpHealthcheck = Schemas["HttpHealthcheck"];

@@ -27,7 +27,7 @@ IMAGES = {
     "proxy": "c",
     "probe": "b",
 }
-CONTROLLERS = ("builds", "networks", "routes", "runs", "services", "volumes")
+CONTROLLERS = ("backups", "builds", "networks", "routes", "runs", "services", "volumes")
 
 
 def rendered(
@@ -54,12 +54,22 @@ def test_only_the_controllers_that_change_docker_objects_get_the_docker_socket()
     services = rendered()["services"]
     with_socket = {name for name, s in services.items() if "/var/run/docker.sock" in mounts(s)}
     assert with_socket == {
+        "controller-backups",
         "controller-services",
         "controller-volumes",
         "controller-builds",
         "controller-networks",
         "controller-runs",
     }
+
+
+def test_only_the_backups_controller_gets_the_backups_folder() -> None:
+    """Backup files are on the host, under the data folder, mounted in one service only."""
+    services = rendered(data_dir="/srv/zane")["services"]
+    holders = {name for name, s in services.items() if "/srv/zane/backups" in mounts(s)}
+    assert holders == {"controller-backups"}
+    environment = services["controller-backups"]["environment"]
+    assert environment["ZANE_BACKUPS_ROOT"] == "/srv/zane/backups"
 
 
 def test_only_the_proxy_and_the_routes_controller_get_the_caddy_admin_folder() -> None:

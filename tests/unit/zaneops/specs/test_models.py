@@ -136,6 +136,24 @@ BAD_SPECS = [
         ("volumes",),
     ),
     bad(ServiceSpec, database(password=""), "at least 1 character", DB_PASSWORD),
+    bad(
+        ServiceSpec,
+        database(backup={"schedule": "every night"}),
+        "is not a cron expression of 5 fields",
+        ("backup", "schedule"),
+    ),
+    bad(
+        ServiceSpec,
+        database(backup={"schedule": "0 3 * * *", "keep_last": 0}),
+        "greater than or equal to 1",
+        ("backup", "keep_last"),
+    ),
+    bad(
+        ServiceSpec,
+        service(backup={"schedule": "0 3 * * *"}),
+        "scheduled backups are for PostgreSQL databases",
+        ("backup",),
+    ),
     bad(ServiceSpec, database(username="App; drop"), "should match pattern", DB_USER),
     bad(
         ServiceSpec,

@@ -23,6 +23,7 @@ import { specChanges } from "../../lib/specdiff";
 import { NotFound } from "../NotFound";
 import { sourceLabel } from "../Project";
 import { ServiceContext, type ServiceView, useService } from "./context";
+import { Backups } from "./Backups";
 import { Deployments } from "./Deployments";
 import { Domains } from "./Domains";
 import { Health } from "./Health";
@@ -46,6 +47,13 @@ const TABS = [
   ["resources", "Resources"],
   ["settings", "Settings"],
 ] as const;
+
+/** A PostgreSQL database gets a Backups tab, after its deployments. */
+function tabsOf(service: Service): (readonly [string, string])[] {
+  const source = service.spec.source;
+  if (source.type !== "database" || source.engine !== "postgres") return [...TABS];
+  return [TABS[0], TABS[1], ["backups", "Backups"], ...TABS.slice(2)];
+}
 
 function useServiceData(serviceId: string) {
   const service = usePoll((s) => get<Service>(`/services/${serviceId}`, s), [serviceId]);
@@ -157,7 +165,7 @@ export function ServicePage() {
       </div>
       <PendingBanner />
       <nav className="tabs" aria-label="Service sections">
-        {TABS.map(([path, label]) => (
+        {tabsOf(service).map(([path, label]) => (
           <NavLink
             key={path}
             to={`/services/${service.id}${path ? "/" + path : ""}`}
@@ -178,6 +186,7 @@ export function ServicePage() {
         <Route path="health" element={<Health />} />
         <Route path="resources" element={<ResourcesTab />} />
         <Route path="runs" element={<Runs />} />
+        <Route path="backups" element={<Backups />} />
         <Route path="settings" element={<Settings />} />
         <Route path="*" element={<NotFound />} />
       </Routes>

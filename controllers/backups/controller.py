@@ -1,0 +1,339 @@
+"""The backups controller: each backup row dumped from its database's running container, then
+verified by restoring it into a scratch server and comparing every table's rows with the
+counts taken in the dump's own snapshot. Only then is it VERIFIED; anything else is FAILED
+with the reason, and a partial file never looks complete (written aside, renamed at the end).
+
+The schedule is one global key: it creates the scheduled backups that are due (one per
+missed run at most) and sleeps until the next one; a service's edit wakes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from zaneops.common import naming
+from zaneops.common.settings import InstallationSettings
+from zaneops.runtime.controller import Context, Controller, Result, Watch
+from zaneops.specs import BackupPhase, BackupSpec, Condition, ConditionStatus, ServiceSpec, Status
+from zaneops.specs.backup import ENDED, next_run
+from zaneops.specs.databases import DatabaseSource
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import Key, StoredObject
+
+from . import postgres as pg
+from .ports import BackupRows, Dumps
+from .settings import BackupsSettings
+
+FINALIZER = "backups.zaneops.dev/file"
+SCHEDULE = Key(Kind.BACKUPS, UUID(int=0))  # not a row: the schedule of every service
+VERIFIED = "Verified"
+STDERR_LIMIT = 256 * 1024
+SCRATCH_FOLDER = "/tmp"
+SCRATCH_FILE = "backup.pgdump"
+
+
+class Failed(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class BackupsController(Controller):
+    name = "backups"
+    kind = Kind.BACKUPS
+    finalizer = FINALIZER
+    global_keys = (SCHEDULE,)
+
+    def __init__(
+        self,
+        installation: InstallationSettings,
+        settings: BackupsSettings,
+        rows: BackupRows,
+        dumps: Dumps,
+    ) -> None:
+        self.instance = installation.instance
+        self.settings = settings
+        self.rows = rows
+        self.dumps = dumps
+        self._dumping: set[UUID] = set()  # backups this process set DUMPING (not interrupted)
+        self.watches = (Watch(Kind.SERVICES, self._schedule),)
+
+    async def _schedule(self, _: UUID) -> list[Key]:
+        return [SCHEDULE]
+
+    # --- one backup ------------------------------------------------------------------------
+
+    async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
+        phase = obj.status.details.get("phase")
+        if phase in ENDED:
+            return Result(obj.status)
+        try:
+            if phase is None or (phase == BackupPhase.DUMPING and obj.id not in self._dumping):
+                return self._start(obj)
+            if phase == BackupPhase.DUMPING:
+                return await self._dump(ctx, obj)
+            return await self._verify(ctx, obj)
+        except Failed as failure:
+            self._dumping.discard(obj.id)
+            return Result(_ended(obj.status, BackupPhase.FAILED, failure.reason, failure.message))
+
+    def _start(self, obj: StoredObject) -> Result:
+        """DUMPING, counted as an attempt: one found DUMPING here was interrupted."""
+        attempts = int(str(obj.status.details.get("attempts", 0))) + 1
+        if attempts > self.settings.max_attempts:
+            message = f"interrupted {attempts - 1} times while dumping (the controller stopped)"
+            raise Failed("Interrupted", message)
+        self._dumping.add(obj.id)
+        details = {"attempts": attempts, "started_at": datetime.now(UTC).isoformat()}
+        status = _phase(obj.status, BackupPhase.DUMPING, "Dumping", "dumping", details)
+        return Result(status, requeue_after=0)
+
+    async def _dump(self, ctx: Context, obj: StoredObject) -> Result:
+        spec = BackupSpec.model_validate(obj.spec)
+        await self._postgres_of(spec.service_id)
+        container = await self.dumps.running_container(
+            self.instance, f"{Kind.SERVICES.value}/{spec.service_id}"
+        )
+        if container is None:
+            raise Failed("NotRunning", "the database has no running container: deploy it first")
+        relative = Path(str(obj.parent_id)) / f"{obj.id}{pg.DUMP_FILE_SUFFIX}"
+        final = self.settings.root / relative
+        partial = final.with_name(final.name + ".partial")
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        ctx.ensure_leader()
+        try:
+            async with asyncio.timeout(self.settings.dump_timeout_seconds):
+                streamed = await self.dumps.stream_to_file(
+                    container.id, ["bash", "-c", pg.DUMP_SCRIPT], partial, STDERR_LIMIT
+                )
+        except TimeoutError:
+            partial.unlink(missing_ok=True)
+            limit = self.settings.dump_timeout_seconds
+            raise Failed("TimedOut", f"the dump ran past {limit:g} s") from None
+        finally:
+            self._dumping.discard(obj.id)
+        if streamed.exit_code != 0 or streamed.size == 0:
+            partial.unlink(missing_ok=True)
+            said = _tail(pg.not_the_counts(streamed.stderr)) or "nothing"
+            message = f"the dump exited with code {streamed.exit_code}; it said: {said}"
+            raise Failed("DumpFailed", message)
+        partial.replace(final)  # complete only now, under its final name
+        details = {
+            "file": str(relative),
+            "size_bytes": streamed.size,
+            "sha256": streamed.sha256,
+            "tables": pg.counts_of(streamed.stderr),
+            "image": container.image,
+            "dump_seconds": round(time.monotonic() - began, 3),
+        }
+        status = _phase(obj.status, BackupPhase.VERIFYING, "Verifying", "restoring it", details)
+        return Result(status, requeue_after=0)
+
+    async def _verify(self, ctx: Context, obj: StoredObject) -> Result:
+        details = obj.status.details
+        path = self.settings.root / str(details["file"])
+        await self._same_file(path, str(details["sha256"]))
+        began = time.monotonic()
+        name = f"{self.instance}-backup-check-{obj.id.hex[:12]}"
+        labels = {
+            naming.LABEL_MANAGED: "true",
+            naming.LABEL_INSTANCE: self.instance,
+            naming.LABEL_OWNER: f"{Kind.BACKUPS.value}/{obj.id}",
+        }
+        scratch = {
+            "POSTGRES_USER": "zane",
+            "POSTGRES_DB": "check",
+            "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+        }
+        ctx.ensure_leader()
+        try:
+            async with asyncio.timeout(self.settings.verify_timeout_seconds):
+                container = await self.dumps.start_scratch(
+                    str(details["image"]), name, scratch, labels
+                )
+                restored = await self._restore(container, path)
+        except TimeoutError:
+            raise Failed(
+                "TimedOut", f"the restore check ran past {self.settings.verify_timeout_seconds:g} s"
+            ) from None
+        finally:
+            await self.dumps.remove(name)
+        tables = _tables(details.get("tables"))
+        problems = pg.differences(tables, restored)
+        if problems:
+            raise Failed("VerifyFailed", "the restore differs: " + "; ".join(problems))
+        rows = sum(tables.values())
+        message = (
+            f"restored into a scratch server: {len(tables)} tables, {rows} rows, as at dump time"
+        )
+        extra = {"verify_seconds": round(time.monotonic() - began, 3), "verified_rows": rows}
+        status = _ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra)
+        await self._keep_the_newest(ctx, obj)
+        return Result(status)
+
+    async def _restore(self, container: str, path: Path) -> dict[str, int]:
+        await self._ready(container)
+        await self.dumps.copy_in(container, path, SCRATCH_FOLDER, SCRATCH_FILE)
+        target = f"{SCRATCH_FOLDER}/{SCRATCH_FILE}"
+        restore = await self.dumps.run_in(container, [*pg.RESTORE_COMMAND, target])
+        if restore.exit_code != 0:
+            raise Failed("RestoreFailed", f"pg_restore failed: {_tail(restore.output)}")
+        counted = await self.dumps.run_in(container, ["bash", "-c", pg.COUNT_SCRIPT])
+        if counted.exit_code != 0:
+            raise Failed("RestoreFailed", f"counting the restore failed: {_tail(counted.output)}")
+        return pg.counts_of(counted.output)
+
+    async def _ready(self, container: str) -> None:
+        deadline = time.monotonic() + self.settings.ready_timeout_seconds
+        while (await self.dumps.run_in(container, pg.READY_COMMAND)).exit_code != 0:
+            if time.monotonic() > deadline:
+                raise Failed("RestoreFailed", "the scratch server never accepted connections")
+            await asyncio.sleep(0.25)
+
+    async def _same_file(self, path: Path, sha256: str) -> None:
+        if not path.is_file():
+            raise Failed("FileMissing", f"{path.name} is no longer in the backups folder")
+        if await asyncio.to_thread(_sha256_of, path) != sha256:
+            raise Failed("Corrupted", f"{path.name} changed since it was written")
+
+    async def _postgres_of(self, service_id: UUID) -> DatabaseSource:
+        service = await self.rows.get(Kind.SERVICES, service_id)
+        if service is None or service.is_deleted:
+            raise Failed("ServiceGone", "the database service was deleted")
+        source = ServiceSpec.model_validate(service.spec).source
+        if not isinstance(source, DatabaseSource) or source.engine != "postgres":
+            raise Failed("NotSupported", "only PostgreSQL databases are backed up for now")
+        return source
+
+    # --- retention -------------------------------------------------------------------------
+
+    async def _keep_the_newest(self, ctx: Context, verified: StoredObject) -> None:
+        """Past the policy's keep_last verified backups, older ones go (failed ones too)."""
+        spec = BackupSpec.model_validate(verified.spec)
+        service = await self.rows.get(Kind.SERVICES, spec.service_id)
+        policy = ServiceSpec.model_validate(service.spec).backup if service else None
+        if policy is None or verified.parent_id is None:
+            return
+        mine = await self._backups_of(verified.parent_id, spec.service_id)
+        ordered = sorted(mine, key=lambda b: b.created_at, reverse=True)
+        kept = [b for b in ordered if _phase_of(b) == BackupPhase.VERIFIED or b.id == verified.id]
+        if len(kept) <= policy.keep_last:
+            return
+        oldest_kept = kept[policy.keep_last - 1].created_at
+        for old in ordered:
+            if old.created_at < oldest_kept and _phase_of(old) in ENDED:
+                ctx.ensure_leader()
+                await self.rows.request_delete(Kind.BACKUPS, old.id)
+
+    async def _backups_of(self, environment_id: UUID, service_id: UUID) -> list[StoredObject]:
+        return [
+            row
+            for row in await self.rows.list_children(Kind.BACKUPS, environment_id)
+            if not row.is_deleted and row.spec.get("service_id") == str(service_id)
+        ]
+
+    # --- the schedule ----------------------------------------------------------------------
+
+    async def reconcile_global(self, ctx: Context, key: Key) -> Result:
+        now = datetime.now(UTC)
+        soonest = self.settings.schedule_check_seconds
+        for service_id in await self.rows.list_ids(Kind.SERVICES):
+            service = await self.rows.get(Kind.SERVICES, service_id)
+            if service is None or service.is_deleted or not service.spec.get("backup"):
+                continue
+            due = await self._next_due(ctx, service, now)
+            soonest = min(soonest, max(1.0, (due - now).total_seconds()))
+        return Result(requeue_after=soonest)
+
+    async def _next_due(self, ctx: Context, service: StoredObject, now: datetime) -> datetime:
+        """When the service's next scheduled backup is due; made now if it is already."""
+        policy = ServiceSpec.model_validate(service.spec).backup
+        assert policy is not None and service.parent_id is not None
+        scheduled = [
+            b.created_at
+            for b in await self._backups_of(service.parent_id, service.id)
+            if b.spec.get("trigger") == "schedule"
+        ]
+        due = next_run(policy.schedule, max(scheduled, default=service.created_at))
+        if due > now:
+            return due
+        ctx.ensure_leader()
+        spec = BackupSpec(service_id=service.id, trigger="schedule").model_dump(mode="json")
+        await self.rows.create(Kind.BACKUPS, spec, service.parent_id)
+        return next_run(policy.schedule, now)
+
+    # --- deletion --------------------------------------------------------------------------
+
+    async def finalize(self, ctx: Context, obj: StoredObject) -> Result:
+        """The backup's files go with it; nothing else in the folder is touched."""
+        ctx.ensure_leader()
+        await self.dumps.remove(f"{self.instance}-backup-check-{obj.id.hex[:12]}")
+        final = self.settings.root / str(obj.parent_id) / f"{obj.id}{pg.DUMP_FILE_SUFFIX}"
+        for path in (final, final.with_name(final.name + ".partial")):
+            path.unlink(missing_ok=True)
+        return Result()
+
+    async def forget(self, ctx: Context, key: Key) -> None:
+        self._dumping.discard(key.id)
+
+
+def _tables(raw: object) -> dict[str, int]:
+    return {str(k): int(str(v)) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        while chunk := data.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _tail(text: str, lines: int = 8) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _phase_of(obj: StoredObject) -> str | None:
+    phase = obj.status.details.get("phase")
+    return str(phase) if phase is not None else None
+
+
+def _phase(
+    status: Status, phase: BackupPhase, reason: str, message: str, details: dict[str, Any]
+) -> Status:
+    condition = Condition(
+        type=VERIFIED, status=ConditionStatus.UNKNOWN, reason=reason, message=message
+    )
+    return status.model_copy(
+        update={
+            "conditions": [condition],
+            "details": {**status.details, **details, "phase": phase.value},
+        }
+    )
+
+
+def _ended(
+    status: Status,
+    phase: BackupPhase,
+    reason: str,
+    message: str,
+    extra: dict[str, Any] | None = None,
+) -> Status:
+    verified = ConditionStatus.TRUE if phase is BackupPhase.VERIFIED else ConditionStatus.FALSE
+    condition = Condition(type=VERIFIED, status=verified, reason=reason, message=message)
+    details = {
+        **status.details,
+        **(extra or {}),
+        "phase": phase.value,
+        "finished_at": datetime.now(UTC).isoformat(),
+    }
+    return status.model_copy(update={"conditions": [condition], "details": details})

@@ -1,0 +1,44 @@
+"""What the backups controller needs from the outside world; the adapters provide each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import UUID
+
+from zaneops.adapters.docker.dumps import Ran, RunningContainer, Streamed
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
+
+
+class BackupRows(Protocol):
+    async def get(self, kind: Kind, object_id: UUID) -> StoredObject | None: ...
+
+    async def list_ids(self, kind: Kind) -> list[UUID]: ...
+
+    async def list_children(self, kind: Kind, parent_id: UUID) -> list[StoredObject]: ...
+
+    async def create(
+        self, kind: Kind, spec: Mapping[str, Any], parent_id: UUID | None = None
+    ) -> StoredObject: ...
+
+    async def request_delete(self, kind: Kind, object_id: UUID) -> StoredObject | None: ...
+
+
+class Dumps(Protocol):
+    async def running_container(self, instance: str, owner: str) -> RunningContainer | None: ...
+
+    async def stream_to_file(
+        self, container_id: str, command: list[str], dest: Path, stderr_limit: int
+    ) -> Streamed: ...
+
+    async def run_in(self, container_id: str, command: list[str]) -> Ran: ...
+
+    async def start_scratch(
+        self, image: str, name: str, environment: dict[str, str], labels: dict[str, str]
+    ) -> str: ...
+
+    async def copy_in(self, container_id: str, source: Path, folder: str, name: str) -> None: ...
+
+    async def remove(self, name_or_id: str) -> None: ...

@@ -1,0 +1,104 @@
+"""PostgreSQL's side of a backup: what runs in the database's container, and how a restore is
+judged. Pure text and parsing; nothing here is a user's string (user and database names come
+from the container's own environment, read by the shell there).
+
+The dump and the row counts come from one snapshot: a psql session opens a repeatable-read
+transaction, exports its snapshot and counts every table in it, then pg_dump dumps that same
+snapshot. So "the rows at dump time" is exact even while the database is written to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+DUMP_FILE_SUFFIX = ".pgdump"
+COUNT_PREFIX = "COUNT "
+
+# One row per table: "COUNT <schema>.<table> <rows>"; then COUNTED.
+COUNT_SQL = (
+    "SELECT format('SELECT %L || '' '' || count(*) FROM %I.%I', "
+    "'COUNT ' || n.nspname || '.' || c.relname, n.nspname, c.relname) "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+    "AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1 \\gexec"
+)
+
+# Runs in the database's container (bash, psql and pg_dump are in every PostgreSQL image):
+# the dump on stdout, the counts on stderr.
+DUMP_SCRIPT = r"""
+set -eu
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkfifo "$work/in"
+psql -X -q -At -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" \
+  <"$work/in" >"$work/out" 2>"$work/err" &
+session=$!
+exec 3>"$work/in"
+wait_for() {
+  until grep -q "$1" "$work/out"; do
+    if ! kill -0 "$session" 2>/dev/null; then cat "$work/err" >&2; exit 3; fi
+    sleep 0.05
+  done
+}
+echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" >&3
+echo "SELECT 'SNAPSHOT ' || pg_export_snapshot();" >&3
+wait_for '^SNAPSHOT '
+snapshot=$(sed -n 's/^SNAPSHOT //p' "$work/out")
+cat >&3 <<'SQL'
+__COUNT_SQL__
+SELECT 'COUNTED';
+SQL
+wait_for '^COUNTED$'
+pg_dump --snapshot="$snapshot" --format=custom -U "$POSTGRES_USER" -d "$POSTGRES_DB"
+echo "COMMIT;" >&3
+exec 3>&-
+wait "$session"
+grep '^COUNT ' "$work/out" >&2 || true
+""".replace("__COUNT_SQL__", COUNT_SQL)
+
+COUNT_SCRIPT = r"""
+set -eu
+psql -X -q -At -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" <<'SQL'
+__COUNT_SQL__
+SQL
+""".replace("__COUNT_SQL__", COUNT_SQL)
+
+RESTORE_COMMAND = [
+    "bash",
+    "-c",
+    'pg_restore --exit-on-error --no-owner --single-transaction -U "$POSTGRES_USER" '
+    '-d "$POSTGRES_DB" "$1"',
+    "restore",
+]
+READY_COMMAND = ["bash", "-c", 'pg_isready -q -h 127.0.0.1 -U "$POSTGRES_USER"']
+_COUNT_LINE = re.compile(r"^COUNT (\S+) (\d+)$")
+
+
+def counts_of(text: str) -> dict[str, int]:
+    """Rows by table, from the COUNT lines of `text` (other lines are ignored)."""
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        match = _COUNT_LINE.match(line.strip())
+        if match:
+            found[match[1]] = int(match[2])
+    return found
+
+
+def differences(dumped: Mapping[str, int], restored: Mapping[str, int]) -> list[str]:
+    """What a restore lacks or has too much of, table by table; empty: the same."""
+    problems = []
+    for table in sorted(set(dumped) | set(restored)):
+        before, after = dumped.get(table), restored.get(table)
+        if before is None:
+            problems.append(f"{table}: not in the database at dump time, yet restored")
+        elif after is None:
+            problems.append(f"{table}: {before} rows at dump time, missing from the restore")
+        elif before != after:
+            problems.append(f"{table}: {before} rows at dump time, {after} restored")
+    return problems
+
+
+def not_the_counts(stderr: str) -> str:
+    """What the dump said besides the counts: the reason when it failed."""
+    return "\n".join(line for line in stderr.splitlines() if not _COUNT_LINE.match(line.strip()))

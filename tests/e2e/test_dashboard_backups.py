@@ -1,0 +1,59 @@
+"""A person backs up a PostgreSQL from the dashboard (Chromium, real API, services, volumes and
+backups controllers, the real engine): the backup moves from Dumping to Verified with what was
+checked, and a schedule is refused until it is a cron expression."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.test_dashboard_databases import deploy_and_wait, new_project_page
+from tests.support import volumes as vs
+from tests.support.database_bed import backups_controller
+from tests.support.database_images import ensure_database_images
+from tests.support.proxy import Proxy
+
+BACKUP_MS = 120_000
+
+
+@pytest.fixture
+async def backups(
+    controllers: None, proxy: Proxy, database_url: str, tmp_path: Path
+) -> AsyncIterator[None]:
+    ensure_database_images()
+    async with (
+        vs.volumes_controller(proxy.instance, database_url, tmp_path / "volumes"),
+        backups_controller(proxy.instance, database_url, tmp_path / "backups"),
+    ):
+        yield
+
+
+async def test_person_backs_up_a_database_and_sees_it_verified(page: Page, backups: None) -> None:
+    await new_project_page(page, "Safe")
+    await page.get_by_role("link", name="+ New database").click()
+    await page.get_by_label("Name").fill("db")
+    await page.get_by_role("button", name="Create database").click()
+    await expect(page.get_by_test_id("connection")).to_be_visible()
+    await deploy_and_wait(page)
+
+    await page.get_by_role("link", name="Backups", exact=True).click()
+    await expect(page.get_by_text("No backups yet")).to_be_visible()
+    await page.get_by_role("button", name="Back up now").click()
+    backup = page.get_by_test_id("backup").first
+    await expect(backup).to_have_attribute("data-phase", "VERIFIED", timeout=BACKUP_MS)
+    await expect(backup.get_by_test_id("verdict")).to_contain_text("restored into a scratch server")
+    await expect(backup.get_by_text("Verified")).to_be_visible()
+
+    await page.get_by_label("When (cron, UTC)").fill("every night")
+    await page.get_by_role("button", name="Save schedule").click()
+    await expect(page.get_by_text("is not a cron expression")).to_be_visible()
+    await page.get_by_label("When (cron, UTC)").fill("0 3 * * *")
+    await page.get_by_label("Keep").fill("5")
+    await page.get_by_role("button", name="Save schedule").click()
+    await expect(page.get_by_text("On: 0 3 * * *, keeping the newest 5 verified.")).to_be_visible()
+    await expect(page.get_by_text("pending change")).to_have_count(0)  # nothing to deploy
+    await screenshot(page, "43-database-backups")

@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import type { Backup } from "../api/types";
+import { durationOf, progressOf, shownPhase, verdictOf } from "./backups";
+
+function backup(phase: Backup["phase"], details: Record<string, unknown> = {}): Backup {
+  const made: Backup = {
+    id: "b",
+    parent_id: "e",
+    spec: { service_id: "s", trigger: "manual" },
+    generation: 1,
+    status: {
+      observed_generation: 1,
+      conditions: [
+        {
+          type: "Verified",
+          status: phase === "VERIFIED" ? "True" : "Unknown",
+          reason: "r",
+          message: "restored: 2 tables",
+        },
+      ],
+      details,
+    },
+    finalizers: [],
+    deleted_at: null,
+    created_at: "2026-12-07T00:00:00Z",
+    updated_at: "2026-12-07T00:00:00Z",
+    phase,
+  };
+  return made;
+}
+
+describe("backups", () => {
+  it("moves its progress bar through dump and check", () => {
+    expect(progressOf(backup(null))).toBe(0);
+    expect(progressOf(backup("DUMPING"))).toBeCloseTo(1 / 3);
+    expect(progressOf(backup("VERIFYING"))).toBeCloseTo(2 / 3);
+    expect(progressOf(backup("VERIFIED"))).toBe(1);
+  });
+
+  it("tells a running backup from a finished one", () => {
+    expect(shownPhase(backup("VERIFYING")).running).toBe(true);
+    expect(shownPhase(backup("FAILED"))).toMatchObject({ label: "Failed", tone: "bad" });
+  });
+
+  it("adds the dump's and the check's time, and says what was checked", () => {
+    expect(durationOf(backup("VERIFIED", { dump_seconds: 1.2, verify_seconds: 3.4 }))).toBe(
+      "4.6 s",
+    );
+    expect(durationOf(backup("DUMPING"))).toBeNull();
+    expect(verdictOf(backup("VERIFIED"))).toBe("restored: 2 tables");
+  });
+});

@@ -1,0 +1,62 @@
+// A backup as a person reads it: where it stands among its steps (dump, then a restore that
+// checks it), how big and how long, and why it failed.
+
+import type { Backup } from "../api/types";
+import type { Tone } from "../components/ui";
+
+export const STEPS = ["Queued", "Dumping", "Verifying", "Verified"] as const;
+
+interface Shown {
+  label: string;
+  tone: Tone;
+  running: boolean;
+}
+
+const QUEUED: Shown = { label: "Queued", tone: "neutral", running: true };
+const SHOWN: Record<string, Shown> = {
+  QUEUED,
+  DUMPING: { label: "Dumping", tone: "info", running: true },
+  VERIFYING: { label: "Verifying", tone: "info", running: true },
+  VERIFIED: { label: "Verified", tone: "ok", running: false },
+  FAILED: { label: "Failed", tone: "bad", running: false },
+};
+
+export function shownPhase(backup: Backup): Shown {
+  return SHOWN[backup.phase ?? "QUEUED"] ?? QUEUED;
+}
+
+/** How far along a backup is, 0..1, for its progress bar (a failed one stops where it was). */
+export function progressOf(backup: Backup): number {
+  const index = STEPS.findIndex((step) => step.toUpperCase() === (backup.phase ?? "QUEUED"));
+  return index < 0 ? 1 : index / (STEPS.length - 1);
+}
+
+function numberAt(details: Record<string, unknown> | undefined, name: string): number | null {
+  const value = details?.[name];
+  return typeof value === "number" ? value : null;
+}
+
+/** "12.5 s" or "850 ms": the dump and the check together. */
+export function durationOf(backup: Backup): string | null {
+  const details = backup.status.details;
+  const dump = numberAt(details, "dump_seconds");
+  if (dump === null) return null;
+  const total = dump + (numberAt(details, "verify_seconds") ?? 0);
+  return total < 1 ? `${Math.round(total * 1000)} ms` : `${total.toFixed(1)} s`;
+}
+
+export function sizeOf(backup: Backup): number | null {
+  return numberAt(backup.status.details, "size_bytes");
+}
+
+/** The condition's message: what was checked, or why it failed. */
+export function verdictOf(backup: Backup): string | null {
+  const condition = (backup.status.conditions ?? []).find((c) => c.type === "Verified");
+  return condition?.message || null;
+}
+
+export const SCHEDULE_EXAMPLES: [string, string][] = [
+  ["0 3 * * *", "every day at 03:00 UTC"],
+  ["0 */6 * * *", "every 6 hours"],
+  ["30 2 * * 0", "Sundays at 02:30 UTC"],
+];

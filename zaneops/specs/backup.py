@@ -1,0 +1,69 @@
+"""Backups of databases: a policy on the database service (when, how many kept), and one row
+per backup, which the backups controller dumps, then verifies by restoring it. A backup is
+called good (VERIFIED) only once a restore of it was checked against the source."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+from uuid import UUID
+
+from croniter import croniter
+from pydantic import Field, field_validator
+
+from ._base import SpecModel
+from ._rules import refuse
+
+MAX_KEPT = 1000
+
+
+class BackupPhase(StrEnum):
+    """Where a backup stands; the backups controller writes it to status.details["phase"]."""
+
+    QUEUED = "QUEUED"
+    DUMPING = "DUMPING"
+    VERIFYING = "VERIFYING"
+    VERIFIED = "VERIFIED"
+    FAILED = "FAILED"
+
+
+ENDED = frozenset({BackupPhase.VERIFIED, BackupPhase.FAILED})
+
+
+class BackupPolicy(SpecModel):
+    schedule: str = Field(
+        description="A cron expression in UTC (minute hour day month weekday), e.g. "
+        "'0 3 * * *' for 03:00 every day."
+    )
+    keep_last: int = Field(
+        default=7,
+        ge=1,
+        le=MAX_KEPT,
+        description="Verified backups kept for the service; older ones are deleted, with "
+        "their files, once a newer one is verified. Failed ones go with them.",
+    )
+
+    @field_validator("schedule")
+    @classmethod
+    def _a_cron_expression(cls, schedule: str) -> str:
+        if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
+            raise refuse(
+                "invalid_schedule",
+                f"{schedule!r} is not a cron expression of 5 fields (minute hour day month "
+                "weekday), e.g. '0 3 * * *'",
+            )
+        return schedule
+
+
+def next_run(schedule: str, after: datetime) -> datetime:
+    """When a schedule next fires after `after` (both aware, UTC)."""
+    found: datetime = croniter(schedule, after).get_next(datetime)
+    return found
+
+
+class BackupSpec(SpecModel):
+    service_id: UUID = Field(description="The database service backed up (of this environment).")
+    trigger: Literal["manual", "schedule"] = Field(
+        default="manual", description="A person asked for it, or its service's schedule."
+    )
