@@ -42,8 +42,8 @@ ENV = {"POSTGRES_USER": "app", "POSTGRES_DB": "app", "POSTGRES_PASSWORD": "bench
 ROW_BYTES = 1024  # 32 random md5s: text pg_dump's compression barely shrinks
 FILL = (
     "CREATE TABLE blobs (id bigserial PRIMARY KEY, body text);"
-    "INSERT INTO blobs (body) SELECT (SELECT string_agg(md5(random()::text || g), '') "
-    "FROM generate_series(1, 32)) FROM generate_series(1, {rows}) g;"
+    "INSERT INTO blobs (body) SELECT (SELECT string_agg(md5(random()::text || i || g), '') "
+    "FROM generate_series(1, 32) i) FROM generate_series(1, {rows}) g;"
     "CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 1000);"
 )
 
