@@ -7,14 +7,20 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field
 
 from api.auth.principal import Ctx, CurrentUser
-from api.crud import KindApi, add_delete, add_item, load, set_etag
+from api.crud import KindApi, add_delete, add_item, load, set_etag, storable_json
+from api.deployment_rows import new_deployment
 from api.errors import ApiError
+from api.routers.databases import CreatedDatabase, NewDatabase, connection, database_spec
+from api.routers.services import SERVICES, insert_deployment
 from api.schemas import Backup, Page
+from api.sealing import seal_service_spec
 from zaneops.common.errors import Conflict
-from zaneops.specs import BackupSpec, ServiceSpec
+from zaneops.specs import BackupPhase, BackupSpec, ServiceSpec, VolumeSpec
 from zaneops.specs.databases import DatabaseSource
+from zaneops.specs.fields import Port, Slug
 from zaneops.specs.kinds import Kind
 
 router = APIRouter(tags=["backups"])
@@ -65,3 +71,56 @@ async def list_backups(
     rows = await ctx.store.page(Kind.BACKUPS, service.parent_id, None, SCANNED)
     mine = [row for row in rows if row.spec.get("service_id") == str(service_id)][:limit]
     return {"items": [BACKUPS.show(row) for row in mine], "next_cursor": None}
+
+
+class RestoreRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    slug: Slug = Field(description="The new database's slug (its host name).")
+    public_port: Port | None = Field(default=None, description="As for a new database.")
+
+
+@router.post(
+    "/backups/{id}/restore",
+    response_model=CreatedDatabase,
+    status_code=201,
+    operation_id="restore_backup",
+    summary="Restore a verified backup into a new database (made, deployed, then filled)",
+)
+async def restore(
+    ctx: Ctx,
+    _: CurrentUser,
+    backup_id: Annotated[UUID, Path(alias="id")],
+    body: RestoreRequest,
+    response: Response,
+) -> Any:
+    backup = await load(ctx, Kind.BACKUPS, backup_id)
+    details = backup.status.details
+    is_backup = not backup.spec.get("restore_from") and not backup.is_deleted
+    if not is_backup or details.get("phase") != BackupPhase.VERIFIED.value:
+        raise ApiError(409, "not_restorable", "only a verified backup can be restored")
+    engine, version = str(details.get("engine", "postgres")), details.get("version")
+    new = NewDatabase(
+        slug=body.slug,
+        engine=engine,  # what the dump recorded: an engine this platform runs
+        version=str(version) if version else None,
+        public_port=body.public_port,
+    )
+    spec = database_spec(new)
+    volume = VolumeSpec.model_validate({"slug": spec.volumes[0].volume})
+    service_json = seal_service_spec(storable_json(spec), None, ctx.secret_box)
+
+    def restore_into(service_id: UUID) -> tuple[Kind, dict[str, Any]]:
+        restoring = BackupSpec(service_id=service_id, restore_from=backup_id)
+        return Kind.BACKUPS, restoring.model_dump(mode="json")
+
+    assert backup.parent_id is not None
+    _volume, service = await ctx.store.create_with_volume(
+        backup.parent_id, storable_json(volume), service_json, then=restore_into
+    )
+    images = ctx.settings.database_images()
+    await insert_deployment(
+        ctx, service.id, new_deployment(service.spec, "deploy", database_images=images)
+    )
+    set_etag(response, service)
+    return {"service": SERVICES.show(service), "connection": connection(ctx, service, True)}

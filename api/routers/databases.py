@@ -123,7 +123,7 @@ async def create_database(
         environment_id, storable_json(volume), service_json
     )
     set_etag(response, service)
-    return {"service": SERVICES.show(service), "connection": _connection(ctx, service, True)}
+    return {"service": SERVICES.show(service), "connection": connection(ctx, service, True)}
 
 
 @router.get(
@@ -132,17 +132,17 @@ async def create_database(
     operation_id="get_connection",
     summary="How to connect to a database service (reveal=true: with its password)",
 )
-async def get_connection(
+async def getconnection(
     ctx: Ctx,
     _: CurrentUser,
     service_id: Annotated[UUID, Path(alias="id")],
     reveal: Annotated[bool, Query(description="Answer with the password in clear.")] = False,
 ) -> Any:
     service = await load(ctx, Kind.SERVICES, service_id)
-    return _connection(ctx, service, reveal)
+    return connection(ctx, service, reveal)
 
 
-def _connection(ctx: ApiContext, service: StoredObject, reveal: bool) -> DatabaseConnection:
+def connection(ctx: ApiContext, service: StoredObject, reveal: bool) -> DatabaseConnection:
     spec = service.spec_as(ServiceSpec)
     if not isinstance(spec.source, DatabaseSource):
         raise ApiError(409, "not_a_database", f"services/{service.id} is not a database")

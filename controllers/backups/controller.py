@@ -76,6 +76,8 @@ class BackupsController(Controller):
         if phase in ENDED:
             return Result(obj.status)
         try:
+            if obj.spec.get("restore_from"):
+                return await self._restore_step(ctx, obj)
             if phase is None or (phase == BackupPhase.DUMPING and obj.id not in self._dumping):
                 return self._start(obj)
             if phase == BackupPhase.DUMPING:
@@ -98,7 +100,7 @@ class BackupsController(Controller):
 
     async def _dump(self, ctx: Context, obj: StoredObject) -> Result:
         spec = BackupSpec.model_validate(obj.spec)
-        await self._postgres_of(spec.service_id)
+        source = await self._postgres_of(spec.service_id)
         container = await self.dumps.running_container(
             self.instance, f"{Kind.SERVICES.value}/{spec.service_id}"
         )
@@ -133,6 +135,8 @@ class BackupsController(Controller):
             "sha256": streamed.sha256,
             "tables": pg.counts_of(streamed.stderr),
             "image": container.image,
+            "engine": source.engine,
+            "version": source.version,
             "dump_seconds": round(time.monotonic() - began, 3),
         }
         status = _phase(obj.status, BackupPhase.VERIFYING, "Verifying", "restoring it", details)
@@ -214,6 +218,83 @@ class BackupsController(Controller):
             raise Failed("NotSupported", "only PostgreSQL databases are backed up for now")
         return source
 
+    # --- a restore into a new database -----------------------------------------------------
+
+    async def _restore_step(self, ctx: Context, obj: StoredObject) -> Result:
+        """Waits for the new database to accept connections, loads the backup into it in one
+        transaction, and checks every table's rows against the backup's."""
+        spec = BackupSpec.model_validate(obj.spec)
+        if obj.status.details.get("phase") is None:
+            details = {"started_at": datetime.now(UTC).isoformat()}
+            message = "waiting for the new database to start"
+            status = _phase(obj.status, BackupPhase.RESTORING, "Restoring", message, details)
+            return Result(status, requeue_after=0)
+        assert spec.restore_from is not None
+        path, tables = await self._verified_backup(spec.restore_from)
+        await self._postgres_of(spec.service_id)
+        container = await self.dumps.running_container(
+            self.instance, f"{Kind.SERVICES.value}/{spec.service_id}"
+        )
+        ready = container is not None and (
+            (await self.dumps.run_in(container.id, pg.READY_COMMAND)).exit_code == 0
+        )
+        if container is None or not ready:
+            return self._wait_for_the_database(obj)
+        ctx.ensure_leader()
+        began = time.monotonic()
+        restored = await self._load(container.id, path, tables, obj.id)
+        problems = pg.differences(tables, restored)
+        if problems:
+            raise Failed("VerifyFailed", "the restore differs: " + "; ".join(problems))
+        message = (
+            f"restored from backup {spec.restore_from}: {len(tables)} tables, "
+            f"{sum(tables.values())} rows, as at its dump"
+        )
+        extra = {"restore_seconds": round(time.monotonic() - began, 3), "tables": tables}
+        return Result(_ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra))
+
+    async def _verified_backup(self, backup_id: UUID) -> tuple[Path, dict[str, int]]:
+        backup = await self.rows.get(Kind.BACKUPS, backup_id)
+        if backup is None or backup.is_deleted or _phase_of(backup) != BackupPhase.VERIFIED:
+            raise Failed("BackupUnavailable", f"backup {backup_id} is gone or not verified")
+        details = backup.status.details
+        path = self.settings.root / str(details["file"])
+        await self._same_file(path, str(details["sha256"]))
+        return path, _tables(details.get("tables"))
+
+    def _wait_for_the_database(self, obj: StoredObject) -> Result:
+        started = datetime.fromisoformat(str(obj.status.details["started_at"]))
+        waited = (datetime.now(UTC) - started).total_seconds()
+        if waited > self.settings.restore_wait_seconds:
+            message = f"the new database did not accept connections within {waited:.0f} s"
+            raise Failed("NotRunning", message)
+        return Result(obj.status, requeue_after=1.0)
+
+    async def _load(
+        self, container: str, path: Path, tables: dict[str, int], restore_id: UUID
+    ) -> dict[str, int]:
+        """The backup loaded into an empty database (one already holding exactly the backup's
+        rows was restored before a crash: it is checked, not loaded twice)."""
+        present = await self.dumps.run_in(container, ["bash", "-c", pg.COUNT_SCRIPT])
+        found = pg.counts_of(present.output)
+        if found:
+            if not pg.differences(tables, found):
+                return found
+            raise Failed(
+                "NotEmpty", "the database already has tables: a restore goes into a new one"
+            )
+        name = f"restore-{restore_id.hex[:12]}.pgdump"
+        await self.dumps.copy_in(container, path, SCRATCH_FOLDER, name)
+        target = f"{SCRATCH_FOLDER}/{name}"
+        try:
+            loaded = await self.dumps.run_in(container, [*pg.RESTORE_COMMAND, target])
+        finally:
+            await self.dumps.run_in(container, ["rm", "-f", target])
+        if loaded.exit_code != 0:
+            raise Failed("RestoreFailed", f"pg_restore failed: {_tail(loaded.output)}")
+        counted = await self.dumps.run_in(container, ["bash", "-c", pg.COUNT_SCRIPT])
+        return pg.counts_of(counted.output)
+
     # --- retention -------------------------------------------------------------------------
 
     async def _keep_the_newest(self, ctx: Context, verified: StoredObject) -> None:
@@ -235,10 +316,13 @@ class BackupsController(Controller):
                 await self.rows.request_delete(Kind.BACKUPS, old.id)
 
     async def _backups_of(self, environment_id: UUID, service_id: UUID) -> list[StoredObject]:
+        """The service's backups (restores into it are not backups of it)."""
         return [
             row
             for row in await self.rows.list_children(Kind.BACKUPS, environment_id)
-            if not row.is_deleted and row.spec.get("service_id") == str(service_id)
+            if not row.is_deleted
+            and row.spec.get("service_id") == str(service_id)
+            and not row.spec.get("restore_from")
         ]
 
     # --- the schedule ----------------------------------------------------------------------

@@ -30,6 +30,11 @@ class BackupsSettings(ZaneSettings):
     ready_timeout_seconds: float = Field(
         default=60.0, gt=0, description="How long a scratch server may take to accept connections."
     )
+    restore_wait_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="How long a restore waits for its new database to accept connections.",
+    )
     max_attempts: int = Field(
         default=2,
         ge=1,

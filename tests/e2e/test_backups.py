@@ -1,7 +1,8 @@
 """Backups you can trust, on the real components: a PostgreSQL made through the API and run by
 the real controllers, rows written by a service, then backed up by the real backups controller:
 dumped from the running container, restored into a scratch server and compared table by table
-before it is called VERIFIED. A schedule makes backups by itself and keeps the newest."""
+before it is called VERIFIED, then restored into a new database with the same rows. A schedule
+makes backups by itself and keeps the newest."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.support.database_bed import (
     job,
     new_database,
     new_environment,
+    run_in,
 )
 from tests.support.database_images import ensure_database_images
 from tests.support.platform_api import created
@@ -67,8 +69,8 @@ async def ended(client: httpx.AsyncClient, backup_id: str, timeout: float = 120)
     return await backup_phase(client, backup_id)
 
 
-async def test_a_backup_is_verified_by_a_restore_and_a_schedule_keeps_the_newest(
-    client: httpx.AsyncClient, root: Path
+async def test_a_backup_is_verified_restored_into_a_new_database_and_kept_by_schedule(
+    client: httpx.AsyncClient, root: Path, proxy: Proxy
 ) -> None:
     images = ensure_database_images()
     env_id = await new_environment(client)
@@ -86,6 +88,19 @@ async def test_a_backup_is_verified_by_a_restore_and_a_schedule_keeps_the_newest
     assert dump.stat().st_size == details["size_bytes"] > 0
     assert hashlib.sha256(dump.read_bytes()).hexdigest() == details["sha256"]
     assert not list(root.rglob("*.partial"))
+
+    restored = await created(
+        await client.post(f"/backups/{asked['id']}/restore", json={"slug": "db2"})
+    )
+    copy = restored["service"]
+    [restore] = (await client.get(f"/services/{copy['id']}/backups")).json()["items"]
+    assert restore["spec"]["restore_from"] == asked["id"]
+    restore = await ended(client, restore["id"], timeout=180)
+    assert restore["phase"] == "VERIFIED", restore["status"]
+    assert "2 tables, 252 rows, as at its dump" in restore["status"]["conditions"][0]["message"]
+    [deployment] = (await client.get(f"/services/{copy['id']}/deployments")).json()["items"]
+    rows = ["psql", "-X", "-U", "app", "-d", "app", "-tAc", "select count(*) from notes"]
+    assert run_in(proxy.instance, deployment["id"], rows) == "250"
 
     service = (await client.get(f"/services/{db['id']}")).json()
     policy = {"schedule": "* * * * *", "keep_last": 1}

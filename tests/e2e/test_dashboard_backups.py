@@ -1,6 +1,7 @@
 """A person backs up a PostgreSQL from the dashboard (Chromium, real API, services, volumes and
 backups controllers, the real engine): the backup moves from Dumping to Verified with what was
-checked, and a schedule is refused until it is a cron expression."""
+checked, a schedule is refused until it is a cron expression, and the backup restored into a
+new database is checked the same way."""
 
 from __future__ import annotations
 
@@ -57,3 +58,13 @@ async def test_person_backs_up_a_database_and_sees_it_verified(page: Page, backu
     await expect(page.get_by_text("On: 0 3 * * *, keeping the newest 5 verified.")).to_be_visible()
     await expect(page.get_by_text("pending change")).to_have_count(0)  # nothing to deploy
     await screenshot(page, "43-database-backups")
+
+    await backup.get_by_role("button", name="Restore…").click()
+    await page.get_by_label("New database name").fill("db-copy")
+    await page.get_by_role("button", name="Restore", exact=True).click()
+    await expect(page.get_by_role("heading", name="db-copy")).to_be_visible()
+    restore = page.get_by_test_id("backup").first
+    await expect(restore).to_contain_text("restore of backup")
+    await expect(restore).to_have_attribute("data-phase", "VERIFIED", timeout=BACKUP_MS)
+    await expect(restore.get_by_test_id("verdict")).to_contain_text("restored from backup")
+    await screenshot(page, "44-database-restored")

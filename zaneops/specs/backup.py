@@ -24,6 +24,7 @@ class BackupPhase(StrEnum):
     QUEUED = "QUEUED"
     DUMPING = "DUMPING"
     VERIFYING = "VERIFYING"
+    RESTORING = "RESTORING"  # a restore's: loading a backup into its new database
     VERIFIED = "VERIFIED"
     FAILED = "FAILED"
 
@@ -63,7 +64,15 @@ def next_run(schedule: str, after: datetime) -> datetime:
 
 
 class BackupSpec(SpecModel):
-    service_id: UUID = Field(description="The database service backed up (of this environment).")
+    """A backup of a database; or, with restore_from, a restore of one into a new database
+    (checked like a verification: every table's rows as at the dump)."""
+
+    service_id: UUID = Field(
+        description="The database service backed up, or restored into (of this environment)."
+    )
     trigger: Literal["manual", "schedule"] = Field(
         default="manual", description="A person asked for it, or its service's schedule."
+    )
+    restore_from: UUID | None = Field(
+        default=None, description="A restore: the verified backup it loads; none: a backup."
     )

@@ -38,3 +38,9 @@ async def service(admin: httpx.AsyncClient, spec: dict[str, Any] | None = None) 
     env_id = await environment(admin)
     answer = await admin.post(f"/environments/{env_id}/services", json=spec or IMAGE_SERVICE)
     return body(answer, 201)
+
+
+async def image_service_in(admin: httpx.AsyncClient, env_id: str) -> dict[str, Any]:
+    """A plain image service (not a database) in the environment."""
+    answer = await admin.post(f"/environments/{env_id}/services", json=IMAGE_SERVICE)
+    return body(answer, 201)

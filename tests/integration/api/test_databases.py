@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.api.helpers import body, environment
+from tests.integration.api.helpers import body, environment, image_service_in
 from tests.support.api import RunningApi
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.common.secrets import MASK, SecretBox, is_sealed
@@ -144,12 +144,6 @@ async def test_bad_database_requests_are_refused_at_the_field(
 
 async def test_an_image_service_has_no_connection(admin: httpx.AsyncClient) -> None:
     env_id = await environment(admin)
-    web = body(
-        await admin.post(
-            f"/environments/{env_id}/services",
-            json={"slug": "web", "source": {"type": "image", "image": "nginx:1"}},
-        ),
-        201,
-    )
+    web = await image_service_in(admin, env_id)
     answer = await admin.get(f"/services/{web['id']}/connection")
     assert answer.status_code == 409 and "not a database" in answer.text

@@ -176,6 +176,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a verified backup into a new database (made, deployed, then filled) */
+        post: operations["restore_backup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/builds/{id}": {
         parameters: {
             query?: never;
@@ -977,7 +994,7 @@ export interface components {
          * @description Where a backup stands; the backups controller writes it to status.details["phase"].
          * @enum {string}
          */
-        BackupPhase: "QUEUED" | "DUMPING" | "VERIFYING" | "VERIFIED" | "FAILED";
+        BackupPhase: "QUEUED" | "DUMPING" | "VERIFYING" | "RESTORING" | "VERIFIED" | "FAILED";
         /** BackupPolicy */
         BackupPolicy: {
             /**
@@ -992,12 +1009,21 @@ export interface components {
              */
             schedule: string;
         };
-        /** BackupSpec */
+        /**
+         * BackupSpec
+         * @description A backup of a database; or, with restore_from, a restore of one into a new database
+         *     (checked like a verification: every table's rows as at the dump).
+         */
         BackupSpec: {
+            /**
+             * Restore From
+             * @description A restore: the verified backup it loads; none: a backup.
+             */
+            restore_from?: string | null;
             /**
              * Service Id
              * Format: uuid
-             * @description The database service backed up (of this environment).
+             * @description The database service backed up, or restored into (of this environment).
              */
             service_id: string;
             /**
@@ -2249,6 +2275,19 @@ export interface components {
              */
             memory_reservation?: number | null;
         };
+        /** RestoreRequest */
+        RestoreRequest: {
+            /**
+             * Public Port
+             * @description As for a new database.
+             */
+            public_port?: number | null;
+            /**
+             * Slug
+             * @description The new database's slug (its host name).
+             */
+            slug: string;
+        };
         /** RouteTarget */
         RouteTarget: {
             /**
@@ -3488,6 +3527,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeletionAccepted"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restore_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDatabase"];
                 };
             };
             /** @description Not authenticated */

@@ -37,6 +37,11 @@ describe("backups", () => {
     expect(progressOf(backup("VERIFIED"))).toBe(1);
   });
 
+  it("moves a restore's bar through its own steps", () => {
+    const restore = { ...backup("RESTORING"), spec: { ...backup(null).spec, restore_from: "b0" } };
+    expect(progressOf(restore)).toBeCloseTo(1 / 2);
+  });
+
   it("tells a running backup from a finished one", () => {
     expect(shownPhase(backup("VERIFYING")).running).toBe(true);
     expect(shownPhase(backup("FAILED"))).toMatchObject({ label: "Failed", tone: "bad" });

@@ -4,7 +4,13 @@
 import type { Backup } from "../api/types";
 import type { Tone } from "../components/ui";
 
-export const STEPS = ["Queued", "Dumping", "Verifying", "Verified"] as const;
+export const STEPS = ["Queued", "Dumping", "Verifying", "Verified"];
+export const RESTORE_STEPS = ["Queued", "Restoring", "Verified"];
+
+/** A restore of a backup into this (new) database, rather than a backup of it. */
+export function isRestore(backup: Backup): boolean {
+  return Boolean(backup.spec.restore_from);
+}
 
 interface Shown {
   label: string;
@@ -17,6 +23,7 @@ const SHOWN: Record<string, Shown> = {
   QUEUED,
   DUMPING: { label: "Dumping", tone: "info", running: true },
   VERIFYING: { label: "Verifying", tone: "info", running: true },
+  RESTORING: { label: "Restoring", tone: "info", running: true },
   VERIFIED: { label: "Verified", tone: "ok", running: false },
   FAILED: { label: "Failed", tone: "bad", running: false },
 };
@@ -27,8 +34,9 @@ export function shownPhase(backup: Backup): Shown {
 
 /** How far along a backup is, 0..1, for its progress bar (a failed one stops where it was). */
 export function progressOf(backup: Backup): number {
-  const index = STEPS.findIndex((step) => step.toUpperCase() === (backup.phase ?? "QUEUED"));
-  return index < 0 ? 1 : index / (STEPS.length - 1);
+  const steps = isRestore(backup) ? RESTORE_STEPS : STEPS;
+  const index = steps.findIndex((step) => step.toUpperCase() === (backup.phase ?? "QUEUED"));
+  return index < 0 ? 1 : index / (steps.length - 1);
 }
 
 function numberAt(details: Record<string, unknown> | undefined, name: string): number | null {
@@ -39,9 +47,9 @@ function numberAt(details: Record<string, unknown> | undefined, name: string): n
 /** "12.5 s" or "850 ms": the dump and the check together. */
 export function durationOf(backup: Backup): string | null {
   const details = backup.status.details;
-  const dump = numberAt(details, "dump_seconds");
-  if (dump === null) return null;
-  const total = dump + (numberAt(details, "verify_seconds") ?? 0);
+  const first = numberAt(details, "dump_seconds") ?? numberAt(details, "restore_seconds");
+  if (first === null) return null;
+  const total = first + (numberAt(details, "verify_seconds") ?? 0);
   return total < 1 ? `${Math.round(total * 1000)} ms` : `${total.toFixed(1)} s`;
 }
 

@@ -3,35 +3,19 @@
 
 import { type FormEvent, useState } from "react";
 import { useNavigate, useParams } from "react-router";
-import { get, post } from "../api/client";
+import { post } from "../api/client";
 import { fieldErrors, FormProblem, unplacedErrors } from "../api/errors";
-import type { CreatedDatabase, Environment, NewDatabase, Project } from "../api/types";
-import { useCrumbs } from "../components/app-context";
+import type { CreatedDatabase, NewDatabase } from "../api/types";
 import { Button, Card, Field, FormErrors, useAction } from "../components/ui";
 import { type Engine, ENGINES, publicPortOf } from "../lib/databases";
-import { usePoll, useTitle } from "../lib/hooks";
+import { useEnvironmentPage } from "../lib/environment-page";
 
 const PLACED = ["slug", "engine", "version", "public_port"];
 
 export function NewDatabasePage() {
   const { projectId = "", environmentId = "" } = useParams();
   const navigate = useNavigate();
-  const project = usePoll((s) => get<Project>(`/projects/${projectId}`, s), [projectId], null);
-  const environment = usePoll(
-    (s) => get<Environment>(`/environments/${environmentId}`, s),
-    [environmentId],
-    null,
-  );
-  useTitle("New database");
-  useCrumbs(
-    project.data && environment.data
-      ? [
-          { label: project.data.spec.name, to: `/projects/${projectId}` },
-          { label: environment.data.spec.slug, to: `/projects/${projectId}/env/${environmentId}` },
-          { label: "New database", to: `/projects/${projectId}/env/${environmentId}/new-database` },
-        ]
-      : [],
-  );
+  useEnvironmentPage(projectId, environmentId, "New database", "new-database");
   const [slug, setSlug] = useState("");
   const [engine, setEngine] = useState<Engine>("postgres");
   const [publicPort, setPublicPort] = useState("");

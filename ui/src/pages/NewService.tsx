@@ -3,15 +3,14 @@
 
 import { type FormEvent, useState } from "react";
 import { useNavigate, useParams } from "react-router";
-import { get, post } from "../api/client";
+import { post } from "../api/client";
 import { fieldErrors, FormProblem, unplacedErrors } from "../api/errors";
-import type { Environment, Project, Service, ServiceSpecInput } from "../api/types";
-import { useCrumbs } from "../components/app-context";
+import type { Service, ServiceSpecInput } from "../api/types";
 import { CredentialFields } from "../components/CredentialFields";
 import { Button, Card, Field, FormErrors, useAction } from "../components/ui";
 import { splitCommand } from "../lib/command";
 import { type CredentialsForm, credentialsFormOf, credentialsOf } from "../lib/gitsource";
-import { usePoll, useTitle } from "../lib/hooks";
+import { useEnvironmentPage } from "../lib/environment-page";
 
 type Kind = "image" | "git";
 
@@ -82,22 +81,7 @@ export const EMPTY_DRAFT: Draft = {
 export function NewService() {
   const { projectId = "", environmentId = "" } = useParams();
   const navigate = useNavigate();
-  const project = usePoll((s) => get<Project>(`/projects/${projectId}`, s), [projectId], null);
-  const environment = usePoll(
-    (s) => get<Environment>(`/environments/${environmentId}`, s),
-    [environmentId],
-    null,
-  );
-  useTitle("New service");
-  useCrumbs(
-    project.data && environment.data
-      ? [
-          { label: project.data.spec.name, to: `/projects/${projectId}` },
-          { label: environment.data.spec.slug, to: `/projects/${projectId}/env/${environmentId}` },
-          { label: "New service", to: `/projects/${projectId}/env/${environmentId}/new` },
-        ]
-      : [],
-  );
+  useEnvironmentPage(projectId, environmentId, "New service", "new");
   const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
   const create = useAction(async () => {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -121,14 +121,15 @@ class ApiStore(PostgresStore):
         return await self._must_get(Kind.DEPLOYMENTS, deployment_id)
 
     async def create_with_volume(
-        self, environment_id: UUID, volume_spec: Mapping[str, Any], service_spec: Mapping[str, Any]
+        self,
+        environment_id: UUID,
+        volume_spec: Mapping[str, Any],
+        service_spec: Mapping[str, Any],
+        then: Callable[[UUID], tuple[Kind, Mapping[str, Any]]] | None = None,
     ) -> tuple[StoredObject, StoredObject]:
-        """A volume and the service that mounts it (a database and its data), both or none,
-        under a live environment."""
-        insert = (
-            "INSERT INTO {} (spec, environment_id) SELECT %s, id FROM environments"
-            " WHERE id = %s AND deleted_at IS NULL RETURNING id"
-        )
+        """A volume and the service that mounts it (a database and its data), and what
+        `then` makes of the new service's id (a restore into it), all or none, under a live
+        environment."""
         ids: list[UUID] = []
         try:
             async with (
@@ -136,19 +137,33 @@ class ApiStore(PostgresStore):
                 conn.transaction(),
                 conn.cursor(row_factory=dict_row) as cur,
             ):
-                for kind, spec in ((Kind.VOLUMES, volume_spec), (Kind.SERVICES, service_spec)):
-                    query = sql.SQL(insert).format(_table(kind))
-                    await cur.execute(query, (Jsonb(dict(spec)), environment_id))
-                    row = await cur.fetchone()
-                    if row is None:
-                        await self._raise_parent_not_live(Kind.ENVIRONMENTS, environment_id)
-                    ids.append(row["id"] if row else environment_id)
+                rows = [(Kind.VOLUMES, volume_spec), (Kind.SERVICES, service_spec)]
+                for kind, spec in rows:
+                    ids.append(
+                        await self._insert_under_environment(cur, kind, spec, environment_id)
+                    )
+                if then is not None:
+                    kind, spec = then(ids[1])
+                    await self._insert_under_environment(cur, kind, spec, environment_id)
         except errors.UniqueViolation as exc:
             raise Conflict(f"already exists: {exc.diag.message_detail or exc}") from exc
         return (
             await self._must_get(Kind.VOLUMES, ids[0]),
             await self._must_get(Kind.SERVICES, ids[1]),
         )
+
+    async def _insert_under_environment(
+        self, cur: Any, kind: Kind, spec: Mapping[str, Any], environment_id: UUID
+    ) -> UUID:
+        query = sql.SQL(
+            "INSERT INTO {} (spec, environment_id) SELECT %s, id FROM environments"
+            " WHERE id = %s AND deleted_at IS NULL RETURNING id"
+        ).format(_table(kind))
+        await cur.execute(query, (Jsonb(dict(spec)), environment_id))
+        row = await cur.fetchone()
+        if row is None:
+            await self._raise_parent_not_live(Kind.ENVIRONMENTS, environment_id)
+        return UUID(str(row["id"])) if row else environment_id
 
     async def search(self, text: str, limit: int) -> list[dict[str, Any]]:
         """Live projects and services whose slug or name contains `text`, case-insensitively."""

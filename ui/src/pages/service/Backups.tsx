@@ -2,14 +2,16 @@
 // then a restore that checks it), size, time and verdict. Only a verified one is called good.
 
 import { type FormEvent, useState } from "react";
+import { useNavigate } from "react-router";
 import { del, get, post } from "../../api/client";
 import { fieldErrors, messageOf, unplacedErrors } from "../../api/errors";
-import type { Backup, Page } from "../../api/types";
+import type { Backup, CreatedDatabase, Page } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import {
   Badge,
   Button,
   Card,
+  Dialog,
   Empty,
   Field,
   FormErrors,
@@ -19,6 +21,7 @@ import {
 } from "../../components/ui";
 import {
   durationOf,
+  isRestore,
   progressOf,
   SCHEDULE_EXAMPLES,
   shownPhase,
@@ -85,10 +88,16 @@ function BackupRow({ backup, onDeleted }: { backup: Backup; onDeleted: () => voi
   const size = sizeOf(backup);
   const took = durationOf(backup);
   const verdict = verdictOf(backup);
+  const [restoring, setRestoring] = useState(false);
   const remove = useAction(async () => {
     await del(`/backups/${backup.id}`);
     onDeleted();
   });
+  const what = isRestore(backup)
+    ? `restore of backup ${backup.spec.restore_from?.slice(0, 8)}`
+    : backup.spec.trigger === "schedule"
+      ? "scheduled"
+      : "asked for";
   return (
     <li data-testid="backup" data-phase={backup.phase ?? "QUEUED"}>
       <div style={{ display: "grid", gap: 6, flex: 1 }}>
@@ -97,12 +106,16 @@ function BackupRow({ backup, onDeleted }: { backup: Backup; onDeleted: () => voi
             {shown.label}
           </Badge>
           <span className="muted">
-            {backup.spec.trigger === "schedule" ? "scheduled" : "asked for"} ·{" "}
-            {timeAgo(backup.created_at)}
+            {what} · {timeAgo(backup.created_at)}
             {size !== null ? ` · ${bytes(size)}` : ""}
             {took ? ` · ${took}` : ""}
           </span>
           <span style={{ flex: 1 }} />
+          {backup.phase === "VERIFIED" && !isRestore(backup) ? (
+            <Button small onClick={() => setRestoring(true)}>
+              Restore…
+            </Button>
+          ) : null}
           {!shown.running ? (
             <Button small variant="ghost" busy={remove.busy} onClick={() => void remove.run()}>
               Delete
@@ -124,7 +137,54 @@ function BackupRow({ backup, onDeleted }: { backup: Backup; onDeleted: () => voi
         ) : null}
         <FormErrors messages={remove.error ? [messageOf(remove.error)] : []} />
       </div>
+      {restoring ? <RestoreDialog backup={backup} onClose={() => setRestoring(false)} /> : null}
     </li>
+  );
+}
+
+/** Into a new database: made, deployed, then filled from the backup and checked. */
+function RestoreDialog({ backup, onClose }: { backup: Backup; onClose: () => void }) {
+  const navigate = useNavigate();
+  const [slug, setSlug] = useState("");
+  const restore = useAction(async () => {
+    const made = await post<CreatedDatabase>(`/backups/${backup.id}/restore`, {
+      slug: slug.trim(),
+    });
+    navigate(`/services/${made.service.id}/backups`);
+  });
+  const errors = fieldErrors(restore.error, {});
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void restore.run();
+  };
+  return (
+    <Dialog title="Restore into a new database" onClose={onClose}>
+      <form onSubmit={submit} noValidate className="stack">
+        <p className="muted" style={{ margin: 0 }}>
+          A new database is made and deployed, then this backup is loaded into it and every table is
+          checked against the backup. This database is not touched.
+        </p>
+        <FormErrors messages={unplacedErrors(restore.error, ["slug"], {})} />
+        <Field label="New database name" error={errors.slug}>
+          {(p) => (
+            <input
+              {...p}
+              type="text"
+              className="mono"
+              placeholder="db-restored"
+              value={slug}
+              onChange={(e) => setSlug(e.target.value)}
+            />
+          )}
+        </Field>
+        <div className="row" style={{ justifyContent: "flex-end", gap: 8 }}>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button type="submit" variant="primary" busy={restore.busy}>
+            Restore
+          </Button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 
