@@ -106,7 +106,7 @@ def pending_changes(
 
 # Read from the service itself by the controllers that use them, never deployed: an edit of
 # these takes effect at once and is not a pending change.
-NOT_DEPLOYED = ("backup",)
+NOT_DEPLOYED = ("backup", "cron_jobs")
 
 
 def _without_unrun(spec: Spec) -> Spec:

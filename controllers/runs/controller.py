@@ -24,11 +24,13 @@ from zaneops.adapters.redis.log_streams import RunLine
 from zaneops.adapters.redis.stream_keys import run_logs
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
-from zaneops.runtime.controller import Context, Controller, Result
-from zaneops.specs import Condition, ConditionStatus, RunPhase, RunSpec, Status
+from zaneops.runtime.controller import Context, Controller, Result, Watch
+from zaneops.specs import Condition, ConditionStatus, RunPhase, RunSpec, ServiceSpec, Status
+from zaneops.specs.cron import CronJob
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
 
+from .cron import decide
 from .job import Outcome, as_job, outcome, run_spec, started
 from .ports import LogWriter, RunRows, RunSwarm
 from .settings import RunsSettings
@@ -42,10 +44,15 @@ MAX_LINES_PER_LOOK = 5_000
 ROLLOUT = Rollout(monitor_seconds=1.0, stop_grace_seconds=1.0, restart_delay_seconds=0.0)
 
 
+CRON = Key(Kind.RUNS, UUID(int=0))  # not a row: every service's scheduled jobs
+CRON_LOOK_SECONDS = 60.0  # the longest the schedule sleeps; a service's edit wakes it
+
+
 class RunsController(Controller):
     name = "runs"
     kind = Kind.RUNS
     finalizer = FINALIZER
+    global_keys = (CRON,)
 
     def __init__(
         self,
@@ -64,6 +71,13 @@ class RunsController(Controller):
         self.swarm = swarm
         self.streams = streams
         self._open = open_secret
+        # Per (service, job): the newest fire time run or skipped; first: when first seen.
+        self._handled: dict[tuple[UUID, str], datetime] = {}
+        self._replaced: set[UUID] = set()  # runs a newer run of their schedule replaces
+        self.watches = (Watch(Kind.SERVICES, self._cron),)
+
+    async def _cron(self, _: UUID) -> list[Key]:
+        return [CRON]
 
     # --- reconcile -------------------------------------------------------------------------
 
@@ -77,9 +91,11 @@ class RunsController(Controller):
                 await self.swarm.remove_service(name)
             return Result(obj.status)
         spec = RunSpec.model_validate(obj.spec)
-        if spec.cancel_requested:
+        if spec.cancel_requested or obj.id in self._replaced:
             shipped = await self._ship(name, obj) if job is not None else {}
-            cancelled = Outcome(RunPhase.CANCELLED, "Cancelled", "stopped on request")
+            said = "replaced by a newer run of its schedule" if obj.id in self._replaced else ""
+            cancelled = Outcome(RunPhase.CANCELLED, "Cancelled", said or "stopped on request")
+            self._replaced.discard(obj.id)
             return _ended(obj, cancelled, shipped)
         if job is not None:
             return await self._look(obj, spec, name)
@@ -103,6 +119,81 @@ class RunsController(Controller):
         details = {"shipped_until": started_at.timestamp() - 1, "shipped_at_mark": 0}
         status = _phase(obj.status, RunPhase.RUNNING, "Running", "running", details)
         return Result(status, requeue_after=self.settings.poll_seconds)
+
+    # --- scheduled jobs ----------------------------------------------------------------------
+
+    async def reconcile_global(self, ctx: Context, key: Key) -> Result:
+        """Starts the runs of scheduled jobs that are due; sleeps until the next one."""
+        now = datetime.now(UTC)
+        soonest = CRON_LOOK_SECONDS
+        for service_id in await self.rows.list_ids(Kind.SERVICES):
+            service = await self.rows.get(Kind.SERVICES, service_id)
+            if service is None or service.is_deleted or not service.spec.get("cron_jobs"):
+                continue
+            for wait in await self._schedule_service(ctx, service, now):
+                soonest = min(soonest, wait)
+        return Result(requeue_after=max(0.2, soonest))
+
+    async def _schedule_service(
+        self, ctx: Context, service: StoredObject, now: datetime
+    ) -> list[float]:
+        spec = ServiceSpec.model_validate(service.spec)
+        runs = [r for r in await self.rows.list_children(Kind.RUNS, service.id) if not r.is_deleted]
+        waits = []
+        for job in spec.cron_jobs:
+            mine = [r for r in runs if r.spec.get("cron_job") == job.name]
+            active = [r.id for r in mine if r.status.details.get("phase") not in ENDED]
+            decision = decide(job, now, self._handled_until(service.id, job, mine, now), active)
+            if decision.start:
+                await self._start_scheduled(ctx, service, job, decision.stop)
+                await self._forget_old_runs(ctx, mine)
+            if decision.due is not None:
+                self._handled[(service.id, job.name)] = decision.due
+            waits.append((decision.next_at - now).total_seconds())
+        return waits
+
+    def _handled_until(
+        self, service_id: UUID, job: CronJob, runs: list[StoredObject], now: datetime
+    ) -> datetime:
+        """The newest fire time run (its run's creation) or skipped here; a job never run
+        counts from when it was first seen, so adding one does not run it at once."""
+        key = (service_id, job.name)
+        if not runs:
+            return self._handled.setdefault(key, now)
+        newest = max(run.created_at for run in runs)
+        return max(newest, self._handled.get(key, newest))
+
+    async def _start_scheduled(
+        self, ctx: Context, service: StoredObject, job: CronJob, replace: tuple[UUID, ...]
+    ) -> None:
+        live = await self._live_deployment(service.id)
+        if live is None:
+            return  # nothing deployed yet: nothing to run it with (the fire time is handled)
+        self._replaced.update(replace)
+        spec = RunSpec(
+            command=job.command,
+            deployment_id=live,
+            timeout_seconds=job.timeout_seconds,
+            cron_job=job.name,
+        )
+        ctx.ensure_leader()
+        await self.rows.create(Kind.RUNS, spec.model_dump(mode="json"), service.id)
+
+    async def _forget_old_runs(self, ctx: Context, runs: list[StoredObject]) -> None:
+        """A job's ended runs past the newest kept go (their finalizer drops their output)."""
+        ended = [r for r in runs if r.status.details.get("phase") in ENDED]
+        ended.sort(key=lambda run: run.created_at, reverse=True)
+        for old in ended[self.settings.cron_kept_runs :]:
+            ctx.ensure_leader()
+            await self.rows.request_delete(Kind.RUNS, old.id)
+
+    async def _live_deployment(self, service_id: UUID) -> UUID | None:
+        healthy = [
+            row
+            for row in await self.rows.list_children(Kind.DEPLOYMENTS, service_id)
+            if not row.is_deleted and row.status.details.get("phase") == "HEALTHY"
+        ]
+        return max(healthy, key=lambda row: row.created_at).id if healthy else None
 
     async def _engine_spec(self, obj: StoredObject, spec: RunSpec) -> dict[str, Any]:
         service = await self.rows.get(Kind.SERVICES, obj.parent_id) if obj.parent_id else None

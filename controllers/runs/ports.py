@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -21,6 +21,12 @@ class RunRows(Protocol):
     async def list_children(self, kind: Kind, parent_id: UUID) -> list[StoredObject]: ...
 
     async def write_status(self, kind: Kind, object_id: UUID, status: Status) -> bool: ...
+
+    async def create(
+        self, kind: Kind, spec: Mapping[str, Any], parent_id: UUID | None = None
+    ) -> StoredObject: ...
+
+    async def request_delete(self, kind: Kind, object_id: UUID) -> StoredObject | None: ...
 
 
 class RunSwarm(Protocol):

@@ -29,3 +29,10 @@ class RunsSettings(ZaneSettings):
     failure_log_lines: int = Field(
         default=15, ge=0, le=200, description="Last output lines quoted when a run fails."
     )
+    cron_kept_runs: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="Ended runs kept per scheduled job, with their output; older ones are "
+        "deleted as new ones start.",
+    )

@@ -105,8 +105,9 @@ class Plan:
     @property
     def hash(self) -> str:
         fields = asdict(self)
-        # Labels and the backup policy change nothing that runs.
-        fields["spec"] = self.spec.model_dump(mode="json", exclude={"labels", "backup"})
+        # Labels, the backup policy and scheduled jobs change nothing that runs.
+        unrun = {"labels", "backup", "cron_jobs"}
+        fields["spec"] = self.spec.model_dump(mode="json", exclude=unrun)
         fields["spec"]["source"].pop("config_file", None)  # read by the build, not run
         if not self.is_job:  # the mode came later: a service's hash stays what it was
             del fields["spec"]["mode"]

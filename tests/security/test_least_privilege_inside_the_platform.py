@@ -81,11 +81,11 @@ async def test_the_controller_role_cannot_read_accounts_tokens_or_webhooks(
     assert refused(controller, "DELETE FROM zane_ssh_host_keys")
 
 
-async def test_the_controller_role_makes_backups_but_no_other_spec(
+async def test_the_controller_role_makes_backups_and_runs_but_no_other_spec(
     store: PostgresStore, role_urls: dict[str, str]
 ) -> None:
-    """The backups controller's schedule inserts backups and deletes those past retention:
-    that grant is on the backups table alone, and a backup's spec is never rewritten."""
+    """Schedules insert backups and runs, and delete those past retention: those grants are
+    on these two tables alone, and neither spec is ever rewritten."""
     project = await store.create(Kind.PROJECTS, {"slug": "p", "name": "P"})
     environment = await store.create(Kind.ENVIRONMENTS, {"slug": "e"}, project.id)
     controller = role_urls["zane_controller"]
@@ -94,6 +94,14 @@ async def test_the_controller_role_makes_backups_but_no_other_spec(
     assert not refused(controller, insert, (spec, environment.id))
     assert not refused(controller, "UPDATE backups SET deleted_at = now()")
     assert refused(controller, "UPDATE backups SET spec = spec")
+    service = await store.create(
+        Kind.SERVICES, {"slug": "s", "source": {"type": "image", "image": "x:1"}}, environment.id
+    )
+    run = f'{{"command": ["true"], "deployment_id": "{uuid.uuid4()}", "cron_job": "c"}}'
+    assert not refused(
+        controller, "INSERT INTO runs (spec, service_id) VALUES (%s, %s)", (run, service.id)
+    )
+    assert refused(controller, "UPDATE runs SET spec = spec")
     for table in ("services", "volumes", "domains", "environments"):
         assert refused(controller, f"INSERT INTO {table} (spec) VALUES ('{{}}')"), table
     assert refused(controller, "UPDATE services SET deleted_at = now()")

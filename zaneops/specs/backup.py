@@ -48,18 +48,32 @@ class BackupPolicy(SpecModel):
     @field_validator("schedule")
     @classmethod
     def _a_cron_expression(cls, schedule: str) -> str:
-        if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
-            raise refuse(
-                "invalid_schedule",
-                f"{schedule!r} is not a cron expression of 5 fields (minute hour day month "
-                "weekday), e.g. '0 3 * * *'",
-            )
-        return schedule
+        return check_schedule(schedule, with_seconds=False)
+
+
+def check_schedule(schedule: str, with_seconds: bool) -> str:
+    """5 fields (minute hour day month weekday), or a 6th for seconds where allowed."""
+    fields = len(schedule.split())
+    allowed = (5, 6) if with_seconds else (5,)
+    if fields not in allowed or not croniter.is_valid(schedule):
+        seconds = ", and an optional 6th for seconds" if with_seconds else ""
+        raise refuse(
+            "invalid_schedule",
+            f"{schedule!r} is not a cron expression of 5 fields (minute hour day month "
+            f"weekday{seconds}), e.g. '0 3 * * *'",
+        )
+    return schedule
 
 
 def next_run(schedule: str, after: datetime) -> datetime:
     """When a schedule next fires after `after` (both aware, UTC)."""
     found: datetime = croniter(schedule, after).get_next(datetime)
+    return found
+
+
+def last_run(schedule: str, at: datetime) -> datetime:
+    """When a schedule last fired at or before `at`."""
+    found: datetime = croniter(schedule, at).get_prev(datetime)
     return found
 
 

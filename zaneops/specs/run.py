@@ -41,6 +41,9 @@ class RunSpec(SpecModel):
     timeout_seconds: int = Field(
         default=3600, ge=1, le=86_400, description="Stopped and FAILED past this long."
     )
+    cron_job: str | None = Field(
+        default=None, description="The service's scheduled job that started it; none: a person."
+    )
     cancel_requested: bool = Field(
         default=False, description="Set by a person to stop it; the one field that may change."
     )

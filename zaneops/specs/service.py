@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from ._base import SpecModel
 from ._rules import first_duplicate, refuse
 from .backup import BackupPolicy
+from .cron import CronJob
 from .databases import ENGINES, DatabaseSource
 from .fields import (
     ContainerPath,
@@ -117,6 +118,28 @@ class ServiceSpec(SpecModel):
         description="Scheduled backups of a database (each verified by a restore); none: "
         "only those asked for.",
     )
+
+    cron_jobs: list[CronJob] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Commands run on a schedule in the live image and variables (not for a "
+        "job or a database).",
+    )
+
+    @field_validator("cron_jobs")
+    @classmethod
+    def _cron_jobs_of_a_service(cls, jobs: list[CronJob], info: ValidationInfo) -> list[CronJob]:
+        if jobs and (
+            info.data.get("mode") == "job" or isinstance(info.data.get("source"), DatabaseSource)
+        ):
+            raise refuse(
+                "cron_on_job",
+                "scheduled jobs run beside a long-running service (not a job, not a database)",
+            )
+        duplicate = first_duplicate(job.name for job in jobs)
+        if duplicate is not None:
+            raise refuse("duplicate_cron_job", f"two scheduled jobs are named {duplicate!r}")
+        return jobs
 
     @field_validator("backup")
     @classmethod

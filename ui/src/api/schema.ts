@@ -1258,6 +1258,44 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** CronJob */
+        CronJob: {
+            /**
+             * Command
+             * @description Run without a shell, like a one-off command; ["sh", "-c", "..."] for one.
+             */
+            command: string[];
+            /**
+             * Concurrency
+             * @description When a run is due while the last still runs: forbid skips the new one, replace stops the old one, allow runs both.
+             * @default forbid
+             * @enum {string}
+             */
+            concurrency: "forbid" | "replace" | "allow";
+            /**
+             * Missed
+             * @description A run missed while the platform was down: run it once on recovery, or skip it and wait for the next.
+             * @default run_once
+             * @enum {string}
+             */
+            missed: "run_once" | "skip";
+            /**
+             * Name
+             * @description Unique among the service's jobs; its runs carry it.
+             */
+            name: string;
+            /**
+             * Schedule
+             * @description Cron, UTC: minute hour day month weekday, and an optional 6th field for seconds ('*\/15 * * * * 0' every 15 minutes, '* * * * * *\/10' every 10 seconds).
+             */
+            schedule: string;
+            /**
+             * Timeout Seconds
+             * @description Then stopped.
+             * @default 3600
+             */
+            timeout_seconds: number;
+        };
         /** CustomCertificate */
         CustomCertificate: {
             /**
@@ -2384,6 +2422,11 @@ export interface components {
              */
             command: string[];
             /**
+             * Cron Job
+             * @description The service's scheduled job that started it; none: a person.
+             */
+            cron_job?: string | null;
+            /**
              * Deployment Id
              * Format: uuid
              * @description The deployment whose image, variables and volumes the command runs with (the service's live one when the run was asked for).
@@ -2470,6 +2513,11 @@ export interface components {
              * @description Replaces the image's CMD; none keeps the image's.
              */
             command?: string[] | null;
+            /**
+             * Cron Jobs
+             * @description Commands run on a schedule in the live image and variables (not for a job or a database).
+             */
+            cron_jobs?: components["schemas"]["CronJob"][];
             /**
              * Entrypoint
              * @description Replaces the image's ENTRYPOINT; none keeps it, [] clears it.

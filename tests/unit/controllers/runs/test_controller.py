@@ -4,13 +4,14 @@ its job is removed, and a cancel that needs no job."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from controllers.runs.controller import RunsController
+from controllers.runs.controller import CRON, RunsController
 from controllers.runs.settings import RunsSettings
 from tests.support.fake_swarm import task_of
 from zaneops.adapters.docker.models import DockerEvent, LogEntry, SwarmService, SwarmTask
@@ -179,3 +180,50 @@ async def test_a_run_whose_job_vanished_while_running_fails_and_is_not_started_a
     assert ended.status.details["phase"] == "FAILED"
     assert ended.status.condition("Completed").reason == "Removed"
     assert swarm.jobs == {}
+
+
+async def test_a_scheduled_job_runs_with_the_live_deployment_and_keeps_its_newest_runs() -> None:
+    """Not at first sight (adding a job does not run it at once); at the next fire time, a
+    run of the live deployment marked with the job; and the job's ended runs past the kept
+    number go."""
+    store, swarm, lines = InMemoryStore(), FakeSwarm(), Lines()
+    project = await store.create(Kind.PROJECTS, {"slug": "p", "name": "P"})
+    env = await store.create(Kind.ENVIRONMENTS, {"slug": "prod"}, project.id)
+    job = {"name": "tick", "schedule": "* * * * * *", "command": ["echo", "tick"]}
+    service = await store.create(
+        Kind.SERVICES,
+        {"slug": "web", "source": {"type": "image", "image": "x:1"}, "cron_jobs": [job]},
+        env.id,
+    )
+    deployment = {"service_spec": {"slug": "web", "source": {"type": "image", "image": "x:1"}}}
+    live = await store.create(
+        Kind.DEPLOYMENTS, {**deployment, "image": "x:1", "trigger": "deploy"}, service.id
+    )
+    await store.write_status(Kind.DEPLOYMENTS, live.id, Status(details={"phase": "HEALTHY"}))
+    old = []
+    for _ in range(2):
+        made = await store.create(
+            Kind.RUNS,
+            {"command": ["echo"], "deployment_id": str(live.id), "cron_job": "tick"},
+            service.id,
+        )
+        await store.write_status(Kind.RUNS, made.id, Status(details={"phase": "SUCCEEDED"}))
+        old.append(made.id)
+    settings = RunsSettings.chosen(poll_seconds=0.1, cron_kept_runs=1)
+    runs = RunsController(INSTALLATION, settings, rows=store, swarm=swarm, streams=lines)
+    key_ctx = Context(key=CRON, ensure_leader=lambda: None)
+
+    async def scheduled() -> list[StoredObject]:
+        children = await store.list_children(Kind.RUNS, service.id)
+        return [r for r in children if r.id not in old and not r.is_deleted]
+
+    waited = 0.0
+    while not await scheduled() and waited < 5:
+        result = await runs.reconcile_global(key_ctx, CRON)
+        assert result.requeue_after is not None and result.requeue_after <= 1.0
+        await asyncio.sleep(result.requeue_after)
+        waited += result.requeue_after
+    [made] = await scheduled()
+    assert made.spec["cron_job"] == "tick" and made.spec["deployment_id"] == str(live.id)
+    first = await store.get(Kind.RUNS, old[0])
+    assert first is None or first.is_deleted  # past the one kept

@@ -21,6 +21,7 @@ import { joinCommand, splitCommand } from "../../lib/command";
 import { usePoll } from "../../lib/hooks";
 import { appendEntries } from "../../lib/logs";
 import { useService } from "./context";
+import { ScheduledJobs } from "./ScheduledJobs";
 
 const PHASES: Record<RunPhase, { tone: Tone; label: string; live?: boolean }> = {
   QUEUED: { tone: "neutral", label: "Queued", live: true },
@@ -58,6 +59,9 @@ export function Runs() {
   return (
     <div className="stack">
       <RunForm disabled={never} onStarted={(run) => setChosen(run.id)} reload={runs.reload} />
+      {service.spec.mode !== "job" && service.spec.source.type !== "database" ? (
+        <ScheduledJobs />
+      ) : null}
       {runs.error && !runs.data ? <LoadError error={runs.error} retry={runs.reload} /> : null}
       {!runs.data && !runs.error ? <Loading label="Loading commands" /> : null}
       {runs.data && runs.data.items.length === 0 ? (
@@ -154,6 +158,7 @@ function RunRow({ run, open, onOpen }: { run: Run; open: boolean; onOpen: (id: s
         <button type="button" className="link mono grow" onClick={() => onOpen(run.id)}>
           {joinCommand(run.spec.command)}
         </button>
+        {run.spec.cron_job ? <Badge tone="accent">scheduled: {run.spec.cron_job}</Badge> : null}
         {run.exit_code !== null && run.exit_code !== undefined ? (
           <span className="muted">exit code {run.exit_code}</span>
         ) : null}
