@@ -3,6 +3,7 @@ dump, then its verification by a restore), deleted with their files."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from api.schemas import Backup, Page
 from api.sealing import seal_service_spec
 from zaneops.common.errors import Conflict
 from zaneops.specs import BackupPhase, BackupSpec, ServiceSpec, VolumeSpec
+from zaneops.specs.backup import next_run, overdue
 from zaneops.specs.databases import DatabaseSource
 from zaneops.specs.fields import Port, Slug
 from zaneops.specs.kinds import Kind
@@ -71,6 +73,45 @@ async def list_backups(
     rows = await ctx.store.page(Kind.BACKUPS, service.parent_id, None, SCANNED)
     mine = [row for row in rows if row.spec.get("service_id") == str(service_id)][:limit]
     return {"items": [BACKUPS.show(row) for row in mine], "next_cursor": None}
+
+
+class BackupHealth(BaseModel):
+    schedule: str | None = Field(description="The service's schedule; none: backups on request.")
+    last_verified_at: datetime | None
+    next_at: datetime | None = Field(description="When the schedule makes the next one.")
+    overdue: str | None = Field(
+        description="Why backups are late (no verified one in twice the schedule's interval)."
+    )
+
+
+@router.get(
+    "/services/{id}/backup-health",
+    response_model=BackupHealth,
+    operation_id="get_backup_health",
+    summary="Whether a scheduled database has a recent verified backup",
+)
+async def backup_health(ctx: Ctx, _: CurrentUser, service_id: ServiceId) -> Any:
+    service = await load(ctx, Kind.SERVICES, service_id)
+    policy = service.spec_as(ServiceSpec).backup
+    rows = await ctx.store.page(Kind.BACKUPS, service.parent_id, None, SCANNED)
+    mine = [
+        row
+        for row in rows
+        if row.spec.get("service_id") == str(service_id) and not row.spec.get("restore_from")
+    ]
+    verified = [r.created_at for r in mine if r.status.details.get("phase") == "VERIFIED"]
+    scheduled = [r.created_at for r in mine if r.spec.get("trigger") == "schedule"]
+    last = max(verified, default=None)
+    if policy is None:
+        return BackupHealth(schedule=None, last_verified_at=last, next_at=None, overdue=None)
+    now = datetime.now(UTC)
+    since = last or min(scheduled, default=None)
+    return BackupHealth(
+        schedule=policy.schedule,
+        last_verified_at=last,
+        next_at=next_run(policy.schedule, now),
+        overdue=overdue(policy.schedule, since, now),
+    )
 
 
 class RestoreRequest(BaseModel):

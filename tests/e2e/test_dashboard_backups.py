@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from playwright.async_api import Page, expect
 
@@ -33,7 +34,9 @@ async def backups(
         yield
 
 
-async def test_person_backs_up_a_database_and_sees_it_verified(page: Page, backups: None) -> None:
+async def test_person_backs_up_a_database_and_sees_it_verified(
+    page: Page, backups: None, database_url: str
+) -> None:
     await new_project_page(page, "Safe")
     await page.get_by_role("link", name="+ New database").click()
     await page.get_by_label("Name").fill("db")
@@ -58,6 +61,18 @@ async def test_person_backs_up_a_database_and_sees_it_verified(page: Page, backu
     await expect(page.get_by_text("On: 0 3 * * *, keeping the newest 5 verified.")).to_be_visible()
     await expect(page.get_by_text("pending change")).to_have_count(0)  # nothing to deploy
     await screenshot(page, "43-database-backups")
+
+    service_id = page.url.split("/services/")[1].split("/")[0]
+    with psycopg.connect(database_url, autocommit=True) as conn:  # as if made 3 days ago
+        conn.execute(
+            "UPDATE backups SET created_at = now() - interval '3 days'"
+            " WHERE spec->>'service_id' = %s",
+            (service_id,),
+        )
+    await page.reload()
+    await expect(page.get_by_test_id("backups-overdue")).to_contain_text(
+        "no verified backup for 3 d, while the schedule makes one every 1 d"
+    )
 
     await backup.get_by_role("button", name="Restore…").click()
     await page.get_by_label("New database name").fill("db-copy")

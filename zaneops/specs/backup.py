@@ -90,3 +90,26 @@ class BackupSpec(SpecModel):
     restore_from: UUID | None = Field(
         default=None, description="A restore: the verified backup it loads; none: a backup."
     )
+
+
+def overdue(schedule: str, last_good: datetime | None, now: datetime) -> str | None:
+    """Why backups are late: no verified one in twice the schedule's interval since the last
+    good one (`last_good`: the newest verified backup, else the first scheduled one)."""
+    if last_good is None:
+        return None
+    first = next_run(schedule, now)
+    interval = next_run(schedule, first) - first
+    late = now - last_good
+    if late <= 2 * interval:
+        return None
+    return (
+        f"no verified backup for {_words(late.total_seconds())}, while the schedule makes one "
+        f"every {_words(interval.total_seconds())}"
+    )
+
+
+def _words(seconds: float) -> str:
+    for unit, size in (("d", 86_400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"

@@ -3,9 +3,15 @@ for what cannot be backed up, deleted on request."""
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
+import psycopg
 
 from tests.integration.api.helpers import body, environment, image_service_in
+from zaneops.adapters.postgres.store import PostgresStore
+from zaneops.specs import Status
+from zaneops.specs.kinds import Kind
 
 
 async def test_a_backup_asked_for_is_listed_with_its_service_and_deleted_on_request(
@@ -64,3 +70,36 @@ async def test_only_a_verified_backup_is_restored(admin: httpx.AsyncClient) -> N
     assert answer.status_code == 409 and "only a verified backup" in answer.text
     services = body(await admin.get(f"/environments/{env_id}/services"), 200)["items"]
     assert [s["spec"]["slug"] for s in services] == ["db"]  # nothing half made
+
+
+async def test_a_schedule_without_a_recent_verified_backup_is_overdue(
+    admin: httpx.AsyncClient, store: PostgresStore, database_url: str
+) -> None:
+    """Hourly, and the newest verified backup is five hours old: overdue, said in words."""
+    env_id = await environment(admin)
+    made = await admin.post(
+        f"/environments/{env_id}/databases", json={"slug": "db", "engine": "postgres"}
+    )
+    db = body(made, 201)["service"]
+    health = body(await admin.get(f"/services/{db['id']}/backup-health"), 200)
+    assert health == {"schedule": None, "last_verified_at": None, "next_at": None, "overdue": None}
+
+    headers = {"If-Match": f'"{db["generation"]}"'}
+    spec = {**db["spec"], "backup": {"schedule": "0 * * * *", "keep_last": 3}}
+    body(await admin.put(f"/services/{db['id']}", json=spec, headers=headers), 200)
+    backup = body(await admin.post(f"/services/{db['id']}/backups"), 201)
+    await store.write_status(
+        Kind.BACKUPS, uuid.UUID(backup["id"]), Status(details={"phase": "VERIFIED"})
+    )
+    health = body(await admin.get(f"/services/{db['id']}/backup-health"), 200)
+    assert health["overdue"] is None and health["last_verified_at"] is not None
+
+    with psycopg.connect(database_url, autocommit=True) as conn:  # as if made 5 hours ago
+        conn.execute(
+            "UPDATE backups SET created_at = now() - interval '5 hours' WHERE id = %s",
+            (backup["id"],),
+        )
+    health = body(await admin.get(f"/services/{db['id']}/backup-health"), 200)
+    assert health["overdue"] == (
+        "no verified backup for 5 h, while the schedule makes one every 1 h"
+    )

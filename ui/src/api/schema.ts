@@ -597,6 +597,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{id}/backup-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a scheduled database has a recent verified backup */
+        get: operations["get_backup_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services/{id}/backups": {
         parameters: {
             query?: never;
@@ -988,6 +1005,26 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** BackupHealth */
+        BackupHealth: {
+            /** Last Verified At */
+            last_verified_at: string | null;
+            /**
+             * Next At
+             * @description When the schedule makes the next one.
+             */
+            next_at: string | null;
+            /**
+             * Overdue
+             * @description Why backups are late (no verified one in twice the schedule's interval).
+             */
+            overdue: string | null;
+            /**
+             * Schedule
+             * @description The service's schedule; none: backups on request.
+             */
+            schedule: string | null;
         };
         /**
          * BackupPhase
@@ -6219,6 +6256,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeletionAccepted"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_backup_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupHealth"];
                 };
             };
             /** @description Not authenticated */

@@ -22,6 +22,7 @@ export type NewDatabase = Schemas["NewDatabase"];
 export type Backup = Schemas["Backup"];
 export type BackupPolicy = Schemas["BackupPolicy"];
 export type CronJob = Schemas["CronJob"];
+export type BackupHealth = Schemas["BackupHealth"];
 /** Exactly one of token (https) or ssh_key; both read back masked. */
 export type GitCredentials = Schemas["GitCredentials"];
 export type HttpHealthcheck = Schemas["HttpHealthcheck"];

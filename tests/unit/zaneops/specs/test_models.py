@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from zaneops.specs import (
     ServiceSpec,
     VolumeSpec,
 )
+from zaneops.specs.backup import overdue
 from zaneops.specs.kinds import Kind
 
 SERVICE_ID = "7d3c1f0e-4b2a-4f5e-9c8d-1a2b3c4d5e6f"
@@ -681,3 +683,12 @@ def test_package_exports_every_public_name() -> None:
     missing = [name for name in zaneops.specs.__all__ if not hasattr(zaneops.specs, name)]
     assert missing == []
     assert {"Condition", "ConditionStatus", "Status", "SPEC_MODELS"} <= set(zaneops.specs.__all__)
+
+
+def test_backups_are_overdue_past_twice_the_schedules_interval() -> None:
+    now = datetime(2026, 12, 7, 12, 30, tzinfo=UTC)
+    hourly = "0 * * * *"
+    assert overdue(hourly, None, now) is None  # nothing scheduled ran yet
+    assert overdue(hourly, now - timedelta(minutes=110), now) is None
+    late = overdue(hourly, now - timedelta(hours=5), now)
+    assert late == "no verified backup for 5 h, while the schedule makes one every 1 h"

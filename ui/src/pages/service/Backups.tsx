@@ -5,7 +5,7 @@ import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
 import { del, get, post } from "../../api/client";
 import { fieldErrors, messageOf, unplacedErrors } from "../../api/errors";
-import type { Backup, CreatedDatabase, Page } from "../../api/types";
+import type { Backup, BackupHealth, CreatedDatabase, Page } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import {
   Badge,
@@ -35,8 +35,26 @@ import { useService } from "./context";
 export function Backups() {
   return (
     <div className="stack">
+      <Overdue />
       <BackupList />
       <ScheduleForm />
+    </div>
+  );
+}
+
+/** A schedule whose last verified backup is too old: said on top, in words. */
+function Overdue() {
+  const { service } = useService();
+  const health = usePoll(
+    (s) => get<BackupHealth>(`/services/${service.id}/backup-health`, s),
+    [service.id],
+  );
+  if (!health.data?.overdue) return null;
+  return (
+    <div className="banner error" data-testid="backups-overdue">
+      <div className="grow">
+        <strong>Backups are late:</strong> {health.data.overdue}.
+      </div>
     </div>
   );
 }
