@@ -150,6 +150,7 @@ def connection(ctx: ApiContext, service: StoredObject, reveal: bool) -> Database
     connection = connection_of(spec.slug, spec.source, MASK)
     if reveal:
         connection = connection_of(spec.slug, spec.source, open_sealed(sealed, ctx.secret_box))
+    url = connection.url() if reveal else connection.url(masked=MASK)
     values = connection.values()
     return DatabaseConnection(
         engine=connection.engine,
@@ -158,6 +159,6 @@ def connection(ctx: ApiContext, service: StoredObject, reveal: bool) -> Database
         username=values.get("USER"),
         database=values.get("NAME"),
         password=connection.password,
-        url=connection.url(),
+        url=url,
         references={key: f"{{{{services.{spec.slug}.{key}}}}}" for key in values},
     )

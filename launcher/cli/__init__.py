@@ -6,6 +6,7 @@ import click
 
 from launcher.cli import (
     client_commands,
+    database_commands,
     local_commands,
     platform_commands,
     process_commands,
@@ -24,6 +25,7 @@ for module in (
     platform_commands,
     settings_command,
     client_commands,
+    database_commands,
 ):
     for command in module.COMMANDS:
         main.add_command(command)

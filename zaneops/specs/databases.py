@@ -93,9 +93,10 @@ class Connection:
             found |= {"USER": self.username, "NAME": self.database}
         return found
 
-    def url(self) -> str:
+    def url(self, masked: str | None = None) -> str:
+        """With the password quoted for a URL, or `masked` in its place as it is."""
         scheme = ENGINES[self.engine].scheme
-        secret = quote(self.password, safe="")
+        secret = masked if masked is not None else quote(self.password, safe="")
         if not ENGINES[self.engine].has_users:  # Redis 6+ clients log in as its default user
             return f"{scheme}://default:{secret}@{self.host}:{self.port}/0"
         user = quote(self.username, safe="")
