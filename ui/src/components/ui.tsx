@@ -84,6 +84,40 @@ export function Field({ label, error, hint, children, className }: FieldProps) {
   );
 }
 
+/** A one-line text field in the code font (names, commands, cron expressions). */
+export function CodeInput({
+  label,
+  value,
+  onChange,
+  error,
+  hint,
+  placeholder,
+  className,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+  hint?: string;
+  placeholder?: string;
+  className?: string;
+}) {
+  return (
+    <Field label={label} error={error} hint={hint} className={className}>
+      {(props) => (
+        <input
+          {...props}
+          type="text"
+          className="mono"
+          placeholder={placeholder}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
 export function FormErrors({ messages }: { messages: string[] }) {
   if (messages.length === 0) return null;
   return (

@@ -11,6 +11,7 @@ import {
   Badge,
   Button,
   Card,
+  CodeInput,
   Dialog,
   Empty,
   Field,
@@ -254,22 +255,14 @@ function ScheduleForm() {
               "backup.keep_last": "keep",
             })}
           />
-          <Field
+          <CodeInput
             label="When (cron, UTC)"
             error={errors.schedule}
             hint={SCHEDULE_EXAMPLES.map(([cron, words]) => `${cron}: ${words}`).join(" · ")}
-          >
-            {(p) => (
-              <input
-                {...p}
-                type="text"
-                className="mono"
-                placeholder="0 3 * * *"
-                value={schedule}
-                onChange={(e) => setSchedule(e.target.value)}
-              />
-            )}
-          </Field>
+            placeholder="0 3 * * *"
+            value={schedule}
+            onChange={setSchedule}
+          />
           <Field
             label="Keep"
             error={errors.keep}

@@ -5,7 +5,7 @@ import { type FormEvent, useState } from "react";
 import { fieldErrors, unplacedErrors } from "../../api/errors";
 import type { CronJob } from "../../api/types";
 import { useApp } from "../../components/app-context";
-import { Button, Card, Empty, Field, FormErrors, useAction } from "../../components/ui";
+import { Button, Card, CodeInput, Empty, Field, FormErrors, useAction } from "../../components/ui";
 import { joinCommand, splitCommand } from "../../lib/command";
 import { useService } from "./context";
 
@@ -100,46 +100,29 @@ export function ScheduledJobs() {
               ...(removing.error ? unplacedErrors(removing.error, [], {}) : []),
             ]}
           />
-          <Field label="Job name" error={errors.name}>
-            {(p) => (
-              <input
-                {...p}
-                type="text"
-                className="mono"
-                placeholder="nightly-report"
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field
+          <CodeInput
+            label="Job name"
+            error={errors.name}
+            placeholder="nightly-report"
+            value={name}
+            onChange={setName}
+          />
+          <CodeInput
             label="Schedule"
             error={errors.schedule}
             hint="0 3 * * *: 03:00 UTC daily · */10 * * * *: every 10 minutes"
-          >
-            {(p) => (
-              <input
-                {...p}
-                type="text"
-                className="mono"
-                placeholder="0 3 * * *"
-                value={schedule}
-                onChange={(e) => setSchedule(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field className="wide" label="Job command" error={errors.command}>
-            {(p) => (
-              <input
-                {...p}
-                type="text"
-                className="mono"
-                placeholder="python manage.py report"
-                value={command}
-                onChange={(e) => setCommand(e.target.value)}
-              />
-            )}
-          </Field>
+            placeholder="0 3 * * *"
+            value={schedule}
+            onChange={setSchedule}
+          />
+          <CodeInput
+            className="wide"
+            label="Job command"
+            error={errors.command}
+            placeholder="python manage.py report"
+            value={command}
+            onChange={setCommand}
+          />
           <Field label="If the last run still runs">
             {(p) => (
               <select
