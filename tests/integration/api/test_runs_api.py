@@ -48,6 +48,7 @@ async def test_a_command_runs_with_the_live_deployment_and_is_listed(
         "command": command,
         "deployment_id": deployment_id,
         "timeout_seconds": 3600,
+        "cron_job": None,  # a person's, not a scheduled job's
         "cancel_requested": False,
     }
     assert run["phase"] is None and run["exit_code"] is None
