@@ -7,6 +7,7 @@ compared by plaintext and always shown masked.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -96,8 +97,8 @@ def pending_changes(
 ) -> list[Change]:
     """`from_repository`: the fields the live deployment took from its repository's config
     file; they differ from the spec by design, and are not pending."""
-    live_shaped = _keyed(_without_unrun(_deep_copy(live or {})))
-    pending_shaped = _keyed(_without_unrun(_deep_copy(pending)))
+    live_shaped = _keyed(_without_unrun(copy.deepcopy(live or {})))
+    pending_shaped = _keyed(_without_unrun(copy.deepcopy(pending)))
     _mask_pair(live_shaped, pending_shaped, box)
     changes: list[Change] = []
     _diff(live_shaped, pending_shaped, "", changes)
@@ -115,11 +116,3 @@ def _without_unrun(spec: Spec) -> Spec:
 
 def _set_by(path: str, fields: Sequence[str]) -> bool:
     return any(path == field or path.startswith(field + ".") for field in fields)
-
-
-def _deep_copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _deep_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_deep_copy(item) for item in value]
-    return value

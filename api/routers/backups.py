@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.auth.principal import Ctx, CurrentUser
+from api.context import ApiContext
 from api.crud import KindApi, add_delete, add_item, load, set_etag, storable_json
 from api.deployment_rows import new_deployment
 from api.errors import ApiError
@@ -24,6 +25,7 @@ from zaneops.specs.backup import next_run, overdue
 from zaneops.specs.databases import DatabaseSource
 from zaneops.specs.fields import Port, Slug
 from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
 
 router = APIRouter(tags=["backups"])
 
@@ -34,6 +36,12 @@ ServiceId = Annotated[UUID, Path(alias="id")]
 MAX_LISTED = 200
 # What one service's backups page reads at most (the environment's newest first).
 SCANNED = 2000
+
+
+async def _backups_of(ctx: ApiContext, service: StoredObject) -> list[StoredObject]:
+    """The service's backups and restores into it, newest first (its environment's newest)."""
+    rows = await ctx.store.page(Kind.BACKUPS, service.parent_id, None, SCANNED)
+    return [row for row in rows if row.spec.get("service_id") == str(service.id)]
 
 
 @router.post(
@@ -70,8 +78,7 @@ async def list_backups(
     limit: Annotated[int, Query(ge=1, le=MAX_LISTED)] = 50,
 ) -> Any:
     service = await load(ctx, Kind.SERVICES, service_id)
-    rows = await ctx.store.page(Kind.BACKUPS, service.parent_id, None, SCANNED)
-    mine = [row for row in rows if row.spec.get("service_id") == str(service_id)][:limit]
+    mine = (await _backups_of(ctx, service))[:limit]
     return {"items": [BACKUPS.show(row) for row in mine], "next_cursor": None}
 
 
@@ -93,12 +100,7 @@ class BackupHealth(BaseModel):
 async def backup_health(ctx: Ctx, _: CurrentUser, service_id: ServiceId) -> Any:
     service = await load(ctx, Kind.SERVICES, service_id)
     policy = service.spec_as(ServiceSpec).backup
-    rows = await ctx.store.page(Kind.BACKUPS, service.parent_id, None, SCANNED)
-    mine = [
-        row
-        for row in rows
-        if row.spec.get("service_id") == str(service_id) and not row.spec.get("restore_from")
-    ]
+    mine = [row for row in await _backups_of(ctx, service) if not row.spec.get("restore_from")]
     verified = [r.created_at for r in mine if r.status.details.get("phase") == "VERIFIED"]
     scheduled = [r.created_at for r in mine if r.spec.get("trigger") == "schedule"]
     last = max(verified, default=None)

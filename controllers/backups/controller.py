@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from zaneops.adapters.docker.dumps import RunningContainer
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result, Watch
@@ -101,12 +102,10 @@ class BackupsController(Controller):
     async def _dump(self, ctx: Context, obj: StoredObject) -> Result:
         spec = BackupSpec.model_validate(obj.spec)
         source = await self._postgres_of(spec.service_id)
-        container = await self.dumps.running_container(
-            self.instance, f"{Kind.SERVICES.value}/{spec.service_id}"
-        )
+        container = await self._container_of(spec.service_id)
         if container is None:
             raise Failed("NotRunning", "the database has no running container: deploy it first")
-        relative = Path(str(obj.parent_id)) / f"{obj.id}{pg.DUMP_FILE_SUFFIX}"
+        relative = _dump_file(obj)
         final = self.settings.root / relative
         partial = final.with_name(final.name + ".partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +146,7 @@ class BackupsController(Controller):
         path = self.settings.root / str(details["file"])
         await self._same_file(path, str(details["sha256"]))
         began = time.monotonic()
-        name = f"{self.instance}-backup-check-{obj.id.hex[:12]}"
+        name = self._scratch_name(obj.id)
         labels = {
             naming.LABEL_MANAGED: "true",
             naming.LABEL_INSTANCE: self.instance,
@@ -232,9 +231,7 @@ class BackupsController(Controller):
         assert spec.restore_from is not None
         path, tables = await self._verified_backup(spec.restore_from)
         await self._postgres_of(spec.service_id)
-        container = await self.dumps.running_container(
-            self.instance, f"{Kind.SERVICES.value}/{spec.service_id}"
-        )
+        container = await self._container_of(spec.service_id)
         ready = container is not None and (
             (await self.dumps.run_in(container.id, pg.READY_COMMAND)).exit_code == 0
         )
@@ -360,14 +357,27 @@ class BackupsController(Controller):
     async def finalize(self, ctx: Context, obj: StoredObject) -> Result:
         """The backup's files go with it; nothing else in the folder is touched."""
         ctx.ensure_leader()
-        await self.dumps.remove(f"{self.instance}-backup-check-{obj.id.hex[:12]}")
-        final = self.settings.root / str(obj.parent_id) / f"{obj.id}{pg.DUMP_FILE_SUFFIX}"
+        await self.dumps.remove(self._scratch_name(obj.id))
+        final = self.settings.root / _dump_file(obj)
         for path in (final, final.with_name(final.name + ".partial")):
             path.unlink(missing_ok=True)
         return Result()
 
     async def forget(self, ctx: Context, key: Key) -> None:
         self._dumping.discard(key.id)
+
+    async def _container_of(self, service_id: UUID) -> RunningContainer | None:
+        owner = f"{Kind.SERVICES.value}/{service_id}"
+        return await self.dumps.running_container(self.instance, owner)
+
+    def _scratch_name(self, backup_id: UUID) -> str:
+        """The scratch server a verification restores into (removed after, and on deletion)."""
+        return f"{self.instance}-backup-check-{backup_id.hex[:12]}"
+
+
+def _dump_file(backup: StoredObject) -> Path:
+    """Where a backup's file is, relative to the backups folder."""
+    return Path(str(backup.parent_id)) / f"{backup.id}{pg.DUMP_FILE_SUFFIX}"
 
 
 def _tables(raw: object) -> dict[str, int]:
