@@ -21,6 +21,7 @@ from api.routers import (
     deployments,
     logs,
     misc,
+    notifications,
     projects,
     routing,
     runs,
@@ -46,6 +47,7 @@ ROUTERS = (
     logs,
     webhooks,
     ssh_hosts,
+    notifications,
 )
 
 

@@ -27,6 +27,7 @@ from zaneops.specs import (
     Status,
     VolumeSpec,
 )
+from zaneops.specs.notifications import ChannelSpec, NotificationPhase, NotificationSpec
 from zaneops.specs.objects import StoredObject
 
 SpecT = TypeVar("SpecT", bound=BaseModel)
@@ -91,6 +92,16 @@ class Backup(Resource[BackupSpec]):
     )
 
 
+class Channel(Resource[ChannelSpec]):
+    pass
+
+
+class Notification(Resource[NotificationSpec]):
+    phase: NotificationPhase | None = Field(
+        default=None, description="status.details.phase, as the notifications controller wrote it."
+    )
+
+
 def to_resource(model: type[ItemT], obj: StoredObject, spec: dict[str, Any]) -> ItemT:
     fields: dict[str, Any] = {
         "id": obj.id,
@@ -112,6 +123,9 @@ def to_resource(model: type[ItemT], obj: StoredObject, spec: dict[str, Any]) -> 
     if model is Backup:
         raw = obj.status.details.get("phase")
         fields["phase"] = raw if raw in BackupPhase.__members__ else None
+    if model is Notification:
+        raw = obj.status.details.get("phase")
+        fields["phase"] = raw if raw in NotificationPhase.__members__ else None
     if model is Build:
         fields["phase"] = _build_phase(obj)
         image = obj.status.details.get("image")

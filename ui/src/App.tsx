@@ -15,6 +15,7 @@ import { NotFound } from "./pages/NotFound";
 import { ProjectPage } from "./pages/Project";
 import { Projects } from "./pages/Projects";
 import { ServicePage } from "./pages/service/ServicePage";
+import { Notifications } from "./pages/Notifications";
 import { SshHosts } from "./pages/SshHosts";
 
 type Session = Me | null | undefined; // undefined: still asking the API
@@ -69,6 +70,7 @@ export function App() {
           <Route path="services/:serviceId/*" element={<ServicePage />} />
           <Route path="account" element={<Account />} />
           <Route path="ssh-hosts" element={<SshHosts />} />
+          <Route path="notifications" element={<Notifications />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

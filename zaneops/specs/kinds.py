@@ -16,6 +16,8 @@ class Kind(StrEnum):
     BUILDS = "builds"
     RUNS = "runs"
     BACKUPS = "backups"
+    CHANNELS = "channels"
+    NOTIFICATIONS = "notifications"
 
     @property
     def channel(self) -> str:
@@ -50,6 +52,8 @@ PARENTS: dict[Kind, ParentLink] = {
     Kind.RUNS: ParentLink(Kind.SERVICES, "service_id"),
     # Of the environment, not of the service: deleting a database keeps its backups.
     Kind.BACKUPS: ParentLink(Kind.ENVIRONMENTS, "environment_id"),
+    # A channel's delivery log: its messages go with it.
+    Kind.NOTIFICATIONS: ParentLink(Kind.CHANNELS, "channel_id"),
 }
 
 

@@ -8,6 +8,7 @@ from .backup import BackupPolicy, BackupSpec
 from .build import BuildSpec
 from .deployment import DeploymentSpec
 from .healthcheck import CommandHealthcheck, Healthcheck, HttpHealthcheck
+from .notifications import ChannelSpec, NotificationSpec
 from .project import EnvironmentSpec, ProjectSpec
 from .routing import DomainSpec, Redirect, RouteTarget
 from .run import RunSpec
@@ -27,6 +28,8 @@ SPEC_MODELS: dict[str, type[BaseModel]] = {
     "builds": BuildSpec,
     "runs": RunSpec,
     "backups": BackupSpec,
+    "channels": ChannelSpec,
+    "notifications": NotificationSpec,
 }
 
 __all__ = [
@@ -34,6 +37,7 @@ __all__ = [
     "BackupPolicy",
     "BackupSpec",
     "BuildSpec",
+    "ChannelSpec",
     "CommandHealthcheck",
     "DeploymentSpec",
     "DomainSpec",
@@ -44,6 +48,7 @@ __all__ = [
     "Healthcheck",
     "HttpHealthcheck",
     "ImageSource",
+    "NotificationSpec",
     "ProjectSpec",
     "PublishedPort",
     "Redirect",

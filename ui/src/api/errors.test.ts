@@ -66,6 +66,7 @@ describe("withoutUnionTag", () => {
   it("drops the member name a union puts in the path", () => {
     expect(withoutUnionTag("source.image.image")).toBe("source.image");
     expect(withoutUnionTag("source.git.branch")).toBe("source.branch");
+    expect(withoutUnionTag("target.email.recipients")).toBe("target.recipients");
     expect(withoutUnionTag("healthcheck.http.port")).toBe("healthcheck.port");
     expect(withoutUnionTag("source.image")).toBe("source.image");
     expect(withoutUnionTag("env.0.name")).toBe("env.0.name");

@@ -73,7 +73,8 @@ export function fieldErrors(
 }
 
 // A union's member names itself in the path (source.image.image): drop it, the form has one field.
-const UNION_TAGS = /^(source\.(?:image|git)|healthcheck\.(?:http|command))\.(?=.)/;
+const UNION_TAGS =
+  /^(source\.(?:image|git)|healthcheck\.(?:http|command)|target\.(?:webhook|chat|ntfy|telegram|email))\.(?=.)/;
 
 /** "source.git.branch" → "source.branch"; other paths unchanged. */
 export function withoutUnionTag(field: string): string {

@@ -244,6 +244,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List channels, newest first */
+        get: operations["list_channels"];
+        put?: never;
+        /** Create a channel */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{channel_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List notifications, newest first */
+        get: operations["list_notifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a channel */
+        get: operations["get_channel"];
+        /** Replace a channel's spec (If-Match required) */
+        put: operations["replace_channel"];
+        post?: never;
+        /** Request the deletion of a channel and everything in it */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message to a channel (delivered like any other, and logged) */
+        post: operations["test_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deployments/{deployment_id}/builds": {
         parameters: {
             query?: never;
@@ -430,6 +501,23 @@ export interface paths {
         };
         /** Liveness and the state of the database and Redis (no auth) */
         get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a notification */
+        get: operations["get_notification"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1178,6 +1266,97 @@ export interface components {
              */
             pending?: unknown;
         };
+        /** Channel */
+        Channel: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Deleted At
+             * @description Set once deletion was requested.
+             */
+            deleted_at: string | null;
+            /**
+             * Finalizers
+             * @description Controllers still cleaning up before removal.
+             */
+            finalizers: string[];
+            /**
+             * Generation
+             * @description Bumped on every spec change; also the ETag.
+             */
+            generation: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Parent Id
+             * @description The id of the object this one belongs to.
+             */
+            parent_id: string | null;
+            spec: components["schemas"]["ChannelSpec"];
+            /** @description As the owning controller wrote it. */
+            status: components["schemas"]["Status"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ChannelSpec */
+        ChannelSpec: {
+            /**
+             * Enabled
+             * @description Off: nothing is sent to it.
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Events
+             * @description What it is told of (every failure by default, not successes).
+             * @default [
+             *       "deployment.failed",
+             *       "deployment.rolled_back",
+             *       "build.failed",
+             *       "service.unavailable",
+             *       "backup.failed",
+             *       "job.failed"
+             *     ]
+             */
+            events: components["schemas"]["EventType"][];
+            /**
+             * Name
+             * @description What people call it.
+             */
+            name: string;
+            /**
+             * Projects
+             * @description The projects whose events it hears; empty: every project.
+             */
+            projects?: string[];
+            /** Target */
+            target: components["schemas"]["WebhookTarget"] | components["schemas"]["ChatTarget"] | components["schemas"]["NtfyTarget"] | components["schemas"]["TelegramTarget"] | components["schemas"]["EmailTarget"];
+        };
+        /**
+         * ChatTarget
+         * @description An incoming webhook of a chat service: its URL holds the credential, so it is a secret.
+         */
+        ChatTarget: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "slack" | "discord" | "mattermost" | "teams";
+            /**
+             * Url
+             * @description The incoming webhook's URL (http or https); sealed.
+             */
+            url: string;
+        };
         /** CommandHealthcheck */
         CommandHealthcheck: {
             /**
@@ -1702,6 +1881,46 @@ export interface components {
             /** @description Send traffic to a service. */
             target?: components["schemas"]["RouteTarget"] | null;
         };
+        /** EmailTarget */
+        EmailTarget: {
+            /**
+             * Host
+             * @description The SMTP server's host name or address.
+             */
+            host: string;
+            /**
+             * Password
+             * @description Sealed.
+             */
+            password?: string | null;
+            /**
+             * Port
+             * @default 587
+             */
+            port: number;
+            /** Recipients */
+            recipients: string[];
+            /**
+             * Security
+             * @description starttls: upgrade a plain connection (port 587); tls: TLS from the start (port 465); none: no encryption (a relay on the same machine only).
+             * @default starttls
+             * @enum {string}
+             */
+            security: "starttls" | "tls" | "none";
+            /**
+             * Sender
+             * @description The From address.
+             */
+            sender: string;
+            /**
+             * Type
+             * @default email
+             * @constant
+             */
+            type: "email";
+            /** Username */
+            username?: string | null;
+        };
         /** Ended */
         Ended: {
             /**
@@ -1798,6 +2017,55 @@ export interface components {
             /** Message */
             message: string;
         };
+        /**
+         * Event
+         * @description One thing that happened, as told to a channel.
+         */
+        Event: {
+            /**
+             * Group
+             * @description Events of one group close together are one message (a crash loop).
+             */
+            group?: string | null;
+            /**
+             * Key
+             * @description One message per channel and key: what was seen twice is sent once.
+             */
+            key: string;
+            /**
+             * Link
+             * @description Where to look.
+             */
+            link?: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Project Id */
+            project_id?: string | null;
+            /** Service Id */
+            service_id?: string | null;
+            /**
+             * Subject Id
+             * @description The deployment, backup or run the event is about.
+             */
+            subject_id?: string | null;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+            /** Title */
+            title: string;
+            type: components["schemas"]["EventType"];
+        };
+        /**
+         * EventType
+         * @description What a channel can be told; `test` is only what "Send a test" sends.
+         * @enum {string}
+         */
+        EventType: "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "build.failed" | "service.unavailable" | "backup.failed" | "job.failed" | "test";
         /** FieldError */
         FieldError: {
             /**
@@ -2076,6 +2344,84 @@ export interface components {
              */
             name: string;
         };
+        /** Notification */
+        Notification: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Deleted At
+             * @description Set once deletion was requested.
+             */
+            deleted_at: string | null;
+            /**
+             * Finalizers
+             * @description Controllers still cleaning up before removal.
+             */
+            finalizers: string[];
+            /**
+             * Generation
+             * @description Bumped on every spec change; also the ETag.
+             */
+            generation: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Parent Id
+             * @description The id of the object this one belongs to.
+             */
+            parent_id: string | null;
+            /** @description status.details.phase, as the notifications controller wrote it. */
+            phase?: components["schemas"]["NotificationPhase"] | null;
+            spec: components["schemas"]["NotificationSpec"];
+            /** @description As the owning controller wrote it. */
+            status: components["schemas"]["Status"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * NotificationPhase
+         * @description Where a message stands; the notifications controller writes it to status.details.
+         * @enum {string}
+         */
+        NotificationPhase: "PENDING" | "DELIVERED" | "FAILED";
+        /** NotificationSpec */
+        NotificationSpec: {
+            event: components["schemas"]["Event"];
+        };
+        /** NtfyTarget */
+        NtfyTarget: {
+            /**
+             * Server Url
+             * @description The ntfy server.
+             * @default https://ntfy.sh
+             */
+            server_url: string;
+            /**
+             * Token
+             * @description An access token, if the topic needs one; sealed.
+             */
+            token?: string | null;
+            /**
+             * Topic
+             * @description The topic: letters, digits, '-' and '_', up to 64.
+             */
+            topic: string;
+            /**
+             * Type
+             * @default ntfy
+             * @constant
+             */
+            type: "ntfy";
+        };
         /** Page[Backup] */
         Page_Backup_: {
             /** Items */
@@ -2090,6 +2436,16 @@ export interface components {
         Page_Build_: {
             /** Items */
             items: components["schemas"]["Build"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** Page[Channel] */
+        Page_Channel_: {
+            /** Items */
+            items: components["schemas"]["Channel"][];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page.
@@ -2120,6 +2476,16 @@ export interface components {
         Page_Environment_: {
             /** Items */
             items: components["schemas"]["Environment"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** Page[Notification] */
+        Page_Notification_: {
+            /** Items */
+            items: components["schemas"]["Notification"][];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page.
@@ -2666,6 +3032,31 @@ export interface components {
              */
             observed_generation: number;
         };
+        /** TelegramTarget */
+        TelegramTarget: {
+            /**
+             * Api Url
+             * @description The Bot API server (a local one, too).
+             * @default https://api.telegram.org
+             */
+            api_url: string;
+            /**
+             * Bot Token
+             * @description The bot's token from BotFather; sealed.
+             */
+            bot_token: string;
+            /**
+             * Chat Id
+             * @description The chat: its number, or @channelname.
+             */
+            chat_id: string;
+            /**
+             * Type
+             * @default telegram
+             * @constant
+             */
+            type: "telegram";
+        };
         /** TokenInfo */
         TokenInfo: {
             /**
@@ -2843,6 +3234,25 @@ export interface components {
             /**
              * Url
              * @description The trigger's URL as this request reached the API.
+             */
+            url: string;
+        };
+        /** WebhookTarget */
+        WebhookTarget: {
+            /**
+             * Secret
+             * @description Signs each POST: X-Zane-Signature is sha256=HMAC-SHA256(secret, X-Zane-Timestamp + '.' + body), hex. At least 16 characters; sealed when stored.
+             */
+            secret: string;
+            /**
+             * Type
+             * @default webhook
+             * @constant
+             */
+            type: "webhook";
+            /**
+             * Url
+             * @description Receives each event as JSON in a POST.
              */
             url: string;
         };
@@ -3952,6 +4362,499 @@ export interface operations {
             };
             /** @description As many live log streams as allowed are open */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: {
+                /** @description From a previous page's next_cursor; none: first page. */
+                cursor?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Channel_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelSpec"];
+            };
+        };
+        responses: {
+            /** @description The channel */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_notifications: {
+        parameters: {
+            query?: {
+                /** @description From a previous page's next_cursor; none: first page. */
+                cursor?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Notification_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replace_channel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The generation read before (the ETag, e.g. "3"); refused with 409 if the object changed since. */
+                "if-match"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelSpec"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match is missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionAccepted"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5180,6 +6083,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_notification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Notification"];
                 };
             };
             /** @description Not authenticated */

@@ -101,3 +101,10 @@ export type TokenInfo = Schemas["TokenInfo"];
 export type CreatedToken = Schemas["CreatedToken"];
 export type Run = Schemas["Run"];
 export type RunPhase = Schemas["RunPhase"];
+
+export type ChannelSpec = Schemas["ChannelSpec"];
+export type Channel = Schemas["Channel"];
+export type Notification = Schemas["Notification"];
+export type EventType = Schemas["EventType"];
+export type NotificationPhase = Schemas["NotificationPhase"];
+export type ChannelTarget = ChannelSpec["target"];

@@ -79,6 +79,9 @@ export function Shell() {
         >
           {THEME_ICON[theme]}
         </Button>
+        <Link to="/notifications" className="btn ghost small" title="Where failures are told">
+          Notifications
+        </Link>
         <Link to="/ssh-hosts" className="btn ghost small" title="Git servers' pinned SSH keys">
           SSH hosts
         </Link>

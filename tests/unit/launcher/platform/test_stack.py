@@ -27,7 +27,16 @@ IMAGES = {
     "proxy": "c",
     "probe": "b",
 }
-CONTROLLERS = ("backups", "builds", "networks", "routes", "runs", "services", "volumes")
+CONTROLLERS = (
+    "backups",
+    "builds",
+    "networks",
+    "notifications",
+    "routes",
+    "runs",
+    "services",
+    "volumes",
+)
 
 
 def rendered(
@@ -304,6 +313,7 @@ def test_each_component_gets_only_the_secrets_it_uses() -> None:
         "controller-builds",
         "controller-runs",
         "controller-routes",
+        "controller-notifications",
     }
 
 

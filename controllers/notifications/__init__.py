@@ -1,0 +1,51 @@
+"""The notifications controller (`zaneops controller run notifications`): events read from the
+statuses other controllers write, told to the channels that hear them, each message delivered
+with retries and logged."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from controllers.entry import ControllerEntry, Placement
+from zaneops.adapters.dependencies import Dependencies
+from zaneops.adapters.messaging import Messenger
+from zaneops.adapters.postgres.notifications import NotificationLog
+from zaneops.common.secrets import SecretBox
+from zaneops.common.settings import ZaneSettings
+
+from .controller import NotificationsController
+from .settings import NotificationsSettings
+
+
+def build(
+    deps: Dependencies, settings: NotificationsSettings | None = None
+) -> NotificationsController:
+    settings = settings or NotificationsSettings()
+    messenger = Messenger(settings.timeout_seconds)
+    deps.on_close(messenger.close)
+    key = deps.installation.secret_key
+    return NotificationsController(
+        settings,
+        rows=deps.store,
+        log=NotificationLog(deps.pool),
+        sender=messenger,
+        open_secret=SecretBox(key).open if key else (lambda value: value),
+    )
+
+
+def stack_settings(place: Placement) -> Sequence[ZaneSettings]:
+    """Links in messages lead to the dashboard's domain, when it has one."""
+    if not place.dashboard_domain:
+        return ()
+    return (NotificationsSettings.chosen(dashboard_url=f"https://{place.dashboard_domain}"),)
+
+
+ENTRY = ControllerEntry(
+    name="notifications",
+    build=build,
+    settings=(NotificationsSettings,),
+    needs_sealing_key=True,
+    stack_settings=stack_settings,
+)
+
+__all__ = ["ENTRY", "NotificationsController"]

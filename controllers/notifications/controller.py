@@ -1,0 +1,329 @@
+"""The notifications controller: it watches the statuses other controllers write (deployments,
+services, backups, runs), turns what happened into events (events.py), and inserts one message
+per event and channel that hears it; then it delivers each message, trying again with growing
+waits when the receiver is down, and records the answer: the channel's delivery log.
+
+An event's key makes it one message per channel, however often it is seen (a restart looks
+back at what changed while it was down). A service down again soon after its last message is
+counted in that message (one message for a crash loop).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from zaneops.adapters.messaging import Answer, Refused
+from zaneops.common.secrets import SecretsUnavailable
+from zaneops.runtime.controller import Context, Controller, Result, Watch
+from zaneops.specs import Condition, ConditionStatus, Status
+from zaneops.specs.kinds import Kind
+from zaneops.specs.notifications import (
+    ENDED,
+    SECRET_FIELDS,
+    ChannelSpec,
+    Event,
+    NotificationPhase,
+    NotificationSpec,
+    Target,
+)
+from zaneops.specs.objects import Key, StoredObject
+
+from .events import Place, event_of
+from .ports import Log, Rows, Sender
+from .render import Email, HttpPost, outgoing
+from .settings import NotificationsSettings
+
+EVENTS = Key(Kind.NOTIFICATIONS, UUID(int=0))  # not a row: the rows changed since last look
+WATCHED = (Kind.DEPLOYMENTS, Kind.SERVICES, Kind.BACKUPS, Kind.RUNS)
+MAX_NOTED = 10_000  # rows noted between looks; past it, the next look reads what changed
+LOOK_BACK_ROWS = 2000  # per kind
+MAX_GROUPED_KEYS = 100
+DELIVERED = "Delivered"
+# However long ago a look-back reaches, an event older than this is history, not news.
+NEWS_MINUTES = 10.0
+
+
+class NotificationsController(Controller):
+    name = "notifications"
+    kind = Kind.NOTIFICATIONS
+    global_keys = (EVENTS,)
+
+    def __init__(
+        self,
+        settings: NotificationsSettings,
+        rows: Rows,
+        log: Log,
+        sender: Sender,
+        open_secret: Callable[[str], str],
+    ) -> None:
+        self.settings = settings
+        self.rows = rows
+        self.log = log
+        self.sender = sender
+        self.open_secret = open_secret
+        self._noted: dict[tuple[Kind, UUID], None] = {}  # ordered, without repeats
+        self._must_look_back = True
+        self._sent_at: dict[UUID, deque[float]] = {}  # per channel, for its rate
+        self.watches = tuple(Watch(kind, self._note(kind), status_changes=True) for kind in WATCHED)
+
+    def _note(self, kind: Kind) -> Callable[[UUID], Awaitable[list[Key]]]:
+        async def to_keys(row_id: UUID) -> list[Key]:
+            if len(self._noted) >= MAX_NOTED:
+                self._must_look_back = True
+            else:
+                self._noted[(kind, row_id)] = None
+            return [EVENTS]
+
+        return to_keys
+
+    # --- events: what changed, told to the channels that hear it ---------------------------
+
+    async def reconcile_global(self, ctx: Context, key: Key) -> Result:
+        if self._must_look_back:
+            self._must_look_back = False
+            await self._look_back()
+        noted, self._noted = list(self._noted), {}
+        channels = [c for c in await self.log.live_channels()]
+        places: dict[UUID, Place | None] = {}
+        for index, (kind, row_id) in enumerate(noted):
+            try:
+                await self._tell(ctx, kind, row_id, channels, places)
+            except BaseException:
+                for left in noted[index:]:  # looked at again next time
+                    self._noted.setdefault(left, None)
+                raise
+        return Result()
+
+    async def _look_back(self) -> None:
+        since = datetime.now(UTC) - timedelta(minutes=self.settings.look_back_minutes)
+        for kind in WATCHED:
+            for row_id in await self.log.changed_since(kind, since, LOOK_BACK_ROWS):
+                self._noted.setdefault((kind, row_id), None)
+
+    async def _tell(
+        self,
+        ctx: Context,
+        kind: Kind,
+        row_id: UUID,
+        channels: list[StoredObject],
+        places: dict[UUID, Place | None],
+    ) -> None:
+        if not channels:
+            return
+        row = await self.rows.get(kind, row_id)
+        if row is None or row.is_deleted:
+            return
+        place = await self._place_of(row, places)
+        event = event_of(row, place, self.settings.dashboard_url) if place else None
+        if event is None or not self._is_news(event):
+            return
+        for channel in channels:
+            if ChannelSpec.model_validate(channel.spec).hears(event.type, event.project_id):
+                await self._post(ctx, channel.id, event)
+
+    def _is_news(self, event: Event) -> bool:
+        minutes = max(self.settings.look_back_minutes, NEWS_MINUTES)
+        return datetime.now(UTC) - event.occurred_at <= timedelta(minutes=minutes)
+
+    async def _post(self, ctx: Context, channel_id: UUID, event: Event) -> None:
+        if event.group is not None:
+            since = datetime.now(UTC) - timedelta(minutes=self.settings.group_minutes)
+            newest = await self.log.newest_of_group(channel_id, event.group, since)
+            if newest is not None:
+                await self._count_in(ctx, newest, event.key)
+                return
+        ctx.ensure_leader()
+        spec = NotificationSpec(event=event).model_dump(mode="json")
+        if await self.log.insert_once(channel_id, spec) is not None:
+            await self.log.trim(channel_id, self.settings.kept_per_channel)
+
+    async def _count_in(self, ctx: Context, message: StoredObject, key: str) -> None:
+        """One more time the same thing happened, counted in the message already sent."""
+        grouped = [str(k) for k in _as_list(message.status.details.get("grouped"))]
+        if key == message.spec["event"]["key"] or key in grouped:
+            return
+        details = {
+            **message.status.details,
+            "grouped": [*grouped, key][-MAX_GROUPED_KEYS:],
+            "repeats": int(str(message.status.details.get("repeats", 0))) + 1,
+        }
+        ctx.ensure_leader()
+        status = message.status.model_copy(update={"details": details})
+        await self.rows.write_status(Kind.NOTIFICATIONS, message.id, status)
+
+    async def _place_of(self, row: StoredObject, places: dict[UUID, Place | None]) -> Place | None:
+        service_id = _service_id(row)
+        if service_id is None:
+            return None
+        if service_id not in places:
+            places[service_id] = await self._read_place(service_id)
+        return places[service_id]
+
+    async def _read_place(self, service_id: UUID) -> Place | None:
+        service = await self.rows.get(Kind.SERVICES, service_id)
+        if service is None or service.parent_id is None:
+            return None
+        environment = await self.rows.get(Kind.ENVIRONMENTS, service.parent_id)
+        if environment is None or environment.parent_id is None:
+            return None
+        project = await self.rows.get(Kind.PROJECTS, environment.parent_id)
+        if project is None:
+            return None
+        return Place(
+            project_id=project.id,
+            project=str(project.spec.get("slug")),
+            environment=str(environment.spec.get("slug")),
+            service_id=service.id,
+            service=str(service.spec.get("slug")),
+        )
+
+    # --- one message: delivered, or tried again later -------------------------------------
+
+    async def reconcile(self, ctx: Context, obj: StoredObject) -> Result:
+        details = obj.status.details
+        if details.get("phase") in ENDED:
+            return Result(obj.status)
+        wait = _seconds_until(details.get("next_attempt_at"))
+        if wait > 0:
+            return Result(obj.status, requeue_after=wait)
+        channel = await self.rows.get(Kind.CHANNELS, obj.parent_id) if obj.parent_id else None
+        event = NotificationSpec.model_validate(obj.spec).event
+        found = self._target_for(obj, channel, event)
+        if isinstance(found, Status):
+            return Result(found)
+        turn = self._turn(found[0])
+        if turn > 0:
+            return Result(obj.status, requeue_after=turn)
+        ctx.ensure_leader()
+        return await self._deliver(obj, found[1], event)
+
+    def _target_for(
+        self, obj: StoredObject, channel: StoredObject | None, event: Event
+    ) -> tuple[UUID, Target] | Status:
+        """Where to send it with its secrets opened, or why it is not sent (FAILED)."""
+        if channel is None or channel.is_deleted:
+            return _failed(obj, "ChannelGone", "its channel was deleted")
+        spec = ChannelSpec.model_validate(channel.spec)
+        if not spec.hears(event.type, event.project_id):
+            message = "the channel was switched off, or no longer hears this event"
+            return _failed(obj, "NotHeard", message)
+        try:
+            return channel.id, self._opened(spec.target)
+        except SecretsUnavailable as exc:
+            return _failed(obj, "SecretUnavailable", f"{exc}: save the channel again")
+
+    async def _deliver(self, obj: StoredObject, target: Target, event: Event) -> Result:
+        attempts = int(str(obj.status.details.get("attempts", 0))) + 1
+        now = datetime.now(UTC)
+        began = time.monotonic()
+        try:
+            answer = await self._send(outgoing(target, event, obj.id, now))
+        except Refused as refused:
+            return self._refused(obj, attempts, refused)
+        took = time.monotonic() - began
+        delivered_at = datetime.now(UTC)
+        details = {
+            "phase": NotificationPhase.DELIVERED.value,
+            "attempts": attempts,
+            "delivered_at": delivered_at.isoformat(),
+            "latency_ms": round((delivered_at - event.occurred_at).total_seconds() * 1000),
+            "send_ms": round(took * 1000, 1),
+            "answer_status": answer.status,
+            "answer": answer.excerpt,
+        }
+        said = f"the receiver answered {answer.status}"
+        return Result(_status(obj, NotificationPhase.DELIVERED, "Delivered", said, details))
+
+    async def _send(self, message: HttpPost | Email) -> Answer:
+        if isinstance(message, Email):
+            return await self.sender.send_email(message.server, message.message)
+        return await self.sender.post(message.url, message.body, message.headers)
+
+    def _refused(self, obj: StoredObject, attempts: int, refused: Refused) -> Result:
+        if not refused.retryable or attempts >= self.settings.max_attempts:
+            tried = f"{attempts} attempt{'s' if attempts > 1 else ''}"
+            final = _status(
+                obj,
+                NotificationPhase.FAILED,
+                "Refused",
+                f"{refused.message} ({tried})",
+                {"attempts": attempts, "last_error": refused.message, "next_attempt_at": None},
+            )
+            return Result(final)
+        wait = self._retry_wait(attempts, refused.retry_after)
+        details = {
+            "attempts": attempts,
+            "last_error": refused.message,
+            "next_attempt_at": (datetime.now(UTC) + timedelta(seconds=wait)).isoformat(),
+        }
+        message = f"{refused.message}; trying again in {wait:.0f} s"
+        retrying = _status(obj, NotificationPhase.PENDING, "Retrying", message, details)
+        return Result(retrying, requeue_after=wait)
+
+    def _retry_wait(self, attempts: int, asked: float | None) -> float:
+        grown = self.settings.first_retry_seconds * float(3 ** (attempts - 1))
+        return min(max(grown, asked or 0.0), self.settings.longest_retry_seconds)
+
+    def _turn(self, channel_id: UUID) -> float:
+        """Seconds until the channel may take another message (0: now, and counted)."""
+        now = time.monotonic()
+        sent = self._sent_at.setdefault(channel_id, deque())
+        while sent and now - sent[0] >= 60.0:
+            sent.popleft()
+        if len(sent) >= self.settings.per_channel_per_minute:
+            return 60.0 - (now - sent[0])
+        sent.append(now)
+        return 0.0
+
+    def _opened(self, target: Target) -> Target:
+        opened = {
+            field: self.open_secret(value)
+            for field in SECRET_FIELDS[target.type]
+            if isinstance(value := getattr(target, field), str)
+        }
+        return target.model_copy(update=opened)
+
+    async def forget(self, ctx: Context, key: Key) -> None:
+        self._sent_at.pop(key.id, None)
+
+
+def _service_id(row: StoredObject) -> UUID | None:
+    if row.kind is Kind.SERVICES:
+        return row.id
+    if row.kind in (Kind.DEPLOYMENTS, Kind.RUNS):
+        return row.parent_id
+    if row.kind is Kind.BACKUPS and row.spec.get("service_id"):
+        return UUID(str(row.spec["service_id"]))
+    return None
+
+
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _seconds_until(value: object) -> float:
+    if not isinstance(value, str):
+        return 0.0
+    due = datetime.fromisoformat(value)
+    return float((due - datetime.now(UTC)).total_seconds())
+
+
+def _status(
+    obj: StoredObject, phase: NotificationPhase, reason: str, message: str, extra: dict[str, Any]
+) -> Status:
+    delivered = {
+        NotificationPhase.DELIVERED: ConditionStatus.TRUE,
+        NotificationPhase.FAILED: ConditionStatus.FALSE,
+    }.get(phase, ConditionStatus.UNKNOWN)
+    condition = Condition(type=DELIVERED, status=delivered, reason=reason, message=message[:2000])
+    details = {**obj.status.details, **extra, "phase": phase.value}
+    return obj.status.with_condition(condition).model_copy(update={"details": details})
+
+
+def _failed(obj: StoredObject, reason: str, message: str) -> Status:
+    return _status(obj, NotificationPhase.FAILED, reason, message, {})
