@@ -22,6 +22,7 @@ from zaneops.common.errors import Conflict
 from zaneops.common.secrets import MASK, SEALED_PREFIX, is_sealed
 from zaneops.specs.kinds import Kind
 from zaneops.specs.notifications import (
+    DESTINATION_FIELDS,
     SECRET_FIELDS,
     ChannelSpec,
     Event,
@@ -43,8 +44,15 @@ async def seal_channel(
 ) -> Spec:
     """Each secret of the target checked in clear and sealed; a masked one keeps the stored one
     (only while the target's type and, for a webhook, its URL stay the same)."""
-    if current is None and await _count_channels(ctx) >= MAX_CHANNELS:
+    others = [
+        c
+        for c in await ctx.store.page(Kind.CHANNELS, None, None, MAX_CHANNELS + 1)
+        if not c.is_deleted and (current is None or c.id != current.id)
+    ]
+    if current is None and len(others) >= MAX_CHANNELS:
         raise ApiError(409, "too_many_channels", f"at most {MAX_CHANNELS} channels")
+    if any(c.spec.get("name") == spec["name"] for c in others):
+        raise invalid("name", "another channel has this name", "duplicate_name")
     target = dict(spec["target"])
     stored = _stored_target(current, target)
     for field in SECRET_FIELDS[target["type"]]:
@@ -54,26 +62,28 @@ async def seal_channel(
     return {**spec, "target": target}
 
 
-async def _count_channels(ctx: ApiContext) -> int:
-    return len(await ctx.store.page(Kind.CHANNELS, None, None, MAX_CHANNELS))
-
-
 def _stored_target(current: StoredObject | None, sent: Spec) -> Spec:
-    """The stored target whose secrets a masked value may keep: same type, same webhook URL
+    """The stored target whose secrets a masked value may keep: same type, same destination
     (a secret never follows the message to a new address)."""
     if current is None:
         return {}
     stored = dict(current.spec.get("target") or {})
-    same_type = stored.get("type") == sent["type"]
-    same_url = sent["type"] != "webhook" or stored.get("url") == sent.get("url")
-    return stored if same_type and same_url else {}
+    if stored.get("type") != sent["type"]:
+        return {}
+    where = DESTINATION_FIELDS.get(str(sent["type"]), ())
+    moved = [field for field in where if stored.get(field) != sent.get(field)]
+    return {} if moved else stored
 
 
 def _sealed(ctx: ApiContext, kind: str, field: str, value: str, stored: str | None) -> str:
     path = f"target.{field}"
     if value == MASK:
         if stored is None:
-            raise invalid(path, "this value is masked but nothing is stored: send the value")
+            raise invalid(
+                path,
+                "send the value again: nothing is stored for it, or the channel's address "
+                "changed (a stored secret never follows it)",
+            )
         return stored
     if is_sealed(value):
         raise invalid(path, f"a value must not start with {SEALED_PREFIX!r}")

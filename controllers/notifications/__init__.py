@@ -10,7 +10,7 @@ from controllers.entry import ControllerEntry, Placement
 from zaneops.adapters.dependencies import Dependencies
 from zaneops.adapters.messaging import Messenger
 from zaneops.adapters.postgres.notifications import NotificationLog
-from zaneops.common.secrets import SecretBox
+from zaneops.common.secrets import SecretBox, SecretsUnavailable
 from zaneops.common.settings import ZaneSettings
 
 from .controller import NotificationsController
@@ -21,7 +21,7 @@ def build(
     deps: Dependencies, settings: NotificationsSettings | None = None
 ) -> NotificationsController:
     settings = settings or NotificationsSettings()
-    messenger = Messenger(settings.timeout_seconds)
+    messenger = Messenger(settings.timeout_seconds, settings.allow_local_addresses)
     deps.on_close(messenger.close)
     key = deps.installation.secret_key
     return NotificationsController(
@@ -29,8 +29,12 @@ def build(
         rows=deps.store,
         log=NotificationLog(deps.pool),
         sender=messenger,
-        open_secret=SecretBox(key).open if key else (lambda value: value),
+        open_secret=SecretBox(key).open if key else _cannot_open,
     )
+
+
+def _cannot_open(_: str) -> str:
+    raise SecretsUnavailable("this controller has no ZANE_SECRET_KEY")
 
 
 def stack_settings(place: Placement) -> Sequence[ZaneSettings]:

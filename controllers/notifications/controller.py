@@ -10,6 +10,7 @@ counted in that message (one message for a crash loop).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -17,10 +18,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import structlog
+from pydantic import ValidationError
+
 from zaneops.adapters.messaging import Answer, Refused
 from zaneops.common.secrets import SecretsUnavailable
 from zaneops.runtime.controller import Context, Controller, Result, Watch
 from zaneops.specs import Condition, ConditionStatus, Status
+from zaneops.specs.backup import overdue
 from zaneops.specs.kinds import Kind
 from zaneops.specs.notifications import (
     ENDED,
@@ -33,17 +38,18 @@ from zaneops.specs.notifications import (
 )
 from zaneops.specs.objects import Key, StoredObject
 
-from .events import Place, event_of
+from .events import Place, event_of, missing_backup_event
 from .ports import Log, Rows, Sender
 from .render import Email, HttpPost, outgoing
 from .settings import NotificationsSettings
 
 EVENTS = Key(Kind.NOTIFICATIONS, UUID(int=0))  # not a row: the rows changed since last look
+LATE_BACKUPS = Key(Kind.NOTIFICATIONS, UUID(int=1))  # not a row: a look at every schedule
 WATCHED = (Kind.DEPLOYMENTS, Kind.SERVICES, Kind.BACKUPS, Kind.RUNS)
 MAX_NOTED = 10_000  # rows noted between looks; past it, the next look reads what changed
 LOOK_BACK_ROWS = 2000  # per kind
-MAX_GROUPED_KEYS = 100
 DELIVERED = "Delivered"
+log = structlog.get_logger()
 # However long ago a look-back reaches, an event older than this is history, not news.
 NEWS_MINUTES = 10.0
 
@@ -51,7 +57,7 @@ NEWS_MINUTES = 10.0
 class NotificationsController(Controller):
     name = "notifications"
     kind = Kind.NOTIFICATIONS
-    global_keys = (EVENTS,)
+    global_keys = (EVENTS, LATE_BACKUPS)
 
     def __init__(
         self,
@@ -84,20 +90,56 @@ class NotificationsController(Controller):
     # --- events: what changed, told to the channels that hear it ---------------------------
 
     async def reconcile_global(self, ctx: Context, key: Key) -> Result:
+        if key == LATE_BACKUPS:
+            await self._tell_late_backups(ctx)
+            return Result(requeue_after=self.settings.backup_check_seconds)
         if self._must_look_back:
-            self._must_look_back = False
             await self._look_back()
+            self._must_look_back = False
         noted, self._noted = list(self._noted), {}
-        channels = [c for c in await self.log.live_channels()]
+        channels = await self._channels()
         places: dict[UUID, Place | None] = {}
         for index, (kind, row_id) in enumerate(noted):
             try:
                 await self._tell(ctx, kind, row_id, channels, places)
+            except ValidationError as exc:  # a row no event can be read from: skipped, logged
+                ctx.log.warning("event not readable", row=f"{kind}/{row_id}", error=str(exc))
             except BaseException:
                 for left in noted[index:]:  # looked at again next time
                     self._noted.setdefault(left, None)
                 raise
         return Result()
+
+    async def _channels(self) -> list[tuple[UUID, ChannelSpec]]:
+        """The live channels whose spec reads; one that does not (stored by hand, or by an
+        older version) is skipped and said in the log, never stopping the others."""
+        readable = []
+        for row in await self.log.live_channels():
+            try:
+                readable.append((row.id, ChannelSpec.model_validate(row.spec)))
+            except ValidationError as exc:
+                log.warning("channel not readable: skipped", channel=str(row.id), error=str(exc))
+        return readable
+
+    async def _tell_late_backups(self, ctx: Context) -> None:
+        """Scheduled databases with no verified backup in twice their interval."""
+        channels = await self._channels()
+        if not channels:
+            return
+        now = datetime.now(UTC)
+        places: dict[UUID, Place | None] = {}
+        for found in await self.log.backup_schedules():
+            since = found.last_verified or found.first_scheduled
+            reason = overdue(found.schedule, since, now) if since else None
+            if reason is None or since is None:
+                continue
+            if found.service_id not in places:
+                places[found.service_id] = await self._read_place(found.service_id)
+            place = places[found.service_id]
+            if place is not None:
+                base = self.settings.dashboard_url
+                event = missing_backup_event(place, reason, since, now, base)
+                await self._tell_channels(ctx, event, channels)
 
     async def _look_back(self) -> None:
         since = datetime.now(UTC) - timedelta(minutes=self.settings.look_back_minutes)
@@ -110,7 +152,7 @@ class NotificationsController(Controller):
         ctx: Context,
         kind: Kind,
         row_id: UUID,
-        channels: list[StoredObject],
+        channels: list[tuple[UUID, ChannelSpec]],
         places: dict[UUID, Place | None],
     ) -> None:
         if not channels:
@@ -122,39 +164,29 @@ class NotificationsController(Controller):
         event = event_of(row, place, self.settings.dashboard_url) if place else None
         if event is None or not self._is_news(event):
             return
-        for channel in channels:
-            if ChannelSpec.model_validate(channel.spec).hears(event.type, event.project_id):
-                await self._post(ctx, channel.id, event)
+        await self._tell_channels(ctx, event, channels)
+
+    async def _tell_channels(
+        self, ctx: Context, event: Event, channels: list[tuple[UUID, ChannelSpec]]
+    ) -> None:
+        for channel_id, spec in channels:
+            if spec.hears(event.type, event.project_id):
+                await self._post(ctx, channel_id, event)
 
     def _is_news(self, event: Event) -> bool:
         minutes = max(self.settings.look_back_minutes, NEWS_MINUTES)
         return datetime.now(UTC) - event.occurred_at <= timedelta(minutes=minutes)
 
     async def _post(self, ctx: Context, channel_id: UUID, event: Event) -> None:
+        """One row per event key: the message, or (the same thing again soon after a message
+        that was not refused) a row counted in that message, logged but not sent."""
+        head = None
         if event.group is not None:
             since = datetime.now(UTC) - timedelta(minutes=self.settings.group_minutes)
-            newest = await self.log.newest_of_group(channel_id, event.group, since)
-            if newest is not None:
-                await self._count_in(ctx, newest, event.key)
-                return
+            head = await self.log.newest_of_group(channel_id, event.group, since)
         ctx.ensure_leader()
-        spec = NotificationSpec(event=event).model_dump(mode="json")
-        if await self.log.insert_once(channel_id, spec) is not None:
-            await self.log.trim(channel_id, self.settings.kept_per_channel)
-
-    async def _count_in(self, ctx: Context, message: StoredObject, key: str) -> None:
-        """One more time the same thing happened, counted in the message already sent."""
-        grouped = [str(k) for k in _as_list(message.status.details.get("grouped"))]
-        if key == message.spec["event"]["key"] or key in grouped:
-            return
-        details = {
-            **message.status.details,
-            "grouped": [*grouped, key][-MAX_GROUPED_KEYS:],
-            "repeats": int(str(message.status.details.get("repeats", 0))) + 1,
-        }
-        ctx.ensure_leader()
-        status = message.status.model_copy(update={"details": details})
-        await self.rows.write_status(Kind.NOTIFICATIONS, message.id, status)
+        spec = NotificationSpec(event=event, grouped_into=head.id if head else None)
+        await self.log.insert_once(channel_id, spec.model_dump(mode="json"))
 
     async def _place_of(self, row: StoredObject, places: dict[UUID, Place | None]) -> Place | None:
         service_id = _service_id(row)
@@ -188,19 +220,33 @@ class NotificationsController(Controller):
         details = obj.status.details
         if details.get("phase") in ENDED:
             return Result(obj.status)
+        message = NotificationSpec.model_validate(obj.spec)
+        if message.grouped_into is not None:
+            return await self._ended(obj, _grouped(obj, message.grouped_into))
         wait = _seconds_until(details.get("next_attempt_at"))
         if wait > 0:
             return Result(obj.status, requeue_after=wait)
+        return await self._send_now(ctx, obj, message.event)
+
+    async def _send_now(self, ctx: Context, obj: StoredObject, event: Event) -> Result:
         channel = await self.rows.get(Kind.CHANNELS, obj.parent_id) if obj.parent_id else None
-        event = NotificationSpec.model_validate(obj.spec).event
         found = self._target_for(obj, channel, event)
         if isinstance(found, Status):
-            return Result(found)
+            return await self._ended(obj, found)
         turn = self._turn(found[0])
         if turn > 0:
             return Result(obj.status, requeue_after=turn)
         ctx.ensure_leader()
-        return await self._deliver(obj, found[1], event)
+        result = await self._deliver(obj, found[1], event)
+        if result.status is not None and result.status.details.get("phase") in ENDED:
+            return await self._ended(obj, result.status)
+        return result
+
+    async def _ended(self, obj: StoredObject, status: Status) -> Result:
+        """The message's last status; the channel's log trimmed of its oldest ended ones."""
+        if obj.parent_id is not None:
+            await self.log.trim(obj.parent_id, self.settings.kept_per_channel)
+        return Result(status)
 
     def _target_for(
         self, obj: StoredObject, channel: StoredObject | None, event: Event
@@ -214,7 +260,7 @@ class NotificationsController(Controller):
             return _failed(obj, "NotHeard", message)
         try:
             return channel.id, self._opened(spec.target)
-        except SecretsUnavailable as exc:
+        except (SecretsUnavailable, ValidationError) as exc:
             return _failed(obj, "SecretUnavailable", f"{exc}: save the channel again")
 
     async def _deliver(self, obj: StoredObject, target: Target, event: Event) -> Result:
@@ -222,9 +268,16 @@ class NotificationsController(Controller):
         now = datetime.now(UTC)
         began = time.monotonic()
         try:
-            answer = await self._send(outgoing(target, event, obj.id, now))
+            async with asyncio.timeout(self.settings.timeout_seconds * 3):
+                answer = await self._send(outgoing(target, event, obj.id, now))
         except Refused as refused:
             return self._refused(obj, attempts, refused)
+        except TimeoutError:
+            limit = self.settings.timeout_seconds * 3
+            return self._refused(obj, attempts, Refused(f"not done within {limit:g} s", True))
+        except Exception as exc:  # a message this channel can never take: said, not retried
+            said = f"could not be sent: {type(exc).__name__}: {exc}"[:300]
+            return self._refused(obj, attempts, Refused(said, retryable=False))
         took = time.monotonic() - began
         delivered_at = datetime.now(UTC)
         details = {
@@ -302,8 +355,9 @@ def _service_id(row: StoredObject) -> UUID | None:
     return None
 
 
-def _as_list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
+def _grouped(obj: StoredObject, head: UUID) -> Status:
+    said = f"the same again soon after message {str(head)[:8]}: counted there, not sent"
+    return _status(obj, NotificationPhase.GROUPED, "Grouped", said, {"grouped_into": str(head)})
 
 
 def _seconds_until(value: object) -> float:

@@ -139,13 +139,19 @@ def _job_event(row: StoredObject, place: Place, base: str) -> Event | None:
     )
 
 
-def test_event(channel_name: str, asked_at: datetime, key: str) -> Event:
+def missing_backup_event(
+    place: Place, reason: str, late_since: datetime, now: datetime, base: str
+) -> Event:
+    """Backups of a scheduled database are late: once per late spell (until one is verified)."""
     return Event(
-        type=EventType.TEST,
-        key=key,
-        title="Test message from ZaneOps",
-        text=f"This is a test of the channel {channel_name!r}. If you read it, it works.",
-        occurred_at=asked_at,
+        type=EventType.BACKUP_MISSING,
+        key=f"backup:{place.service_id}:missing:{late_since.astimezone(UTC).isoformat()}",
+        title=f"Backups late: {place.path}"[:MAX_TITLE],
+        text=f"{place.service} has {reason}.",
+        link=_link(base, place, "backups"),
+        project_id=place.project_id,
+        service_id=place.service_id,
+        occurred_at=now,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from zaneops.adapters.messaging import Answer, SmtpServer
+from zaneops.adapters.postgres.notifications import BackupSchedule
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 from zaneops.specs.status import Status
@@ -34,6 +35,8 @@ class Log(Protocol):
     async def live_channels(self) -> list[StoredObject]: ...
 
     async def changed_since(self, kind: Kind, since: datetime, limit: int) -> list[UUID]: ...
+
+    async def backup_schedules(self) -> list[BackupSchedule]: ...
 
 
 class Sender(Protocol):

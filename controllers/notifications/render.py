@@ -25,8 +25,9 @@ from zaneops.specs.notifications import (
     WebhookTarget,
 )
 
-# What each chat service shows of one message at most (Discord's limit is the smallest).
-CHAT_LIMIT = {"slack": 3500, "mattermost": 3500, "discord": 1900, "teams": 3500}
+# What chat services show of one message's text at most; Discord refuses a message over 2000.
+CHAT_LIMIT = 3500
+DISCORD_LIMIT = 2000
 SIGNATURE_HEADER = "X-Zane-Signature"
 TIMESTAMP_HEADER = "X-Zane-Timestamp"
 
@@ -92,12 +93,12 @@ def plain_text(event: Event) -> str:
 
 
 def _chat(target: ChatTarget, event: Event) -> HttpPost:
-    limit = CHAT_LIMIT[target.type]
-    text = event.text[:limit]
     link = f"\n{event.link}" if event.link else ""
     if target.type == "discord":
+        head = f"**{event.title}**\n"
+        text = event.text[: DISCORD_LIMIT - len(head) - len(link)]
         payload: dict[str, Any] = {
-            "content": f"**{event.title}**\n{text}{link}",
+            "content": f"{head}{text}{link}",
             "allowed_mentions": {"parse": []},  # a service's output never pings anyone
         }
     elif target.type == "teams":
@@ -106,12 +107,19 @@ def _chat(target: ChatTarget, event: Event) -> HttpPost:
             "@context": "https://schema.org/extensions",
             "summary": event.title,
             "title": event.title,
-            "text": f"{text}{link}",
+            "text": f"{event.text[:CHAT_LIMIT]}{link}",
         }
     else:  # Slack and Mattermost take the same incoming-webhook JSON
         opened = f"\n<{event.link}|Open in ZaneOps>" if event.link else ""
-        payload = {"text": f"*{_slack_escape(event.title)}*\n{_slack_escape(text)}{opened}"}
+        title, text = _slack_escape(event.title), _slack_escape(event.text[:CHAT_LIMIT])
+        if target.type == "mattermost":  # a bare @channel, @all or @name pings there
+            title, text = _unmention(title), _unmention(text)
+        payload = {"text": f"*{title}*\n{text}{opened}"}
     return HttpPost(target.url, _json(payload), {"Content-Type": "application/json"})
+
+
+def _unmention(text: str) -> str:
+    return text.replace("@", "@\u200b")  # a zero-width space: shown the same, pings nobody
 
 
 def _slack_escape(text: str) -> str:

@@ -55,3 +55,14 @@ class NotificationsSettings(ZaneSettings):
     timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="How long a receiver may take to answer."
     )
+    backup_check_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often scheduled databases are checked for late backups (no verified "
+        "one in twice the schedule's interval).",
+    )
+    allow_local_addresses: bool = Field(
+        default=False,
+        description="Send to loopback and link-local addresses too (this machine, a cloud's "
+        "metadata service): refused by default; private networks are allowed.",
+    )

@@ -44,7 +44,7 @@ def mailbox() -> Iterator[Mailbox]:
 async def client(
     platform: httpx.AsyncClient, database_url: str, secret_key: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = NotificationsSettings(dashboard_url=DASHBOARD)
+    settings = NotificationsSettings(allow_local_addresses=True, dashboard_url=DASHBOARD)
     async with running(
         lambda deps: notifications.build(deps, settings),
         database_url,
@@ -126,4 +126,44 @@ async def test_a_failed_deployment_reaches_a_webhook_and_a_mailbox_once_then_suc
         assert (told["type"], told["subject_id"]) == ("deployment.succeeded", working["id"])
         assert len(mailbox.messages) == 1  # a success is not a failure channel's business
     finally:
+        await forget_logs(service["id"])
+
+
+async def test_a_crash_loop_of_twenty_restarts_in_the_swarm_is_one_message(
+    client: httpx.AsyncClient, receiver: HttpReceiver
+) -> None:
+    hook = {"type": "webhook", "url": f"{receiver.url}/alerts", "secret": SECRET}
+    channel = await created(await client.post("/channels", json={"name": "hook", "target": hook}))
+    project = await created(await client.post("/projects", json={"slug": "loop", "name": "Loop"}))
+    env = await created(
+        await client.post(f"/projects/{project['id']}/environments", json={"slug": "prod"})
+    )
+    spec = {
+        "slug": "worker",
+        "source": {"type": "image", "image": BUSYBOX},
+        # Starts, works a second, dies: Swarm restarts it again and again.
+        "command": ["sh", "-c", "echo working; sleep 1; echo lost the queue; exit 1"],
+    }
+    service = await created(await client.post(f"/environments/{env['id']}/services", json=spec))
+    try:
+        deployment = await created(await client.post(f"/services/{service['id']}/deploy"))
+        await wait_healthy(client, deployment["id"])
+
+        async def log() -> list[dict[str, Any]]:
+            answer = await client.get(f"/channels/{channel['id']}/notifications?limit=100")
+            items: list[dict[str, Any]] = answer.json()["items"]
+            return items
+
+        async def twenty_downs_counted() -> bool:
+            return [m["phase"] for m in await log()].count("GROUPED") >= 19
+
+        await eventually(twenty_downs_counted, timeout=180, every=1, message="20 downs counted")
+        phases = [m["phase"] for m in await log()]
+        assert phases.count("DELIVERED") == 1 and set(phases) == {"DELIVERED", "GROUPED"}
+        assert len(receiver.received) == 1
+        event = signed_event(receiver.received[0])
+        assert event["type"] == "service.unavailable"
+        assert event["title"] == "Down: loop/prod/worker"
+    finally:
+        await client.delete(f"/services/{service['id']}")
         await forget_logs(service["id"])

@@ -9,11 +9,13 @@ KiB, and every exchange has a deadline: a slow receiver delays its own messages 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Literal
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -48,8 +50,9 @@ class SmtpServer:
 
 
 class Messenger:
-    def __init__(self, timeout_seconds: float = 10.0) -> None:
+    def __init__(self, timeout_seconds: float = 10.0, allow_local: bool = False) -> None:
         self.timeout = timeout_seconds
+        self.allow_local = allow_local
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout_seconds),
             follow_redirects=False,
@@ -62,6 +65,8 @@ class Messenger:
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
         """POSTs body; a 2xx answer is an Answer, anything else raises Refused."""
+        parts = urlsplit(url)
+        await self._check_destination(parts.hostname or "", parts.port or 443)
         try:
             async with self._http.stream("POST", url, content=body, headers=headers) as answer:
                 excerpt = await _excerpt(answer)
@@ -73,10 +78,11 @@ class Messenger:
             return Answer(answer.status_code, excerpt)
         said = f"answered HTTP {answer.status_code}" + (f": {excerpt}" if excerpt else "")
         retry_after = _seconds(answer.headers.get("retry-after"))
-        return_retryable = answer.status_code in RETRYABLE_STATUSES
-        raise Refused(said, retryable=return_retryable, retry_after=retry_after)
+        retryable = answer.status_code in RETRYABLE_STATUSES
+        raise Refused(said, retryable=retryable, retry_after=retry_after)
 
     async def send_email(self, server: SmtpServer, message: EmailMessage) -> Answer:
+        await self._check_destination(server.host.strip("[]"), server.port)
         try:
             return await asyncio.to_thread(self._send_email, server, message)
         except smtplib.SMTPResponseException as exc:
@@ -87,6 +93,21 @@ class Messenger:
             raise Refused(f"the SMTP server refused {refused}", retryable=False) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise Refused(f"SMTP failed: {exc or type(exc).__name__}", retryable=True) from None
+
+    async def _check_destination(self, host: str, port: int) -> None:
+        """The machine itself and link-local addresses (a cloud's metadata service) are not
+        receivers, unless allowed (tests, a relay on this machine)."""
+        if self.allow_local:
+            return
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(host, port)
+        except OSError as exc:
+            raise Refused(f"cannot resolve {host}: {exc}", retryable=True) from None
+        for *_, address in found:
+            ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+            if ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast:
+                said = f"{host} is {ip}, an address of this machine or its link: refused"
+                raise Refused(said, retryable=False)
 
     def _send_email(self, server: SmtpServer, message: EmailMessage) -> Answer:
         context = ssl.create_default_context()
@@ -100,9 +121,10 @@ class Messenger:
                 smtp.starttls(context=context)
             if server.username and server.password:
                 smtp.login(server.username, server.password)
-            smtp.send_message(message)
-            code, said = smtp.noop()
-        return Answer(code, _text(said))
+            refused = smtp.send_message(message)
+        if refused:  # taken for some recipients only: said, not sent again to the others
+            return Answer(250, f"refused for {', '.join(sorted(refused))}")
+        return Answer(250, "accepted")
 
 
 async def _excerpt(answer: httpx.Response) -> str:

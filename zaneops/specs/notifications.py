@@ -18,7 +18,8 @@ from ._rules import first_duplicate, refuse
 from ._urls import check_http_url
 from .fields import Port, WebUrl
 
-MAX_SECRET = 4096
+MAX_SECRET = 4096  # as stored: sealed, a secret is about 4/3 of its clear length plus 100
+MAX_CLEAR_SECRET = 2048
 MAX_RECIPIENTS = 20
 MAX_PROJECTS = 100
 MAX_TEXT = 4000
@@ -34,6 +35,7 @@ class EventType(StrEnum):
     BUILD_FAILED = "build.failed"
     SERVICE_UNAVAILABLE = "service.unavailable"
     BACKUP_FAILED = "backup.failed"
+    BACKUP_MISSING = "backup.missing"
     JOB_FAILED = "job.failed"
     TEST = "test"
 
@@ -49,14 +51,18 @@ class NotificationPhase(StrEnum):
     PENDING = "PENDING"  # not sent yet, or sent and refused: tried again later
     DELIVERED = "DELIVERED"
     FAILED = "FAILED"  # every attempt refused; the reason says the last answer
+    GROUPED = "GROUPED"  # the same thing again soon after: counted in a message, not sent
 
 
-ENDED = frozenset({NotificationPhase.DELIVERED, NotificationPhase.FAILED})
+ENDED = frozenset(
+    {NotificationPhase.DELIVERED, NotificationPhase.FAILED, NotificationPhase.GROUPED}
+)
 
 # A secret as sent (checked by the API before sealing: see clear_secret_problems) or sealed.
 Secret = Annotated[str, Field(min_length=1, max_length=MAX_SECRET)]
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}")
+# ASCII atext only: no ',', '<', '>', '"', ':' or ';' that a header would read as syntax.
+_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _TOPIC = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CHAT_ID = re.compile(r"-?[0-9]{1,20}|@[A-Za-z0-9_]{5,32}")
 _HOST = re.compile(r"[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]")
@@ -132,7 +138,7 @@ class EmailTarget(SpecModel):
         description="starttls: upgrade a plain connection (port 587); tls: TLS from the start "
         "(port 465); none: no encryption (a relay on the same machine only).",
     )
-    username: str | None = Field(default=None, max_length=254)
+    username: str | None = Field(default=None, max_length=254, pattern=r"^[\x21-\x7e]+$")
     password: Secret | None = Field(default=None, description="Sealed.")
     sender: Email = Field(description="The From address.")
     recipients: list[Email] = Field(min_length=1, max_length=MAX_RECIPIENTS)
@@ -241,6 +247,14 @@ SECRET_FIELDS: dict[str, tuple[str, ...]] = {
     "email": ("password",),
 }
 MIN_SIGNING_SECRET = 16
+# Where each kind of channel sends: a stored secret is kept (sent back masked) only while
+# these stay the same, so a secret never follows the message to a new address.
+DESTINATION_FIELDS: dict[str, tuple[str, ...]] = {
+    "webhook": ("url",),
+    "ntfy": ("server_url",),
+    "telegram": ("api_url",),
+    "email": ("host", "port", "security", "username"),
+}
 
 
 def clear_secret_problem(target_type: str, field: str, value: str) -> str | None:
@@ -252,11 +266,19 @@ def clear_secret_problem(target_type: str, field: str, value: str) -> str | None
         except PydanticCustomError as exc:
             return exc.message()
         return None
-    if _has_control(value):
-        return "may not contain line breaks or control characters"
-    if target_type == "webhook" and len(value) < MIN_SIGNING_SECRET:
-        return f"a signing secret has at least {MIN_SIGNING_SECRET} characters"
-    return None
+    rules = [
+        (len(value) > MAX_CLEAR_SECRET, f"at most {MAX_CLEAR_SECRET} characters"),
+        (_has_control(value), "may not contain line breaks or control characters"),
+        (
+            field != "secret" and not value.isascii(),
+            "only ASCII characters (it travels in a header or a URL)",
+        ),
+        (
+            target_type == "webhook" and len(value) < MIN_SIGNING_SECRET,
+            f"a signing secret has at least {MIN_SIGNING_SECRET} characters",
+        ),
+    ]
+    return next((reason for broken, reason in rules if broken), None)
 
 
 class Event(SpecModel):
@@ -285,3 +307,8 @@ class Event(SpecModel):
 
 class NotificationSpec(SpecModel):
     event: Event
+    grouped_into: UUID | None = Field(
+        default=None,
+        description="The message this one is counted in (the same thing again soon after): "
+        "not sent itself.",
+    )

@@ -42,6 +42,7 @@ async def test_a_channel_s_secrets_are_sealed_masked_and_kept_when_sent_back_mas
         "build.failed",
         "service.unavailable",
         "backup.failed",
+        "backup.missing",
         "job.failed",
     ]
     sealed = stored_spec(database_url, made["id"])["target"]["url"]
@@ -126,4 +127,83 @@ async def test_send_a_test_queues_one_message_and_a_deleted_channel_takes_its_lo
 
 async def test_two_channels_cannot_share_a_name(admin: httpx.AsyncClient) -> None:
     body(await create(admin, HOOK), 201)
-    assert (await create(admin, HOOK)).status_code == 409
+    problem = body(await create(admin, HOOK), 422)
+    assert [e["field"] for e in problem["errors"]] == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("target", "moved"),
+    [
+        (
+            {
+                "type": "ntfy",
+                "server_url": "https://ntfy.example.test",
+                "topic": "t",
+                "token": "tk",
+            },
+            {"server_url": "https://elsewhere.test"},
+        ),
+        (
+            {"type": "telegram", "bot_token": "1:abc", "chat_id": "-100"},
+            {"api_url": "https://elsewhere.test"},
+        ),
+        (
+            {
+                "type": "email",
+                "host": "smtp.example.test",
+                "username": "u",
+                "password": "p",
+                "sender": "z@example.test",
+                "recipients": ["a@example.test"],
+            },
+            {"host": "smtp.elsewhere.test"},
+        ),
+        (
+            {
+                "type": "email",
+                "host": "smtp.example.test",
+                "username": "u",
+                "password": "p",
+                "sender": "z@example.test",
+                "recipients": ["a@example.test"],
+            },
+            {"security": "none"},
+        ),
+    ],
+)
+async def test_a_stored_secret_never_follows_a_channel_to_a_new_destination(
+    admin: httpx.AsyncClient, target: dict[str, Any], moved: dict[str, Any]
+) -> None:
+    made = body(await create(admin, target), 201)
+    shown = made["spec"]["target"]
+    answer = await admin.put(
+        f"/channels/{made['id']}",
+        json={**made["spec"], "target": {**shown, **moved}},
+        headers={"If-Match": f'"{made["generation"]}"'},
+    )
+    problem = body(answer, 422)
+    assert problem["errors"][0]["field"].startswith("target.")
+    assert "never follows" in problem["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("target", "field"),
+    [
+        ({"type": "ntfy", "topic": "t", "token": "sëcret"}, "target.token"),
+        ({"type": "telegram", "bot_token": "1:ä", "chat_id": "-1"}, "target.bot_token"),
+        ({**HOOK, "secret": "x" * 2049}, "target.secret"),
+        (
+            {"type": "email", "host": "h.test", "sender": "a,b@x.test", "recipients": ["c@x.test"]},
+            "target.email.sender",
+        ),
+        (
+            {"type": "email", "host": "h.test", "sender": "z@x.test", "recipients": ["a<b@x.test"]},
+            "target.email.recipients",
+        ),
+    ],
+)
+async def test_what_a_header_or_url_cannot_carry_is_refused(
+    admin: httpx.AsyncClient, target: dict[str, Any], field: str
+) -> None:
+    problem = body(await create(admin, target), 422)
+    assert [e["field"] for e in problem["errors"]] == [field], problem

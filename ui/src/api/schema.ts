@@ -1324,6 +1324,7 @@ export interface components {
              *       "build.failed",
              *       "service.unavailable",
              *       "backup.failed",
+             *       "backup.missing",
              *       "job.failed"
              *     ]
              */
@@ -2065,7 +2066,7 @@ export interface components {
          * @description What a channel can be told; `test` is only what "Send a test" sends.
          * @enum {string}
          */
-        EventType: "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "build.failed" | "service.unavailable" | "backup.failed" | "job.failed" | "test";
+        EventType: "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "build.failed" | "service.unavailable" | "backup.failed" | "backup.missing" | "job.failed" | "test";
         /** FieldError */
         FieldError: {
             /**
@@ -2392,10 +2393,15 @@ export interface components {
          * @description Where a message stands; the notifications controller writes it to status.details.
          * @enum {string}
          */
-        NotificationPhase: "PENDING" | "DELIVERED" | "FAILED";
+        NotificationPhase: "PENDING" | "DELIVERED" | "FAILED" | "GROUPED";
         /** NotificationSpec */
         NotificationSpec: {
             event: components["schemas"]["Event"];
+            /**
+             * Grouped Into
+             * @description The message this one is counted in (the same thing again soon after): not sent itself.
+             */
+            grouped_into?: string | null;
         };
         /** NtfyTarget */
         NtfyTarget: {

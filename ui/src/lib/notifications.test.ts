@@ -93,10 +93,12 @@ describe("delivery", () => {
     expect(deliveryNote(failed)).toBe("answered HTTP 404: no_service (1 attempt)");
   });
 
-  it("counts a crash loop's repeats and says how late the message arrived", () => {
-    const grouped = message("DELIVERED", { repeats: 19, latency_ms: 1250 });
-    expect(deliveryNote(grouped)).toBe(
-      "happened 19 more times since · arrived 1.3 s after the event",
+  it("says how late a message arrived, and that a repeat was counted, not sent", () => {
+    expect(deliveryNote(message("DELIVERED", { latency_ms: 1250 }))).toBe(
+      "arrived 1.3 s after the event",
     );
+    const counted = message("GROUPED", { grouped_into: "m0" });
+    expect(shownDelivery(counted).label).toBe("Counted");
+    expect(deliveryNote(counted)).toContain("not sent");
   });
 });

@@ -88,6 +88,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   "service.unavailable": "Service down (a crash loop is one message)",
   "deployment.rolled_back": "Rolled back",
   "backup.failed": "Backup failed",
+  "backup.missing": "Backups late (none verified in twice the schedule)",
   "job.failed": "Scheduled job failed",
   "deployment.succeeded": "Deployment succeeded",
   test: "Test",
@@ -113,7 +114,8 @@ export function valuesOf(type: ChannelType, target?: ChannelTarget): Record<stri
 export function targetOf(type: ChannelType, values: Record<string, string>): ChannelTarget {
   const target: Record<string, unknown> = { type };
   for (const field of TARGET_FIELDS[type]) {
-    const value = (values[field.name] ?? "").trim();
+    const raw = values[field.name] ?? "";
+    const value = field.secret ? raw : raw.trim(); // a secret is taken as typed
     if (value === "") {
       if (!field.optional) target[field.name] = value; // the API says it is missing, by field
       continue;
@@ -155,6 +157,7 @@ export function shownDelivery(message: Notification): Shown {
   const details = message.status.details as Record<string, unknown>;
   if (message.phase === "DELIVERED") return { label: "Delivered", tone: "ok", waiting: false };
   if (message.phase === "FAILED") return { label: "Failed", tone: "bad", waiting: false };
+  if (message.phase === "GROUPED") return { label: "Counted", tone: "neutral", waiting: false };
   const attempts = Number(details.attempts ?? 0);
   return attempts > 0
     ? { label: `Retrying (${attempts} tried)`, tone: "warn", waiting: true }
@@ -166,8 +169,8 @@ export function deliveryNote(message: Notification): string {
   const details = message.status.details as Record<string, unknown>;
   const said = (message.status.conditions ?? []).find((c) => c.type === "Delivered");
   const parts: string[] = [];
-  const repeats = Number(details.repeats ?? 0);
-  if (repeats > 0) parts.push(`happened ${repeats} more time${repeats > 1 ? "s" : ""} since`);
+  if (message.phase === "GROUPED")
+    return "the same again soon after an earlier message: counted there, not sent";
   if (message.phase === "DELIVERED" && typeof details.latency_ms === "number")
     parts.push(`arrived ${(details.latency_ms / 1000).toFixed(1)} s after the event`);
   if (message.phase !== "DELIVERED" && said?.message) parts.push(said.message);

@@ -59,6 +59,7 @@ export function Notifications() {
       </div>
       {editing !== null ? (
         <ChannelForm
+          key={editing === "new" ? "new" : editing.id}
           channel={editing === "new" ? undefined : editing}
           projects={projects.data?.items ?? []}
           onDone={done}
@@ -199,6 +200,12 @@ function DeliveryRow({ message }: { message: Notification }) {
 
 const RENAMES: Record<string, string> = {};
 
+/** A field's reason, or one of its items' ("target.recipients.1": the second address). */
+function errorOf(errors: Record<string, string>, field: string): string | undefined {
+  const item = Object.keys(errors).find((key) => key.startsWith(`${field}.`));
+  return errors[field] ?? (item ? errors[item] : undefined);
+}
+
 function ChannelForm({
   channel,
   projects,
@@ -238,7 +245,11 @@ function ChannelForm({
     onDone();
   });
   const errors = fieldErrors(save.error, RENAMES);
-  const shownFields = ["name", "events", "projects", ...fields.map((f) => `target.${f.name}`)];
+  const shownFields = Object.keys(errors).filter(
+    (key) =>
+      ["name", "events", "projects", "target"].includes(key) ||
+      fields.some((f) => key === `target.${f.name}` || key.startsWith(`target.${f.name}.`)),
+  );
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void save.run();
@@ -285,7 +296,7 @@ function ChannelForm({
             <Field
               key={`${type}-${field.name}`}
               label={field.optional ? `${field.label} (optional)` : field.label}
-              error={errors[`target.${field.name}`]}
+              error={errorOf(errors, `target.${field.name}`)}
               hint={field.hint}
             >
               {(p) =>
@@ -354,6 +365,11 @@ function ChannelForm({
           <fieldset className="field">
             <legend>Projects</legend>
             <div className="hint">None ticked: every project, including new ones.</div>
+            {errors.projects ? (
+              <div className="error" role="alert">
+                {errors.projects}
+              </div>
+            ) : null}
             {projects.map((project) => (
               <label key={project.id} className="row" style={{ gap: 6 }}>
                 <input

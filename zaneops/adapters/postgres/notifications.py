@@ -4,6 +4,7 @@ per channel and event key, the newest of a group, the log trimmed, and rows chan
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,6 +20,14 @@ from zaneops.specs.objects import StoredObject
 from .store import _select, _to_object
 
 NOTIFICATIONS = Kind.NOTIFICATIONS
+
+
+@dataclass(frozen=True)
+class BackupSchedule:
+    service_id: UUID
+    schedule: str
+    last_verified: datetime | None
+    first_scheduled: datetime | None
 
 
 class NotificationLog:
@@ -46,16 +55,20 @@ class NotificationLog:
     ) -> StoredObject | None:
         query = _select(NOTIFICATIONS) + sql.SQL(
             " WHERE channel_id = %s AND spec->'event'->>'group' = %s AND created_at >= %s"
+            " AND spec->>'grouped_into' IS NULL AND deleted_at IS NULL"
+            " AND status->'details'->>'phase' IS DISTINCT FROM 'FAILED'"
             " ORDER BY created_at DESC LIMIT 1"
         )
         found = await self._rows(query, (channel_id, group, since))
         return _to_object(NOTIFICATIONS, found[0]) if found else None
 
     async def trim(self, channel_id: UUID, keep: int) -> int:
-        """Requests deletion of the channel's messages past the newest `keep`."""
+        """Requests deletion of the channel's ended messages past the newest `keep` (one still
+        to be sent is never dropped)."""
         query = sql.SQL(
             "UPDATE notifications SET deleted_at = now() WHERE id IN ("
             " SELECT id FROM notifications WHERE channel_id = %s AND deleted_at IS NULL"
+            " AND status->'details'->>'phase' IN ('DELIVERED', 'FAILED', 'GROUPED')"
             " ORDER BY created_at DESC, id DESC OFFSET %s) RETURNING id"
         )
         return len(await self._rows(query, (channel_id, keep)))
@@ -63,6 +76,30 @@ class NotificationLog:
     async def live_channels(self) -> list[StoredObject]:
         query = _select(Kind.CHANNELS) + sql.SQL(" WHERE deleted_at IS NULL ORDER BY created_at")
         return [_to_object(Kind.CHANNELS, row) for row in await self._rows(query, ())]
+
+    async def backup_schedules(self) -> list[BackupSchedule]:
+        """Each scheduled database: its schedule, its newest verified backup and its first
+        scheduled one (what "late" is measured from)."""
+        query = sql.SQL(
+            "SELECT s.id, s.spec->'backup'->>'schedule' AS schedule,"
+            " max(b.created_at) FILTER (WHERE b.status->'details'->>'phase' = 'VERIFIED')"
+            "   AS last_verified,"
+            " min(b.created_at) FILTER (WHERE b.spec->>'trigger' = 'schedule') AS first_scheduled"
+            " FROM services s LEFT JOIN backups b"
+            "   ON b.spec->>'service_id' = s.id::text AND b.spec->>'restore_from' IS NULL"
+            "   AND b.deleted_at IS NULL"
+            " WHERE s.deleted_at IS NULL AND jsonb_typeof(s.spec->'backup') = 'object'"
+            " GROUP BY s.id"
+        )
+        return [
+            BackupSchedule(
+                service_id=row["id"],
+                schedule=row["schedule"],
+                last_verified=row["last_verified"],
+                first_scheduled=row["first_scheduled"],
+            )
+            for row in await self._rows(query, ())
+        ]
 
     async def changed_since(self, kind: Kind, since: datetime, limit: int) -> list[UUID]:
         """Rows of a kind whose status or spec changed since then (a start looks back)."""

@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 
+from api.routers.databases import NewDatabase, database_spec
 from controllers import notifications
 from controllers.notifications.settings import NotificationsSettings
 from tests.support.receivers import HttpReceiver, Mailbox, http_receiver, smtp_mailbox
@@ -51,7 +53,9 @@ def mailbox() -> Any:
 
 
 def controller_running(database_url: str, key: str, **overrides: Any) -> Any:
-    settings = NotificationsSettings(dashboard_url=DASHBOARD, first_retry_seconds=0.2, **overrides)
+    settings = NotificationsSettings(
+        allow_local_addresses=True, dashboard_url=DASHBOARD, first_retry_seconds=0.2, **overrides
+    )
     return running(
         lambda deps: notifications.build(deps, settings),
         database_url,
@@ -219,14 +223,27 @@ async def test_a_crash_loop_of_twenty_restarts_is_one_message_that_counts_them(
             Kind.SERVICES, service.id, Status(conditions=[down], details=serving)
         )
         # Each time down long enough to be seen (Swarm waits between restarts).
-        await only_message(store, hook, lambda d, n=restart: d.get("repeats", 0) == n)
+        await eventually(
+            lambda n=restart: logged(store, hook, n + 1), message=f"down #{restart + 1} logged"
+        )
         up = down.model_copy(update={"status": ConditionStatus.TRUE, "reason": "AllRunning"})
         running = Status(conditions=[up], details=serving)
         await store.write_status(Kind.SERVICES, service.id, running)
 
-    await only_message(store, hook, lambda d: d.get("repeats") == 19)
+    async def ended() -> bool:
+        return all(m.status.details.get("phase") for m in await messages_of(store, hook))
+
+    await eventually(ended, message="every row ended")
+    log = await messages_of(store, hook)
+    phases = [m.status.details["phase"] for m in log]
+    assert phases == ["DELIVERED"] + ["GROUPED"] * 19
+    assert {m.spec["grouped_into"] for m in log[1:]} == {str(log[0].id)}
     assert len(receiver.received) == 1
     assert verified_body(receiver.received[0])["event"]["type"] == "service.unavailable"
+
+
+async def logged(store: PostgresStore, channel: StoredObject, count: int) -> bool:
+    return len(await messages_of(store, channel)) == count
 
 
 async def test_what_happened_while_the_controller_was_down_is_sent_once_at_start(
@@ -270,3 +287,69 @@ async def test_a_channel_hears_only_its_events_and_projects(
     assert elsewhere.id not in {
         UUID(r.spec["event"]["subject_id"]) for r in await messages_of(store, only_mine)
     }
+
+
+async def test_a_scheduled_database_without_a_recent_verified_backup_is_told_once(
+    store: PostgresStore, database_url: str, key: str, receiver: HttpReceiver
+) -> None:
+    hook = await webhook_channel(store, key, receiver)
+    environment = await make_environment(store)
+    spec = database_spec(NewDatabase(slug="db", engine="postgres")).model_dump(mode="json")
+    spec["backup"] = {"schedule": "* * * * *", "keep_last": 3}
+    db = await store.create(Kind.SERVICES, spec, environment.id)
+    backup = await store.create(
+        Kind.BACKUPS, {"service_id": str(db.id), "trigger": "schedule"}, environment.id
+    )
+    with psycopg.connect(database_url) as conn:  # made 10 minutes ago, never verified
+        conn.execute(
+            "UPDATE backups SET created_at = now() - interval '10 minutes' WHERE id = %s",
+            (backup.id,),
+        )
+    async with controller_running(database_url, key, backup_check_seconds=0.2) as runner:
+        await eventually(lambda: len(receiver.received) == 1)
+        event = verified_body(receiver.received[0])["event"]
+        assert event["type"] == "backup.missing" and event["title"].endswith("/db")
+        assert "no verified backup for 10 min" in event["text"]
+        assert event["link"] == f"{DASHBOARD}/services/{db.id}/backups"
+        # Looked at again and again (5 more checks): the same late spell is one message.
+        seen = reconciles(runner)
+        await eventually(lambda: reconciles(runner) >= seen + 5, message="5 more checks")
+    assert len(await messages_of(store, hook)) == 1 and len(receiver.received) == 1
+
+
+def reconciles(runner: Runner) -> float:
+    found = runner.metrics.registry.get_sample_value(
+        "zane_reconcile_total", {"controller": "notifications", "result": "success"}
+    )
+    return found or 0.0
+
+
+async def test_a_channel_whose_spec_does_not_read_does_not_stop_the_others(
+    store: PostgresStore, controller: Runner, key: str, receiver: HttpReceiver, database_url: str
+) -> None:
+    with psycopg.connect(database_url) as conn:  # written by hand, or by an older version
+        conn.execute(
+            "INSERT INTO channels (spec) VALUES (%s)",
+            (json.dumps({"name": "broken", "target": {"type": "pager"}}),),
+        )
+    hook = await webhook_channel(store, key, receiver)
+    await failed_deployment(store, "still told")
+    await only_message(store, hook, lambda d: d.get("phase") == "DELIVERED")
+    assert len(receiver.received) == 1
+
+
+async def test_a_receiver_on_this_machine_is_refused_unless_allowed(
+    store: PostgresStore, database_url: str, key: str, receiver: HttpReceiver
+) -> None:
+    hook = await webhook_channel(store, key, receiver)
+    settings = NotificationsSettings()  # as installed: loopback is not a receiver
+    async with running(
+        lambda deps: notifications.build(deps, settings),
+        database_url,
+        installation={"secret_key": key},
+    ):
+        await failed_deployment(store, "no")
+        message = await only_message(store, hook, lambda d: d.get("phase") == "FAILED")
+    condition = message.status.condition("Delivered")
+    assert condition is not None and "127.0.0.1" in condition.message
+    assert receiver.received == []

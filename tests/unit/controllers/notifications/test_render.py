@@ -110,3 +110,16 @@ def test_a_title_cannot_add_an_email_header() -> None:
     assert isinstance(message, Email)
     assert message.message["Bcc"] is None
     assert message.message["Subject"] == "[ZaneOps] x Bcc: victim@example.test"
+
+
+def test_mattermost_shows_an_at_sign_that_pings_nobody() -> None:
+    _, body = posted({"type": "mattermost", "url": "https://h.test/hook"})
+    assert "@everyone" not in body["text"] and "@\u200beveryone" in body["text"]
+
+
+def test_discord_never_gets_more_than_it_takes() -> None:
+    long = EVENT.model_copy(update={"title": "t" * 200, "text": "x" * 4000})
+    message = sent({"type": "discord", "url": "https://h.test/hook"}, long)
+    assert isinstance(message, HttpPost)
+    content = json.loads(message.body)["content"]
+    assert len(content) <= 2000 and content.endswith(str(EVENT.link))
