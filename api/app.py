@@ -20,6 +20,7 @@ from api.routers import (
     databases,
     deployments,
     logs,
+    metrics,
     misc,
     notifications,
     projects,
@@ -48,6 +49,7 @@ ROUTERS = (
     webhooks,
     ssh_hosts,
     notifications,
+    metrics,
 )
 
 

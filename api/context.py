@@ -13,6 +13,7 @@ from zaneops.adapters.postgres.accounts import AccountStore
 from zaneops.adapters.postgres.api_store import ApiStore
 from zaneops.adapters.postgres.ssh_hosts import SshHostKeys
 from zaneops.adapters.postgres.webhooks import WebhookStore
+from zaneops.adapters.prometheus import Prometheus
 from zaneops.adapters.redis.connection import DEFAULT_MAX_CONNECTIONS, RedisConnection
 from zaneops.adapters.redis.log_streams import LogStreams
 from zaneops.adapters.redis.login_throttle import LoginThrottle
@@ -39,6 +40,7 @@ class ApiContext:
     webhook_limiter: WebhookLimiter
     password_checks: asyncio.Semaphore
     live_streams: LiveStreams
+    metrics: Prometheus | None
 
     @classmethod
     async def open(cls, settings: ApiSettings, installation: InstallationSettings) -> ApiContext:
@@ -65,9 +67,12 @@ class ApiContext:
             webhook_limiter=WebhookLimiter(redis, prefix, settings.webhook_requests_per_minute),
             password_checks=asyncio.Semaphore(settings.concurrent_password_checks),
             live_streams=LiveStreams(settings.live_log_streams),
+            metrics=Prometheus(settings.metrics_url) if settings.metrics_url else None,
         )
 
     async def close(self) -> None:
+        if self.metrics is not None:
+            await self.metrics.close()
         await self.redis.close()
         if self.logs is not self.redis:
             await self.logs.close()

@@ -115,6 +115,12 @@ class ApiSettings(ZaneSettings):
         description="The largest webhook payload read; a larger one is refused with 413.",
     )
 
+    metrics_url: str = Field(
+        default="",
+        description="Prometheus's address (e.g. http://zaneops-metrics:9090), where a "
+        "service's charts are read; empty: no charts (`zaneops up` sets it).",
+    )
+
     def database_images(self) -> dict[str, str]:
         """The image each database engine runs, by engine."""
         return {"postgres": self.postgres_image, "redis": self.redis_image}

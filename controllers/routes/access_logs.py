@@ -143,7 +143,12 @@ class AccessLogForwarder:
         reader: DeploymentsOfServices,
         routes: Callable[[], Sequence[RouteEntry]],
         is_leader: Callable[[], bool],
+        *,
+        counted: Callable[[Sequence[AccessLine]], None] = lambda _: None,
+        routed: Callable[[Sequence[RouteEntry]], None] = lambda _: None,
     ) -> None:
+        self._routed = routed  # the routes served, each time: their metrics start at 0
+        self._counted = counted  # what was forwarded, once (the HTTP metrics)
         self._tail = tail
         self._sink = sink
         self._reader = reader
@@ -163,6 +168,7 @@ class AccessLogForwarder:
             await pause(TAIL_INTERVAL_SECONDS)
 
     async def forward_once(self) -> int:
+        self._routed(self._routes())
         if not self._is_leader():
             self._leading = False
             return 0
@@ -186,6 +192,7 @@ class AccessLogForwarder:
             self._leading = False
             return 0
         self._stored = cursor
+        self._counted(lines)
         return len(lines)
 
 

@@ -8,11 +8,12 @@ never runs it twice at once, so changes arriving during a load are applied toget
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
 import structlog
+from prometheus_client.registry import Collector
 
 from controllers.routes.access_logs import AccessLogForwarder, FileTail
 from controllers.routes.applier import Applied, Applier
@@ -25,6 +26,7 @@ from controllers.routes.certificate_state import (
     state_of,
 )
 from controllers.routes.entries import RouteEntry, dashboard_entry
+from controllers.routes.http_metrics import HttpMetrics
 from controllers.routes.ports import CaddyAdminPort, DomainRows, HttpLogSink
 from controllers.routes.settings import RoutesSettings
 from zaneops.common.cancellation import pause
@@ -88,8 +90,12 @@ class RoutesController(Controller):
         self._touched: set[UUID] = set()  # rows reconciled since the last bulk status write
         self._tasks: list[asyncio.Task[None]] = []
         self._ask: AskServer | None = None
+        self.http_metrics = HttpMetrics()
         # A domain's change wakes the load at once, beside the domain's own reconcile.
         self.watches = (Watch(Kind.DOMAINS, self._all_routes),)
+
+    def collectors(self) -> Sequence[Collector]:
+        return self.http_metrics.collectors
 
     # --- life cycle ------------------------------------------------------------------------
 
@@ -107,6 +113,8 @@ class RoutesController(Controller):
             self._domains,
             self._served_routes,
             self.is_leader,
+            counted=self.http_metrics.count,
+            routed=self.http_metrics.known,
         )
         self._tasks.append(asyncio.create_task(forwarder.run()))
 

@@ -12,6 +12,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from api.settings import ApiSettings
+from launcher.metrics_exporter import ExporterSettings
 from launcher.migration import MigrationSettings
 from launcher.platform.settings import PlatformSettings
 from zaneops.common.settings import InstallationSettings, ZaneSettings
@@ -35,6 +36,7 @@ def settings_classes(
         RuntimeSettings,
         *own,
         ApiSettings,
+        ExporterSettings,
         MigrationSettings,
         PlatformSettings,
     ]

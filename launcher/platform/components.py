@@ -7,7 +7,17 @@ from collections.abc import Sequence
 from controllers.entry import ControllerEntry
 from controllers.registry import ENTRIES
 
-BASE_COMPONENTS = ("postgres", "redis", "redis-logs", "migrate", "proxy", "probe", "api")
+BASE_COMPONENTS = (
+    "postgres",
+    "redis",
+    "redis-logs",
+    "migrate",
+    "proxy",
+    "probe",
+    "api",
+    "metrics",
+    "exporter",
+)
 
 
 def component_names(entries: Sequence[ControllerEntry] = ENTRIES) -> list[str]:

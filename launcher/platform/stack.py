@@ -29,7 +29,9 @@ from launcher.platform.stack_parts import (
 from launcher.platform.stack_services import (
     api,
     controller,
+    exporter,
     logs_redis,
+    metrics,
     migrate,
     postgres,
     probe,
@@ -60,6 +62,8 @@ def render(inputs: StackInputs) -> Json:
         "proxy": proxy(inputs),
         "probe": probe(inputs),
         "api": api(inputs),
+        "metrics": metrics(inputs),
+        "exporter": exporter(inputs),
         **{entry.component: controller(inputs, entry) for entry in by_name(inputs.controllers)},
     }
     document: Json = {
@@ -88,6 +92,7 @@ EXAMPLE_IMAGES = {
     "redis": "zaneops/redis:<hash>",
     "proxy": "zaneops/caddy:<hash>",
     "probe": "zaneops/probe:<hash>",
+    "metrics": "zaneops/metrics:<hash>",
 }
 
 
@@ -139,7 +144,14 @@ def networks(instance: str) -> Json:
 
 
 def volumes(instance: str) -> Json:
-    named = ("postgres-data", "redis-data", "redis-logs-data", "proxy-config", "proxy-data")
+    named = (
+        "postgres-data",
+        "redis-data",
+        "redis-logs-data",
+        "proxy-config",
+        "proxy-data",
+        "metrics-data",
+    )
     return {
         **{name: {"name": f"{instance}-{name}", "labels": labels(instance)} for name in named},
         "probe": {"name": naming.probe_volume(instance), "labels": labels(instance)},

@@ -3,9 +3,12 @@ networks. Pure, like the rest of the stack's rendering."""
 
 from __future__ import annotations
 
+import yaml
+
 from api.settings import ApiSettings
 from controllers.entry import ControllerEntry, HostAccess, Placement
 from launcher.controller_process import reference
+from launcher.metrics_exporter import ExporterSettings
 from launcher.platform.secrets import DATABASE_NAME, DATABASE_USER
 from launcher.platform.settings import Platform
 from launcher.platform.stack_parts import (
@@ -121,6 +124,7 @@ def api(inputs: StackInputs) -> Json:
         # Users' databases run the platform's own engine images: already on every install.
         postgres_image=inputs.images["postgres"],
         redis_image=inputs.images["redis"],
+        metrics_url=f"http://metrics:{METRICS_PORT}",
     )
     return {
         "image": inputs.images["app"],
@@ -229,5 +233,72 @@ def probe(inputs: StackInputs) -> Json:
             "start_period": "10s",
         },
         "labels": labels(instance),
+        "deploy": {**settings, "mode": "global"},
+    }
+
+
+# --- metrics ----------------------------------------------------------------------------------
+
+METRICS_PORT = 9090
+EXPORTER_PORT = 9101
+SCRAPE_INTERVAL = "15s"
+
+
+def metrics(inputs: StackInputs) -> Json:
+    """Prometheus (Debian's, on the local base): every node's exporter and every controller's
+    /metrics, every 15 s, kept 30 days (at most 2 GB). Only the API reads it."""
+    instance = inputs.platform.instance
+    return {
+        "image": inputs.images["metrics"],
+        "environment": {"PROMETHEUS_CONFIG": scrape_config(inputs)},
+        "volumes": [{"type": "volume", "source": "metrics-data", "target": "/prometheus"}],
+        "networks": ["platform"],
+        # promtool of 2.42 has no `check healthy`: a query answered is healthy.
+        "healthcheck": healthcheck(
+            f"promtool query instant http://127.0.0.1:{METRICS_PORT} 1 >/dev/null"
+        ),
+        "labels": labels(instance),
+        "deploy": deploy(instance, memory="256M"),
+    }
+
+
+def scrape_config(inputs: StackInputs) -> str:
+    """Targets found by DNS (tasks.<service>: one address per task, on every node)."""
+    controllers = [entry.component for entry in sorted(inputs.controllers, key=lambda e: e.name)]
+    jobs = [
+        ("containers", ["tasks.exporter"], EXPORTER_PORT),
+        ("controllers", [f"tasks.{name}" for name in controllers], HEALTH_PORT),
+    ]
+    config: Json = {
+        "global": {"scrape_interval": SCRAPE_INTERVAL, "scrape_timeout": "10s"},
+        "scrape_configs": [
+            {
+                "job_name": job,
+                "dns_sd_configs": [{"names": names, "type": "A", "port": port}],
+            }
+            for job, names, port in jobs
+        ],
+    }
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def exporter(inputs: StackInputs) -> Json:
+    """One per node (global): what users' containers there use, from the Engine's stats."""
+    platform = inputs.platform
+    settings = deploy(platform.instance, memory="128M", order="stop-first")
+    del settings["replicas"]
+    return {
+        "image": inputs.images["app"],
+        "command": ["metrics-exporter"],
+        "environment": environment(
+            app_settings(platform), ExporterSettings.chosen(port=EXPORTER_PORT)
+        ),
+        "volumes": [bind(DOCKER_SOCKET)],
+        "networks": ["platform"],
+        # /healthz, not /metrics: a check must not sample every container.
+        "healthcheck": healthcheck(
+            f"curl -fsS -o /dev/null http://127.0.0.1:{EXPORTER_PORT}/healthz"
+        ),
+        "labels": labels(platform.instance),
         "deploy": {**settings, "mode": "global"},
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ from tests.support.dashboard import (
     build_dashboard,
     serve_api,
 )
-from tests.support.platform_bed import converging, proxy_of_its_own
+from tests.support.platform_bed import Converging, converging, proxy_of_its_own
 from tests.support.proxy import Proxy
 from zaneops.common.secrets import new_key
 
@@ -57,9 +58,17 @@ def secret_key() -> str:
 
 
 @pytest.fixture
-async def controllers(proxy: Proxy, database_url: str, secret_key: str) -> AsyncIterator[None]:
-    async with converging(proxy, database_url, secret_key):
-        yield
+def routes_settings() -> dict[str, Any]:
+    """What a test module changes of the routes controller's settings (e.g. its access log)."""
+    return {}
+
+
+@pytest.fixture
+async def controllers(
+    proxy: Proxy, database_url: str, secret_key: str, routes_settings: dict[str, Any]
+) -> AsyncIterator[Converging]:
+    async with converging(proxy, database_url, secret_key, **routes_settings) as running:
+        yield running
 
 
 @pytest.fixture
@@ -79,8 +88,19 @@ def redis_prefix() -> str:
 
 
 @pytest.fixture
-def dashboard(
-    built_dashboard: None, database_url: str, redis_prefix: str, secret_key: str, tmp_path: Path
+def dashboard_env() -> dict[str, str]:
+    """What a test module adds to the dashboard's API process (e.g. the metrics store)."""
+    return {}
+
+
+@pytest.fixture
+def dashboard(  # noqa: PLR0917 - fixtures, by name
+    built_dashboard: None,
+    database_url: str,
+    redis_prefix: str,
+    secret_key: str,
+    tmp_path: Path,
+    dashboard_env: dict[str, str],
 ) -> Iterator[Served]:
     env = {
         "ZANE_DATABASE_URL": database_url,
@@ -91,6 +111,7 @@ def dashboard(
         "ZANE_API_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "ZANE_API_SSE_BLOCK_MS": "300",
         "ZANE_API_DB_POOL_SIZE": "4",
+        **dashboard_env,
     }
     with serve_api(env, tmp_path / "api.log") as served:
         yield served

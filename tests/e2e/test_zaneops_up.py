@@ -252,6 +252,8 @@ def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_us
             "proxy",
             "probe",
             "api",
+            "metrics",
+            "exporter",
             "controller-networks",
             "controller-routes",
             "controller-services",
@@ -260,6 +262,24 @@ def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_us
     }
     assert expected <= set(stack_services(instance))
     serves(installation, "shop.localhost", "hi")
+
+
+def test_the_stack_s_prometheus_charts_a_users_service_from_every_source(
+    installation: Installation, user_service: str
+) -> None:
+    """The stack's wiring, as installed: the node's exporter and the routes controller found by
+    DNS and scraped by the `metrics` service, whose series the API returns for the service."""
+    for _ in range(20):
+        installation.through_proxy("shop.localhost")
+
+    def charted(chart: str) -> bool:
+        answer = installation.client.get(f"/services/{user_service}/metrics?window=1h")
+        assert answer.status_code == 200, answer.text
+        found = next(c for c in answer.json()["charts"] if c["name"] == chart)
+        return any(v is not None for line in found["lines"] for v in line["values"])
+
+    eventually(lambda: charted("Memory"), "the exporter's memory series", timeout=120)
+    eventually(lambda: charted("Requests"), "the routes controller's request series", timeout=120)
     print(f"\nfresh zaneops up: {installation.first_up_seconds:.1f} s")
 
 
@@ -292,6 +312,8 @@ def test_a_users_container_reaches_the_proxy_and_nothing_of_the_platform(
         ("postgres", 5432),
         ("redis", 6379),
         ("redis-logs", 6379),
+        ("metrics", 9090),
+        ("exporter", 9101),
     ):
         assert not reaches(host, port), f"a user's container reaches {host}:{port}"
 

@@ -19,6 +19,8 @@ CADDY_IMAGE=zaneops/caddy:local
 CADDY_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../caddy-image" && pwd)
 PROBE_IMAGE=zaneops/probe:local
 PROBE_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../stacks/images/probe" && pwd)
+METRICS_IMAGE=zaneops/metrics:local
+METRICS_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../stacks/images/metrics" && pwd)
 PG_VERSION=15
 PG_CLUSTER=main
 PG_PORT=5432
@@ -207,6 +209,15 @@ ensure_probe_image() {
     log "probe image: $what ($PROBE_IMAGE)"
 }
 
+# The metrics store (stacks/images/metrics/): Debian's Prometheus on the local base.
+ensure_metrics_image() {
+    local what
+    build_if_changed "$METRICS_IMAGE" "$METRICS_CONTEXT" "about 30 s" Dockerfile metrics-start
+    "$DOCKER" run --rm --entrypoint prometheus "$METRICS_IMAGE" --version >/dev/null 2>&1 ||
+        die "metrics image $METRICS_IMAGE does not run"
+    log "metrics image: $what ($METRICS_IMAGE)"
+}
+
 # The dashboard's browser tests drive Debian's Chromium (Playwright cannot download its own).
 ensure_browser() {
     [[ -x /usr/bin/chromium ]] || apt_install chromium
@@ -229,6 +240,7 @@ main() {
     ensure_busybox_image
     ensure_caddy_image
     ensure_probe_image
+    ensure_metrics_image
     ensure_browser
     ensure_git
     printf 'export ZANE_DATABASE_URL=%s\nexport ZANE_REDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 import structlog
+from prometheus_client.registry import Collector
 from structlog.typing import FilteringBoundLogger
 
 from zaneops.specs.kinds import Kind
@@ -112,6 +113,10 @@ class Controller(ABC):
 
     async def forget(self, ctx: Context, key: Key) -> None:
         """The row is gone: drop any in-memory state about it."""
+
+    def collectors(self) -> Sequence[Collector]:
+        """Its own metrics, served beside the runtime's on the process's /metrics."""
+        return ()
 
     async def start(self) -> None:
         """Open outside connections before the first reconcile."""

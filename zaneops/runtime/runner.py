@@ -50,6 +50,8 @@ class Runner:
         self.queue: WorkQueue[Key] = WorkQueue()
         self.backoff = Backoff(settings.backoff_base_seconds, settings.backoff_max_seconds)
         self.metrics = RuntimeMetrics(controller.name)
+        for collector in controller.collectors():
+            self.metrics.registry.register(collector)
         self.elector = LeaderElector(
             lease,
             settings.lease_ttl_seconds,

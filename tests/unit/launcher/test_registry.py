@@ -13,7 +13,14 @@ from launcher.platform.settings import Platform, PlatformSettings
 from launcher.platform.stack import StackInputs, render
 from tests.support import noop
 
-IMAGES = {"app": "zaneops/app:a", "postgres": "p", "redis": "r", "proxy": "c", "probe": "b"}
+IMAGES = {
+    "app": "zaneops/app:a",
+    "postgres": "p",
+    "redis": "r",
+    "proxy": "c",
+    "probe": "b",
+    "metrics": "m",
+}
 
 
 def stack_with(*extra: object) -> dict[str, object]:

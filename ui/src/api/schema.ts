@@ -856,6 +856,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's charts over a window (summed over its containers) */
+        get: operations["get_service_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services/{id}/redeploy": {
         parameters: {
             query?: never;
@@ -1341,6 +1358,23 @@ export interface components {
             projects?: string[];
             /** Target */
             target: components["schemas"]["WebhookTarget"] | components["schemas"]["ChatTarget"] | components["schemas"]["NtfyTarget"] | components["schemas"]["TelegramTarget"] | components["schemas"]["EmailTarget"];
+        };
+        /** Chart */
+        Chart: {
+            /**
+             * Limit
+             * @description Drawn as a line: the spec's limit.
+             */
+            limit?: number | null;
+            /** Lines */
+            lines: components["schemas"]["Line"][];
+            /** Name */
+            name: string;
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "cores" | "bytes" | "bytes/s" | "requests/s" | "seconds";
         };
         /**
          * ChatTarget
@@ -2245,6 +2279,16 @@ export interface components {
              */
             type: "image";
         };
+        /** Line */
+        Line: {
+            /** Label */
+            label: string;
+            /**
+             * Values
+             * @description One per timestamp; null: no sample there.
+             */
+            values: (number | null)[];
+        };
         /** LogEntry */
         LogEntry: {
             /**
@@ -2291,6 +2335,21 @@ export interface components {
              * @description session or token
              */
             via: string;
+        };
+        /** Marker */
+        Marker: {
+            /**
+             * At
+             * @description Unix seconds.
+             */
+            at: number;
+            /**
+             * Deployment Id
+             * Format: uuid
+             */
+            deployment_id: string;
+            /** Label */
+            label: string;
         };
         /** Me */
         Me: {
@@ -2912,6 +2971,30 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** ServiceMetrics */
+        ServiceMetrics: {
+            /** Charts */
+            charts: components["schemas"]["Chart"][];
+            /** Deployments */
+            deployments: components["schemas"]["Marker"][];
+            /**
+             * Enabled
+             * @description False: this platform runs without its metrics store.
+             */
+            enabled: boolean;
+            /** Step Seconds */
+            step_seconds: number;
+            /**
+             * Timestamps
+             * @description Unix seconds, shared by every line.
+             */
+            timestamps: number[];
+            /**
+             * Window
+             * @enum {string}
+             */
+            window: "1h" | "6h" | "24h" | "7d";
         };
         /** ServiceSpec */
         ServiceSpec: {
@@ -8082,6 +8165,83 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    get_service_metrics: {
+        parameters: {
+            query?: {
+                /** @description How far back. */
+                window?: "1h" | "6h" | "24h" | "7d";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceMetrics"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The metrics store cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

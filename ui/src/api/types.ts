@@ -108,3 +108,6 @@ export type Notification = Schemas["Notification"];
 export type EventType = Schemas["EventType"];
 export type NotificationPhase = Schemas["NotificationPhase"];
 export type ChannelTarget = ChannelSpec["target"];
+
+export type ServiceMetrics = Schemas["ServiceMetrics"];
+export type MetricsChart = Schemas["Chart"];

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from controllers.entry import ControllerEntry
 from controllers.registry import ENTRIES
@@ -26,6 +27,7 @@ IMAGES = {
     "redis": "r",
     "proxy": "c",
     "probe": "b",
+    "metrics": "m",
 }
 CONTROLLERS = (
     "backups",
@@ -62,7 +64,9 @@ def test_only_the_controllers_that_change_docker_objects_get_the_docker_socket()
     """The API and the routes controller never see /var/run/docker.sock."""
     services = rendered()["services"]
     with_socket = {name for name, s in services.items() if "/var/run/docker.sock" in mounts(s)}
+    # The exporter only reads containers' stats, but the socket is all or nothing.
     assert with_socket == {
+        "exporter",
         "controller-backups",
         "controller-services",
         "controller-volumes",
@@ -145,7 +149,8 @@ def test_secrets_are_files_named_like_the_settings_they_fill() -> None:
         "zane_secret_key",
         "zane_api_admin_password",
     }
-    assert all("PASSWORD" not in key and "URL" not in key for key in api["environment"])
+    credentials = [key for key in api["environment"] if "PASSWORD" in key or "URL" in key]
+    assert credentials == ["ZANE_API_METRICS_URL"]  # Prometheus's address: no credential
 
 
 def test_a_change_moves_only_the_hash_of_the_services_it_touches() -> None:
@@ -336,3 +341,24 @@ def test_the_app_image_carries_every_package_of_the_project() -> None:
     config = tomllib.loads((repo_root() / "pyproject.toml").read_text())
     roots = config["tool"]["importlinter"]["root_packages"]
     assert sorted(APP_SOURCES) == sorted(roots)
+
+
+def test_prometheus_finds_every_exporter_and_controller_by_dns_and_only_the_api_reads_it() -> None:
+    services = rendered()["services"]
+    config = yaml.safe_load(services["metrics"]["environment"]["PROMETHEUS_CONFIG"])
+    jobs = {job["job_name"]: job["dns_sd_configs"][0] for job in config["scrape_configs"]}
+    assert jobs["containers"] == {"names": ["tasks.exporter"], "type": "A", "port": 9101}
+    assert jobs["controllers"]["names"] == [f"tasks.controller-{name}" for name in CONTROLLERS]
+    assert config["global"]["scrape_interval"] == "15s"
+    readers = [n for n, s in services.items() if "ZANE_API_METRICS_URL" in s.get("environment", {})]
+    assert readers == ["api"]
+    assert services["api"]["environment"]["ZANE_API_METRICS_URL"] == "http://metrics:9090"
+    assert "secrets" not in services["metrics"] and services["metrics"]["networks"] == ["platform"]
+
+
+def test_the_exporter_runs_on_every_node_and_its_health_check_samples_nothing() -> None:
+    exporter = rendered()["services"]["exporter"]
+    assert exporter["deploy"]["mode"] == "global" and "replicas" not in exporter["deploy"]
+    assert exporter["command"] == ["metrics-exporter"]
+    assert exporter["healthcheck"]["test"][1].endswith(":9101/healthz")
+    assert exporter["networks"] == ["platform"] and "secrets" not in exporter

@@ -28,6 +28,7 @@ import { Deployments } from "./Deployments";
 import { Domains } from "./Domains";
 import { Health } from "./Health";
 import { Logs } from "./Logs";
+import { Metrics } from "./Metrics";
 import { Overview } from "./Overview";
 import { ResourcesTab } from "./Resources";
 import { Runs } from "./Runs";
@@ -39,6 +40,7 @@ const TABS = [
   ["", "Overview"],
   ["deployments", "Deployments"],
   ["logs", "Logs"],
+  ["metrics", "Metrics"],
   ["runs", "Run command"],
   ["variables", "Variables"],
   ["domains", "Domains"],
@@ -180,6 +182,7 @@ export function ServicePage() {
         <Route index element={<Overview />} />
         <Route path="deployments" element={<Deployments />} />
         <Route path="logs" element={<Logs />} />
+        <Route path="metrics" element={<Metrics />} />
         <Route path="variables" element={<Variables />} />
         <Route path="domains" element={<Domains />} />
         <Route path="volumes" element={<Volumes />} />

@@ -1,0 +1,88 @@
+"""The metrics pipeline on loopback: the node's exporter (what users' containers use) and a
+registry's /metrics served from this process, and the platform's Prometheus image in a
+container (testcontainers) on the host's network, scraping both."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from prometheus_client import CollectorRegistry, start_http_server
+from testcontainers.core.config import testcontainers_config
+from testcontainers.core.container import DockerContainer
+
+from launcher.metrics_exporter import ExporterSettings, serve
+
+# testcontainers' reaper (Ryuk) is an image from a registry this machine cannot reach.
+testcontainers_config.ryuk_disabled = True
+METRICS_IMAGE = "zaneops/metrics:local"  # stacks/images/metrics, built by tests/infra/up.sh
+SCRAPE_SECONDS = 2
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def exporter(instance: str) -> Iterator[str]:
+    """The node exporter of this engine's containers of `instance`: its host:port."""
+    port = free_port()
+    server, thread = serve(instance, ExporterSettings(host="127.0.0.1", port=port))
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def registry_served(registry: CollectorRegistry) -> Iterator[str]:
+    """A controller's registry on /metrics, as its health server serves it: host:port."""
+    port = free_port()
+    server, thread = start_http_server(port, "127.0.0.1", registry=registry)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def prometheus(targets: list[str], scrape_seconds: int = SCRAPE_SECONDS) -> Iterator[str]:
+    """The platform's Prometheus image scraping targets (every 2 s by default): its URL."""
+    port = free_port()
+    listed = ", ".join(f'"{t}"' for t in targets)
+    config = (
+        f"global: {{scrape_interval: {scrape_seconds}s, scrape_timeout: {scrape_seconds}s}}\n"
+        f"scrape_configs:\n- job_name: zane\n  static_configs: [{{targets: [{listed}]}}]\n"
+    )
+    container = (
+        DockerContainer(METRICS_IMAGE)
+        .with_kwargs(network_mode="host")
+        .with_env("PROMETHEUS_CONFIG", config)
+        .with_env("PROMETHEUS_LISTEN", f"127.0.0.1:{port}")
+    )
+    with container:
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, container)
+        yield url
+
+
+def _wait_ready(url: str, container: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/-/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    logs = container.get_logs()
+    raise AssertionError(f"Prometheus not ready within {timeout} s: {logs}")

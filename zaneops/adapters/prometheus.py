@@ -1,0 +1,49 @@
+"""Reading series from Prometheus's HTTP API (query_range): what the API charts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from zaneops.common.errors import Unavailable
+
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Series:
+    labels: dict[str, str]
+    points: list[tuple[float, float]]  # (unix seconds, value)
+
+
+class Prometheus:
+    def __init__(self, url: str, timeout_seconds: float = 5.0) -> None:
+        self._http = httpx.AsyncClient(base_url=url.rstrip("/"), timeout=timeout_seconds)
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def query_range(self, query: str, start: float, end: float, step: float) -> list[Series]:
+        params = {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+        try:
+            answer = await self._http.post("/api/v1/query_range", data=params)
+        except httpx.HTTPError as exc:
+            raise Unavailable(f"the metrics store cannot be reached: {exc}") from None
+        if len(answer.content) > MAX_ANSWER_BYTES:
+            raise Unavailable("the metrics store answered more than a chart can show")
+        body = (
+            answer.json()
+            if answer.headers.get("content-type", "").startswith("application/json")
+            else {}
+        )
+        if answer.status_code != 200 or body.get("status") != "success":
+            said = body.get("error") or answer.text[:200]
+            raise Unavailable(f"the metrics store refused the query: {said}")
+        return [
+            Series(
+                labels=dict(item.get("metric") or {}),
+                points=[(float(t), float(v)) for t, v in item.get("values") or []],
+            )
+            for item in body["data"]["result"]
+        ]
