@@ -107,7 +107,7 @@ def pending_changes(
 
 # Read from the service itself by the controllers that use them, never deployed: an edit of
 # these takes effect at once and is not a pending change.
-NOT_DEPLOYED = ("backup", "cron_jobs")
+NOT_DEPLOYED = ("backup", "cron_jobs", "alerts")
 
 
 def _without_unrun(spec: Spec) -> Spec:

@@ -39,6 +39,7 @@ class Placement:
     dashboard_domain: str  # empty: none
     api_upstream: str  # host:port of the API on the front network
     own_host: str  # this controller's own name on the platform's networks
+    metrics_url: str = ""  # the platform's Prometheus; empty: none
 
 
 def _no_settings(_: Placement) -> Sequence[ZaneSettings]:

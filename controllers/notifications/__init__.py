@@ -10,6 +10,7 @@ from controllers.entry import ControllerEntry, Placement
 from zaneops.adapters.dependencies import Dependencies
 from zaneops.adapters.messaging import Messenger
 from zaneops.adapters.postgres.notifications import NotificationLog
+from zaneops.adapters.prometheus import Prometheus
 from zaneops.common.secrets import SecretBox, SecretsUnavailable
 from zaneops.common.settings import ZaneSettings
 
@@ -24,12 +25,16 @@ def build(
     messenger = Messenger(settings.timeout_seconds, settings.allow_local_addresses)
     deps.on_close(messenger.close)
     key = deps.installation.secret_key
+    metrics = Prometheus(settings.metrics_url) if settings.metrics_url else None
+    if metrics is not None:
+        deps.on_close(metrics.close)
     return NotificationsController(
         settings,
         rows=deps.store,
         log=NotificationLog(deps.pool),
         sender=messenger,
         open_secret=SecretBox(key).open if key else _cannot_open,
+        metrics=metrics,
     )
 
 
@@ -38,10 +43,12 @@ def _cannot_open(_: str) -> str:
 
 
 def stack_settings(place: Placement) -> Sequence[ZaneSettings]:
-    """Links in messages lead to the dashboard's domain, when it has one."""
-    if not place.dashboard_domain:
-        return ()
-    return (NotificationsSettings.chosen(dashboard_url=f"https://{place.dashboard_domain}"),)
+    """Links in messages lead to the dashboard's domain, when it has one; metric alerts are
+    checked in the platform's Prometheus."""
+    chosen: dict[str, str] = {"metrics_url": place.metrics_url}
+    if place.dashboard_domain:
+        chosen["dashboard_url"] = f"https://{place.dashboard_domain}"
+    return (NotificationsSettings.chosen(**chosen),)
 
 
 ENTRY = ControllerEntry(

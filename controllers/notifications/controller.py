@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from zaneops.adapters.messaging import Answer, Refused
 from zaneops.common.secrets import SecretsUnavailable
 from zaneops.runtime.controller import Context, Controller, Result, Watch
-from zaneops.specs import Condition, ConditionStatus, Status
+from zaneops.specs import Condition, ConditionStatus, ServiceSpec, Status
 from zaneops.specs.backup import overdue
 from zaneops.specs.kinds import Kind
 from zaneops.specs.notifications import (
@@ -38,13 +38,15 @@ from zaneops.specs.notifications import (
 )
 from zaneops.specs.objects import Key, StoredObject
 
+from .alerts import AlertCheck, above_event, checks_of, recovered_event
 from .events import Place, event_of, missing_backup_event
-from .ports import Log, Rows, Sender
+from .ports import Log, Metrics, Rows, Sender
 from .render import Email, HttpPost, outgoing
 from .settings import NotificationsSettings
 
 EVENTS = Key(Kind.NOTIFICATIONS, UUID(int=0))  # not a row: the rows changed since last look
 LATE_BACKUPS = Key(Kind.NOTIFICATIONS, UUID(int=1))  # not a row: a look at every schedule
+ALERTS = Key(Kind.NOTIFICATIONS, UUID(int=2))  # not a row: a look at every metric alert
 WATCHED = (Kind.DEPLOYMENTS, Kind.SERVICES, Kind.BACKUPS, Kind.RUNS)
 MAX_NOTED = 10_000  # rows noted between looks; past it, the next look reads what changed
 LOOK_BACK_ROWS = 2000  # per kind
@@ -57,7 +59,7 @@ NEWS_MINUTES = 10.0
 class NotificationsController(Controller):
     name = "notifications"
     kind = Kind.NOTIFICATIONS
-    global_keys = (EVENTS, LATE_BACKUPS)
+    global_keys = (EVENTS, LATE_BACKUPS, ALERTS)
 
     def __init__(
         self,
@@ -65,13 +67,20 @@ class NotificationsController(Controller):
         rows: Rows,
         log: Log,
         sender: Sender,
+        *,
         open_secret: Callable[[str], str],
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
         self.rows = rows
         self.log = log
         self.sender = sender
         self.open_secret = open_secret
+        self.metrics = metrics
+        # Alerts above their threshold since when, by their key prefix (read back from the
+        # messages at the first look after a start: a spell is told once).
+        self._firing: dict[str, datetime] = {}
+        self._recalled: set[str] = set()
         self._noted: dict[tuple[Kind, UUID], None] = {}  # ordered, without repeats
         self._must_look_back = True
         self._sent_at: dict[UUID, deque[float]] = {}  # per channel, for its rate
@@ -93,6 +102,15 @@ class NotificationsController(Controller):
         if key == LATE_BACKUPS:
             await self._tell_late_backups(ctx)
             return Result(requeue_after=self.settings.backup_check_seconds)
+        if key == ALERTS:
+            if self.metrics is not None:
+                await self._tell_alerts(ctx, self.metrics)
+            return Result(requeue_after=self.settings.alert_check_seconds)
+        await self._tell_noted(ctx)
+        return Result()
+
+    async def _tell_noted(self, ctx: Context) -> None:
+        """The rows changed since the last look (and, after a start, the last hour's)."""
         if self._must_look_back:
             await self._look_back()
             self._must_look_back = False
@@ -108,7 +126,6 @@ class NotificationsController(Controller):
                 for left in noted[index:]:  # looked at again next time
                     self._noted.setdefault(left, None)
                 raise
-        return Result()
 
     async def _channels(self) -> list[tuple[UUID, ChannelSpec]]:
         """The live channels whose spec reads; one that does not (stored by hand, or by an
@@ -140,6 +157,57 @@ class NotificationsController(Controller):
                 base = self.settings.dashboard_url
                 event = missing_backup_event(place, reason, since, now, base)
                 await self._tell_channels(ctx, event, channels)
+
+    async def _tell_alerts(self, ctx: Context, metrics: Metrics) -> None:
+        """Each metric alert above its threshold for its minutes is told once, and again when
+        it comes back under."""
+        channels = await self._channels()
+        places: dict[UUID, Place | None] = {}
+        for row in await self.log.services_with_alerts():
+            try:
+                checks = checks_of(row.id, ServiceSpec.model_validate(row.spec))
+            except ValidationError:
+                continue  # its own reconcile reports it
+            for check in checks:
+                if row.id not in places:
+                    places[row.id] = await self._read_place(row.id)
+                place = places[row.id]
+                if place is not None:
+                    await self._check_alert(ctx, metrics, check, place, channels)
+
+    async def _check_alert(
+        self,
+        ctx: Context,
+        metrics: Metrics,
+        check: AlertCheck,
+        place: Place,
+        channels: list[tuple[UUID, ChannelSpec]],
+    ) -> None:
+        await self._recall(check.prefix)
+        now = datetime.now(UTC)
+        base = self.settings.dashboard_url
+        fired_at = self._firing.get(check.prefix)
+        if fired_at is None:
+            lowest = await metrics.value(check.above_query())
+            if lowest is not None and lowest > check.alert.above_percent:
+                self._firing[check.prefix] = now
+                event = above_event(check, place, lowest, now, base)
+                await self._tell_channels(ctx, event, channels)
+            return
+        share = await metrics.value(check.now_query())
+        if share is None or share <= check.alert.above_percent:
+            del self._firing[check.prefix]
+            event = recovered_event(check, place, share, fired_at, now=now, base=base)
+            await self._tell_channels(ctx, event, channels)
+
+    async def _recall(self, prefix: str) -> None:
+        """After a start: an alert whose newest message says above is still above."""
+        if prefix in self._recalled:
+            return
+        self._recalled.add(prefix)
+        newest = await self.log.newest_key(prefix)
+        if newest is not None and ":above:" in newest:
+            self._firing[prefix] = datetime.fromisoformat(newest.rsplit(":above:", 1)[1])
 
     async def _look_back(self) -> None:
         since = datetime.now(UTC) - timedelta(minutes=self.settings.look_back_minutes)

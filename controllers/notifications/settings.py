@@ -66,3 +66,11 @@ class NotificationsSettings(ZaneSettings):
         description="Send to loopback and link-local addresses too (this machine, a cloud's "
         "metadata service): refused by default; private networks are allowed.",
     )
+    metrics_url: str = Field(
+        default="",
+        description="Prometheus's address, where metric alerts are checked; empty: no metric "
+        "alerts. `zaneops up` sets it.",
+    )
+    alert_check_seconds: float = Field(
+        default=60.0, gt=0, description="How often services' metric alerts are checked."
+    )

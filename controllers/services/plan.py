@@ -106,7 +106,7 @@ class Plan:
     def hash(self) -> str:
         fields = asdict(self)
         # Labels, the backup policy and scheduled jobs change nothing that runs.
-        unrun = {"labels", "backup", "cron_jobs"}
+        unrun = {"labels", "backup", "cron_jobs", "alerts"}
         fields["spec"] = self.spec.model_dump(mode="json", exclude=unrun)
         fields["spec"]["source"].pop("config_file", None)  # read by the build, not run
         if not self.is_job:  # the mode came later: a service's hash stays what it was

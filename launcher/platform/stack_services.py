@@ -200,6 +200,7 @@ def placement(platform: Platform, entry: ControllerEntry) -> Placement:
         dashboard_domain=platform.settings.dashboard_domain,
         api_upstream=f"api:{API_PORT}",
         own_host=entry.component,
+        metrics_url=f"http://metrics:{METRICS_PORT}",
     )
 
 

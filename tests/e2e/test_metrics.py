@@ -7,6 +7,7 @@ with `docker stats` and with the requests sent, within 10 %."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -156,6 +157,16 @@ async def test_person_sees_a_busy_service_s_charts_that_agree_with_docker_stats_
             page.get_by_role("region", name="Memory chart").locator("canvas")
         ).to_be_visible()
         await screenshot(page, "70-metrics-busy-service")
+        alerts = page.get_by_role("form", name="Metric alerts")
+        await alerts.get_by_label("Above (% of the limit)").fill("0")
+        await alerts.get_by_role("button", name="Add alert").click()
+        await expect(alerts.get_by_text("greater than or equal to 1")).to_be_visible()
+        await alerts.get_by_label("Above (% of the limit)").fill("30")
+        await alerts.get_by_label("For (minutes)").fill("1")
+        await alerts.get_by_role("button", name="Add alert").click()
+        await expect(alerts.get_by_test_id("alert")).to_have_text(
+            re.compile("CPU above 30 % of its limit for 1 min")
+        )
         await page.get_by_role("button", name="24h").click()
         await expect(page.get_by_role("button", name="24h")).to_have_attribute(
             "aria-pressed", "true"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -24,22 +26,32 @@ class Prometheus:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def query_range(self, query: str, start: float, end: float, step: float) -> list[Series]:
-        params = {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+    async def value(self, query: str) -> float | None:
+        """An instant query's single value now; None: no data (or NaN)."""
+        body = await self._ask("/api/v1/query", {"query": query})
+        result = body["data"]["result"]
+        if not result:
+            return None
+        found = float(result[0]["value"][1])
+        return None if math.isnan(found) else found  # NaN: nothing to compare
+
+    async def _ask(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         try:
-            answer = await self._http.post("/api/v1/query_range", data=params)
+            answer = await self._http.post(path, data=params)
         except httpx.HTTPError as exc:
             raise Unavailable(f"the metrics store cannot be reached: {exc}") from None
         if len(answer.content) > MAX_ANSWER_BYTES:
             raise Unavailable("the metrics store answered more than a chart can show")
-        body = (
-            answer.json()
-            if answer.headers.get("content-type", "").startswith("application/json")
-            else {}
-        )
+        json_type = answer.headers.get("content-type", "").startswith("application/json")
+        body: dict[str, Any] = answer.json() if json_type else {}
         if answer.status_code != 200 or body.get("status") != "success":
             said = body.get("error") or answer.text[:200]
             raise Unavailable(f"the metrics store refused the query: {said}")
+        return body
+
+    async def query_range(self, query: str, start: float, end: float, step: float) -> list[Series]:
+        params = {"query": query, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+        body = await self._ask("/api/v1/query_range", params)
         return [
             Series(
                 labels=dict(item.get("metric") or {}),

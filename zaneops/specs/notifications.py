@@ -37,6 +37,8 @@ class EventType(StrEnum):
     BACKUP_FAILED = "backup.failed"
     BACKUP_MISSING = "backup.missing"
     JOB_FAILED = "job.failed"
+    METRIC_ABOVE = "metric.above"
+    METRIC_RECOVERED = "metric.recovered"
     TEST = "test"
 
 

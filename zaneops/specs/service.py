@@ -9,6 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ._base import SpecModel
 from ._rules import first_duplicate, refuse
+from .alerts import MAX_ALERTS, MetricAlert
 from .backup import BackupPolicy
 from .cron import CronJob
 from .databases import ENGINES, DatabaseSource
@@ -125,6 +126,32 @@ class ServiceSpec(SpecModel):
         description="Commands run on a schedule in the live image and variables (not for a "
         "job or a database).",
     )
+
+    alerts: list[MetricAlert] = Field(
+        default_factory=list,
+        max_length=MAX_ALERTS,
+        description="Metric alerts: told to notification channels when CPU or memory stays "
+        "above a share of the limit, and when it comes back under. Not deployed: an edit "
+        "takes effect at once.",
+    )
+
+    @field_validator("alerts")
+    @classmethod
+    def _alerts_have_a_limit(
+        cls, alerts: list[MetricAlert], info: ValidationInfo
+    ) -> list[MetricAlert]:
+        resources = info.data.get("resources")
+        if any(a.metric == "memory" for a in alerts) and (
+            resources is None or resources.memory_limit is None
+        ):
+            raise refuse(
+                "alert_without_limit",
+                "a memory alert is a share of the memory limit: set resources.memory_limit",
+            )
+        twice = first_duplicate((a.metric, a.above_percent) for a in alerts)
+        if twice is not None:
+            raise refuse("duplicate_alert", f"two {twice[0]} alerts at {twice[1]} %")
+        return alerts
 
     @field_validator("cron_jobs")
     @classmethod

@@ -1342,7 +1342,9 @@ export interface components {
              *       "service.unavailable",
              *       "backup.failed",
              *       "backup.missing",
-             *       "job.failed"
+             *       "job.failed",
+             *       "metric.above",
+             *       "metric.recovered"
              *     ]
              */
             events: components["schemas"]["EventType"][];
@@ -2100,7 +2102,7 @@ export interface components {
          * @description What a channel can be told; `test` is only what "Send a test" sends.
          * @enum {string}
          */
-        EventType: "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "build.failed" | "service.unavailable" | "backup.failed" | "backup.missing" | "job.failed" | "test";
+        EventType: "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "build.failed" | "service.unavailable" | "backup.failed" | "backup.missing" | "job.failed" | "metric.above" | "metric.recovered" | "test";
         /** FieldError */
         FieldError: {
             /**
@@ -2367,6 +2369,26 @@ export interface components {
              * @description session or token
              */
             via: string;
+        };
+        /** MetricAlert */
+        MetricAlert: {
+            /**
+             * Above Percent
+             * @description Told once above this share.
+             */
+            above_percent: number;
+            /**
+             * For Minutes
+             * @description ...for this long without coming under.
+             * @default 5
+             */
+            for_minutes: number;
+            /**
+             * Metric
+             * @description cpu: of its CPU limit (of one core without a limit); memory: of its memory limit (one must be set). Summed over its replicas, against each one's limit.
+             * @enum {string}
+             */
+            metric: "cpu" | "memory";
         };
         /** NewDatabase */
         NewDatabase: {
@@ -2998,6 +3020,11 @@ export interface components {
         };
         /** ServiceSpec */
         ServiceSpec: {
+            /**
+             * Alerts
+             * @description Metric alerts: told to notification channels when CPU or memory stays above a share of the limit, and when it comes back under. Not deployed: an edit takes effect at once.
+             */
+            alerts?: components["schemas"]["MetricAlert"][];
             /** @description Scheduled backups of a database (each verified by a restore); none: only those asked for. */
             backup?: components["schemas"]["BackupPolicy"] | null;
             /**

@@ -90,6 +90,8 @@ export const EVENT_LABELS: Record<EventType, string> = {
   "backup.failed": "Backup failed",
   "backup.missing": "Backups late (none verified in twice the schedule)",
   "job.failed": "Scheduled job failed",
+  "metric.above": "Metric alert above its threshold",
+  "metric.recovered": "Metric alert back under",
   "deployment.succeeded": "Deployment succeeded",
   test: "Test",
 };

@@ -101,6 +101,23 @@ class NotificationLog:
             for row in await self._rows(query, ())
         ]
 
+    async def services_with_alerts(self) -> list[StoredObject]:
+        query = _select(Kind.SERVICES) + sql.SQL(
+            " WHERE deleted_at IS NULL AND jsonb_typeof(spec->'alerts') = 'array'"
+            " AND jsonb_array_length(spec->'alerts') > 0"
+        )
+        return [_to_object(Kind.SERVICES, row) for row in await self._rows(query, ())]
+
+    async def newest_key(self, prefix: str) -> str | None:
+        """The newest message's event key starting with prefix (a UUID, words and digits:
+        nothing LIKE reads as a wildcard but '_', which a prefix here never holds)."""
+        query = sql.SQL(
+            "SELECT spec->'event'->>'key' AS key FROM notifications"
+            " WHERE spec->'event'->>'key' LIKE %s ORDER BY created_at DESC LIMIT 1"
+        )
+        found = await self._rows(query, (prefix + ":%",))
+        return str(found[0]["key"]) if found else None
+
     async def changed_since(self, kind: Kind, since: datetime, limit: int) -> list[UUID]:
         """Rows of a kind whose status or spec changed since then (a start looks back)."""
         query = sql.SQL(
