@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: a real, freshly migrated Postgres database per test."""
+"""Fixtures shared by every test: a real, freshly migrated Postgres database per test, and real
+receivers of notifications on loopback (an HTTP server, an SMTP server)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from tests.support import database
+from tests.support.receivers import HttpReceiver, Mailbox, http_receiver, smtp_mailbox
 from zaneops.adapters.postgres.store import PostgresStore
 
 
@@ -30,3 +32,15 @@ async def store(database_url: str) -> AsyncIterator[PostgresStore]:
     opened = await PostgresStore.open(database_url)
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    with http_receiver() as started:
+        yield started
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_mailbox() as started:
+        yield started

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Page, expect
@@ -17,24 +17,12 @@ from controllers import notifications
 from controllers.notifications.settings import NotificationsSettings
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_dashboard import log_in
-from tests.support.receivers import HttpReceiver, Mailbox, http_receiver, smtp_mailbox
+from tests.support.receivers import HttpReceiver, Mailbox
 from tests.support.runtime import running
 from tests.support.waiting import eventually
 
 DELIVERY_MS = 20_000
 TEST_INTERVAL = 3.2  # the API's pause between two tests of one channel, and a little more
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with http_receiver() as started:
-        yield started
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_mailbox() as started:
-        yield started
 
 
 @pytest.fixture

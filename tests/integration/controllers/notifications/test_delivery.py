@@ -19,7 +19,7 @@ import pytest
 from api.routers.databases import NewDatabase, database_spec
 from controllers import notifications
 from controllers.notifications.settings import NotificationsSettings
-from tests.support.receivers import HttpReceiver, Mailbox, http_receiver, smtp_mailbox
+from tests.support.receivers import HttpReceiver, Mailbox
 from tests.support.runtime import running
 from tests.support.swarm import deploy, make_environment, make_service, web_spec
 from tests.support.waiting import eventually
@@ -38,18 +38,6 @@ DASHBOARD = "https://zane.example.test"
 @pytest.fixture
 def key() -> str:
     return new_key()
-
-
-@pytest.fixture
-def receiver() -> Any:
-    with http_receiver() as started:
-        yield started
-
-
-@pytest.fixture
-def mailbox() -> Any:
-    with smtp_mailbox() as started:
-        yield started
 
 
 def controller_running(database_url: str, key: str, **overrides: Any) -> Any:

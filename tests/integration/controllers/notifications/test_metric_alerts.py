@@ -14,7 +14,6 @@ from controllers.notifications.settings import NotificationsSettings
 from tests.integration.controllers.notifications.test_delivery import (
     key,
     messages_of,
-    receiver,
     reconciles,
     verified_body,
     webhook_channel,
@@ -28,7 +27,7 @@ from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.specs.kinds import Kind
 
 pytestmark = pytest.mark.timeout(300)
-__all__ = ["key", "receiver"]  # fixtures, shared
+__all__ = ["key"]  # a fixture, shared
 BUSY_SECONDS = 80
 
 
