@@ -44,6 +44,8 @@ async def test_a_channel_s_secrets_are_sealed_masked_and_kept_when_sent_back_mas
         "backup.failed",
         "backup.missing",
         "job.failed",
+        "metric.above",
+        "metric.recovered",
     ]
     sealed = stored_spec(database_url, made["id"])["target"]["url"]
     assert sealed.startswith("sealed:v1:") and "slack" not in sealed
