@@ -39,6 +39,9 @@ class EventType(StrEnum):
     JOB_FAILED = "job.failed"
     METRIC_ABOVE = "metric.above"
     METRIC_RECOVERED = "metric.recovered"
+    CERTIFICATE_FAILED = "certificate.failed"
+    NODE_DOWN = "node.down"  # and back up: the same spell's end
+    DISK_FULL = "node.disk_full"  # above the threshold (90 %), and back under
     TEST = "test"
 
 

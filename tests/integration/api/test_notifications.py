@@ -46,6 +46,9 @@ async def test_a_channel_s_secrets_are_sealed_masked_and_kept_when_sent_back_mas
         "job.failed",
         "metric.above",
         "metric.recovered",
+        "certificate.failed",
+        "node.down",
+        "node.disk_full",
     ]
     sealed = stored_spec(database_url, made["id"])["target"]["url"]
     assert sealed.startswith("sealed:v1:") and "slack" not in sealed

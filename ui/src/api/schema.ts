@@ -1344,7 +1344,10 @@ export interface components {
              *       "backup.missing",
              *       "job.failed",
              *       "metric.above",
-             *       "metric.recovered"
+             *       "metric.recovered",
+             *       "certificate.failed",
+             *       "node.down",
+             *       "node.disk_full"
              *     ]
              */
             events: components["schemas"]["EventType"][];
@@ -2102,7 +2105,7 @@ export interface components {
          * @description What a channel can be told; `test` is only what "Send a test" sends.
          * @enum {string}
          */
-        EventType: "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "build.failed" | "service.unavailable" | "backup.failed" | "backup.missing" | "job.failed" | "metric.above" | "metric.recovered" | "test";
+        EventType: "deployment.succeeded" | "deployment.failed" | "deployment.rolled_back" | "build.failed" | "service.unavailable" | "backup.failed" | "backup.missing" | "job.failed" | "metric.above" | "metric.recovered" | "certificate.failed" | "node.down" | "node.disk_full" | "test";
         /** FieldError */
         FieldError: {
             /**

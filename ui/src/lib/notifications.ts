@@ -92,6 +92,9 @@ export const EVENT_LABELS: Record<EventType, string> = {
   "job.failed": "Scheduled job failed",
   "metric.above": "Metric alert above its threshold",
   "metric.recovered": "Metric alert back under",
+  "certificate.failed": "Certificate cannot be issued",
+  "node.down": "Server down (and back up)",
+  "node.disk_full": "Server disk above 90 % (and back under)",
   "deployment.succeeded": "Deployment succeeded",
   test: "Test",
 };
