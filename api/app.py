@@ -26,6 +26,7 @@ from api.routers import (
     projects,
     routing,
     runs,
+    servers,
     services,
     ssh_hosts,
     webhooks,
@@ -50,6 +51,7 @@ ROUTERS = (
     ssh_hosts,
     notifications,
     metrics,
+    servers,
 )
 
 

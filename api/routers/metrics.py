@@ -5,43 +5,22 @@ never reaches the store), with the service's deployments as markers on the time 
 from __future__ import annotations
 
 import asyncio
-import math
-import time
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from api.auth.principal import Ctx, CurrentUser
+from api.charts import Chart, Frame, Line, Window, aligned
 from api.crud import load
-from zaneops.adapters.prometheus import Prometheus, Series
+from zaneops.adapters.prometheus import Prometheus
 from zaneops.specs import ServiceSpec
 from zaneops.specs.kinds import Kind
 
 router = APIRouter(tags=["metrics"])
-Window = Literal["1h", "6h", "24h", "7d"]
-# (span, step) in seconds: a few hundred points per line whatever the window.
-WINDOWS: dict[str, tuple[int, int]] = {
-    "1h": (3600, 15),
-    "6h": (6 * 3600, 60),
-    "24h": (24 * 3600, 300),
-    "7d": (7 * 86400, 1800),
-}
 MARKERS = 100
-
-
-class Line(BaseModel):
-    label: str
-    values: list[float | None] = Field(description="One per timestamp; null: no sample there.")
-
-
-class Chart(BaseModel):
-    name: str
-    unit: Literal["cores", "bytes", "bytes/s", "requests/s", "seconds"]
-    lines: list[Line]
-    limit: float | None = Field(default=None, description="Drawn as a line: the spec's limit.")
 
 
 class Marker(BaseModel):
@@ -108,14 +87,6 @@ UNITS: dict[str, Any] = {
 }
 
 
-def aligned(series: Series, timestamps: list[float]) -> list[float | None]:
-    """The series' values at the shared timestamps (Prometheus omits steps it has nothing for;
-    NaN, e.g. a quantile of no requests, is no value either)."""
-    by_time = {round(t): v for t, v in series.points}
-    values = [by_time.get(round(t)) for t in timestamps]
-    return [None if v is None or math.isnan(v) else v for v in values]
-
-
 def limits(spec: ServiceSpec) -> dict[str, float | None]:
     """Each container's limit times the replicas: the charts sum the containers."""
     resources = spec.resources
@@ -143,40 +114,28 @@ async def service_metrics(
     window: Annotated[Window, Query(description="How far back.")] = "1h",
 ) -> Any:
     service = await load(ctx, Kind.SERVICES, service_id)
-    span, step = WINDOWS[window]
+    frame = Frame.ending_now(window)
     if ctx.metrics is None:  # not an error: nothing to chart (no ZANE_API_METRICS_URL)
         return ServiceMetrics(
             enabled=False,
             window=window,
-            step_seconds=step,
+            step_seconds=frame.step,
             timestamps=[],
             charts=[],
             deployments=[],
         )
-    end = float(int(time.time()))
-    start = end - span
-    timestamps = [start + i * step for i in range(span // step + 1)]
-    frame = Frame(start, end, step, timestamps)
     charts = await _charts(ctx.metrics, service_id, frame)
     for chart in charts:
         chart.limit = limits(service.spec_as(ServiceSpec)).get(chart.name)
-    markers = await _deployments(ctx, service_id, start)
+    markers = await _deployments(ctx, service_id, frame.start)
     return ServiceMetrics(
         enabled=True,
         window=window,
-        step_seconds=step,
-        timestamps=timestamps,
+        step_seconds=frame.step,
+        timestamps=frame.timestamps,
         charts=charts,
         deployments=markers,
     )
-
-
-@dataclass(frozen=True)
-class Frame:
-    start: float
-    end: float
-    step: int
-    timestamps: list[float]
 
 
 async def _charts(store: Prometheus, service_id: UUID, frame: Frame) -> list[Chart]:

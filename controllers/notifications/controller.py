@@ -42,11 +42,14 @@ from .alerts import AlertCheck, above_event, checks_of, recovered_event
 from .events import Place, event_of, missing_backup_event
 from .ports import Log, Metrics, Rows, Sender
 from .render import Email, HttpPost, outgoing
+from .server_checks import STARTED, ServerCheck, ended_event, started_event
+from .server_checks import checks as server_checks
 from .settings import NotificationsSettings
 
 EVENTS = Key(Kind.NOTIFICATIONS, UUID(int=0))  # not a row: the rows changed since last look
 LATE_BACKUPS = Key(Kind.NOTIFICATIONS, UUID(int=1))  # not a row: a look at every schedule
 ALERTS = Key(Kind.NOTIFICATIONS, UUID(int=2))  # not a row: a look at every metric alert
+SERVERS = Key(Kind.NOTIFICATIONS, UUID(int=3))  # not a row: a look at every server
 WATCHED = (Kind.DEPLOYMENTS, Kind.SERVICES, Kind.BACKUPS, Kind.RUNS)
 MAX_NOTED = 10_000  # rows noted between looks; past it, the next look reads what changed
 LOOK_BACK_ROWS = 2000  # per kind
@@ -59,7 +62,7 @@ NEWS_MINUTES = 10.0
 class NotificationsController(Controller):
     name = "notifications"
     kind = Kind.NOTIFICATIONS
-    global_keys = (EVENTS, LATE_BACKUPS, ALERTS)
+    global_keys = (EVENTS, LATE_BACKUPS, ALERTS, SERVERS)
 
     def __init__(
         self,
@@ -77,8 +80,9 @@ class NotificationsController(Controller):
         self.sender = sender
         self.open_secret = open_secret
         self.metrics = metrics
-        # Alerts above their threshold since when, by their key prefix (read back from the
-        # messages at the first look after a start: a spell is told once).
+        # Alerts above their threshold (and servers in trouble) since when, by their key
+        # prefix (read back from the messages at the first look after a start: a spell is
+        # told once).
         self._firing: dict[str, datetime] = {}
         self._recalled: set[str] = set()
         self._noted: dict[tuple[Kind, UUID], None] = {}  # ordered, without repeats
@@ -106,6 +110,10 @@ class NotificationsController(Controller):
             if self.metrics is not None:
                 await self._tell_alerts(ctx, self.metrics)
             return Result(requeue_after=self.settings.alert_check_seconds)
+        if key == SERVERS:
+            if self.metrics is not None:
+                await self._tell_servers(ctx, self.metrics)
+            return Result(requeue_after=self.settings.server_check_seconds)
         await self._tell_noted(ctx)
         return Result()
 
@@ -200,14 +208,37 @@ class NotificationsController(Controller):
             event = recovered_event(check, place, share, fired_at, now=now, base=base)
             await self._tell_channels(ctx, event, channels)
 
-    async def _recall(self, prefix: str) -> None:
-        """After a start: an alert whose newest message says above is still above."""
+    async def _recall(self, prefix: str, started: str = ":above:") -> None:
+        """After a start: a spell whose newest message says it started is still on."""
         if prefix in self._recalled:
             return
         self._recalled.add(prefix)
         newest = await self.log.newest_key(prefix)
-        if newest is not None and ":above:" in newest:
-            self._firing[prefix] = datetime.fromisoformat(newest.rsplit(":above:", 1)[1])
+        if newest is not None and started in newest:
+            self._firing[prefix] = datetime.fromisoformat(newest.rsplit(started, 1)[1])
+
+    async def _tell_servers(self, ctx: Context, metrics: Metrics) -> None:
+        """A server down, a disk above its threshold: told when it starts and when it ends."""
+        channels = await self._channels()
+        base = self.settings.dashboard_url
+        settings = self.settings
+        for check in server_checks(settings.disk_full_percent, settings.server_down_seconds):
+            for subject, value in (await _subjects(metrics, check, check.trouble)).items():
+                prefix = check.prefix(subject)
+                await self._recall(prefix, STARTED)
+                if prefix not in self._firing:
+                    now = datetime.now(UTC)
+                    self._firing[prefix] = now
+                    event = started_event(check, subject, value, now, base)
+                    await self._tell_channels(ctx, event, channels)
+            for subject, value in (await _subjects(metrics, check, check.fine)).items():
+                prefix = check.prefix(subject)
+                await self._recall(prefix, STARTED)
+                since = self._firing.pop(prefix, None)
+                if since is not None:
+                    now = datetime.now(UTC)
+                    event = ended_event(check, subject, value, since=since, now=now, base=base)
+                    await self._tell_channels(ctx, event, channels)
 
     async def _look_back(self) -> None:
         since = datetime.now(UTC) - timedelta(minutes=self.settings.look_back_minutes)
@@ -421,6 +452,15 @@ def _service_id(row: StoredObject) -> UUID | None:
     if row.kind is Kind.BACKUPS and row.spec.get("service_id"):
         return UUID(str(row.spec["service_id"]))
     return None
+
+
+async def _subjects(metrics: Metrics, check: ServerCheck, query: str) -> dict[str, float]:
+    found = {}
+    for labels, value in await metrics.vector(query):
+        subject = check.subject(labels)
+        if subject is not None:
+            found[subject] = value
+    return found
 
 
 def _grouped(obj: StoredObject, head: UUID) -> Status:

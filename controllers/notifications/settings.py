@@ -74,3 +74,21 @@ class NotificationsSettings(ZaneSettings):
     alert_check_seconds: float = Field(
         default=60.0, gt=0, description="How often services' metric alerts are checked."
     )
+    server_check_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How often the servers are checked (down, a disk above its threshold).",
+    )
+    disk_full_percent: float = Field(
+        default=90.0,
+        gt=0,
+        le=100,
+        description="A server's disk above this share full is told (and again when 5 points "
+        "under).",
+    )
+    server_down_seconds: float = Field(
+        default=90.0,
+        ge=5,
+        description="A server whose exporter has not answered this long is down (shorter: an "
+        "exporter's redeploy would read as a server down).",
+    )

@@ -17,6 +17,7 @@ BASE_COMPONENTS = (
     "api",
     "metrics",
     "exporter",
+    "node-exporter",
 )
 
 

@@ -26,7 +26,7 @@ APP_SOURCES = ("zaneops", "controllers", "api", "client", "launcher")
 
 @dataclass(frozen=True)
 class ImageRecipe:
-    component: str  # postgres, redis, proxy, probe, metrics, app
+    component: str  # postgres, redis, proxy, probe, metrics, node-exporter, app
     name: str  # repository, e.g. zaneops/app
     context: Path  # folder holding the Dockerfile(s) and files it copies
     dockerfile: str  # Dockerfile or Dockerfile.upstream
@@ -65,6 +65,7 @@ def recipes(repo: Path, variant: Variant, marker: str = "") -> dict[str, ImageRe
         "proxy": folder("proxy", "caddy", repo / "caddy-image"),
         "probe": folder("probe", "probe", images / "probe"),
         "metrics": folder("metrics", "metrics", images / "metrics"),
+        "node-exporter": folder("node-exporter", "node-exporter", images / "node-exporter"),
     }
 
 

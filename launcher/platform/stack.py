@@ -33,6 +33,7 @@ from launcher.platform.stack_services import (
     logs_redis,
     metrics,
     migrate,
+    node_exporter,
     postgres,
     probe,
     proxy,
@@ -64,6 +65,7 @@ def render(inputs: StackInputs) -> Json:
         "api": api(inputs),
         "metrics": metrics(inputs),
         "exporter": exporter(inputs),
+        "node-exporter": node_exporter(inputs),
         **{entry.component: controller(inputs, entry) for entry in by_name(inputs.controllers)},
     }
     document: Json = {
@@ -93,6 +95,7 @@ EXAMPLE_IMAGES = {
     "proxy": "zaneops/caddy:<hash>",
     "probe": "zaneops/probe:<hash>",
     "metrics": "zaneops/metrics:<hash>",
+    "node-exporter": "zaneops/node-exporter:<hash>",
 }
 
 

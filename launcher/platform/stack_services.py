@@ -242,6 +242,7 @@ def probe(inputs: StackInputs) -> Json:
 
 METRICS_PORT = 9090
 EXPORTER_PORT = 9101
+NODE_EXPORTER_PORT = 9100
 SCRAPE_INTERVAL = "15s"
 
 
@@ -268,6 +269,7 @@ def scrape_config(inputs: StackInputs) -> str:
     controllers = [entry.component for entry in sorted(inputs.controllers, key=lambda e: e.name)]
     jobs = [
         ("containers", ["tasks.exporter"], EXPORTER_PORT),
+        ("nodes", ["tasks.node-exporter"], NODE_EXPORTER_PORT),
         ("controllers", [f"tasks.{name}" for name in controllers], HEALTH_PORT),
     ]
     config: Json = {
@@ -301,5 +303,33 @@ def exporter(inputs: StackInputs) -> Json:
             f"curl -fsS -o /dev/null http://127.0.0.1:{EXPORTER_PORT}/healthz"
         ),
         "labels": labels(platform.instance),
+        "deploy": {**settings, "mode": "global"},
+    }
+
+
+def node_exporter(inputs: StackInputs) -> Json:
+    """One per node (global): the server's CPU, memory, disks and load (Debian's node
+    exporter), reading the host's /proc, /sys and / mounted read-only. Its hostname is the
+    node's, so that every series names its server (node_uname_info's nodename)."""
+    instance = inputs.platform.instance
+    settings = deploy(instance, memory="32M", order="stop-first")
+    del settings["replicas"]
+    host_trees = [("/proc", "/host/proc"), ("/sys", "/host/sys"), ("/", "/host/root")]
+    probe = {"type": "volume", "source": "probe", "target": "/.zane", "read_only": True}
+    return {
+        "image": inputs.images["node-exporter"],
+        "hostname": "{{.Node.Hostname}}",
+        "volumes": [
+            *({**bind(source, target), "read_only": True} for source, target in host_trees),
+            probe,
+        ],
+        "read_only": True,
+        "networks": ["platform"],
+        # The image has no HTTP client: the platform's static probe asks its landing page.
+        "healthcheck": {
+            **healthcheck(""),
+            "test": ["CMD", "/.zane/zane-probe", "http", str(NODE_EXPORTER_PORT), "/", "3000"],
+        },
+        "labels": labels(instance),
         "deploy": {**settings, "mode": "global"},
     }

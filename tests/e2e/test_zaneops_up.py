@@ -4,6 +4,7 @@ and has its containers killed one by one. Everything it made is removed at the e
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ import docker
 import httpx
 import pytest
 
-from tests.support.dashboard import free_port
+from tests.support.ports import free_port
 from tests.support.processes import REPO
 from tests.support.swarm import WEB_COMMAND, new_instance, remove_everything
 
@@ -254,6 +255,7 @@ def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_us
             "api",
             "metrics",
             "exporter",
+            "node-exporter",
             "controller-networks",
             "controller-routes",
             "controller-services",
@@ -280,6 +282,17 @@ def test_the_stack_s_prometheus_charts_a_users_service_from_every_source(
 
     eventually(lambda: charted("Memory"), "the exporter's memory series", timeout=120)
     eventually(lambda: charted("Requests"), "the routes controller's request series", timeout=120)
+
+    def this_server() -> list[dict[str, Any]]:
+        answer = installation.client.get("/servers/metrics?window=1h")
+        assert answer.status_code == 200, answer.text
+        return [s for s in answer.json()["servers"] if s["up"] and s["memory_bytes"]]
+
+    # The node exporter, named after its node by the stack's hostname template.
+    eventually(lambda: bool(this_server()), "the node exporter's series", timeout=120)
+    [server] = this_server()
+    assert server["name"] == docker_client().info()["Name"]
+    assert server["cores"] == os.cpu_count()
     print(f"\nfresh zaneops up: {installation.first_up_seconds:.1f} s")
 
 
@@ -314,6 +327,7 @@ def test_a_users_container_reaches_the_proxy_and_nothing_of_the_platform(
         ("redis-logs", 6379),
         ("metrics", 9090),
         ("exporter", 9101),
+        ("node-exporter", 9100),
     ):
         assert not reaches(host, port), f"a user's container reaches {host}:{port}"
 

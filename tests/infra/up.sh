@@ -21,6 +21,8 @@ PROBE_IMAGE=zaneops/probe:local
 PROBE_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../stacks/images/probe" && pwd)
 METRICS_IMAGE=zaneops/metrics:local
 METRICS_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../stacks/images/metrics" && pwd)
+NODE_EXPORTER_IMAGE=zaneops/node-exporter:local
+NODE_EXPORTER_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../stacks/images/node-exporter" && pwd)
 PG_VERSION=15
 PG_CLUSTER=main
 PG_PORT=5432
@@ -218,6 +220,16 @@ ensure_metrics_image() {
     log "metrics image: $what ($METRICS_IMAGE)"
 }
 
+# Each server's exporter (stacks/images/node-exporter/): Debian's node exporter.
+ensure_node_exporter_image() {
+    local what
+    build_if_changed "$NODE_EXPORTER_IMAGE" "$NODE_EXPORTER_CONTEXT" "about 10 s" \
+        Dockerfile node-exporter-start
+    "$DOCKER" run --rm --entrypoint prometheus-node-exporter "$NODE_EXPORTER_IMAGE" --version \
+        >/dev/null 2>&1 || die "node exporter image $NODE_EXPORTER_IMAGE does not run"
+    log "node exporter image: $what ($NODE_EXPORTER_IMAGE)"
+}
+
 # The dashboard's browser tests drive Debian's Chromium (Playwright cannot download its own).
 ensure_browser() {
     [[ -x /usr/bin/chromium ]] || apt_install chromium
@@ -241,6 +253,7 @@ main() {
     ensure_caddy_image
     ensure_probe_image
     ensure_metrics_image
+    ensure_node_exporter_image
     ensure_browser
     ensure_git
     printf 'export ZANE_DATABASE_URL=%s\nexport ZANE_REDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from launcher.platform.build_context import build_dashboard as zaneops_build_dashboard
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 UI = REPO / "ui"
@@ -32,13 +32,6 @@ CHROMIUM_ARGS = [
 def build_dashboard() -> None:
     """npm ci && npm run build in ui/, skipped when the build is newer than every source."""
     zaneops_build_dashboard(UI)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ container (testcontainers) on the host's network, scraping both."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,18 +15,13 @@ from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 
 from launcher.metrics_exporter import ExporterSettings, serve
+from tests.support.ports import free_port
 
 # testcontainers' reaper (Ryuk) is an image from a registry this machine cannot reach.
 testcontainers_config.ryuk_disabled = True
 METRICS_IMAGE = "zaneops/metrics:local"  # stacks/images/metrics, built by tests/infra/up.sh
+NODE_EXPORTER_IMAGE = "zaneops/node-exporter:local"  # stacks/images/node-exporter, the same
 SCRAPE_SECONDS = 2
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -40,6 +34,39 @@ def exporter(instance: str) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@contextmanager
+def node_exporter(hostname: str) -> Iterator[tuple[str, DockerContainer]]:
+    """The platform's node exporter image reading this machine's /proc, /sys and /, named
+    `hostname` as the stack names it after its node: its host:port, and its container (a test
+    stops it to take the server down)."""
+    port = free_port()
+    container = (
+        DockerContainer(NODE_EXPORTER_IMAGE)
+        .with_kwargs(hostname=hostname)
+        .with_volume_mapping("/proc", "/host/proc", "ro")
+        .with_volume_mapping("/sys", "/host/sys", "ro")
+        .with_volume_mapping("/", "/host/root", "ro")
+    )
+    # Loopback only (docker-py's (address, port) form, which with_bind_ports does not take).
+    container.ports[9100] = ("127.0.0.1", port)  # type: ignore[assignment]
+    with container:
+        target = f"127.0.0.1:{port}"
+        _wait_answering(f"http://{target}/metrics", container)
+        yield target, container
+
+
+def _wait_answering(url: str, container: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not answering within {timeout} s: {container.get_logs()}")
 
 
 @contextmanager
@@ -71,18 +98,5 @@ def prometheus(targets: list[str], scrape_seconds: int = SCRAPE_SECONDS) -> Iter
     )
     with container:
         url = f"http://127.0.0.1:{port}"
-        _wait_ready(url, container)
+        _wait_answering(f"{url}/-/ready", container)
         yield url
-
-
-def _wait_ready(url: str, container: Any, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/-/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    logs = container.get_logs()
-    raise AssertionError(f"Prometheus not ready within {timeout} s: {logs}")

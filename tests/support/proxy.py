@@ -23,6 +23,7 @@ from controllers.networks import NetworksController
 from controllers.networks.settings import NetworksSettings
 from controllers.routes import RoutesController
 from controllers.routes.settings import RoutesSettings
+from tests.support.ports import free_port
 from tests.support.swarm import remove_everything
 from zaneops.adapters.dependencies import Dependencies
 from zaneops.common.naming import LABEL_INSTANCE, service_alias
@@ -30,12 +31,6 @@ from zaneops.common.naming import LABEL_INSTANCE, service_alias
 CADDY_IMAGE = "zaneops/caddy:local"
 BUSYBOX_IMAGE = "zaneops/busybox:latest"
 RESTART_DELAY_NS = 200_000_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -3,7 +3,6 @@ answers as told, and an SMTP server (aiosmtpd) that keeps each message it accept
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +15,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope, Session
+
+from tests.support.ports import free_port
 
 MAX_BODY = 1 << 20
 
@@ -91,18 +92,10 @@ class Mailbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    """aiosmtpd's controller checks its port by connecting to it: it needs a port number."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @contextmanager
 def smtp_mailbox() -> Iterator[Mailbox]:
     """A real SMTP server (aiosmtpd) on loopback, plain (the channel's security: none)."""
-    mailbox = Mailbox(host="127.0.0.1", port=_free_port())
+    mailbox = Mailbox(host="127.0.0.1", port=free_port())
     server = Controller(mailbox, hostname=mailbox.host, port=mailbox.port)
     server.start()
     try:

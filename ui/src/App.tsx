@@ -16,6 +16,7 @@ import { ProjectPage } from "./pages/Project";
 import { Projects } from "./pages/Projects";
 import { ServicePage } from "./pages/service/ServicePage";
 import { Notifications } from "./pages/Notifications";
+import { Servers } from "./pages/Servers";
 import { SshHosts } from "./pages/SshHosts";
 
 type Session = Me | null | undefined; // undefined: still asking the API
@@ -71,6 +72,7 @@ export function App() {
           <Route path="account" element={<Account />} />
           <Route path="ssh-hosts" element={<SshHosts />} />
           <Route path="notifications" element={<Notifications />} />
+          <Route path="servers" element={<Servers />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

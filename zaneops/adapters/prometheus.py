@@ -35,6 +35,16 @@ class Prometheus:
         found = float(result[0]["value"][1])
         return None if math.isnan(found) else found  # NaN: nothing to compare
 
+    async def vector(self, query: str) -> list[tuple[dict[str, str], float]]:
+        """An instant query's series now, each with its labels (NaN values left out)."""
+        body = await self._ask("/api/v1/query", {"query": query})
+        found = []
+        for item in body["data"]["result"]:
+            value = float(item["value"][1])
+            if not math.isnan(value):
+                found.append((dict(item.get("metric") or {}), value))
+        return found
+
     async def _ask(self, path: str, params: dict[str, str]) -> dict[str, Any]:
         try:
             answer = await self._http.post(path, data=params)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import time
 import httpx
 
 from tests.support.api import forget_redis_keys
+from tests.support.ports import free_port
 from tests.support.processes import REPO, run_cli
 
 
@@ -31,16 +31,9 @@ def test_admin_create_prints_a_generated_password_once(database_url: str) -> Non
     assert "Traceback" not in again.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_api_command_creates_the_first_admin_and_serves(database_url: str) -> None:
     """`zaneops api` with ZANE_API_ADMIN_PASSWORD creates that admin, who can then log in."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "ZANE_DATABASE_URL": database_url,

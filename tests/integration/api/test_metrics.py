@@ -19,3 +19,16 @@ async def test_without_a_metrics_store_the_charts_are_said_to_be_off(
     refused = body(await admin.get(f"/services/{web['id']}/metrics?window=2y"), 422)
     assert [e["field"] for e in refused["errors"]] == ["window"]
     assert (await admin.get(f"/services/{uuid.uuid4()}/metrics")).status_code == 404
+
+
+async def test_without_a_metrics_store_servers_and_heaviest_are_said_to_be_off(
+    admin: httpx.AsyncClient,
+) -> None:
+    servers = body(await admin.get("/servers/metrics?window=6h"), 200)
+    assert (servers["enabled"], servers["servers"], servers["step_seconds"]) == (False, [], 60)
+    heaviest = body(await admin.get("/metrics/heaviest"), 200)
+    assert (heaviest["enabled"], heaviest["services"]) == (False, [])
+    for path in ("/servers/metrics?window=1y", "/metrics/heaviest?window=0"):
+        refused = body(await admin.get(path), 422)
+        assert [e["field"] for e in refused["errors"]] == ["window"]
+

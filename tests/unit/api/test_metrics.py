@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from api.routers.metrics import aligned, queries
+from api.charts import aligned
+from api.routers.metrics import queries
 from zaneops.adapters.prometheus import Series
 
 

@@ -20,6 +20,7 @@ IMAGES = {
     "proxy": "c",
     "probe": "b",
     "metrics": "m",
+    "node-exporter": "n",
 }
 
 

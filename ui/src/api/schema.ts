@@ -509,6 +509,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/metrics/heaviest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The services using the most CPU or memory over a window, on every server */
+        get: operations["get_heaviest_services"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/{id}": {
         parameters: {
             query?: never;
@@ -658,6 +675,23 @@ export interface paths {
         };
         /** Projects (by slug or name) and services (by slug) containing the text */
         get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/servers/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each server's charts and figures now (nodes seen in the last hour) */
+        get: operations["get_servers_metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1368,7 +1402,7 @@ export interface components {
         Chart: {
             /**
              * Limit
-             * @description Drawn as a line: the spec's limit.
+             * @description Drawn as a line: the limit.
              */
             limit?: number | null;
             /** Lines */
@@ -1379,7 +1413,7 @@ export interface components {
              * Unit
              * @enum {string}
              */
-            unit: "cores" | "bytes" | "bytes/s" | "requests/s" | "seconds";
+            unit: "cores" | "bytes" | "bytes/s" | "requests/s" | "seconds" | "percent" | "load";
         };
         /**
          * ChatTarget
@@ -1789,6 +1823,17 @@ export interface components {
              * @enum {string}
              */
             trigger: "deploy" | "redeploy" | "rollback" | "webhook";
+        };
+        /** Disk */
+        Disk: {
+            /** Device */
+            device: string;
+            /** Mountpoint */
+            mountpoint: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Used Bytes */
+            used_bytes: number;
         };
         /** Domain */
         Domain: {
@@ -2223,6 +2268,55 @@ export interface components {
             redis: boolean;
             /** Status */
             status: string;
+        };
+        /** HeaviestServices */
+        HeaviestServices: {
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Services
+             * @description Heaviest first: by CPU now, then memory.
+             */
+            services: components["schemas"]["HeavyService"][];
+            /**
+             * Window
+             * @enum {string}
+             */
+            window: "1h" | "6h" | "24h" | "7d";
+        };
+        /** HeavyService */
+        HeavyService: {
+            /**
+             * Cpu Cores
+             * @description Its containers' CPU averaged over the window (0 while it did not run).
+             */
+            cpu_cores: number;
+            /**
+             * Cpu Now Cores
+             * @description Its containers' CPU over the last minute.
+             */
+            cpu_now_cores: number;
+            /** Environment */
+            environment: string;
+            /**
+             * Memory Bytes
+             * @description Its containers' memory now.
+             */
+            memory_bytes: number;
+            /**
+             * Memory Peak Bytes
+             * @description The most its containers used in the window.
+             */
+            memory_peak_bytes: number;
+            /** Project */
+            project: string;
+            /** Service */
+            service: string;
+            /**
+             * Service Id
+             * Format: uuid
+             */
+            service_id: string;
         };
         /** HttpHealthcheck */
         HttpHealthcheck: {
@@ -2955,6 +3049,58 @@ export interface components {
             project_id: string;
             /** Slug */
             slug: string;
+        };
+        /** Server */
+        Server: {
+            /** Charts */
+            charts: components["schemas"]["Chart"][];
+            /** Cores */
+            cores: number | null;
+            /**
+             * Cpu Used Cores
+             * @description Over the last minute.
+             */
+            cpu_used_cores: number | null;
+            /** Disks */
+            disks: components["schemas"]["Disk"][];
+            /** Load1 */
+            load1: number | null;
+            /** Memory Bytes */
+            memory_bytes: number | null;
+            /** Memory Used Bytes */
+            memory_used_bytes: number | null;
+            /**
+             * Name
+             * @description The node's hostname.
+             */
+            name: string;
+            /**
+             * Up
+             * @description False: its exporter has not answered in the last minute.
+             */
+            up: boolean;
+        };
+        /** ServersMetrics */
+        ServersMetrics: {
+            /**
+             * Enabled
+             * @description False: this platform runs without its metrics store.
+             */
+            enabled: boolean;
+            /** Servers */
+            servers: components["schemas"]["Server"][];
+            /** Step Seconds */
+            step_seconds: number;
+            /**
+             * Timestamps
+             * @description Unix seconds, shared by every line.
+             */
+            timestamps: number[];
+            /**
+             * Window
+             * @enum {string}
+             */
+            window: "1h" | "6h" | "24h" | "7d";
         };
         /** Service */
         Service: {
@@ -6251,6 +6397,81 @@ export interface operations {
             };
         };
     };
+    get_heaviest_services: {
+        parameters: {
+            query?: {
+                /** @description How far back. */
+                window?: "1h" | "6h" | "24h" | "7d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeaviestServices"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The metrics store cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     get_notification: {
         parameters: {
             query?: never;
@@ -7176,6 +7397,81 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    get_servers_metrics: {
+        parameters: {
+            query?: {
+                /** @description How far back. */
+                window?: "1h" | "6h" | "24h" | "7d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServersMetrics"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The metrics store cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

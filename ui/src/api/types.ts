@@ -111,3 +111,7 @@ export type ChannelTarget = ChannelSpec["target"];
 
 export type ServiceMetrics = Schemas["ServiceMetrics"];
 export type MetricsChart = Schemas["Chart"];
+export type ServersMetrics = Schemas["ServersMetrics"];
+export type Server = Schemas["Server"];
+export type HeaviestServices = Schemas["HeaviestServices"];
+export type HeavyService = Schemas["HeavyService"];

@@ -79,6 +79,13 @@ export function Shell() {
         >
           {THEME_ICON[theme]}
         </Button>
+        <Link
+          to="/servers"
+          className="btn ghost small"
+          title="Each server's usage, the heaviest services"
+        >
+          Servers
+        </Link>
         <Link to="/notifications" className="btn ghost small" title="Where failures are told">
           Notifications
         </Link>

@@ -22,6 +22,9 @@ describe("metrics", () => {
     expect(formatValue("requests/s", 42.4)).toBe("42 req/s");
     expect(formatValue("seconds", 0.0042)).toBe("4.2 ms");
     expect(formatValue("seconds", null)).toBe("–");
+    expect(formatValue("percent", 91.26)).toBe("91 %");
+    expect(formatValue("percent", 4.26)).toBe("4.3 %");
+    expect(formatValue("load", 1.5)).toBe("1.50");
   });
 
   it("reads the newest value a line has, past the steps not scraped yet", () => {

@@ -23,6 +23,10 @@ export function formatValue(unit: MetricsChart["unit"], value: number | null | u
       return value < 1
         ? `${(value * 1000).toFixed(value < 0.01 ? 1 : 0)} ms`
         : `${value.toFixed(2)} s`;
+    case "percent":
+      return `${value.toFixed(value < 10 ? 1 : 0)} %`;
+    case "load":
+      return value.toFixed(2);
   }
 }
 

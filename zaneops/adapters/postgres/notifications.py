@@ -109,13 +109,14 @@ class NotificationLog:
         return [_to_object(Kind.SERVICES, row) for row in await self._rows(query, ())]
 
     async def newest_key(self, prefix: str) -> str | None:
-        """The newest message's event key starting with prefix (a UUID, words and digits:
-        nothing LIKE reads as a wildcard but '_', which a prefix here never holds)."""
+        """The newest message's event key starting with prefix (LIKE's wildcards in it are
+        escaped: a server's name is not ours to trust)."""
         query = sql.SQL(
             "SELECT spec->'event'->>'key' AS key FROM notifications"
             " WHERE spec->'event'->>'key' LIKE %s ORDER BY created_at DESC LIMIT 1"
         )
-        found = await self._rows(query, (prefix + ":%",))
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        found = await self._rows(query, (escaped + ":%",))
         return str(found[0]["key"]) if found else None
 
     async def changed_since(self, kind: Kind, since: datetime, limit: int) -> list[UUID]:

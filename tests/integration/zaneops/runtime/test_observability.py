@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import urllib.request
 
+from tests.support.ports import free_port
 from tests.support.processes import REPO
 from tests.support.waiting import eventually
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.specs.kinds import Kind
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get(url: str) -> tuple[int, str]:

@@ -11,7 +11,15 @@ from launcher.platform.settings import Platform, PlatformSettings
 from launcher.platform.stack import StackInputs, render
 from zaneops.common.settings import InstallationSettings
 
-IMAGES = {"app": "a", "postgres": "p", "redis": "r", "proxy": "c", "probe": "b", "metrics": "m"}
+IMAGES = {
+    "app": "a",
+    "postgres": "p",
+    "redis": "r",
+    "proxy": "c",
+    "probe": "b",
+    "metrics": "m",
+    "node-exporter": "n",
+}
 
 
 def every_variable() -> dict[str, str]:

@@ -28,6 +28,7 @@ IMAGES = {
     "proxy": "c",
     "probe": "b",
     "metrics": "m",
+    "node-exporter": "n",
 }
 CONTROLLERS = (
     "backups",

@@ -2,13 +2,12 @@
 // proxy (requests by status class, latency percentiles), over 1 h to 7 d, with its deployments
 // marked on the time axis. Drawn with uPlot (canvas), refreshed while the tab is open.
 
-import { type FormEvent, useEffect, useRef, useState } from "react";
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
+import { type FormEvent, useState } from "react";
 import { get } from "../../api/client";
 import { fieldErrors, unplacedErrors } from "../../api/errors";
-import type { MetricsChart, Service, ServiceMetrics } from "../../api/types";
+import type { Service, ServiceMetrics } from "../../api/types";
 import { useApp } from "../../components/app-context";
+import { TimeChart } from "../../components/TimeChart";
 import {
   Button,
   Card,
@@ -20,17 +19,9 @@ import {
   useAction,
 } from "../../components/ui";
 import { usePoll } from "../../lib/hooks";
-import {
-  formatValue,
-  isEmpty,
-  shownCharts,
-  summary,
-  type Window,
-  WINDOWS,
-} from "../../lib/metrics";
+import { isEmpty, shownCharts, summary, type Window, WINDOWS } from "../../lib/metrics";
 import { useService } from "./context";
 
-const COLORS = ["#6d5efc", "#1b9e77", "#d95f02", "#e7298a", "#66a61e"];
 const REFRESH_MS = 15_000;
 
 export function Metrics() {
@@ -81,102 +72,18 @@ function Charts({ metrics }: { metrics: ServiceMetrics }) {
                 Samples arrive every 15 s while the service runs.
               </Empty>
             ) : (
-              <TimeChart chart={chart} metrics={metrics} />
+              <TimeChart
+                chart={chart}
+                timestamps={metrics.timestamps}
+                shape={metrics.window}
+                markers={metrics.deployments}
+              />
             )}
           </section>
         </Card>
       ))}
     </>
   );
-}
-
-/** The chart's data as uPlot takes it: the shared timestamps, each line, then the limit. */
-function dataOf(chart: MetricsChart, metrics: ServiceMetrics): uPlot.AlignedData {
-  const data: uPlot.AlignedData = [metrics.timestamps, ...chart.lines.map((line) => line.values)];
-  if (chart.limit) data.push(metrics.timestamps.map(() => chart.limit ?? null));
-  return data;
-}
-
-/** Made once per chart and window (a poll only sets new data: the cursor and zoom stay),
- * resized with its box. */
-function TimeChart({ chart, metrics }: { chart: MetricsChart; metrics: ServiceMetrics }) {
-  const box = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const markers = useRef(metrics.deployments);
-  const shape = [metrics.window, chart.name, ...chart.lines.map((l) => l.label), chart.limit];
-  useEffect(() => {
-    markers.current = metrics.deployments;
-    plot.current?.setData(dataOf(chart, metrics));
-  }, [chart, metrics]);
-  useEffect(() => {
-    const element = box.current;
-    if (!element) return;
-    const series: uPlot.Series[] = [
-      {},
-      ...chart.lines.map((line, i) => ({
-        label: line.label || chart.name,
-        stroke: COLORS[i % COLORS.length],
-        width: 2,
-        value: (_: uPlot, v: number | null) => formatValue(chart.unit, v),
-      })),
-    ];
-    if (chart.limit) series.push({ label: "limit", stroke: "#c0392b", dash: [6, 4], width: 1 });
-    const made = new uPlot(
-      {
-        width: Math.max(320, element.clientWidth),
-        height: 180,
-        series,
-        axes: [
-          {},
-          { values: (_, ticks) => ticks.map((t) => formatValue(chart.unit, t)), size: 80 },
-        ],
-        scales: {
-          y: { range: (_, _min, max) => [0, Math.max(max, chart.limit ?? 0) * 1.1 || 1] },
-        },
-        plugins: [deployMarkers(markers)],
-      },
-      dataOf(chart, metrics),
-      element,
-    );
-    plot.current = made;
-    const resized = new ResizeObserver(() =>
-      made.setSize({ width: Math.max(320, element.clientWidth), height: 180 }),
-    );
-    resized.observe(element);
-    return () => {
-      resized.disconnect();
-      made.destroy();
-      plot.current = null;
-    };
-    // Made again only when its shape changes; new data goes through setData above.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, shape);
-  return <div ref={box} className="chart" />;
-}
-
-/** Each deployment as a dashed vertical line at the time it was asked for. */
-function deployMarkers(markers: { current: ServiceMetrics["deployments"] }): uPlot.Plugin {
-  return {
-    hooks: {
-      draw: [
-        (u: uPlot) => {
-          const { ctx, bbox } = u;
-          ctx.save();
-          ctx.strokeStyle = "#888";
-          ctx.setLineDash([3, 3]);
-          for (const marker of markers.current) {
-            const x = u.valToPos(marker.at, "x", true);
-            if (x < bbox.left || x > bbox.left + bbox.width) continue;
-            ctx.beginPath();
-            ctx.moveTo(x, bbox.top);
-            ctx.lineTo(x, bbox.top + bbox.height);
-            ctx.stroke();
-          }
-          ctx.restore();
-        },
-      ],
-    },
-  };
 }
 
 type Alert = NonNullable<Service["spec"]["alerts"]>[number];

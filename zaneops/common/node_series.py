@@ -1,0 +1,21 @@
+"""PromQL over the node exporters' series, shared by the API's server charts and the
+notifications controller's server checks. Each series names its server through
+node_uname_info, whose nodename is the node's hostname (the stack sets the exporter's)."""
+
+from __future__ import annotations
+
+NODE = "on(instance) group_left(nodename) node_uname_info"
+# Real filesystems only: not the memory-backed ones, nor the container layers.
+FILESYSTEMS = (
+    'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|autofs|fuse.*",mountpoint!~"/(run|dev)(/.*)?"'
+)
+DISK_PERCENT = (
+    f"100 * (1 - node_filesystem_avail_bytes{{{FILESYSTEMS}}}"
+    f" / node_filesystem_size_bytes{{{FILESYSTEMS}}})"
+)
+
+
+def per_node(expr: str, by: str = "", how: str = "sum") -> str:
+    """expr summed (or `how`) per server, and per label `by` (e.g. a disk's device)."""
+    labels = f"nodename, {by}" if by else "nodename"
+    return f"{how} by ({labels}) (({expr}) * {NODE})"
