@@ -140,18 +140,9 @@ def admin_create(username: str | None) -> None:
 def metrics_exporter_command() -> None:
     """Serve what users' containers on this node use (the Engine's stats) on /metrics, for
     the platform's Prometheus; until SIGTERM (ZANE_EXPORTER_*)."""
-    import signal
+    from launcher.metrics_exporter import main
 
-    from launcher.metrics_exporter import ExporterSettings, serve
-
-    configure_logging(load_settings(InstallationSettings).log_level)
-    instance = load_settings(InstallationSettings).instance
-    settings = load_settings(ExporterSettings)
-    stop = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # before the server's thread inherits it
-    serve(instance, settings)
-    click.echo(f"metrics exporter of {instance} on {settings.host}:{settings.port}")
-    signal.sigwait(stop)
+    main()
 
 
 COMMANDS = (
