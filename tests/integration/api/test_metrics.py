@@ -31,4 +31,3 @@ async def test_without_a_metrics_store_servers_and_heaviest_are_said_to_be_off(
     for path in ("/servers/metrics?window=1y", "/metrics/heaviest?window=0"):
         refused = body(await admin.get(path), 422)
         assert [e["field"] for e in refused["errors"]] == ["window"]
-
