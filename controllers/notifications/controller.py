@@ -1,7 +1,8 @@
 """The notifications controller: it watches the statuses other controllers write (deployments,
-services, backups, runs), turns what happened into events (events.py), and inserts one message
-per event and channel that hears it; then it delivers each message, trying again with growing
-waits when the receiver is down, and records the answer: the channel's delivery log.
+services, backups, runs, domains), turns what happened into events (events.py), and inserts
+one message per event and channel that hears it; then it delivers each message, trying again
+with growing waits when the receiver is down, and records the answer: the channel's delivery
+log.
 
 An event's key makes it one message per channel, however often it is seen (a restart looks
 back at what changed while it was down). A service down again soon after its last message is
@@ -50,7 +51,7 @@ EVENTS = Key(Kind.NOTIFICATIONS, UUID(int=0))  # not a row: the rows changed sin
 LATE_BACKUPS = Key(Kind.NOTIFICATIONS, UUID(int=1))  # not a row: a look at every schedule
 ALERTS = Key(Kind.NOTIFICATIONS, UUID(int=2))  # not a row: a look at every metric alert
 SERVERS = Key(Kind.NOTIFICATIONS, UUID(int=3))  # not a row: a look at every server
-WATCHED = (Kind.DEPLOYMENTS, Kind.SERVICES, Kind.BACKUPS, Kind.RUNS)
+WATCHED = (Kind.DEPLOYMENTS, Kind.SERVICES, Kind.BACKUPS, Kind.RUNS, Kind.DOMAINS)
 MAX_NOTED = 10_000  # rows noted between looks; past it, the next look reads what changed
 LOOK_BACK_ROWS = 2000  # per kind
 DELIVERED = "Delivered"
@@ -451,6 +452,8 @@ def _service_id(row: StoredObject) -> UUID | None:
         return row.parent_id
     if row.kind is Kind.BACKUPS and row.spec.get("service_id"):
         return UUID(str(row.spec["service_id"]))
+    if row.kind is Kind.DOMAINS:
+        return _target_service(row.spec.get("target"))
     return None
 
 
@@ -461,6 +464,16 @@ async def _subjects(metrics: Metrics, check: ServerCheck, query: str) -> dict[st
         if subject is not None:
             found[subject] = value
     return found
+
+
+def _target_service(target: object) -> UUID | None:
+    """The service a domain sends traffic to; None for a redirect (no service's)."""
+    if not isinstance(target, dict) or not target.get("service_id"):
+        return None
+    try:
+        return UUID(str(target["service_id"]))
+    except ValueError:
+        return None
 
 
 def _grouped(obj: StoredObject, head: UUID) -> Status:

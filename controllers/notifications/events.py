@@ -1,7 +1,8 @@
 """What happened, read from a row's status as its controller wrote it: a deployment that failed,
 became healthy or rolled back, a build that failed, a service that stopped running, a backup
-or a scheduled job that failed. Pure: the same row gives the same event, so an event seen
-twice (a restart looking back, a status written again) has the same key and is sent once."""
+or a scheduled job that failed, a domain whose certificate cannot be issued. Pure: the same
+row gives the same event, so an event seen twice (a restart looking back, a status written
+again) has the same key and is sent once."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ def event_of(row: StoredObject, place: Place, dashboard_url: str) -> Event | Non
             return _backup_event(row, place, dashboard_url)
         case Kind.RUNS:
             return _job_event(row, place, dashboard_url)
+        case Kind.DOMAINS:
+            return _certificate_event(row, place, dashboard_url)
         case _:
             return None
 
@@ -136,6 +139,29 @@ def _job_event(row: StoredObject, place: Place, base: str) -> Event | None:
         row=row,
         link=_link(base, place, "runs"),
         when=_since(ended),
+    )
+
+
+def _certificate_event(row: StoredObject, place: Place, base: str) -> Event | None:
+    """Caddy could not get the domain's certificate: once per failing spell (the routes
+    controller keeps the transition time while it keeps failing)."""
+    certificate = row.status.condition("Certificate")
+    if certificate is None or certificate.status != ConditionStatus.FALSE:
+        return None
+    if certificate.reason != "IssueFailed":
+        return None  # an uploaded certificate's state: not an issuance
+    host = str(row.spec.get("domain", ""))
+    since = certificate.last_transition_time.astimezone(UTC).isoformat()
+    return _event(
+        EventType.CERTIFICATE_FAILED,
+        f"certificate:{row.id}:failed:{since}",
+        title=f"Certificate cannot be issued: {host}",
+        text=f"Caddy could not obtain a certificate for {host} (visitors get a TLS error "
+        f"until it does): {certificate.message or certificate.reason}",
+        place=place,
+        row=row,
+        link=_link(base, place, "domains"),
+        when=certificate.last_transition_time,
     )
 
 

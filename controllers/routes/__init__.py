@@ -8,7 +8,9 @@ from controllers.entry import ControllerEntry, HostAccess, Placement
 from zaneops.adapters.caddy.admin import CaddyAdmin
 from zaneops.adapters.dependencies import Dependencies
 from zaneops.adapters.postgres.domains import DomainReader
+from zaneops.adapters.redis.cursors import StoredCursor
 from zaneops.adapters.redis.http_logs import HttpLogSink
+from zaneops.adapters.redis.stream_keys import tls_log_cursor
 from zaneops.common.secrets import SecretBox
 from zaneops.common.settings import ZaneSettings
 
@@ -30,17 +32,20 @@ def build(deps: Dependencies, settings: RoutesSettings | None = None) -> RoutesC
         admin,
         DomainReader(deps.pool),
         http_logs=HttpLogSink(deps.logs, deps.installation.instance),
+        tls_log_cursor=StoredCursor(deps.logs, tls_log_cursor(deps.installation.instance)),
         open_secret=SecretBox(key).open if key else (lambda value: value),
     )
 
 
 def stack_settings(place: Placement) -> Sequence[ZaneSettings]:
-    """Caddy's admin socket and access log in the shared run folder; the dashboard's route to
-    the API, and Caddy's `ask` calls back to this controller, over the front network."""
+    """Caddy's admin socket, access log and certificate log in the shared run folder; the
+    dashboard's route to the API, and Caddy's `ask` calls back to this controller, over the
+    front network."""
     return (
         RoutesSettings.chosen(
             admin_socket=f"{place.caddy_dir}/caddy-admin.sock",
             access_log=f"{place.caddy_dir}/access.log",
+            tls_log=f"{place.caddy_dir}/tls.log",
             https=place.https,
             public_https_port=place.public_https_port,
             dashboard_domain=place.dashboard_domain,

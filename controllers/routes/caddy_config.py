@@ -3,7 +3,8 @@ of that part into Caddy's whole config. Pure: no I/O.
 
 Owned: the HTTP app servers named `zane-<instance>-*` (every route in them carries an
 @id with that prefix), the TLS automation policies whose @id has the prefix, the on-demand
-`ask` setting (when HTTPS is on), and the access log named `zane-<instance>-access`.
+`ask` setting (when HTTPS is on), the access log named `zane-<instance>-access` and the
+certificate management log named `zane-<instance>-tls`.
 Everything else in Caddy's config is copied through untouched.
 """
 
@@ -31,8 +32,10 @@ class Layout:
     https: bool = True
     public_https_port: int = 443
     proxy_access_log: str = "/run/zane/access.log"
+    proxy_tls_log: str = "/run/zane/tls.log"
     ask_url: str = ""
     acme_email: str = ""
+    acme_ca: str = ""  # empty: Caddy's default CA
     internal_suffixes: tuple[str, ...] = field(default=(".localhost",))
     upstream_hold_seconds: float = 10.0
 
@@ -43,6 +46,10 @@ class Layout:
     @property
     def log_name(self) -> str:
         return f"{self.prefix}-access"
+
+    @property
+    def tls_log_name(self) -> str:
+        return f"{self.prefix}-tls"
 
     def is_internal(self, host: str) -> bool:
         """No public CA will sign it: Caddy's own CA does."""
@@ -62,6 +69,7 @@ class OwnedConfig:
     on_demand: Json | None
     log: Json
     certificates: Sequence[Json] = ()  # load_pem entries, tagged as ours
+    tls_log: Json | None = None
 
 
 # --- routes ----------------------------------------------------------------------------------
@@ -318,6 +326,8 @@ def _acme(layout: Layout) -> Json:
     issuer: Json = {"module": "acme"}
     if layout.acme_email:
         issuer["email"] = layout.acme_email
+    if layout.acme_ca:
+        issuer["ca"] = layout.acme_ca
     return issuer
 
 
@@ -334,6 +344,28 @@ def access_log(layout: Layout) -> Json:
     }
 
 
+# Caddy 2.6.2's loggers of certificate management: tls.obtain and tls.renew say each attempt's
+# outcome for a name ("could not get certificate from issuer" at ERROR, "certificate obtained
+# successfully" at INFO), tls.issuance.* the CA's own answers, tls.on_demand a handshake's ask.
+TLS_LOGGERS = ("tls.obtain", "tls.renew", "tls.issuance", "tls.on_demand")
+
+
+def tls_log(layout: Layout) -> Json:
+    """INFO, not ERROR: a success is what ends a failing spell. A few lines per attempt, and
+    Caddy spaces its attempts for a failing name (1 min, 2 min, ...)."""
+    return {
+        "writer": {
+            "output": "file",
+            "filename": layout.proxy_tls_log,
+            "roll_size_mb": 10,
+            "roll_keep": 2,
+        },
+        "encoder": {"format": "json"},
+        "level": "INFO",
+        "include": list(TLS_LOGGERS),
+    }
+
+
 def owned_config(
     layout: Layout, routes: Sequence[RouteEntry], now: datetime | None = None
 ) -> OwnedConfig:
@@ -345,6 +377,7 @@ def owned_config(
         on_demand=on_demand,
         log=access_log(layout),
         certificates=tls_certificates(layout, routes, moment),
+        tls_log=tls_log(layout),
     )
 
 
@@ -406,6 +439,10 @@ def _is_our_certificate(layout: Layout, loaded: Mapping[str, Any]) -> bool:
 
 def _merge_logging(logging: Mapping[str, Any], layout: Layout, owned: OwnedConfig) -> Json:
     logs = {**(logging.get("logs") or {}), layout.log_name: owned.log}
+    if owned.tls_log is not None:
+        logs[layout.tls_log_name] = owned.tls_log
+    else:
+        logs.pop(layout.tls_log_name, None)
     return {**logging, "logs": logs}
 
 
@@ -428,4 +465,5 @@ def owned_part(config: Mapping[str, Any], layout: Layout) -> Json:
         "policies": [p for p in policies if _is_ours(layout, p.get("@id", ""))],
         "certificates": [c for c in loaded if _is_our_certificate(layout, c)],
         "log": ((config.get("logging") or {}).get("logs") or {}).get(layout.log_name),
+        "tls_log": ((config.get("logging") or {}).get("logs") or {}).get(layout.tls_log_name),
     }

@@ -27,7 +27,11 @@ from controllers.routes.certificate_state import (
 )
 from controllers.routes.entries import RouteEntry, dashboard_entry
 from controllers.routes.http_metrics import HttpMetrics
-from controllers.routes.ports import CaddyAdminPort, DomainRows, HttpLogSink
+from controllers.routes.issuance import (
+    ISSUANCE_REASONS,
+    IssuanceWatcher,
+)
+from controllers.routes.ports import CaddyAdminPort, CursorStore, DomainRows, HttpLogSink
 from controllers.routes.settings import RoutesSettings
 from zaneops.common.cancellation import pause
 from zaneops.common.settings import InstallationSettings
@@ -54,8 +58,10 @@ def layout_from(settings: RoutesSettings, instance: str) -> Layout:
         https=settings.https,
         public_https_port=settings.public_https_port,
         proxy_access_log=settings.proxy_access_log,
+        proxy_tls_log=settings.proxy_tls_log,
         ask_url=settings.ask_url,
         acme_email=settings.acme_email,
+        acme_ca=settings.acme_ca,
         internal_suffixes=tuple(settings.internal_suffixes),
         upstream_hold_seconds=settings.upstream_hold_seconds,
     )
@@ -75,6 +81,7 @@ class RoutesController(Controller):
         domains: DomainRows,
         *,
         http_logs: HttpLogSink | None = None,
+        tls_log_cursor: CursorStore | None = None,
         open_secret: Callable[[str], str] = lambda value: value,
     ) -> None:
         self.installation = installation
@@ -83,6 +90,7 @@ class RoutesController(Controller):
         self.admin = admin
         self._domains = domains
         self._http_logs = http_logs
+        self._tls_log_cursor = tls_log_cursor
         dashboard = dashboard_entry(settings.dashboard_domain, settings.dashboard_upstream)
         self.applier = Applier(admin, domains, self.layout, dashboard, open_secret)
         self._wakeups: asyncio.Queue[Key] = asyncio.Queue()
@@ -105,6 +113,8 @@ class RoutesController(Controller):
             self._ask = AskServer(self.settings.ask_host, self.settings.ask_port, self._view)
         if self.settings.access_log and self._http_logs is not None:
             self._start_access_logs(self._http_logs)
+        if self.settings.tls_log and self._tls_log_cursor is not None:
+            self._start_issuance(self._tls_log_cursor)
 
     def _start_access_logs(self, sink: HttpLogSink) -> None:
         forwarder = AccessLogForwarder(
@@ -117,6 +127,21 @@ class RoutesController(Controller):
             routed=self.http_metrics.known,
         )
         self._tasks.append(asyncio.create_task(forwarder.run()))
+
+    def _start_issuance(self, cursors: CursorStore) -> None:
+        watcher = IssuanceWatcher(
+            FileTail(self.settings.tls_log),
+            cursors,
+            self._domains,
+            self._loaded_routes,
+            self.is_leader,
+        )
+        self._tasks.append(asyncio.create_task(watcher.run()))
+
+    def _loaded_routes(self) -> tuple[RouteEntry, ...] | None:
+        """The routes this replica loaded into Caddy; None before its first load."""
+        applied = self._applied()
+        return applied.routes if applied else None
 
     def _served_routes(self) -> tuple[RouteEntry, ...]:
         view = self._view()
@@ -273,11 +298,17 @@ def _with_certificate(
     details = dict(status.details)
     if expires_at is None:
         details.pop("certificate_expires_at", None)
-        others = [c for c in status.conditions if c.type != CERTIFICATE]
+        others = [c for c in status.conditions if c.type != CERTIFICATE or _kept(c, https)]
         return status.model_copy(update={"conditions": others, "details": details})
     details["certificate_expires_at"] = expires_at.isoformat()
     with_condition = status.with_condition(condition_of(expires_at, now, https))
     return with_condition.model_copy(update={"details": details})
+
+
+def _kept(certificate: Condition, https: bool) -> bool:
+    """With no uploaded certificate, what Caddy's issuance said stays (issuance.py writes it);
+    an uploaded certificate's state goes with it, and all goes once HTTPS is off."""
+    return https and certificate.reason in ISSUANCE_REASONS
 
 
 def _certificate_changes(before: Applied | None, after: Applied) -> set[UUID]:

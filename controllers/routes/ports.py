@@ -38,3 +38,11 @@ class HttpLogSink(Protocol):
     async def append(
         self, entries: Sequence[tuple[UUID, HttpLine]], expected_cursor: str | None, cursor: str
     ) -> bool: ...
+
+
+class CursorStore(Protocol):
+    """Where a tailed file was read up to (opaque text), kept across restarts and leaders."""
+
+    async def get(self) -> str | None: ...
+
+    async def set(self, value: str) -> None: ...

@@ -32,6 +32,16 @@ class RoutesSettings(ZaneSettings):
         description="The same file as seen by this controller; tailed into Redis streams. "
         "Empty: access logs are not forwarded.",
     )
+    proxy_tls_log: str = Field(
+        default="/run/zane/tls.log",
+        description="Where Caddy writes its certificate management (issuance, renewal) as JSON "
+        "lines, as a path inside the proxy container.",
+    )
+    tls_log: str = Field(
+        default="/run/zane/tls.log",
+        description="The same file as seen by this controller; a certificate that cannot be "
+        "issued becomes its domains' Certificate condition. Empty: not read.",
+    )
     https: bool = Field(
         default=True,
         description="Serve every domain over HTTPS (internal CA for local names, on-demand "
@@ -50,6 +60,11 @@ class RoutesSettings(ZaneSettings):
         default=0, ge=0, le=65535, description="Port of the ask endpoint; 0 disables it."
     )
     acme_email: str = Field(default="", description="Contact for the ACME account; optional.")
+    acme_ca: str = Field(
+        default="",
+        description="The ACME directory URL certificates of public names are asked from. "
+        "Empty: Caddy's default (Let's Encrypt).",
+    )
     internal_suffixes: list[str] = Field(
         default=list(DEFAULT_INTERNAL_SUFFIXES),
         description="Names ending so (and 'localhost') get certificates from Caddy's own CA.",

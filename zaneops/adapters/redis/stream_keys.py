@@ -52,3 +52,8 @@ def deleted_stream(key: str) -> str:
 def access_log_cursor(instance: str) -> str:
     """Not a stream: how far the routes controller forwarded Caddy's access log."""
     return f"zane:{instance}:access-log-cursor"
+
+
+def tls_log_cursor(instance: str) -> str:
+    """Not a stream: how far the routes controller read Caddy's certificate management log."""
+    return f"zane:{instance}:tls-log-cursor"

@@ -160,7 +160,8 @@ async def test_a_failed_deployment_is_one_signed_webhook_and_one_email_with_reas
     await write(store, deployment, "FAILED", message="again", x=1)
     await write(store, deployment, "FAILED", message="again", x=2)
     other_service, _ = await failed_deployment(store, "a second one")
-    await eventually(lambda: len(receiver.received) == 2)
+    # Each channel's message is its own delivery: the email may land after the webhook.
+    await eventually(lambda: len(receiver.received) == 2 and len(mailbox.messages) == 2)
     assert verified_body(receiver.received[1])["event"]["service_id"] == str(other_service.id)
     assert len(receiver.received) == 2 and len(mailbox.messages) == 2
 
@@ -341,3 +342,39 @@ async def test_a_receiver_on_this_machine_is_refused_unless_allowed(
     condition = message.status.condition("Delivered")
     assert condition is not None and "127.0.0.1" in condition.message
     assert receiver.received == []
+
+
+async def test_a_certificate_that_cannot_be_issued_is_one_message_per_failing_spell(
+    store: PostgresStore, controller: Runner, key: str, receiver: HttpReceiver
+) -> None:
+    """The routes controller's Certificate False/IssueFailed on a domain → certificate.failed
+    for the service it routes to; Caddy failing again in the same spell tells nobody twice."""
+    await webhook_channel(store, key, receiver)
+    environment = await make_environment(store)
+    service = await make_service(store, environment.id, web_spec("shop"))
+    target = {"service_id": str(service.id), "port": 80}
+    domain = await store.create(
+        Kind.DOMAINS, {"domain": "shop.example.com", "target": target}, environment.id
+    )
+    refused = "dial tcp 127.0.0.1:1: connect: connection refused"
+    failing = Condition(
+        type="Certificate", status=ConditionStatus.FALSE, reason="IssueFailed", message=refused
+    )
+    await store.write_status(Kind.DOMAINS, domain.id, Status(conditions=[failing]))
+
+    await eventually(lambda: len(receiver.received) == 1, message="certificate.failed")
+    event = verified_body(receiver.received[0])["event"]
+    assert event["type"] == "certificate.failed"
+    assert event["title"] == "Certificate cannot be issued: shop.example.com"
+    assert refused in event["text"]
+    assert event["link"] == f"{DASHBOARD}/services/{service.id}/domains"
+    assert (event["service_id"], event["subject_id"]) == (str(service.id), str(domain.id))
+    again = failing.model_copy(update={"message": "the next attempt failed too"})
+    await store.write_status(Kind.DOMAINS, domain.id, Status(conditions=[again]))
+    other = await store.create(
+        Kind.DOMAINS, {"domain": "b.example.com", "target": target}, environment.id
+    )
+    await store.write_status(Kind.DOMAINS, other.id, Status(conditions=[failing]))
+    await eventually(lambda: len(receiver.received) == 2, message="the other domain's")
+    assert verified_body(receiver.received[1])["event"]["subject_id"] == str(other.id)
+    assert len(receiver.received) == 2

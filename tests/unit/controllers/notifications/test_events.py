@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from controllers.notifications.controller import _service_id
 from controllers.notifications.events import Place, event_of
 from zaneops.specs import Condition, ConditionStatus, Status
 from zaneops.specs.kinds import Kind
@@ -158,3 +159,64 @@ def test_backups_and_scheduled_jobs_tell_of_failures_only() -> None:
     assert job_event is not None and job_event.type is EventType.JOB_FAILED
     assert "nightly" in job_event.title and "code 2" in job_event.text
     assert event_of(verified, PLACE, BASE) is None and event_of(by_hand, PLACE, BASE) is None
+
+
+def domain(certificate: Condition | None, **spec: Any) -> StoredObject:
+    body = {"domain": "shop.example.com", "target": {"service_id": str(PLACE.service_id)}, **spec}
+    return row(Kind.DOMAINS, body, [certificate] if certificate else [])
+
+
+def certificate(status: ConditionStatus, reason: str, message: str = "") -> Condition:
+    return Condition(
+        type="Certificate",
+        status=status,
+        reason=reason,
+        message=message,
+        last_transition_time=WHEN,
+    )
+
+
+def test_a_certificate_that_cannot_be_issued_is_told_once_per_failing_spell() -> None:
+    """Certificate False/IssueFailed → certificate.failed, keyed by when the spell began, with
+    Caddy's reason, linking to the service's domains."""
+    refused = "dial tcp 127.0.0.1:1: connect: connection refused"
+    given = domain(certificate(ConditionStatus.FALSE, "IssueFailed", refused))
+    event = event_of(given, PLACE, BASE)
+    assert event is not None
+    assert event.type is EventType.CERTIFICATE_FAILED
+    assert event.key == f"certificate:{given.id}:failed:{WHEN.isoformat()}"
+    assert event.title == "Certificate cannot be issued: shop.example.com"
+    assert refused in event.text
+    assert event.link == f"{BASE}/services/{PLACE.service_id}/domains"
+    assert (event.service_id, event.subject_id, event.occurred_at) == (
+        PLACE.service_id,
+        given.id,
+        WHEN,
+    )
+    later = certificate(ConditionStatus.FALSE, "IssueFailed", "another reason")
+    assert event_of(domain(later), PLACE, BASE) is not None
+    again = event_of(replace(given, updated_at=WHEN + timedelta(hours=1)), PLACE, BASE)
+    assert again is not None and again.key == event.key
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        None,
+        certificate(ConditionStatus.TRUE, "Issued"),
+        certificate(ConditionStatus.FALSE, "Expired", "the uploaded certificate expired"),
+        certificate(ConditionStatus.TRUE, "Valid"),
+        certificate(ConditionStatus.FALSE, "HttpsOff"),
+    ],
+)
+def test_a_domain_tells_nothing_unless_issuance_failed(condition: Condition | None) -> None:
+    """An issued certificate, or an uploaded one's state (expired included: its own warning
+    comes from the status), is no certificate.failed event."""
+    assert event_of(domain(condition), PLACE, BASE) is None
+
+
+def test_a_domain_belongs_to_the_service_it_sends_traffic_to_and_a_redirect_to_none() -> None:
+    assert _service_id(domain(None)) == PLACE.service_id
+    redirect = domain(None, target=None, redirect={"url": "https://x.org", "permanent": True})
+    assert _service_id(redirect) is None
+    assert _service_id(domain(None, target={"service_id": "not-a-uuid"})) is None

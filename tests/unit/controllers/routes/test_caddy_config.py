@@ -205,3 +205,31 @@ def test_a_body_limit_answers_413_for_a_declared_length_then_cuts_chunked_bodies
     check, cut = steps[0], steps[1]
     assert check["routes"][0]["handle"][0]["status_code"] == 413
     assert cut == {"handler": "request_body", "max_size": 1024}
+
+
+def test_caddys_certificate_management_goes_to_our_own_rolled_log_file() -> None:
+    """A second log of ours beside the access log: the loggers that say each attempt's outcome
+    at INFO (a success ends a failing spell), rolled; merged again, nothing changes."""
+    layout = Layout(instance="t1", https=True, proxy_tls_log="/run/zane/tls.log")
+    owned = owned_config(layout, plan(row("a.example.com")))
+    current = {"logging": {"logs": {"mine": {"level": "DEBUG"}}}}
+    merged = merge(current, layout, owned)
+    tls_log = merged["logging"]["logs"]["zane-t1-tls"]
+    assert tls_log["writer"]["filename"] == "/run/zane/tls.log"
+    assert tls_log["writer"]["roll_size_mb"] > 0
+    assert tls_log["level"] == "INFO"
+    assert {"tls.obtain", "tls.renew", "tls.issuance"} <= set(tls_log["include"])
+    assert merged["logging"]["logs"]["mine"] == {"level": "DEBUG"}
+    assert owned_part(merged, layout)["tls_log"] == tls_log
+    assert merge(merged, layout, owned) == merged
+
+
+def test_public_names_ask_the_chosen_acme_ca_or_caddys_default() -> None:
+    def issuer(layout: Layout) -> dict[str, Any]:
+        policies = owned_config(layout, plan(row("a.example.com"))).policies
+        found: dict[str, Any] = policies[0]["issuers"][0]
+        return found
+
+    chosen = Layout(instance="t1", ask_url="http://ask", acme_ca="https://127.0.0.1:1/dir")
+    assert issuer(chosen) == {"module": "acme", "ca": "https://127.0.0.1:1/dir"}
+    assert issuer(Layout(instance="t1", ask_url="http://ask")) == {"module": "acme"}
