@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { DomainSpec } from "../api/types";
-import { headersFrom, linesOf, policiesFrom, policiesToSpec } from "./policies";
+import type { Domain, DomainSpec } from "../api/types";
+import { certificateProblem, headersFrom, linesOf, policiesFrom, policiesToSpec } from "./policies";
 
 const SPEC = {
   domain: "app.example.com",
@@ -51,5 +51,31 @@ describe("policies", () => {
     expect(linesOf("0.password: a password must not be empty")).toBe(
       "user 1's password: a password must not be empty",
     );
+  });
+});
+
+describe("certificateProblem", () => {
+  const domain = (conditions: Domain["status"]["conditions"]) =>
+    ({ status: { conditions } }) as unknown as Domain;
+
+  it("says Caddy's reason while a certificate cannot be issued", () => {
+    const failed = domain([
+      { type: "Certificate", status: "False", reason: "IssueFailed", message: "dial tcp: refused" },
+    ]);
+    expect(certificateProblem(failed)).toBe("Certificate cannot be issued: dial tcp: refused");
+  });
+
+  it("says nothing once issued, or of an uploaded certificate's state", () => {
+    expect(
+      certificateProblem(
+        domain([{ type: "Certificate", status: "True", reason: "Issued", message: "" }]),
+      ),
+    ).toBeNull();
+    expect(
+      certificateProblem(
+        domain([{ type: "Certificate", status: "True", reason: "Valid", message: "in date" }]),
+      ),
+    ).toBeNull();
+    expect(certificateProblem(domain([]))).toBeNull();
   });
 });

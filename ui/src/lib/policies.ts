@@ -1,7 +1,7 @@
 // A domain's edge policies as the form edits them (lists as lines of text), and back to the
 // spec the API takes. Fields that are not policies (host, path, destination) pass through.
 
-import type { DomainSpec } from "../api/types";
+import type { Domain, DomainSpec } from "../api/types";
 
 export interface SignInUser {
   username: string;
@@ -90,4 +90,11 @@ export function linesOf(reason: string): string {
     /^(\d+)\.(\w+):/,
     (_, n: string, field: string) => `user ${Number(n) + 1}'s ${field}:`,
   );
+}
+
+/** A certificate the proxy could not get (Caddy's reason), until one is issued. */
+export function certificateProblem(domain: Domain): string | null {
+  const found = (domain.status.conditions ?? []).find((c) => c.type === "Certificate");
+  if (found?.reason !== "IssueFailed") return null;
+  return `Certificate cannot be issued: ${found.message || "the proxy gave no reason"}`;
 }

@@ -17,6 +17,7 @@ import {
 } from "../../components/ui";
 import { useService } from "./context";
 import { DomainPolicies } from "./DomainPolicies";
+import { certificateProblem } from "../../lib/policies";
 import { domainUrl, useServiceDomains } from "./Overview";
 
 const RENAME: Record<string, string> = { "target.port": "port", "target.service_id": "port" };
@@ -150,6 +151,7 @@ function DomainRow({ domain, onRemoved }: { domain: Domain; onRemoved: () => Pro
     await onRemoved();
   });
   const ready = (domain.status.conditions ?? []).find((c) => c.type === "Ready");
+  const certificate = certificateProblem(domain);
   return (
     <li className="domain-item">
       <div className="domain-line">
@@ -164,6 +166,11 @@ function DomainRow({ domain, onRemoved }: { domain: Domain; onRemoved: () => Pro
             {policySummary(domain)}
           </div>
           {ready?.status === "False" ? <div className="error">{ready.message}</div> : null}
+          {certificate ? (
+            <div className="error" data-testid="certificate-problem">
+              {certificate}
+            </div>
+          ) : null}
           {remove.error ? <div className="error">{messageOf(remove.error)}</div> : null}
         </div>
         {domain.deleted_at ? (
