@@ -20,7 +20,7 @@ WINDOWS: dict[str, tuple[int, int]] = {
     "24h": (24 * 3600, 300),
     "7d": (7 * 86400, 1800),
 }
-Unit = Literal["cores", "bytes", "bytes/s", "requests/s", "seconds", "percent", "load"]
+Unit = Literal["cores", "bytes", "bytes/s", "requests/s", "seconds", "percent", "load", "count"]
 
 
 class Line(BaseModel):

@@ -31,10 +31,12 @@ from tests.e2e.test_zaneops_up import (
     web,
     zaneops,
 )
-from tests.support.dashboard import free_port
+from tests.support.ports import free_port
 from tests.support.swarm import new_instance
 
 MIB = 1024 * 1024
+# The metrics pipeline: the store and the exporters (on one node, one of each).
+METRICS_PARTS = frozenset({"metrics", "exporter", "node-exporter"})
 
 
 def remove_unused_platform_images() -> None:
@@ -87,6 +89,11 @@ def print_footprint(title: str, usage: dict[str, tuple[float, float]]) -> None:
         print(f"  {name:<22} {rss:7.1f} MiB  {cpu:5.1f} % CPU")
     total_rss = sum(rss for rss, _ in usage.values())
     total_cpu = sum(cpu for _, cpu in usage.values())
+    metrics = [usage[name] for name in usage if name in METRICS_PARTS]
+    metrics_rss, metrics_cpu = sum(r for r, _ in metrics), sum(c for _, c in metrics)
+    print(f"  {'metrics (store, exporters)':<22} {metrics_rss:7.1f} MiB  {metrics_cpu:5.1f} % CPU")
+    rest_rss, rest_cpu = total_rss - metrics_rss, total_cpu - metrics_cpu
+    print(f"  {'without metrics':<22} {rest_rss:7.1f} MiB  {rest_cpu:5.1f} % CPU")
     print(f"  {'TOTAL':<22} {total_rss:7.1f} MiB  {total_cpu:5.1f} % CPU")
     print(f"  vs Dokploy idle 464-633 MiB: {total_rss / 464:.2f}x-{total_rss / 633:.2f}x; ")
     print(f"  vs Coolify's 2 GB requirement: {total_rss / 2048:.2f}x")

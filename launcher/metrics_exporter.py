@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -22,6 +23,7 @@ from prometheus_client.registry import Collector
 from pydantic import Field, ValidationError
 from pydantic_settings import SettingsConfigDict
 
+from zaneops.adapters.docker.container_restarts import RestartCounter, RestartWatcher
 from zaneops.adapters.docker.container_stats import ContainerStats, ContainerUsage
 from zaneops.common.logging import configure_logging
 from zaneops.common.settings import InstallationSettings, ZaneSettings
@@ -133,16 +135,48 @@ class _Quiet(WSGIRequestHandler):
         return None
 
 
-def serve(instance: str, settings: ExporterSettings) -> tuple[WSGIServer, threading.Thread]:
-    """The exporter's HTTP server, started on its own thread."""
+class RestartsCollector(Collector):
+    def __init__(self, counter: RestartCounter) -> None:
+        self.counter = counter
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "zane_container_restarts",
+            "Containers started again in a slot of a deployment (Swarm replacing one that "
+            "stopped), counted since the exporter started.",
+            labels=["service_id", "deployment_id"],
+        )
+        for service_id, deployment_id, count in self.counter.counts():
+            family.add_metric([service_id, deployment_id], float(count))
+        yield family
+
+
+@dataclass
+class Exporter:
+    server: WSGIServer
+    thread: threading.Thread
+    watcher: RestartWatcher
+
+    def stop(self) -> None:
+        self.watcher.stop()
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+def serve(instance: str, settings: ExporterSettings) -> Exporter:
+    """The exporter's HTTP server, started on its own thread, and its restarts watcher."""
+    counter = RestartCounter()
+    watcher = RestartWatcher(instance, counter)
+    watcher.start()
     registry = CollectorRegistry()
     registry.register(UsageCollector(ContainerStats(instance), settings.cache_seconds))
+    registry.register(RestartsCollector(counter))
     server = make_server(
         settings.host, settings.port, app(registry), ThreadingWSGIServer, handler_class=_Quiet
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return server, thread
+    return Exporter(server, thread, watcher)
 
 
 def main() -> None:

@@ -49,7 +49,8 @@ class LineQuery:
 def queries(service_id: UUID, step: int) -> list[LineQuery]:
     """PromQL for each line. The id is a UUID (validated), the only value put in a query."""
     sel = f'{{service_id="{service_id}"}}'
-    window = f"{max(60, 4 * step)}s"  # a rate needs a few scrapes (every 15 s)
+    seconds = max(60, 4 * step)
+    window = f"{seconds}s"  # a rate needs a few scrapes (every 15 s)
     latency = f"sum by (le) (rate(zane_http_request_duration_seconds_bucket{sel}[{window}]))"
     return [
         LineQuery("CPU", "used", f"sum(rate(zane_container_cpu_seconds_total{sel}[{window}]))"),
@@ -71,10 +72,19 @@ def queries(service_id: UUID, step: int) -> list[LineQuery]:
         LineQuery(
             "Requests", "", f"sum by (code) (rate(zane_http_requests_total{sel}[{window}]))", "code"
         ),
+        LineQuery(
+            "Restarts",
+            f"in {_span(seconds)}",
+            f"round(sum(increase(zane_container_restarts_total{sel}[{window}])))",
+        ),
         LineQuery("Latency", "p50", f"histogram_quantile(0.5, {latency})"),
         LineQuery("Latency", "p95", f"histogram_quantile(0.95, {latency})"),
         LineQuery("Latency", "p99", f"histogram_quantile(0.99, {latency})"),
     ]
+
+
+def _span(seconds: int) -> str:
+    return f"{seconds // 3600} h" if seconds % 3600 == 0 else f"{seconds // 60} min"
 
 
 UNITS: dict[str, Any] = {
@@ -84,6 +94,7 @@ UNITS: dict[str, Any] = {
     "Disk": "bytes/s",
     "Requests": "requests/s",
     "Latency": "seconds",
+    "Restarts": "count",
 }
 
 

@@ -28,12 +28,11 @@ SCRAPE_SECONDS = 2
 def exporter(instance: str) -> Iterator[str]:
     """The node exporter of this engine's containers of `instance`: its host:port."""
     port = free_port()
-    server, thread = serve(instance, ExporterSettings(host="127.0.0.1", port=port))
+    served = serve(instance, ExporterSettings(host="127.0.0.1", port=port))
     try:
         yield f"127.0.0.1:{port}"
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
+        served.stop()
 
 
 @contextmanager

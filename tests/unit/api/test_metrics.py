@@ -15,7 +15,8 @@ def test_every_query_selects_the_service_and_rates_span_at_least_a_minute() -> N
     found = queries(service, 15)
     assert all(f'service_id="{service}"' in q.promql for q in found)
     assert all("[60s]" in q.promql for q in found if "rate(" in q.promql)
-    assert {q.chart for q in found} == {"CPU", "Memory", "Network", "Disk", "Requests", "Latency"}
+    charts = {q.chart for q in found}
+    assert charts == {"CPU", "Memory", "Network", "Disk", "Requests", "Latency", "Restarts"}
     assert all("[7200s]" in q.promql for q in queries(service, 1800) if "rate(" in q.promql)
 
 

@@ -1413,7 +1413,7 @@ export interface components {
              * Unit
              * @enum {string}
              */
-            unit: "cores" | "bytes" | "bytes/s" | "requests/s" | "seconds" | "percent" | "load";
+            unit: "cores" | "bytes" | "bytes/s" | "requests/s" | "seconds" | "percent" | "load" | "count";
         };
         /**
          * ChatTarget

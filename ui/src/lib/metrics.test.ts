@@ -25,6 +25,7 @@ describe("metrics", () => {
     expect(formatValue("percent", 91.26)).toBe("91 %");
     expect(formatValue("percent", 4.26)).toBe("4.3 %");
     expect(formatValue("load", 1.5)).toBe("1.50");
+    expect(formatValue("count", 3)).toBe("3");
   });
 
   it("reads the newest value a line has, past the steps not scraped yet", () => {

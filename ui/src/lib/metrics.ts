@@ -27,6 +27,8 @@ export function formatValue(unit: MetricsChart["unit"], value: number | null | u
       return `${value.toFixed(value < 10 ? 1 : 0)} %`;
     case "load":
       return value.toFixed(2);
+    case "count":
+      return `${Math.round(value)}`;
   }
 }
 
