@@ -60,7 +60,7 @@ async def test_person_adds_a_webhook_and_an_email_channel_and_sees_their_tests_a
     form = page.get_by_role("form", name="Edit channel")
     await form.get_by_role("checkbox", name="Backup failed").uncheck()
     await form.get_by_role("button", name="Save").click()
-    await expect(mail).to_contain_text("8 kinds of event")
+    await expect(mail).to_contain_text("11 kinds of event")
     await mail.get_by_role("button", name="Delete…").click()
     await mail.get_by_role("button", name="Delete ops mail and its log").click()
     await expect(page.get_by_role("region", name="Channel ops mail")).to_have_count(0)
