@@ -41,7 +41,7 @@ def swarm_service(instance: str, name: str, command: str, replicas: int) -> str:
 
 def restarts(text: str, service_id: str) -> float | None:
     found = re.search(
-        rf'^zane_container_restarts_total\{{service_id="{service_id}",[^}}]*\}} (\S+)$',
+        rf'^zane_container_restarts_total\{{[^}}]*service_id="{service_id}"[^}}]*\}} (\S+)$',
         text,
         re.MULTILINE,
     )
