@@ -44,6 +44,7 @@ setup_sql() {
     hex=$(printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n')
     cat <<SQL
 DELETE FROM mysql.global_priv WHERE User = '' OR (User = 'root' AND Host <> 'localhost');
+DELETE FROM mysql.proxies_priv WHERE Host <> 'localhost';
 CREATE DATABASE \`$MARIADB_DATABASE\`;
 EXECUTE IMMEDIATE CONCAT('CREATE USER \`$MARIADB_USER\`@''%'' IDENTIFIED BY PASSWORD ',
     QUOTE(PASSWORD(UNHEX('$hex'))));
