@@ -103,6 +103,12 @@ class ApiSettings(ZaneSettings):
         description="The image a PostgreSQL database runs (the platform's own, built FROM "
         "Debian's postgresql-15; `zaneops up` sets it).",
     )
+    mariadb_image: str = Field(
+        default="zaneops/mariadb:10.11",
+        min_length=1,
+        description="The image a MariaDB database runs (the platform's own, built FROM "
+        "Debian's mariadb-server; `zaneops up` sets it).",
+    )
     redis_image: str = Field(
         default="zaneops/redis:7",
         min_length=1,
@@ -123,4 +129,8 @@ class ApiSettings(ZaneSettings):
 
     def database_images(self) -> dict[str, str]:
         """The image each database engine runs, by engine."""
-        return {"postgres": self.postgres_image, "redis": self.redis_image}
+        return {
+            "postgres": self.postgres_image,
+            "mariadb": self.mariadb_image,
+            "redis": self.redis_image,
+        }

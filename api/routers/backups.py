@@ -22,7 +22,7 @@ from api.sealing import seal_service_spec
 from zaneops.common.errors import Conflict
 from zaneops.specs import BackupPhase, BackupSpec, ServiceSpec, VolumeSpec
 from zaneops.specs.backup import next_run, overdue
-from zaneops.specs.databases import DatabaseSource
+from zaneops.specs.databases import ENGINES, DatabaseSource, backed_up_titles
 from zaneops.specs.fields import Port, Slug
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
@@ -56,8 +56,9 @@ async def back_up(ctx: Ctx, _: CurrentUser, service_id: ServiceId, response: Res
     if service.is_deleted:
         raise Conflict(f"services/{service_id} is being deleted")
     source = service.spec_as(ServiceSpec).source
-    if not isinstance(source, DatabaseSource) or source.engine != "postgres":
-        raise ApiError(409, "not_backed_up", "only PostgreSQL databases are backed up for now")
+    if not isinstance(source, DatabaseSource) or not ENGINES[source.engine].backed_up:
+        message = f"only {backed_up_titles()} databases are backed up for now"
+        raise ApiError(409, "not_backed_up", message)
     assert service.parent_id is not None
     spec = BackupSpec(service_id=service_id, trigger="manual").model_dump(mode="json")
     obj = await ctx.store.create_under(Kind.BACKUPS, spec, service.parent_id)

@@ -96,9 +96,12 @@ def database_spec(new: NewDatabase) -> ServiceSpec:
 
 
 def readiness_check(engine: str) -> list[str]:
-    """Asks the engine itself (not only whether its port is open); in both images."""
+    """Asks the engine itself (not only whether its port is open); in both images. MariaDB's
+    runs a query as the app's user, its password taken from the container's environment."""
     if engine == "postgres":
         return ["pg_isready", "--quiet", "--host=127.0.0.1", "--username=app", "--dbname=app"]
+    if engine == "mariadb":
+        return ["mariadb-health"]
     return ["redis-health"]
 
 

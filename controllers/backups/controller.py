@@ -1,6 +1,7 @@
 """The backups controller: each backup row dumped from its database's running container, then
 verified by restoring it into a scratch server and comparing every table's rows with the
-counts taken in the dump's own snapshot. Only then is it VERIFIED; anything else is FAILED
+counts taken in the dump's own snapshot (PostgreSQL and MariaDB: each engine's commands in
+its module, the rest here). Only then is it VERIFIED; anything else is FAILED
 with the reason, and a partial file never looks complete (written aside, renamed at the end).
 
 The schedule is one global key: it creates the scheduled backups that are due (one per
@@ -24,12 +25,14 @@ from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result, Watch
 from zaneops.specs import BackupPhase, BackupSpec, Condition, ConditionStatus, ServiceSpec, Status
 from zaneops.specs.backup import ENDED, next_run
-from zaneops.specs.databases import DatabaseSource
+from zaneops.specs.databases import DatabaseSource, backed_up_titles
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
 
-from . import postgres as pg
+from .engine import EngineBackup, counts_of, differences, not_the_counts
+from .mariadb import MARIADB
 from .ports import BackupRows, Dumps
+from .postgres import POSTGRES
 from .settings import BackupsSettings
 
 FINALIZER = "backups.zaneops.dev/file"
@@ -37,7 +40,8 @@ SCHEDULE = Key(Kind.BACKUPS, UUID(int=0))  # not a row: the schedule of every se
 VERIFIED = "Verified"
 STDERR_LIMIT = 256 * 1024
 SCRATCH_FOLDER = "/tmp"
-SCRATCH_FILE = "backup.pgdump"
+# What each engine that is backed up runs (zaneops.specs.databases says which are).
+ENGINE_BACKUPS: dict[str, EngineBackup] = {"postgres": POSTGRES, "mariadb": MARIADB}
 
 
 class Failed(Exception):
@@ -101,11 +105,11 @@ class BackupsController(Controller):
 
     async def _dump(self, ctx: Context, obj: StoredObject) -> Result:
         spec = BackupSpec.model_validate(obj.spec)
-        source = await self._postgres_of(spec.service_id)
+        source, engine = await self._database_of(spec.service_id)
         container = await self._container_of(spec.service_id)
         if container is None:
             raise Failed("NotRunning", "the database has no running container: deploy it first")
-        relative = _dump_file(obj)
+        relative = _dump_file(obj, engine.file_suffix)
         final = self.settings.root / relative
         partial = final.with_name(final.name + ".partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +118,7 @@ class BackupsController(Controller):
         try:
             async with asyncio.timeout(self.settings.dump_timeout_seconds):
                 streamed = await self.dumps.stream_to_file(
-                    container.id, ["bash", "-c", pg.DUMP_SCRIPT], partial, STDERR_LIMIT
+                    container.id, engine.dump_command, partial, STDERR_LIMIT
                 )
         except TimeoutError:
             partial.unlink(missing_ok=True)
@@ -124,7 +128,7 @@ class BackupsController(Controller):
             self._dumping.discard(obj.id)
         if streamed.exit_code != 0 or streamed.size == 0:
             partial.unlink(missing_ok=True)
-            said = _tail(pg.not_the_counts(streamed.stderr)) or "nothing"
+            said = _tail(not_the_counts(streamed.stderr)) or "nothing"
             message = f"the dump exited with code {streamed.exit_code}; it said: {said}"
             raise Failed("DumpFailed", message)
         partial.replace(final)  # complete only now, under its final name
@@ -132,7 +136,7 @@ class BackupsController(Controller):
             "file": str(relative),
             "size_bytes": streamed.size,
             "sha256": streamed.sha256,
-            "tables": pg.counts_of(streamed.stderr),
+            "tables": counts_of(streamed.stderr),
             "image": container.image,
             "engine": source.engine,
             "version": source.version,
@@ -143,6 +147,7 @@ class BackupsController(Controller):
 
     async def _verify(self, ctx: Context, obj: StoredObject) -> Result:
         details = obj.status.details
+        engine = _engine_named(str(details.get("engine", "postgres")))
         path = self.settings.root / str(details["file"])
         await self._same_file(path, str(details["sha256"]))
         began = time.monotonic()
@@ -152,18 +157,14 @@ class BackupsController(Controller):
             naming.LABEL_INSTANCE: self.instance,
             naming.LABEL_OWNER: f"{Kind.BACKUPS.value}/{obj.id}",
         }
-        scratch = {
-            "POSTGRES_USER": "zane",
-            "POSTGRES_DB": "check",
-            "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
-        }
+        scratch = engine.scratch_variables(secrets.token_urlsafe(24))
         ctx.ensure_leader()
         try:
             async with asyncio.timeout(self.settings.verify_timeout_seconds):
                 container = await self.dumps.start_scratch(
                     str(details["image"]), name, scratch, labels
                 )
-                restored = await self._restore(container, path)
+                restored = await self._restore(container, path, engine)
         except TimeoutError:
             raise Failed(
                 "TimedOut", f"the restore check ran past {self.settings.verify_timeout_seconds:g} s"
@@ -171,7 +172,7 @@ class BackupsController(Controller):
         finally:
             await self.dumps.remove(name)
         tables = _tables(details.get("tables"))
-        problems = pg.differences(tables, restored)
+        problems = differences(tables, restored)
         if problems:
             raise Failed("VerifyFailed", "the restore differs: " + "; ".join(problems))
         rows = sum(tables.values())
@@ -183,21 +184,23 @@ class BackupsController(Controller):
         await self._keep_the_newest(ctx, obj)
         return Result(status)
 
-    async def _restore(self, container: str, path: Path) -> dict[str, int]:
-        await self._ready(container)
-        await self.dumps.copy_in(container, path, SCRATCH_FOLDER, SCRATCH_FILE)
-        target = f"{SCRATCH_FOLDER}/{SCRATCH_FILE}"
-        restore = await self.dumps.run_in(container, [*pg.RESTORE_COMMAND, target])
+    async def _restore(self, container: str, path: Path, engine: EngineBackup) -> dict[str, int]:
+        await self._ready(container, engine)
+        name = "backup" + engine.file_suffix
+        await self.dumps.copy_in(container, path, SCRATCH_FOLDER, name)
+        target = f"{SCRATCH_FOLDER}/{name}"
+        restore = await self.dumps.run_in(container, [*engine.restore_command, target])
         if restore.exit_code != 0:
-            raise Failed("RestoreFailed", f"pg_restore failed: {_tail(restore.output)}")
-        counted = await self.dumps.run_in(container, ["bash", "-c", pg.COUNT_SCRIPT])
+            message = f"{engine.restore_tool} failed: {_tail(restore.output)}"
+            raise Failed("RestoreFailed", message)
+        counted = await self.dumps.run_in(container, engine.count_command)
         if counted.exit_code != 0:
             raise Failed("RestoreFailed", f"counting the restore failed: {_tail(counted.output)}")
-        return pg.counts_of(counted.output)
+        return counts_of(counted.output)
 
-    async def _ready(self, container: str) -> None:
+    async def _ready(self, container: str, engine: EngineBackup) -> None:
         deadline = time.monotonic() + self.settings.ready_timeout_seconds
-        while (await self.dumps.run_in(container, pg.READY_COMMAND)).exit_code != 0:
+        while (await self.dumps.run_in(container, engine.ready_command)).exit_code != 0:
             if time.monotonic() > deadline:
                 raise Failed("RestoreFailed", "the scratch server never accepted connections")
             await asyncio.sleep(0.25)
@@ -208,14 +211,15 @@ class BackupsController(Controller):
         if await asyncio.to_thread(_sha256_of, path) != sha256:
             raise Failed("Corrupted", f"{path.name} changed since it was written")
 
-    async def _postgres_of(self, service_id: UUID) -> DatabaseSource:
+    async def _database_of(self, service_id: UUID) -> tuple[DatabaseSource, EngineBackup]:
         service = await self.rows.get(Kind.SERVICES, service_id)
         if service is None or service.is_deleted:
             raise Failed("ServiceGone", "the database service was deleted")
         source = ServiceSpec.model_validate(service.spec).source
-        if not isinstance(source, DatabaseSource) or source.engine != "postgres":
-            raise Failed("NotSupported", "only PostgreSQL databases are backed up for now")
-        return source
+        if not isinstance(source, DatabaseSource) or source.engine not in ENGINE_BACKUPS:
+            message = f"only {backed_up_titles()} databases are backed up for now"
+            raise Failed("NotSupported", message)
+        return source, ENGINE_BACKUPS[source.engine]
 
     # --- a restore into a new database -----------------------------------------------------
 
@@ -230,17 +234,17 @@ class BackupsController(Controller):
             return Result(status, requeue_after=0)
         assert spec.restore_from is not None
         path, tables = await self._verified_backup(spec.restore_from)
-        await self._postgres_of(spec.service_id)
+        _, engine = await self._database_of(spec.service_id)
         container = await self._container_of(spec.service_id)
         ready = container is not None and (
-            (await self.dumps.run_in(container.id, pg.READY_COMMAND)).exit_code == 0
+            (await self.dumps.run_in(container.id, engine.ready_command)).exit_code == 0
         )
         if container is None or not ready:
             return self._wait_for_the_database(obj)
         ctx.ensure_leader()
         began = time.monotonic()
-        restored = await self._load(container.id, path, tables, obj.id)
-        problems = pg.differences(tables, restored)
+        restored = await self._load(container.id, path, tables, obj.id, engine)
+        problems = differences(tables, restored)
         if problems:
             raise Failed("VerifyFailed", "the restore differs: " + "; ".join(problems))
         message = (
@@ -268,29 +272,35 @@ class BackupsController(Controller):
         return Result(obj.status, requeue_after=1.0)
 
     async def _load(
-        self, container: str, path: Path, tables: dict[str, int], restore_id: UUID
+        self,
+        container: str,
+        path: Path,
+        tables: dict[str, int],
+        restore_id: UUID,
+        engine: EngineBackup,
     ) -> dict[str, int]:
         """The backup loaded into an empty database (one already holding exactly the backup's
         rows was restored before a crash: it is checked, not loaded twice)."""
-        present = await self.dumps.run_in(container, ["bash", "-c", pg.COUNT_SCRIPT])
-        found = pg.counts_of(present.output)
+        present = await self.dumps.run_in(container, engine.count_command)
+        found = counts_of(present.output)
         if found:
-            if not pg.differences(tables, found):
+            if not differences(tables, found):
                 return found
             raise Failed(
                 "NotEmpty", "the database already has tables: a restore goes into a new one"
             )
-        name = f"restore-{restore_id.hex[:12]}.pgdump"
+        name = f"restore-{restore_id.hex[:12]}{engine.file_suffix}"
         await self.dumps.copy_in(container, path, SCRATCH_FOLDER, name)
         target = f"{SCRATCH_FOLDER}/{name}"
         try:
-            loaded = await self.dumps.run_in(container, [*pg.RESTORE_COMMAND, target])
+            loaded = await self.dumps.run_in(container, [*engine.restore_command, target])
         finally:
             await self.dumps.run_in(container, ["rm", "-f", target])
         if loaded.exit_code != 0:
-            raise Failed("RestoreFailed", f"pg_restore failed: {_tail(loaded.output)}")
-        counted = await self.dumps.run_in(container, ["bash", "-c", pg.COUNT_SCRIPT])
-        return pg.counts_of(counted.output)
+            message = f"{engine.restore_tool} failed: {_tail(loaded.output)}"
+            raise Failed("RestoreFailed", message)
+        counted = await self.dumps.run_in(container, engine.count_command)
+        return counts_of(counted.output)
 
     # --- retention -------------------------------------------------------------------------
 
@@ -358,9 +368,10 @@ class BackupsController(Controller):
         """The backup's files go with it; nothing else in the folder is touched."""
         ctx.ensure_leader()
         await self.dumps.remove(self._scratch_name(obj.id))
-        final = self.settings.root / _dump_file(obj)
-        for path in (final, final.with_name(final.name + ".partial")):
-            path.unlink(missing_ok=True)
+        for engine in ENGINE_BACKUPS.values():  # a partial file does not say its engine
+            final = self.settings.root / _dump_file(obj, engine.file_suffix)
+            for path in (final, final.with_name(final.name + ".partial")):
+                path.unlink(missing_ok=True)
         return Result()
 
     async def forget(self, ctx: Context, key: Key) -> None:
@@ -375,9 +386,16 @@ class BackupsController(Controller):
         return f"{self.instance}-backup-check-{backup_id.hex[:12]}"
 
 
-def _dump_file(backup: StoredObject) -> Path:
+def _dump_file(backup: StoredObject, suffix: str) -> Path:
     """Where a backup's file is, relative to the backups folder."""
-    return Path(str(backup.parent_id)) / f"{backup.id}{pg.DUMP_FILE_SUFFIX}"
+    return Path(str(backup.parent_id)) / f"{backup.id}{suffix}"
+
+
+def _engine_named(engine: str) -> EngineBackup:
+    """The engine a dump recorded (one of a platform that backed up more engines: refused)."""
+    if engine not in ENGINE_BACKUPS:
+        raise Failed("NotSupported", f"this platform does not restore {engine} dumps")
+    return ENGINE_BACKUPS[engine]
 
 
 def _tables(raw: object) -> dict[str, int]:

@@ -1,6 +1,6 @@
-"""PostgreSQL's side of a backup: what runs in the database's container, and how a restore is
-judged. Pure text and parsing; nothing here is a user's string (user and database names come
-from the container's own environment, read by the shell there).
+"""PostgreSQL's side of a backup: what runs in the database's container. Pure text; nothing
+here is a user's string (user and database names come from the container's own environment,
+read by the shell there).
 
 The dump and the row counts come from one snapshot: a psql session opens a repeatable-read
 transaction, exports its snapshot and counts every table in it, then pg_dump dumps that same
@@ -9,11 +9,7 @@ snapshot. So "the rows at dump time" is exact even while the database is written
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-
-DUMP_FILE_SUFFIX = ".pgdump"
-COUNT_PREFIX = "COUNT "
+from .engine import EngineBackup
 
 # One row per table: "COUNT <schema>.<table> <rows>"; then COUNTED.
 COUNT_SQL = (
@@ -72,33 +68,18 @@ RESTORE_COMMAND = [
     "restore",
 ]
 READY_COMMAND = ["bash", "-c", 'pg_isready -q -h 127.0.0.1 -U "$POSTGRES_USER"']
-_COUNT_LINE = re.compile(r"^COUNT (\S+) (\d+)$")
 
 
-def counts_of(text: str) -> dict[str, int]:
-    """Rows by table, from the COUNT lines of `text` (other lines are ignored)."""
-    found: dict[str, int] = {}
-    for line in text.splitlines():
-        match = _COUNT_LINE.match(line.strip())
-        if match:
-            found[match[1]] = int(match[2])
-    return found
+def scratch_variables(password: str) -> dict[str, str]:
+    return {"POSTGRES_USER": "zane", "POSTGRES_DB": "check", "POSTGRES_PASSWORD": password}
 
 
-def differences(dumped: Mapping[str, int], restored: Mapping[str, int]) -> list[str]:
-    """What a restore lacks or has too much of, table by table; empty: the same."""
-    problems = []
-    for table in sorted(set(dumped) | set(restored)):
-        before, after = dumped.get(table), restored.get(table)
-        if before is None:
-            problems.append(f"{table}: not in the database at dump time, yet restored")
-        elif after is None:
-            problems.append(f"{table}: {before} rows at dump time, missing from the restore")
-        elif before != after:
-            problems.append(f"{table}: {before} rows at dump time, {after} restored")
-    return problems
-
-
-def not_the_counts(stderr: str) -> str:
-    """What the dump said besides the counts: the reason when it failed."""
-    return "\n".join(line for line in stderr.splitlines() if not _COUNT_LINE.match(line.strip()))
+POSTGRES = EngineBackup(
+    file_suffix=".pgdump",
+    dump_command=["bash", "-c", DUMP_SCRIPT],
+    count_command=["bash", "-c", COUNT_SCRIPT],
+    restore_command=RESTORE_COMMAND,
+    ready_command=READY_COMMAND,
+    restore_tool="pg_restore",
+    scratch_variables=scratch_variables,
+)

@@ -66,13 +66,22 @@ def referenced_slugs(spec: ServiceSpec) -> set[str]:
 def server_variables(source: DatabaseSource, open_secret: Callable[[str], str]) -> dict[str, str]:
     """What the engine's image reads at its first start (and the health check after)."""
     password = open_secret(source.credentials.password)
-    if source.engine == "postgres":
-        return {
-            "POSTGRES_USER": source.credentials.username,
-            "POSTGRES_PASSWORD": password,
-            "POSTGRES_DB": source.credentials.database,
-        }
-    return {"REDIS_PASSWORD": password}
+    names = _VARIABLE_NAMES.get(source.engine)
+    if names is None:  # Redis: one password
+        return {"REDIS_PASSWORD": password}
+    user, secret, database = names
+    return {
+        user: source.credentials.username,
+        secret: password,
+        database: source.credentials.database,
+    }
+
+
+# The user, password and database variables of each engine's image (as its official one).
+_VARIABLE_NAMES = {
+    "postgres": ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"),
+    "mariadb": ("MARIADB_USER", "MARIADB_PASSWORD", "MARIADB_DATABASE"),
+}
 
 
 def resolve_services(

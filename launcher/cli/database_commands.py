@@ -12,6 +12,7 @@ from client import resources
 from client.output import rendered
 from launcher.cli.client_commands import BAD_INPUT, OUTPUT, REFUSED, connected, fail
 from zaneops.adapters.platform_api import PlatformApi
+from zaneops.specs.databases import ENGINES
 
 BACKUP_COLUMNS = [
     ("ID", lambda b: b["id"]),
@@ -39,7 +40,7 @@ def _found(api: PlatformApi, address: str, wanted: resources.Kind) -> dict[str, 
 @db_group.command("create")
 @click.argument("environment")
 @click.argument("slug")
-@click.option("--engine", type=click.Choice(["postgres", "redis"]), default="postgres")
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="postgres")
 @click.option("--public-port", type=int, default=None, help="Publish it (off by default).")
 def create(environment: str, slug: str, engine: str, public_port: int | None) -> None:
     """A database SLUG in PROJECT/ENV, with its volume and a generated password."""

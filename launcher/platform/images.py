@@ -26,7 +26,7 @@ APP_SOURCES = ("zaneops", "controllers", "api", "client", "launcher")
 
 @dataclass(frozen=True)
 class ImageRecipe:
-    component: str  # postgres, redis, proxy, probe, metrics, node-exporter, app
+    component: str  # postgres, redis, mariadb, proxy, probe, metrics, node-exporter, app
     name: str  # repository, e.g. zaneops/app
     context: Path  # folder holding the Dockerfile(s) and files it copies
     dockerfile: str  # Dockerfile or Dockerfile.upstream
@@ -62,6 +62,8 @@ def recipes(repo: Path, variant: Variant, marker: str = "") -> dict[str, ImageRe
         ),
         "postgres": folder("postgres", "postgres", images / "postgres"),
         "redis": folder("redis", "redis", images / "redis"),
+        # Not a service of the platform: the engine of users' MariaDB databases.
+        "mariadb": folder("mariadb", "mariadb", images / "mariadb"),
         "proxy": folder("proxy", "caddy", repo / "caddy-image"),
         "probe": folder("probe", "probe", images / "probe"),
         "metrics": folder("metrics", "metrics", images / "metrics"),

@@ -92,6 +92,7 @@ EXAMPLE_IMAGES = {
     "app": "zaneops/app:<hash>",
     "postgres": "zaneops/postgres:<hash>",
     "redis": "zaneops/redis:<hash>",
+    "mariadb": "zaneops/mariadb:<hash>",
     "proxy": "zaneops/caddy:<hash>",
     "probe": "zaneops/probe:<hash>",
     "metrics": "zaneops/metrics:<hash>",

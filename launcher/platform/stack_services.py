@@ -123,6 +123,7 @@ def api(inputs: StackInputs) -> Json:
         trusted_proxies=",".join(inputs.front_subnets),
         # Users' databases run the platform's own engine images: already on every install.
         postgres_image=inputs.images["postgres"],
+        mariadb_image=inputs.images["mariadb"],
         redis_image=inputs.images["redis"],
         metrics_url=f"http://metrics:{METRICS_PORT}",
     )

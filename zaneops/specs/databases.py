@@ -13,7 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from ._base import SpecModel
 from ._rules import refuse
 
-DatabaseEngine = Literal["postgres", "redis"]
+DatabaseEngine = Literal["postgres", "mariadb", "redis"]
 # A database user or database name: what every engine takes unquoted, nothing to escape.
 _IDENTIFIER = r"^[a-z_][a-z0-9_]{0,62}$"
 SERVICE_REFERENCE = re.compile(r"\{\{\s*services\.([a-z0-9][a-z0-9-]*)\.([A-Z_]+)\s*\}\}")
@@ -28,14 +28,32 @@ class Engine:
     scheme: str  # of its connection URL
     memory_limit: int  # bytes, a sensible default cap
     has_users: bool  # Redis has one password, no user names or databases
+    backed_up: bool = False  # the backups controller dumps and verifies it
 
 
 ENGINES: dict[str, Engine] = {
     "postgres": Engine(
-        "PostgreSQL", ("15",), 5432, "/var/lib/postgresql/data", "postgresql", 512 << 20, True
+        "PostgreSQL",
+        ("15",),
+        5432,
+        "/var/lib/postgresql/data",
+        "postgresql",
+        512 << 20,
+        True,
+        backed_up=True,
+    ),
+    # mysql://: the scheme most MySQL/MariaDB clients and frameworks take.
+    "mariadb": Engine(
+        "MariaDB", ("10.11",), 3306, "/var/lib/mysql", "mysql", 512 << 20, True, backed_up=True
     ),
     "redis": Engine("Redis", ("7",), 6379, "/data", "redis", 256 << 20, False),
 }
+
+
+def backed_up_titles() -> str:
+    """The engines backups are made of, for messages: "PostgreSQL and MariaDB"."""
+    titles = [engine.title for engine in ENGINES.values() if engine.backed_up]
+    return " and ".join([", ".join(titles[:-1]), titles[-1]] if len(titles) > 1 else titles)
 
 
 class DatabaseCredentials(SpecModel):
@@ -53,8 +71,8 @@ class DatabaseCredentials(SpecModel):
 
 class DatabaseSource(SpecModel):
     type: Literal["database"] = "database"
-    engine: DatabaseEngine = Field(description="postgres or redis.")
-    version: str = Field(description="The engine's major version, e.g. '15'.")
+    engine: DatabaseEngine = Field(description="postgres, mariadb or redis.")
+    version: str = Field(description="The engine's major version, e.g. '15' or '10.11'.")
     credentials: DatabaseCredentials
 
     @field_validator("version")

@@ -12,7 +12,7 @@ from ._rules import first_duplicate, refuse
 from .alerts import MAX_ALERTS, MetricAlert
 from .backup import BackupPolicy
 from .cron import CronJob
-from .databases import ENGINES, DatabaseSource
+from .databases import ENGINES, DatabaseSource, backed_up_titles
 from .fields import (
     ContainerPath,
     CpuAmount,
@@ -175,11 +175,12 @@ class ServiceSpec(SpecModel):
     ) -> BackupPolicy | None:
         source = info.data.get("source")
         if backup is not None and not (
-            isinstance(source, DatabaseSource) and source.engine == "postgres"
+            isinstance(source, DatabaseSource) and ENGINES[source.engine].backed_up
         ):
             raise refuse(
                 "backup_unsupported",
-                "scheduled backups are for PostgreSQL databases (for now): this service is not one",
+                f"scheduled backups are for {backed_up_titles()} databases (for now): this "
+                "service is not one",
             )
         return backup
 

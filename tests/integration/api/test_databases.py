@@ -61,6 +61,24 @@ async def test_a_postgres_database_is_made_in_one_step_and_its_password_is_shown
     assert deployment["spec"]["image"] == api.settings.postgres_image
 
 
+async def test_a_mariadb_database_is_made_in_one_step_with_the_url_mysql_clients_take(
+    api: RunningApi, admin: httpx.AsyncClient
+) -> None:
+    env_id = await environment(admin)
+    made = await create(admin, env_id, slug="shopdb", engine="mariadb")
+    spec = made["service"]["spec"]
+    assert (spec["source"]["engine"], spec["source"]["version"]) == ("mariadb", "10.11")
+    assert spec["volumes"][0]["container_path"] == "/var/lib/mysql"
+    assert spec["healthcheck"]["command"] == ["mariadb-health"]
+    assert spec["resources"]["memory_limit"] == 512 << 20
+    shown = made["connection"]
+    assert shown["url"] == f"mysql://app:{shown['password']}@shopdb:3306/app"
+    assert set(shown["references"]) == {"HOST", "PORT", "USER", "NAME", "PASSWORD", "DATABASE_URL"}
+    service_id = made["service"]["id"]
+    deployment = body(await admin.post(f"/services/{service_id}/deploy"), 201)
+    assert deployment["spec"]["image"] == api.settings.mariadb_image
+
+
 async def test_a_redis_database_has_a_password_and_no_users(admin: httpx.AsyncClient) -> None:
     env_id = await environment(admin)
     made = await create(admin, env_id, slug="cache", engine="redis", public_port=16379)
@@ -129,6 +147,7 @@ async def test_a_taken_name_is_refused_and_leaves_no_volume_behind(
     [
         ({"slug": "db", "engine": "mongodb"}, "engine"),
         ({"slug": "db", "engine": "postgres", "version": "9"}, "version"),
+        ({"slug": "db", "engine": "mariadb", "version": "11.4"}, "version"),
         ({"slug": "Db", "engine": "postgres"}, "slug"),
         ({"slug": "db", "engine": "postgres", "public_port": 0}, "public_port"),
     ],

@@ -43,3 +43,15 @@ def test_a_database_command_on_something_else_says_what_it_needs(
     assert wrong.exit_code == 2 and "is not a service" in wrong.output
     web = platform.run("db", "url", "shop/production/web")
     assert web.exit_code == 1 and "not a database" in web.output
+
+
+def test_a_mariadb_is_made_from_the_command_line_with_its_mysql_url(
+    platform: Installation, tmp_path: Path
+) -> None:
+    applied(platform, tmp_path)
+    made = platform.run("db", "create", "shop/production", "shopdb", "--engine", "mariadb")
+    assert made.exit_code == 0, made.output
+    masked = platform.run("db", "url", "shop/production/shopdb")
+    assert masked.output.strip() == f"mysql://app:{MASK}@shopdb:3306/app"
+    queued = platform.run("db", "backup", "shop/production/shopdb")
+    assert queued.exit_code == 0 and "queued" in queued.output

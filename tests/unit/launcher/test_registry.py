@@ -17,6 +17,7 @@ IMAGES = {
     "app": "zaneops/app:a",
     "postgres": "p",
     "redis": "r",
+    "mariadb": "zaneops/mariadb:d",
     "proxy": "c",
     "probe": "b",
     "metrics": "m",

@@ -1664,10 +1664,10 @@ export interface components {
             credentials: components["schemas"]["DatabaseCredentials"];
             /**
              * Engine
-             * @description postgres or redis.
+             * @description postgres, mariadb or redis.
              * @enum {string}
              */
-            engine: "postgres" | "redis";
+            engine: "postgres" | "mariadb" | "redis";
             /**
              * Type
              * @default database
@@ -1676,7 +1676,7 @@ export interface components {
             type: "database";
             /**
              * Version
-             * @description The engine's major version, e.g. '15'.
+             * @description The engine's major version, e.g. '15' or '10.11'.
              */
             version: string;
         };
@@ -2493,7 +2493,7 @@ export interface components {
              * Engine
              * @enum {string}
              */
-            engine: "postgres" | "redis";
+            engine: "postgres" | "mariadb" | "redis";
             /**
              * Public Port
              * @description Publish the engine's port on every node at this port (reachable from outside the server: mind the firewall). None: only services of its environment reach it.

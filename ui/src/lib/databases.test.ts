@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { databaseLabel, publicPortOf } from "./databases";
+import { databaseLabel, isBackedUp, publicPortOf } from "./databases";
 
 describe("databases", () => {
   it("reads a public port: empty is none, a number in range is a port, else a reason", () => {
@@ -18,5 +18,14 @@ describe("databases", () => {
       credentials: { username: "app", password: "••••••••", database: "app" },
     };
     expect(databaseLabel(source)).toBe("PostgreSQL 15");
+  });
+
+  it("offers MariaDB 10.11, backed up like PostgreSQL, and Redis without backups", () => {
+    const credentials = { username: "app", password: "••••••••", database: "app" };
+    const mariadb = { type: "database" as const, engine: "mariadb" as const, version: "10.11" };
+    expect(databaseLabel({ ...mariadb, credentials })).toBe("MariaDB 10.11");
+    expect(isBackedUp(mariadb)).toBe(true);
+    expect(isBackedUp({ type: "database", engine: "redis" })).toBe(false);
+    expect(isBackedUp({ type: "image" })).toBe(false);
   });
 });

@@ -1,18 +1,39 @@
-// Databases in the dashboard: the engines offered (as the API's NewDatabase takes them), and
-// how a database service is named in lists.
+// Databases in the dashboard: the engines offered (as the API's NewDatabase takes them), which
+// are backed up, and how a database service is named in lists.
 
 import type { DatabaseSource } from "../api/types";
 
 export type Engine = DatabaseSource["engine"];
 
-export const ENGINES: Record<Engine, { title: string; versions: string[]; blurb: string }> = {
+type EngineInfo = { title: string; versions: string[]; blurb: string; backedUp: boolean };
+
+export const ENGINES: Record<Engine, EngineInfo> = {
   postgres: {
     title: "PostgreSQL",
     versions: ["15"],
     blurb: "Relational: tables, transactions, SQL",
+    backedUp: true,
   },
-  redis: { title: "Redis", versions: ["7"], blurb: "In memory: caches, queues, sessions" },
+  mariadb: {
+    title: "MariaDB",
+    versions: ["10.11"],
+    blurb: "Relational, MySQL-compatible: for apps made for MySQL",
+    backedUp: true,
+  },
+  redis: {
+    title: "Redis",
+    versions: ["7"],
+    blurb: "In memory: caches, queues, sessions",
+    backedUp: false,
+  },
 };
+
+/** Whether the backups controller dumps and verifies this database (its Backups tab). */
+export function isBackedUp(source: { type: string; engine?: Engine }): boolean {
+  return (
+    source.type === "database" && source.engine !== undefined && ENGINES[source.engine].backedUp
+  );
+}
 
 export function databaseLabel(source: DatabaseSource): string {
   return `${ENGINES[source.engine].title} ${source.version}`;

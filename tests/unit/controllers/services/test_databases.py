@@ -104,3 +104,35 @@ def test_a_changed_database_password_changes_the_plan_of_the_services_using_it()
     first = plan({"env": env}, {"db": postgres()})
     second = plan({"env": env}, {"db": postgres(password="sealed:other")})
     assert first.databases != second.databases
+
+
+def mariadb(**credentials: Any) -> DatabaseSource:
+    return DatabaseSource.model_validate(
+        {
+            "engine": "mariadb",
+            "version": "10.11",
+            "credentials": {"password": SEALED, **credentials},
+        }
+    )
+
+
+def test_a_mariadb_container_gets_the_variables_its_image_reads_at_first_start() -> None:
+    source = mariadb(username="shop", database="orders").model_dump(mode="json")
+    mount = {"volume": "db-data", "container_path": "/var/lib/mysql"}
+    volumes = {"db-data": MountedVolume(uuid.uuid4(), VolumeSpec(slug="db-data"))}
+    made = plan({"slug": "db", "source": source, "volumes": [mount]}, {}, volumes)
+    variables = container_env(made, opener)
+    assert {"MARIADB_USER=shop", f"MARIADB_PASSWORD={PASSWORD}", "MARIADB_DATABASE=orders"} <= set(
+        variables
+    )
+    assert PASSWORD not in made.hash
+
+
+def test_a_service_gets_a_mariadbs_url_in_the_mysql_scheme_apps_take() -> None:
+    env = [
+        {"name": "DATABASE_URL", "value": "{{services.db.DATABASE_URL}}"},
+        {"name": "DB", "value": "{{services.db.USER}}@{{services.db.HOST}}:{{services.db.PORT}}"},
+    ]
+    variables = container_env(plan({"env": env}, {"db": mariadb()}), opener)
+    assert "DATABASE_URL=mysql://app:p%40ss%2Fword@db:3306/app" in variables
+    assert "DB=app@db:3306" in variables

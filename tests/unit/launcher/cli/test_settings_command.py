@@ -15,6 +15,7 @@ IMAGES = {
     "app": "a",
     "postgres": "p",
     "redis": "r",
+    "mariadb": "zaneops/mariadb:d",
     "proxy": "c",
     "probe": "b",
     "metrics": "m",

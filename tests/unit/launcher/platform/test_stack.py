@@ -25,6 +25,7 @@ IMAGES = {
     "app": "zaneops/app:a",
     "postgres": "zaneops/postgres:p",
     "redis": "r",
+    "mariadb": "zaneops/mariadb:d",
     "proxy": "c",
     "probe": "b",
     "metrics": "m",
@@ -246,6 +247,7 @@ def test_the_upstream_variant_builds_from_other_dockerfiles_and_tags() -> None:
     upstream = recipes(repo_root(), "upstream")
     assert upstream["postgres"].dockerfile == "Dockerfile.upstream"
     assert local["postgres"].tag != upstream["postgres"].tag
+    assert local["mariadb"].tag != upstream["mariadb"].tag
 
 
 def test_the_api_trusts_forwarded_addresses_only_from_the_proxys_front_network() -> None:
@@ -260,10 +262,11 @@ def test_the_api_trusts_forwarded_addresses_only_from_the_proxys_front_network()
 
 def test_users_databases_run_the_platforms_own_engine_images() -> None:
     """A database made in the dashboard runs the image the platform built for its own
-    Postgres and Redis: nothing more to build or pull on any install."""
+    Postgres and Redis, and its MariaDB image: nothing more to build or pull on any install."""
     environment = rendered()["services"]["api"]["environment"]
     assert environment["ZANE_API_POSTGRES_IMAGE"] == IMAGES["postgres"]
     assert environment["ZANE_API_REDIS_IMAGE"] == IMAGES["redis"]
+    assert environment["ZANE_API_MARIADB_IMAGE"] == IMAGES["mariadb"]
 
 
 def test_the_committed_example_stack_is_what_up_renders_with_default_settings() -> None:

@@ -153,7 +153,7 @@ BAD_SPECS = [
     bad(
         ServiceSpec,
         service(backup={"schedule": "0 3 * * *"}),
-        "scheduled backups are for PostgreSQL databases",
+        "scheduled backups are for PostgreSQL and MariaDB databases",
         ("backup",),
     ),
     bad(ServiceSpec, database(username="App; drop"), "should match pattern", DB_USER),
@@ -692,3 +692,26 @@ def test_backups_are_overdue_past_twice_the_schedules_interval() -> None:
     assert overdue(hourly, now - timedelta(minutes=110), now) is None
     late = overdue(hourly, now - timedelta(hours=5), now)
     assert late == "no verified backup for 5 h, while the schedule makes one every 1 h"
+
+
+def mariadb(**changes: Any) -> dict[str, Any]:
+    spec = database(**changes)
+    spec["source"] = {**spec["source"], "engine": "mariadb"}
+    spec["volumes"] = [{"volume": "db-data", "container_path": "/var/lib/mysql"}]
+    return spec
+
+
+def test_a_mariadb_is_offered_at_10_11_and_refused_at_another_version_at_its_field() -> None:
+    assert ServiceSpec.model_validate(mariadb(version="10.11")).source.version == "10.11"
+    with pytest.raises(ValidationError) as caught:
+        ServiceSpec.model_validate(mariadb(version="11.4"))
+    [error] = caught.value.errors()
+    assert error["loc"] == DB_VERSION
+    assert "MariaDB 11.4 is not offered here; versions: 10.11" in error["msg"]
+
+
+def test_a_mariadb_may_have_a_backup_schedule_and_keeps_its_data_at_var_lib_mysql() -> None:
+    scheduled = mariadb(version="10.11", backup={"schedule": "0 3 * * *"})
+    assert ServiceSpec.model_validate(scheduled).backup is not None
+    with pytest.raises(ValidationError, match="mount one, writable, at /var/lib/mysql"):
+        ServiceSpec.model_validate({**scheduled, "volumes": []})

@@ -17,6 +17,7 @@ import { useApp, useCrumbs } from "../../components/app-context";
 import { DiffView } from "../../components/DiffView";
 import { isFinished, phaseOf, ServiceBadge } from "../../components/status";
 import { Badge, Button, LoadError, Loading, useAction } from "../../components/ui";
+import { isBackedUp } from "../../lib/databases";
 import { summarize } from "../../lib/diff";
 import { usePoll, useTitle } from "../../lib/hooks";
 import { specChanges } from "../../lib/specdiff";
@@ -50,10 +51,10 @@ const TABS = [
   ["settings", "Settings"],
 ] as const;
 
-/** A PostgreSQL database gets a Backups tab, after its deployments. */
+/** A database that is backed up (PostgreSQL, MariaDB) gets a Backups tab, after its deployments. */
 function tabsOf(service: Service): (readonly [string, string])[] {
   const source = service.spec.source;
-  if (source.type !== "database" || source.engine !== "postgres") return [...TABS];
+  if (source.type !== "database" || !isBackedUp(source)) return [...TABS];
   return [TABS[0], TABS[1], ["backups", "Backups"], ...TABS.slice(2)];
 }
 

@@ -1,20 +1,20 @@
-"""How a PostgreSQL backup is judged (pure): counts read from psql's output, compared."""
+"""How a backup is judged (pure): counts read from the engine's output, compared; and that
+PostgreSQL's counts share the dump's snapshot."""
 
 from __future__ import annotations
 
-from controllers.backups.postgres import (
-    COUNT_SQL,
-    DUMP_SCRIPT,
-    counts_of,
-    differences,
-    not_the_counts,
-)
+from controllers.backups.engine import counts_of, differences, not_the_counts
+from controllers.backups.postgres import COUNT_SQL, DUMP_SCRIPT
 
 
 def test_counts_are_read_from_count_lines_only() -> None:
     text = "NOTICE: hello\nCOUNT public.notes 250\nCOUNT app.tags 2\nCOUNT bad line\nCOUNTED\n"
     assert counts_of(text) == {"public.notes": 250, "app.tags": 2}
     assert not_the_counts(text) == "NOTICE: hello\nCOUNT bad line\nCOUNTED"
+
+
+def test_a_table_whose_name_has_spaces_is_counted_by_its_whole_name() -> None:
+    assert counts_of("COUNT my notes 3\nCOUNT 2024 7\n") == {"my notes": 3, "2024": 7}
 
 
 def test_a_restore_is_good_only_when_every_table_has_its_rows() -> None:

@@ -1,0 +1,55 @@
+"""What every engine's backup shares: the commands the controller runs in the engine's own
+containers (each engine module fills one in), and how a restore is judged against the dump,
+from the "COUNT <table> <rows>" lines both sides print. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+# "<table>" may hold spaces: the count is the last field.
+_COUNT_LINE = re.compile(r"^COUNT (.+) (\d+)$")
+
+
+@dataclass(frozen=True)
+class EngineBackup:
+    """Argument lists run in a container of the engine's image; none holds a user's string
+    (names and passwords are the container's own variables, read by its shell)."""
+
+    file_suffix: str  # of the dump file, e.g. ".pgdump"
+    dump_command: list[str]  # the dump on stdout, its COUNT lines on stderr
+    count_command: list[str]  # COUNT lines of the container's database
+    restore_command: list[str]  # loads the file whose path is appended
+    ready_command: list[str]  # exit 0: the server accepts the app's connections
+    restore_tool: str  # named when a restore fails
+    scratch_variables: Callable[[str], dict[str, str]]  # a scratch server's, by password
+
+
+def counts_of(text: str) -> dict[str, int]:
+    """Rows by table, from the COUNT lines of `text` (other lines are ignored)."""
+    found: dict[str, int] = {}
+    for line in text.splitlines():
+        match = _COUNT_LINE.match(line.strip())
+        if match:
+            found[match[1]] = int(match[2])
+    return found
+
+
+def differences(dumped: Mapping[str, int], restored: Mapping[str, int]) -> list[str]:
+    """What a restore lacks or has too much of, table by table; empty: the same."""
+    problems = []
+    for table in sorted(set(dumped) | set(restored)):
+        before, after = dumped.get(table), restored.get(table)
+        if before is None:
+            problems.append(f"{table}: not in the database at dump time, yet restored")
+        elif after is None:
+            problems.append(f"{table}: {before} rows at dump time, missing from the restore")
+        elif before != after:
+            problems.append(f"{table}: {before} rows at dump time, {after} restored")
+    return problems
+
+
+def not_the_counts(stderr: str) -> str:
+    """What the dump said besides the counts: the reason when it failed."""
+    return "\n".join(line for line in stderr.splitlines() if not _COUNT_LINE.match(line.strip()))
