@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Bring up the real infrastructure the test suite needs on a Debian 12 machine:
 # Docker engine + single-node swarm and the local Debian base image (stacks/host.sh, shared
-# with `zaneops up`), then PostgreSQL 15, Redis, and two more local images built without any
-# registry (zaneops/busybox:latest, zaneops/caddy:local, zaneops/probe:local).
+# with `zaneops up`), then PostgreSQL 15, Redis, and more local images built without any
+# registry (zaneops/busybox:latest, zaneops/caddy:local, zaneops/probe:local, ...; the
+# multi-node bed's zaneops/swarm-node:local).
 #
 # Idempotent: anything already up is left alone, anything down is repaired.
 # Progress goes to stderr as short lines; command output goes to $INFRA_LOG.
@@ -22,6 +23,8 @@ PROBE_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../stacks/images/probe" &&
 METRICS_IMAGE=zaneops/metrics:local
 METRICS_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../stacks/images/metrics" && pwd)
 NODE_EXPORTER_IMAGE=zaneops/node-exporter:local
+SWARM_NODE_IMAGE=zaneops/swarm-node:local
+SWARM_NODE_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/node-image" && pwd)
 NODE_EXPORTER_CONTEXT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../stacks/images/node-exporter" && pwd)
 PG_VERSION=15
 PG_CLUSTER=main
@@ -230,6 +233,16 @@ ensure_node_exporter_image() {
     log "node exporter image: $what ($NODE_EXPORTER_IMAGE)"
 }
 
+# A node of the multi-node test bed (tests/support/swarm_bed.py): a nested Docker engine.
+ensure_swarm_node_image() {
+    local what
+    build_if_changed "$SWARM_NODE_IMAGE" "$SWARM_NODE_CONTEXT" "about 30 s: docker.io from apt" \
+        Dockerfile zane-node
+    "$DOCKER" run --rm --entrypoint dockerd "$SWARM_NODE_IMAGE" --version >/dev/null 2>&1 ||
+        die "swarm node image $SWARM_NODE_IMAGE does not run"
+    log "swarm node image: $what ($SWARM_NODE_IMAGE)"
+}
+
 # The dashboard's browser tests drive Debian's Chromium (Playwright cannot download its own).
 ensure_browser() {
     [[ -x /usr/bin/chromium ]] || apt_install chromium
@@ -254,6 +267,7 @@ main() {
     ensure_probe_image
     ensure_metrics_image
     ensure_node_exporter_image
+    ensure_swarm_node_image
     ensure_browser
     ensure_git
     printf 'export ZANE_DATABASE_URL=%s\nexport ZANE_REDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL"

@@ -54,3 +54,19 @@ async def wait_for_row(
     row = await store.get(kind, object_id)
     assert row is not None
     return row
+
+
+def until(
+    condition: Callable[[], bool],
+    timeout: float = 10.0,
+    every: float = 0.05,
+    message: str = "condition",
+) -> float:
+    """`eventually` for synchronous callers (fixtures, helpers driving docker-py): wait until
+    condition() is true; returns the seconds it took, fails after timeout."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"{message} not met within {timeout} s")
+        time.sleep(every)
+    return time.monotonic() - started
