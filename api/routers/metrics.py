@@ -46,12 +46,28 @@ class LineQuery:
     by: str | None = None  # a label whose values become lines (e.g. the status class)
 
 
-def queries(service_id: UUID, step: int) -> list[LineQuery]:
-    """PromQL for each line. The id is a UUID (validated), the only value put in a query."""
+def queries(service_id: UUID, step: int, replicas: int = 1) -> list[LineQuery]:
+    """PromQL for each line. The id is a UUID (validated), the only value put in a query. With
+    several replicas, CPU and memory also have a line per replica (task slot)."""
     sel = f'{{service_id="{service_id}"}}'
     seconds = max(60, 4 * step)
     window = f"{seconds}s"  # a rate needs a few scrapes (every 15 s)
     latency = f"sum by (le) (rate(zane_http_request_duration_seconds_bucket{sel}[{window}]))"
+    per_replica = [
+        LineQuery(
+            "CPU",
+            "replica ",
+            f"sum by (slot) (rate(zane_container_cpu_seconds_total{sel}[{window}]))",
+            "slot",
+        ),
+        LineQuery(
+            "Memory", "replica ", f"sum by (slot) (zane_container_memory_bytes{sel})", "slot"
+        ),
+    ]
+    return [*_summed(sel, window, seconds, latency), *(per_replica if replicas > 1 else [])]
+
+
+def _summed(sel: str, window: str, seconds: int, latency: str) -> list[LineQuery]:
     return [
         LineQuery("CPU", "used", f"sum(rate(zane_container_cpu_seconds_total{sel}[{window}]))"),
         LineQuery("Memory", "used", f"sum(zane_container_memory_bytes{sel})"),
@@ -135,9 +151,10 @@ async def service_metrics(
             charts=[],
             deployments=[],
         )
-    charts = await _charts(ctx.metrics, service_id, frame)
+    spec = service.spec_as(ServiceSpec)
+    charts = await _charts(ctx.metrics, service_id, frame, spec.replicas)
     for chart in charts:
-        chart.limit = limits(service.spec_as(ServiceSpec)).get(chart.name)
+        chart.limit = limits(spec).get(chart.name)
     markers = await _deployments(ctx, service_id, frame.start)
     return ServiceMetrics(
         enabled=True,
@@ -149,10 +166,10 @@ async def service_metrics(
     )
 
 
-async def _charts(store: Prometheus, service_id: UUID, frame: Frame) -> list[Chart]:
+async def _charts(store: Prometheus, service_id: UUID, frame: Frame, replicas: int) -> list[Chart]:
     charts: dict[str, Chart] = {}
     ts = frame.timestamps
-    asked = queries(service_id, frame.step)
+    asked = queries(service_id, frame.step, replicas)
     answers = await asyncio.gather(
         *(store.query_range(q.promql, frame.start, frame.end, frame.step) for q in asked)
     )
@@ -164,10 +181,15 @@ async def _charts(store: Prometheus, service_id: UUID, frame: Frame) -> list[Cha
             values = aligned(found[0], ts) if found else [None] * len(ts)
             chart.lines.append(Line(label=query.label, values=values))
             continue
-        for series in sorted(found, key=lambda s: s.labels.get(query.by or "", "")):
-            label = series.labels.get(query.by, "?")
+        for series in sorted(found, key=lambda s: _in_order(s.labels.get(query.by or "", ""))):
+            label = query.label + series.labels.get(query.by, "?")
             chart.lines.append(Line(label=label, values=aligned(series, ts)))
     return list(charts.values())
+
+
+def _in_order(value: str) -> tuple[int, str]:
+    """Replica 2 before replica 10; status classes as they read."""
+    return len(value), value
 
 
 async def _deployments(ctx: Any, service_id: UUID, since: float) -> list[Marker]:

@@ -23,3 +23,14 @@ def test_every_query_selects_the_service_and_rates_span_at_least_a_minute() -> N
 def test_series_are_laid_on_the_shared_timestamps() -> None:
     series = Series(labels={}, points=[(100.0, 1.5), (130.0, float("nan")), (145.0, 2.0)])
     assert aligned(series, [100.0, 115.0, 130.0, 145.0]) == [1.5, None, None, 2.0]
+
+
+def test_with_several_replicas_cpu_and_memory_also_have_a_line_per_replica() -> None:
+    service = uuid.uuid4()
+    assert not [q for q in queries(service, 15, replicas=1) if q.by == "slot"]
+    per_replica = [q for q in queries(service, 15, replicas=3) if q.by == "slot"]
+    assert [(q.chart, q.label) for q in per_replica] == [
+        ("CPU", "replica "),
+        ("Memory", "replica "),
+    ]
+    assert all(f'service_id="{service}"' in q.promql for q in per_replica)
