@@ -6,15 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.charts import Frame, Unit
-from zaneops.common.node_series import DISK_PERCENT, FILESYSTEMS, NODE, per_node
+from zaneops.common.node_series import (
+    ANSWERING,
+    DISK_PERCENT,
+    FILESYSTEMS,
+    NODE,
+    SEEN_IN_THE_LAST_HOUR,
+    per_node,
+)
 
-# The host's own interfaces, not the engine's bridges and veth pairs.
-INTERFACES = 'device!~"lo|veth.*|docker.*|br-.*|vx.*|cali.*|flannel.*"'
 BUSY = 'mode!~"idle|iowait|steal"'
 HEAVIEST = 10
 # Servers listed: every node whose exporter answered in the last hour (a node down is shown
 # down, not forgotten, for that long).
-SEEN_WITHIN = "max by (nodename) (last_over_time(node_uname_info[1h]))"
+SEEN_WITHIN = SEEN_IN_THE_LAST_HOUR
 
 
 @dataclass(frozen=True)
@@ -46,22 +51,13 @@ LINES = (
     NodeLine("Load", "load", "1 min", "node_load1"),
     NodeLine("Load", "load", "5 min", "node_load5"),
     NodeLine("Load", "load", "15 min", "node_load15"),
-    NodeLine(
-        "Network", "bytes/s", "in", f"rate(node_network_receive_bytes_total{{{INTERFACES}}}[{{w}}])"
-    ),
-    NodeLine(
-        "Network",
-        "bytes/s",
-        "out",
-        f"rate(node_network_transmit_bytes_total{{{INTERFACES}}}[{{w}}])",
-    ),
 )
 
 
 def snapshot_queries() -> dict[str, str]:
     """Each server's figures now, by name (every answer is one value per nodename)."""
     return {
-        "up": "max by (nodename) (node_uname_info)",
+        "up": ANSWERING,
         "cores": per_node('node_cpu_seconds_total{mode="idle"} * 0 + 1'),
         "memory_total": per_node("node_memory_MemTotal_bytes"),
         "memory_used": per_node("node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes"),

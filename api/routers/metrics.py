@@ -91,7 +91,10 @@ def _summed(sel: str, window: str, seconds: int, latency: str) -> list[LineQuery
         LineQuery(
             "Restarts",
             f"in {_span(seconds)}",
-            f"round(sum(increase(zane_container_restarts_total{sel}[{window}])))",
+            # Exact, unlike increase() (which extrapolates): every series starts at 0, and a
+            # counter reset (the exporter restarted) counts nothing rather than negative.
+            f"clamp_min(sum(zane_container_restarts_total{sel})"
+            f" - (sum(zane_container_restarts_total{sel} offset {window}) or vector(0)), 0)",
         ),
         LineQuery("Latency", "p50", f"histogram_quantile(0.5, {latency})"),
         LineQuery("Latency", "p95", f"histogram_quantile(0.95, {latency})"),

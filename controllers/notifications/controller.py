@@ -199,15 +199,15 @@ class NotificationsController(Controller):
         if fired_at is None:
             lowest = await metrics.value(check.above_query())
             if lowest is not None and lowest > check.alert.above_percent:
-                self._firing[check.prefix] = now
                 event = above_event(check, place, lowest, now, base)
                 await self._tell_channels(ctx, event, channels)
+                self._firing[check.prefix] = now  # once told: a failure tells it again
             return
         share = await metrics.value(check.now_query())
         if share is None or share <= check.alert.above_percent:
-            del self._firing[check.prefix]
             event = recovered_event(check, place, share, fired_at, now=now, base=base)
             await self._tell_channels(ctx, event, channels)
+            del self._firing[check.prefix]
 
     async def _recall(self, prefix: str, started: str = ":above:") -> None:
         """After a start: a spell whose newest message says it started is still on."""
@@ -227,19 +227,20 @@ class NotificationsController(Controller):
             for subject, value in (await _subjects(metrics, check, check.trouble)).items():
                 prefix = check.prefix(subject)
                 await self._recall(prefix, STARTED)
-                if prefix not in self._firing:
+                if prefix not in self._firing:  # noted once told: a failure tells it again
                     now = datetime.now(UTC)
-                    self._firing[prefix] = now
                     event = started_event(check, subject, value, now, base)
                     await self._tell_channels(ctx, event, channels)
+                    self._firing[prefix] = now
             for subject, value in (await _subjects(metrics, check, check.fine)).items():
                 prefix = check.prefix(subject)
                 await self._recall(prefix, STARTED)
-                since = self._firing.pop(prefix, None)
+                since = self._firing.get(prefix)
                 if since is not None:
                     now = datetime.now(UTC)
                     event = ended_event(check, subject, value, since=since, now=now, base=base)
                     await self._tell_channels(ctx, event, channels)
+                    del self._firing[prefix]
 
     async def _look_back(self) -> None:
         since = datetime.now(UTC) - timedelta(minutes=self.settings.look_back_minutes)

@@ -9,10 +9,9 @@ import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from zaneops.common.node_series import DISK_PERCENT, per_node
+from zaneops.common.node_series import ANSWERING, DISK_PERCENT, SEEN_IN_THE_LAST_HOUR, per_node
 from zaneops.specs.notifications import MAX_TEXT, MAX_TITLE, Event, EventType
 
-UP = "max by (nodename) (node_uname_info)"
 HYSTERESIS_PERCENT = 5.0  # back under only this far below: a disk at 90 % is not a flood
 MAX_SUBJECT = 120
 STARTED = ":started:"
@@ -38,10 +37,12 @@ class ServerCheck:
 
 def down_query(seconds: float) -> str:
     """Answered in the last hour, not in the last `seconds` (a redeploy of the exporter, a
-    scrape missed, is not a server down)."""
+    scrape missed, is not a server down), while another server did: when none did, it is the
+    store that did not scrape (restarted, or its own server down), and nothing is said."""
+    recent = f"max_over_time(node_uname_info[{seconds:g}s])"
     return (
-        "max by (nodename) (last_over_time(node_uname_info[1h]))"
-        f" unless on(nodename) max by (nodename) (max_over_time(node_uname_info[{seconds:g}s]))"
+        f"{SEEN_IN_THE_LAST_HOUR} unless on(nodename) max by (nodename) ({recent})"
+        f" and on() (count({recent}) > 0)"
     )
 
 
@@ -50,7 +51,7 @@ def checks(disk_full_percent: float, down_seconds: float) -> tuple[ServerCheck, 
     back_under = max(0.0, disk_full_percent - HYSTERESIS_PERCENT)
     down = down_query(down_seconds)
     return (
-        ServerCheck("down", EventType.NODE_DOWN, down, UP, ("nodename",)),
+        ServerCheck("down", EventType.NODE_DOWN, down, ANSWERING, ("nodename",)),
         ServerCheck(
             "disk",
             EventType.DISK_FULL,

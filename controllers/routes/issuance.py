@@ -26,7 +26,6 @@ from controllers.routes.certificate_state import CERTIFICATE
 from controllers.routes.entries import RouteEntry
 from controllers.routes.tls_log import IssuanceOutcome, parse_tls_line
 from zaneops.common.cancellation import pause
-from zaneops.specs.routing import host_matches
 from zaneops.specs.status import Condition, ConditionStatus, Status
 
 from .ports import CursorStore, DomainRows
@@ -49,11 +48,14 @@ def condition_of(outcome: IssuanceOutcome) -> Condition:
 
 
 def rows_serving(routes: Sequence[RouteEntry], host: str) -> set[UUID]:
-    """The domain rows whose certificate this host's is: those of its exact host, else those
-    of a wildcard covering it; rows with an uploaded certificate never get one issued."""
-    exact = [e for e in routes if e.host == host]
-    serving = exact or [e for e in routes if host_matches(e.host, host)]
-    return {e.domain_id for e in serving if e.domain_id is not None and e.certificate is None}
+    """The domain rows of this exact host; rows with an uploaded certificate never get one
+    issued. A host only a wildcard covers is nobody's: anyone may make the proxy try a name
+    under a wildcard, and one that fails must not flip the wildcard's row (and tell it)."""
+    return {
+        e.domain_id
+        for e in routes
+        if e.host == host and e.domain_id is not None and e.certificate is None
+    }
 
 
 def with_issuance(status: Status, condition: Condition) -> Status | None:
@@ -150,6 +152,9 @@ class IssuanceWatcher:
         due = self.conditions.due()
         if due:
             await self._write(due)
+        if not self._is_leader():  # deposed meanwhile: the new leader reads these lines again
+            self._leading = False
+            return
         position = self._tail.cursor
         if lines and position is not None:
             await self._cursors.set(position.encode())
@@ -163,6 +168,8 @@ class IssuanceWatcher:
             for row_id, (generation, status) in current.items()
             if (changed := with_issuance(status, due[row_id])) is not None
         ]
-        if changes and self._is_leader():
+        if not self._is_leader():
+            return  # not written: the new leader reads the lines again
+        if changes:
             await self._rows.write_statuses(changes)
         self.conditions.written(due)

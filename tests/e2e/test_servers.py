@@ -84,7 +84,7 @@ async def server_agrees_with_this_machine(api: httpx.AsyncClient) -> dict[str, A
     used = (root.f_blocks - root.f_bavail) * root.f_frsize
     assert disk["used_bytes"] == pytest.approx(used, rel=0.05)
     charts = {chart["name"]: chart for chart in server["charts"]}
-    assert {"CPU", "Memory", "Disk", "Load", "Network"} <= set(charts)
+    assert {"CPU", "Memory", "Disk", "Load"} == set(charts)
     assert charts["CPU"]["limit"] == os.cpu_count()
     return dict(disk)
 

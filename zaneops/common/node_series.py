@@ -9,6 +9,10 @@ NODE = "on(instance) group_left(nodename) node_uname_info"
 FILESYSTEMS = (
     'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|autofs|fuse.*",mountpoint!~"/(run|dev)(/.*)?"'
 )
+# Every server whose exporter answered in the last hour (one down is shown down, not
+# forgotten, for that long), and those answering now.
+SEEN_IN_THE_LAST_HOUR = "max by (nodename) (last_over_time(node_uname_info[1h]))"
+ANSWERING = "max by (nodename) (node_uname_info)"
 DISK_PERCENT = (
     f"100 * (1 - node_filesystem_avail_bytes{{{FILESYSTEMS}}}"
     f" / node_filesystem_size_bytes{{{FILESYSTEMS}}})"

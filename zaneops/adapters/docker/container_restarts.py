@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,13 +18,14 @@ import structlog
 from docker.errors import DockerException
 from requests import RequestException
 
+from zaneops.adapters.docker.container_stats import task_slot
 from zaneops.common import naming
 
 log = structlog.get_logger()
 OWNER_PREFIX = "services/"
 MAX_SLOTS = 50_000  # slots remembered; the oldest forgotten first
+MAX_DEPLOYMENTS = 5_000  # deployments counted (a series each); the least recent dropped first
 RETRY_SECONDS = 2.0
-QUIET_SECONDS = 300  # a stream silent this long is opened again (from where it stopped)
 
 
 class RestartCounter:
@@ -34,7 +35,7 @@ class RestartCounter:
         self._started: OrderedDict[tuple[str, str, str], None] = OrderedDict()
         self._max_slots = max_slots
         self._lock = threading.Lock()
-        self.restarts: dict[tuple[str, str], int] = defaultdict(int)
+        self.restarts: OrderedDict[tuple[str, str], int] = OrderedDict()
 
     def started(self, labels: Mapping[str, str]) -> None:
         owner = str(labels.get(naming.LABEL_OWNER, ""))
@@ -43,26 +44,29 @@ class RestartCounter:
         service_id = owner.removeprefix(OWNER_PREFIX)
         deployment_id = str(labels.get("zane.deployment", ""))
         slot = _slot(str(labels.get("com.docker.swarm.task.name", "")))
-        key = (service_id, deployment_id, slot)
+        key, deployment = (service_id, deployment_id, slot), (service_id, deployment_id)
         with self._lock:
-            if key in self._started:
-                self._started.move_to_end(key)
-                self.restarts[(service_id, deployment_id)] += 1
-                return
+            again = key in self._started
             self._started[key] = None
-            self.restarts.setdefault((service_id, deployment_id), 0)
-            while len(self._started) > self._max_slots:
-                self._started.popitem(last=False)
+            self._started.move_to_end(key)
+            self.restarts[deployment] = self.restarts.get(deployment, 0) + int(again)
+            self.restarts.move_to_end(deployment)
+            _bound(self._started, self._max_slots)
+            _bound(self.restarts, MAX_DEPLOYMENTS)
 
     def counts(self) -> list[tuple[str, str, int]]:
         with self._lock:
             return [(s, d, n) for (s, d), n in self.restarts.items()]
 
 
+def _bound(remembered: OrderedDict[Any, Any], most: int) -> None:
+    while len(remembered) > most:
+        remembered.popitem(last=False)
+
+
 def _slot(task_name: str) -> str:
-    """ "<service>.<slot>.<task id>" → the slot; a global service's task names its node."""
-    parts = task_name.split(".")
-    return parts[1] if len(parts) == 3 else task_name
+    """A global service's task slot names its node; a container outside a task is its own."""
+    return task_slot(task_name) or task_name
 
 
 class RestartWatcher:
@@ -72,7 +76,9 @@ class RestartWatcher:
     def __init__(self, instance: str, counter: RestartCounter) -> None:
         self.instance = instance
         self.counter = counter
-        self._client = docker.from_env(timeout=QUIET_SECONDS)
+        # The event stream has no read timeout (docker-py's): it is opened again after an
+        # error, from the last event counted.
+        self._client = docker.from_env()
         self._stopped = threading.Event()
         self._last_nano = 0  # the newest event counted: a stream opened again skips up to it
         self._thread = threading.Thread(target=self._follow, daemon=True, name="restarts")

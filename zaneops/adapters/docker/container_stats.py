@@ -85,7 +85,7 @@ def usage_of(container_id: str, labels: dict[str, str], stats: dict[str, Any]) -
         service_id=str(labels.get(naming.LABEL_OWNER, "")).removeprefix(OWNER_PREFIX),
         deployment_id=str(labels.get("zane.deployment", "")),
         container=container_id[:12],
-        task_slot=_slot(str(labels.get("com.docker.swarm.task.name", ""))),
+        task_slot=task_slot(str(labels.get("com.docker.swarm.task.name", ""))),
         cpu_seconds=int(_cpu(stats).get("total_usage", 0)) / 1e9,
         memory_bytes=max(0, int(memory.get("usage", 0)) - int(cached)),
         memory_limit_bytes=int(memory.get("limit", 0)),
@@ -101,7 +101,7 @@ def _op(entry: dict[str, Any]) -> str:
     return str(entry.get("op", ""))[:1].lower()
 
 
-def _slot(task_name: str) -> str:
+def task_slot(task_name: str) -> str:
     """ "<service>.<slot>.<task id>" → the slot."""
     parts = task_name.split(".")
     return parts[1] if len(parts) == 3 else ""
