@@ -15,6 +15,7 @@ from zaneops.specs.notifications import MAX_TEXT, MAX_TITLE, Event, EventType
 HYSTERESIS_PERCENT = 5.0  # back under only this far below: a disk at 90 % is not a flood
 MAX_SUBJECT = 120
 STARTED = ":started:"
+SCRAPED_AT_LEAST = 3
 _PRINTABLE = set(string.printable) - set("\t\n\r\x0b\x0c")
 
 
@@ -37,12 +38,13 @@ class ServerCheck:
 
 def down_query(seconds: float) -> str:
     """Answered in the last hour, not in the last `seconds` (a redeploy of the exporter, a
-    scrape missed, is not a server down), while another server did: when none did, it is the
-    store that did not scrape (restarted, or its own server down), and nothing is said."""
-    recent = f"max_over_time(node_uname_info[{seconds:g}s])"
+    scrape missed, is not a server down), while the store scraped another server at least
+    three times in that while: when it did not, the store itself was not scraping (restarted,
+    or its own server down), and nothing is said of anyone."""
+    recent = f"node_uname_info[{seconds:g}s]"
     return (
-        f"{SEEN_IN_THE_LAST_HOUR} unless on(nodename) max by (nodename) ({recent})"
-        f" and on() (count({recent}) > 0)"
+        f"{SEEN_IN_THE_LAST_HOUR} unless on(nodename) max by (nodename) (max_over_time({recent}))"
+        f" and on() (max(count_over_time({recent})) >= {SCRAPED_AT_LEAST})"
     )
 
 

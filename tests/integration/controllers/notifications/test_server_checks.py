@@ -7,6 +7,8 @@ the server back, told once."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.integration.controllers.notifications.test_delivery import (
@@ -45,7 +47,7 @@ async def test_a_full_disk_and_a_server_down_then_back_are_each_told_once(
             "metrics_url": url,
             "server_check_seconds": 1,
             "disk_full_percent": 1,
-            "server_down_seconds": 6,
+            "server_down_seconds": 10,
         }
         async with controller_running(database_url, key, **overrides) as runner:
             await eventually(lambda: len(receiver.received) >= 2, timeout=60, every=0.5)
@@ -68,10 +70,13 @@ async def test_a_full_disk_and_a_server_down_then_back_are_each_told_once(
             seen = reconciles(runner)
             await eventually(lambda: reconciles(runner) >= seen + 5, timeout=30)
             # No server answering at all is the store not scraping: nobody is said down.
-            for stopped in (container, other_container):
-                stopped.get_wrapped_container().stop(timeout=1)
+            stopping = [
+                asyncio.to_thread(stopped.get_wrapped_container().stop, timeout=1)
+                for stopped in (container, other_container)
+            ]
+            await asyncio.gather(*stopping)
             seen = reconciles(runner)
-            await eventually(lambda: reconciles(runner) >= seen + 20, timeout=60)
-    assert len(receiver.received) == 4
+            await eventually(lambda: reconciles(runner) >= seen + 25, timeout=60)
+    assert len(receiver.received) == 4, [e["title"] for e in events_received(receiver)]
     keys = [m.spec["event"]["key"] for m in await messages_of(store, hook)]
     assert len(set(keys)) == 4 and all(k.startswith("server:") for k in keys)

@@ -29,6 +29,7 @@ def test_a_disk_is_back_under_five_points_below_its_threshold_and_down_waits_its
     down, disk = checks(90, 120)
     assert disk.trouble.endswith("> 90") and disk.fine.endswith("< 85")
     assert "[120s]" in down.trouble and "last_over_time(node_uname_info[1h])" in down.trouble
+    assert down.trouble.endswith("(max(count_over_time(node_uname_info[120s])) >= 3)")
     assert (down.type, disk.type) == (EventType.NODE_DOWN, EventType.DISK_FULL)
 
 
