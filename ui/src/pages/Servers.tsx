@@ -6,9 +6,10 @@ import { Link } from "react-router";
 import { get } from "../api/client";
 import type { HeaviestServices, HeavyService, Server, ServersMetrics } from "../api/types";
 import { TimeChart } from "../components/TimeChart";
-import { Badge, Button, Card, Empty, LoadError, Skeletons } from "../components/ui";
+import { MetricsOff, WindowPicker } from "../components/WindowPicker";
+import { Badge, Card, Empty, LoadError, Skeletons } from "../components/ui";
 import { usePoll, useTitle } from "../lib/hooks";
-import { formatValue, isEmpty, summary, type Window, WINDOWS } from "../lib/metrics";
+import { formatValue, isEmpty, summary, type Window } from "../lib/metrics";
 import { cpuShares, describeServer, type Gauge, gaugesOf } from "../lib/servers";
 
 const REFRESH_MS = 15_000;
@@ -31,23 +32,9 @@ export function Servers() {
     <div className="stack">
       <div className="row" style={{ alignItems: "center" }}>
         <h1 className="grow">Servers</h1>
-        <div className="row" style={{ gap: 6 }} role="group" aria-label="Time window">
-          {WINDOWS.map((w) => (
-            <Button
-              key={w}
-              small
-              variant={w === window ? "primary" : "ghost"}
-              aria-pressed={w === window}
-              onClick={() => setWindow(w)}
-            >
-              {w}
-            </Button>
-          ))}
-        </div>
+        <WindowPicker window={window} onChange={setWindow} />
       </div>
-      {off ? (
-        <Empty title="Metrics are off">This platform runs without its metrics store.</Empty>
-      ) : null}
+      {off ? <MetricsOff /> : null}
       {servers.error && !servers.data ? (
         <LoadError error={servers.error} retry={servers.reload} />
       ) : null}

@@ -279,14 +279,19 @@ async def certificate_of(store: InMemoryStore, row_id: uuid.UUID) -> Condition |
     return row.status.condition(CERTIFICATE) if row else None
 
 
+async def failing_domain(store: InMemoryStore) -> tuple[Any, tuple[RouteEntry, ...]]:
+    """A domain row of fail.example.com, and the routes loaded for it."""
+    project = await store.create(Kind.PROJECTS, {"slug": "p", "name": "P"})
+    environment = await store.create(Kind.ENVIRONMENTS, {"slug": "prod"}, project.id)
+    row = await store.create(Kind.DOMAINS, {"domain": "fail.example.com"}, environment.id)
+    return row, (entry("fail.example.com", row.id),)
+
+
 async def test_the_watcher_writes_a_failure_then_the_issuance_and_resumes_at_its_cursor(
     tmp_path: Path,
 ) -> None:
     store = InMemoryStore()
-    project = await store.create(Kind.PROJECTS, {"slug": "p", "name": "P"})
-    environment = await store.create(Kind.ENVIRONMENTS, {"slug": "prod"}, project.id)
-    row = await store.create(Kind.DOMAINS, {"domain": "fail.example.com"}, environment.id)
-    routes = (entry("fail.example.com", row.id),)
+    row, routes = await failing_domain(store)
     log, cursor, rows = tmp_path / "tls.log", MemoryCursor(), CountingRows(store)
     log.write_bytes(b"")
 
@@ -328,10 +333,7 @@ async def test_a_leader_deposed_while_reading_neither_writes_nor_moves_the_curso
     tmp_path: Path,
 ) -> None:
     store = InMemoryStore()
-    project = await store.create(Kind.PROJECTS, {"slug": "p", "name": "P"})
-    environment = await store.create(Kind.ENVIRONMENTS, {"slug": "prod"}, project.id)
-    row = await store.create(Kind.DOMAINS, {"domain": "fail.example.com"}, environment.id)
-    routes = (entry("fail.example.com", row.id),)
+    _, routes = await failing_domain(store)
     log, cursor, rows = tmp_path / "tls.log", MemoryCursor(), CountingRows(store)
     log.write_bytes(b"")
     answers = iter([True, True, True, False, False])  # leader at the start; deposed after

@@ -8,6 +8,7 @@ import { fieldErrors, unplacedErrors } from "../../api/errors";
 import type { Service, ServiceMetrics } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import { TimeChart } from "../../components/TimeChart";
+import { MetricsOff, WindowPicker } from "../../components/WindowPicker";
 import {
   Button,
   Card,
@@ -19,7 +20,7 @@ import {
   useAction,
 } from "../../components/ui";
 import { usePoll } from "../../lib/hooks";
-import { isEmpty, shownCharts, summary, type Window, WINDOWS } from "../../lib/metrics";
+import { isEmpty, shownCharts, summary, type Window } from "../../lib/metrics";
 import { useService } from "./context";
 
 const REFRESH_MS = 15_000;
@@ -35,22 +36,8 @@ export function Metrics() {
   const off = metrics.data?.enabled === false;
   return (
     <div className="stack">
-      <div className="row" style={{ gap: 6 }} role="group" aria-label="Time window">
-        {WINDOWS.map((w) => (
-          <Button
-            key={w}
-            small
-            variant={w === window ? "primary" : "ghost"}
-            aria-pressed={w === window}
-            onClick={() => setWindow(w)}
-          >
-            {w}
-          </Button>
-        ))}
-      </div>
-      {off ? (
-        <Empty title="Metrics are off">This platform runs without its metrics store.</Empty>
-      ) : null}
+      <WindowPicker window={window} onChange={setWindow} />
+      {off ? <MetricsOff /> : null}
       {metrics.error && !metrics.data ? (
         <LoadError error={metrics.error} retry={metrics.reload} />
       ) : null}
