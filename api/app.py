@@ -16,6 +16,7 @@ from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.routers import (
     account,
     auth,
+    backup_targets,
     backups,
     databases,
     deployments,
@@ -43,6 +44,7 @@ ROUTERS = (
     services,
     databases,
     backups,
+    backup_targets,
     routing,
     deployments,
     runs,

@@ -27,6 +27,7 @@ from zaneops.specs import (
     Status,
     VolumeSpec,
 )
+from zaneops.specs.backup_targets import BackupTargetSpec
 from zaneops.specs.notifications import ChannelSpec, NotificationPhase, NotificationSpec
 from zaneops.specs.objects import StoredObject
 
@@ -93,6 +94,10 @@ class Backup(Resource[BackupSpec]):
 
 
 class Channel(Resource[ChannelSpec]):
+    pass
+
+
+class BackupTarget(Resource[BackupTargetSpec]):
     pass
 
 

@@ -60,8 +60,12 @@ async def back_up(ctx: Ctx, _: CurrentUser, service_id: ServiceId, response: Res
         message = f"only {backed_up_titles()} databases are backed up for now"
         raise ApiError(409, "not_backed_up", message)
     assert service.parent_id is not None
-    spec = BackupSpec(service_id=service_id, trigger="manual").model_dump(mode="json")
-    obj = await ctx.store.create_under(Kind.BACKUPS, spec, service.parent_id)
+    policy = service.spec_as(ServiceSpec).backup
+    target_id = policy.target_id if policy else None  # kept where the schedule keeps them
+    asked = BackupSpec(service_id=service_id, trigger="manual", target_id=target_id)
+    obj = await ctx.store.create_under(
+        Kind.BACKUPS, asked.model_dump(mode="json"), service.parent_id
+    )
     set_etag(response, obj)
     return BACKUPS.show(obj)
 

@@ -39,6 +39,7 @@ async def _seal(
 ) -> dict[str, Any]:
     if environment_id is not None:
         await _mounts_name_volumes(ctx, spec, environment_id)
+    await _backup_target_exists(ctx, spec)
     if stored is not None:
         refuse_database_rewrites(stored.spec, spec, ctx.secret_box)
     return seal_service_spec(spec, stored.spec if stored else None, ctx.secret_box)
@@ -55,6 +56,17 @@ async def _mounts_name_volumes(ctx: ApiContext, spec: dict[str, Any], environmen
         if mount["volume"] not in known:
             reason = f"no volume {mount['volume']!r} in this environment: create it first"
             raise invalid(f"volumes.{index}.volume", reason, "unknown_volume")
+
+
+async def _backup_target_exists(ctx: ApiContext, spec: dict[str, Any]) -> None:
+    """A backup policy's target is a live backup target (422 on the field if not)."""
+    target_id = (spec.get("backup") or {}).get("target_id")
+    if target_id is None:
+        return
+    target = await ctx.store.get(Kind.BACKUP_TARGETS, UUID(str(target_id)))
+    if target is None or target.is_deleted:
+        reason = f"no backup target {target_id}: create it first (Settings, Backup targets)"
+        raise invalid("backup.target_id", reason, "unknown_backup_target")
 
 
 SERVICES = KindApi(

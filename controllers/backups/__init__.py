@@ -1,5 +1,6 @@
 """The backups controller (`zaneops controller run backups`): dumps of databases, each
-verified by a restore, on request or on their service's schedule."""
+verified by a restore, on request or on their service's schedule, kept in the backups folder
+or uploaded to a backup target (an S3-compatible store)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,28 @@ from collections.abc import Sequence
 from controllers.entry import ControllerEntry, HostAccess, Placement
 from zaneops.adapters.dependencies import Dependencies
 from zaneops.adapters.docker.dumps import DatabaseDumps
+from zaneops.adapters.s3 import ObjectStores
+from zaneops.common.secrets import SecretBox, SecretsUnavailable
 from zaneops.common.settings import ZaneSettings
 
 from .controller import BackupsController
 from .settings import BackupsSettings
+from .targets import TargetFiles
 
 
 def build(deps: Dependencies, settings: BackupsSettings | None = None) -> BackupsController:
     dumps = DatabaseDumps()
     deps.on_close(dumps.close)
-    return BackupsController(deps.installation, settings or BackupsSettings(), deps.store, dumps)
+    stores = ObjectStores()
+    deps.on_close(stores.close)
+    key = deps.installation.secret_key
+    targets = TargetFiles(deps.store, stores, SecretBox(key).open if key else _cannot_open)
+    settings = settings or BackupsSettings()
+    return BackupsController(deps.installation, settings, deps.store, dumps, targets)
+
+
+def _cannot_open(_: str) -> str:
+    raise SecretsUnavailable("this controller has no ZANE_SECRET_KEY")
 
 
 def stack_settings(place: Placement) -> Sequence[ZaneSettings]:
@@ -30,6 +43,7 @@ ENTRY = ControllerEntry(
     build=build,
     settings=(BackupsSettings,),
     host_access=frozenset({HostAccess.DOCKER_SOCKET, HostAccess.BACKUPS_ROOT}),
+    needs_sealing_key=True,  # a backup target's secret key
     stack_settings=stack_settings,
 )
 

@@ -30,10 +30,12 @@ from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
 
 from .engine import EngineBackup, counts_of, differences, not_the_counts
+from .failures import Failed, written_to_disk_failed
 from .mariadb import MARIADB
 from .ports import BackupRows, Dumps
 from .postgres import POSTGRES
 from .settings import BackupsSettings
+from .targets import TargetFiles
 
 FINALIZER = "backups.zaneops.dev/file"
 SCHEDULE = Key(Kind.BACKUPS, UUID(int=0))  # not a row: the schedule of every service
@@ -41,14 +43,9 @@ VERIFIED = "Verified"
 STDERR_LIMIT = 256 * 1024
 SCRATCH_FOLDER = "/tmp"
 # What each engine that is backed up runs (zaneops.specs.databases says which are).
+# Copies read back from a backup target, under the backups folder (same disk, same care).
+FETCHED = ".fetched"
 ENGINE_BACKUPS: dict[str, EngineBackup] = {"postgres": POSTGRES, "mariadb": MARIADB}
-
-
-class Failed(Exception):
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
 
 
 class BackupsController(Controller):
@@ -63,11 +60,13 @@ class BackupsController(Controller):
         settings: BackupsSettings,
         rows: BackupRows,
         dumps: Dumps,
+        targets: TargetFiles | None = None,
     ) -> None:
         self.instance = installation.instance
         self.settings = settings
         self.rows = rows
         self.dumps = dumps
+        self.targets = targets
         self._dumping: set[UUID] = set()  # backups this process set DUMPING (not interrupted)
         self.watches = (Watch(Kind.SERVICES, self._schedule),)
 
@@ -81,16 +80,22 @@ class BackupsController(Controller):
         if phase in ENDED:
             return Result(obj.status)
         try:
-            if obj.spec.get("restore_from"):
-                return await self._restore_step(ctx, obj)
-            if phase is None or (phase == BackupPhase.DUMPING and obj.id not in self._dumping):
-                return self._start(obj)
-            if phase == BackupPhase.DUMPING:
-                return await self._dump(ctx, obj)
-            return await self._verify(ctx, obj)
+            return await self._step(ctx, obj, phase)
         except Failed as failure:
             self._dumping.discard(obj.id)
+            self._drop_fetched(obj.id)
             return Result(_ended(obj.status, BackupPhase.FAILED, failure.reason, failure.message))
+
+    async def _step(self, ctx: Context, obj: StoredObject, phase: object) -> Result:
+        if obj.spec.get("restore_from"):
+            return await self._restore_step(ctx, obj)
+        if phase is None or (phase == BackupPhase.DUMPING and obj.id not in self._dumping):
+            return self._start(obj)
+        if phase == BackupPhase.DUMPING:
+            return await self._dump(ctx, obj)
+        if phase == BackupPhase.UPLOADING:
+            return await self._upload(ctx, obj)
+        return await self._verify(ctx, obj)
 
     def _start(self, obj: StoredObject) -> Result:
         """DUMPING, counted as an attempt: one found DUMPING here was interrupted."""
@@ -124,6 +129,9 @@ class BackupsController(Controller):
             partial.unlink(missing_ok=True)
             limit = self.settings.dump_timeout_seconds
             raise Failed("TimedOut", f"the dump ran past {limit:g} s") from None
+        except OSError as error:
+            partial.unlink(missing_ok=True)
+            raise written_to_disk_failed(error, "the dump") from None
         finally:
             self._dumping.discard(obj.id)
         if streamed.exit_code != 0 or streamed.size == 0:
@@ -142,13 +150,44 @@ class BackupsController(Controller):
             "version": source.version,
             "dump_seconds": round(time.monotonic() - began, 3),
         }
-        status = _phase(obj.status, BackupPhase.VERIFYING, "Verifying", "restoring it", details)
+        if spec.target_id is not None:
+            message = "uploading it to its backup target"
+            status = _phase(obj.status, BackupPhase.UPLOADING, "Uploading", message, details)
+        else:
+            status = _phase(obj.status, BackupPhase.VERIFYING, "Verifying", "restoring it", details)
+        return Result(status, requeue_after=0)
+
+    async def _upload(self, ctx: Context, obj: StoredObject) -> Result:
+        """The dump stored in the backup target, then removed from the backups folder: the
+        verification reads back what the target holds."""
+        details = obj.status.details
+        target_id = BackupSpec.model_validate(obj.spec).target_id
+        assert target_id is not None
+        path = self.settings.root / str(details["file"])
+        await self._same_file(path, str(details["sha256"]))
+        began = time.monotonic()
+        ctx.ensure_leader()
+        try:
+            where = await self._targets().upload(
+                target_id,
+                str(details["file"]),
+                path,
+                str(details["sha256"]),
+                self.settings.upload_timeout_seconds,
+            )
+        except Failed:
+            path.unlink(missing_ok=True)  # a failed backup's file: nobody will read it
+            raise
+        path.unlink(missing_ok=True)
+        extra = {"location": where, "upload_seconds": round(time.monotonic() - began, 3)}
+        message = "reading it back from its target and restoring it"
+        status = _phase(obj.status, BackupPhase.VERIFYING, "Verifying", message, extra)
         return Result(status, requeue_after=0)
 
     async def _verify(self, ctx: Context, obj: StoredObject) -> Result:
         details = obj.status.details
         engine = _engine_named(str(details.get("engine", "postgres")))
-        path = self.settings.root / str(details["file"])
+        path = await self._readable(obj, obj.id)
         await self._same_file(path, str(details["sha256"]))
         began = time.monotonic()
         name = self._scratch_name(obj.id)
@@ -181,6 +220,7 @@ class BackupsController(Controller):
         )
         extra = {"verify_seconds": round(time.monotonic() - began, 3), "verified_rows": rows}
         status = _ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra)
+        self._drop_fetched(obj.id)
         await self._keep_the_newest(ctx, obj)
         return Result(status)
 
@@ -233,7 +273,7 @@ class BackupsController(Controller):
             status = _phase(obj.status, BackupPhase.RESTORING, "Restoring", message, details)
             return Result(status, requeue_after=0)
         assert spec.restore_from is not None
-        path, tables = await self._verified_backup(spec.restore_from)
+        path, tables = await self._verified_backup(spec.restore_from, obj.id)
         _, engine = await self._database_of(spec.service_id)
         container = await self._container_of(spec.service_id)
         ready = container is not None and (
@@ -244,6 +284,7 @@ class BackupsController(Controller):
         ctx.ensure_leader()
         began = time.monotonic()
         restored = await self._load(container.id, path, tables, obj.id, engine)
+        self._drop_fetched(obj.id)
         problems = differences(tables, restored)
         if problems:
             raise Failed("VerifyFailed", "the restore differs: " + "; ".join(problems))
@@ -254,12 +295,12 @@ class BackupsController(Controller):
         extra = {"restore_seconds": round(time.monotonic() - began, 3), "tables": tables}
         return Result(_ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra))
 
-    async def _verified_backup(self, backup_id: UUID) -> tuple[Path, dict[str, int]]:
+    async def _verified_backup(self, backup_id: UUID, reader: UUID) -> tuple[Path, dict[str, int]]:
         backup = await self.rows.get(Kind.BACKUPS, backup_id)
         if backup is None or backup.is_deleted or _phase_of(backup) != BackupPhase.VERIFIED:
             raise Failed("BackupUnavailable", f"backup {backup_id} is gone or not verified")
         details = backup.status.details
-        path = self.settings.root / str(details["file"])
+        path = await self._readable(backup, reader)
         await self._same_file(path, str(details["sha256"]))
         return path, _tables(details.get("tables"))
 
@@ -358,8 +399,8 @@ class BackupsController(Controller):
         if due > now:
             return due
         ctx.ensure_leader()
-        spec = BackupSpec(service_id=service.id, trigger="schedule").model_dump(mode="json")
-        await self.rows.create(Kind.BACKUPS, spec, service.parent_id)
+        due_one = BackupSpec(service_id=service.id, trigger="schedule", target_id=policy.target_id)
+        await self.rows.create(Kind.BACKUPS, due_one.model_dump(mode="json"), service.parent_id)
         return next_run(policy.schedule, now)
 
     # --- deletion --------------------------------------------------------------------------
@@ -368,6 +409,8 @@ class BackupsController(Controller):
         """The backup's files go with it; nothing else in the folder is touched."""
         ctx.ensure_leader()
         await self.dumps.remove(self._scratch_name(obj.id))
+        await self._delete_stored(obj)
+        self._drop_fetched(obj.id)
         for engine in ENGINE_BACKUPS.values():  # a partial file does not say its engine
             final = self.settings.root / _dump_file(obj, engine.file_suffix)
             for path in (final, final.with_name(final.name + ".partial")):
@@ -376,6 +419,40 @@ class BackupsController(Controller):
 
     async def forget(self, ctx: Context, key: Key) -> None:
         self._dumping.discard(key.id)
+
+    # --- files kept in a backup target -----------------------------------------------------
+
+    def _targets(self) -> TargetFiles:
+        if self.targets is None:
+            raise Failed("TargetUnusable", "this controller was started without object stores")
+        return self.targets
+
+    async def _readable(self, backup: StoredObject, reader: UUID) -> Path:
+        """The backup's file on this machine: in the backups folder, or read back from its
+        target into a copy of the reader's (a verification's or a restore's), dropped after."""
+        details = backup.status.details
+        target_id = BackupSpec.model_validate(backup.spec).target_id
+        relative = str(details["file"])
+        if target_id is None or not details.get("location"):
+            return self.settings.root / relative
+        copy = self._fetched(reader, Path(relative).suffix)
+        await self._targets().fetch(target_id, relative, copy)
+        return copy
+
+    def _fetched(self, reader: UUID, suffix: str) -> Path:
+        return self.settings.root / FETCHED / f"{reader}{suffix}"
+
+    def _drop_fetched(self, reader: UUID) -> None:
+        for copy in (self.settings.root / FETCHED).glob(f"{reader}.*"):
+            copy.unlink(missing_ok=True)
+
+    async def _delete_stored(self, obj: StoredObject) -> None:
+        """Its object in the target, if it was stored there (a gone target: nothing to ask)."""
+        target_id = BackupSpec.model_validate(obj.spec).target_id
+        relative = obj.status.details.get("file")
+        if target_id is None or not relative or self.targets is None:
+            return
+        await self.targets.delete(target_id, str(relative))
 
     async def _container_of(self, service_id: UUID) -> RunningContainer | None:
         owner = f"{Kind.SERVICES.value}/{service_id}"

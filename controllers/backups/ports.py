@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from zaneops.adapters.docker.dumps import Ran, RunningContainer, Streamed
+from zaneops.adapters.s3 import Bucket
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
@@ -42,3 +43,15 @@ class Dumps(Protocol):
     async def copy_in(self, container_id: str, source: Path, folder: str, name: str) -> None: ...
 
     async def remove(self, name_or_id: str) -> None: ...
+
+
+class ObjectStore(Protocol):
+    """A backup target's bucket (zaneops.adapters.s3): each call raises StoreError."""
+
+    async def upload(self, bucket: Bucket, key: str, source: Path, sha256: str) -> int: ...
+
+    async def download(self, bucket: Bucket, key: str, dest: Path) -> None: ...
+
+    async def size_of(self, bucket: Bucket, key: str) -> int | None: ...
+
+    async def delete(self, bucket: Bucket, key: str) -> None: ...

@@ -48,3 +48,8 @@ class BackupsSettings(ZaneSettings):
         description="The longest the schedule sleeps (a change of a service's schedule wakes "
         "it at once).",
     )
+    upload_timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="An upload to a backup target still running after this long FAILED.",
+    )

@@ -72,7 +72,7 @@ def run_in(instance: str, deployment_id: str, command: list[str]) -> str:
 
 @asynccontextmanager
 async def backups_controller(
-    instance: str, database_url: str, root: Path, **overrides: Any
+    instance: str, database_url: str, root: Path, secret_key: str | None = None, **overrides: Any
 ) -> AsyncIterator[Runner]:
     from controllers import backups
     from controllers.backups.settings import BackupsSettings
@@ -81,6 +81,6 @@ async def backups_controller(
     async with running(
         lambda deps: backups.build(deps, settings),
         database_url,
-        installation={"instance": instance},
+        installation={"instance": instance, "secret_key": secret_key},
     ) as runner:
         yield runner

@@ -23,6 +23,7 @@ class BackupPhase(StrEnum):
 
     QUEUED = "QUEUED"
     DUMPING = "DUMPING"
+    UPLOADING = "UPLOADING"  # to its backup target, before the verification reads it back
     VERIFYING = "VERIFYING"
     RESTORING = "RESTORING"  # a restore's: loading a backup into its new database
     VERIFIED = "VERIFIED"
@@ -43,6 +44,11 @@ class BackupPolicy(SpecModel):
         le=MAX_KEPT,
         description="Verified backups kept for the service; older ones are deleted, with "
         "their files, once a newer one is verified. Failed ones go with them.",
+    )
+    target_id: UUID | None = Field(
+        default=None,
+        description="The backup target (an S3-compatible store) its backups are kept in; "
+        "none: the platform's backups folder.",
     )
 
     @field_validator("schedule")
@@ -89,6 +95,11 @@ class BackupSpec(SpecModel):
     )
     restore_from: UUID | None = Field(
         default=None, description="A restore: the verified backup it loads; none: a backup."
+    )
+    target_id: UUID | None = Field(
+        default=None,
+        description="Where its file is kept: a backup target (uploaded there, then verified "
+        "from there); none: the platform's backups folder.",
     )
 
 

@@ -16,6 +16,7 @@ class Kind(StrEnum):
     BUILDS = "builds"
     RUNS = "runs"
     BACKUPS = "backups"
+    BACKUP_TARGETS = "backup_targets"
     CHANNELS = "channels"
     NOTIFICATIONS = "notifications"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from .backup import BackupPolicy, BackupSpec
+from .backup_targets import BackupTargetSpec
 from .build import BuildSpec
 from .deployment import DeploymentSpec
 from .healthcheck import CommandHealthcheck, Healthcheck, HttpHealthcheck
@@ -28,6 +29,7 @@ SPEC_MODELS: dict[str, type[BaseModel]] = {
     "builds": BuildSpec,
     "runs": RunSpec,
     "backups": BackupSpec,
+    "backup_targets": BackupTargetSpec,
     "channels": ChannelSpec,
     "notifications": NotificationSpec,
 }
@@ -36,6 +38,7 @@ __all__ = [
     "SPEC_MODELS",
     "BackupPolicy",
     "BackupSpec",
+    "BackupTargetSpec",
     "BuildSpec",
     "ChannelSpec",
     "CommandHealthcheck",

@@ -158,6 +158,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backup-targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List backup_targets, newest first */
+        get: operations["list_backup_targets"];
+        put?: never;
+        /** Create a backup_target */
+        post: operations["create_backup_target"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backup-targets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a backup_target */
+        get: operations["get_backup_target"];
+        /** Replace a backup_target's spec (If-Match required) */
+        put: operations["replace_backup_target"];
+        post?: never;
+        /** Request the deletion of a backup_target and everything in it */
+        delete: operations["delete_backup_target"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/backups/{id}": {
         parameters: {
             query?: never;
@@ -1170,7 +1207,7 @@ export interface components {
          * @description Where a backup stands; the backups controller writes it to status.details["phase"].
          * @enum {string}
          */
-        BackupPhase: "QUEUED" | "DUMPING" | "VERIFYING" | "RESTORING" | "VERIFIED" | "FAILED";
+        BackupPhase: "QUEUED" | "DUMPING" | "UPLOADING" | "VERIFYING" | "RESTORING" | "VERIFIED" | "FAILED";
         /** BackupPolicy */
         BackupPolicy: {
             /**
@@ -1184,6 +1221,11 @@ export interface components {
              * @description A cron expression in UTC (minute hour day month weekday), e.g. '0 3 * * *' for 03:00 every day.
              */
             schedule: string;
+            /**
+             * Target Id
+             * @description The backup target (an S3-compatible store) its backups are kept in; none: the platform's backups folder.
+             */
+            target_id?: string | null;
         };
         /**
          * BackupSpec
@@ -1203,12 +1245,105 @@ export interface components {
              */
             service_id: string;
             /**
+             * Target Id
+             * @description Where its file is kept: a backup target (uploaded there, then verified from there); none: the platform's backups folder.
+             */
+            target_id?: string | null;
+            /**
              * Trigger
              * @description A person asked for it, or its service's schedule.
              * @default manual
              * @enum {string}
              */
             trigger: "manual" | "schedule";
+        };
+        /** BackupTarget */
+        BackupTarget: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Deleted At
+             * @description Set once deletion was requested.
+             */
+            deleted_at: string | null;
+            /**
+             * Finalizers
+             * @description Controllers still cleaning up before removal.
+             */
+            finalizers: string[];
+            /**
+             * Generation
+             * @description Bumped on every spec change; also the ETag.
+             */
+            generation: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Parent Id
+             * @description The id of the object this one belongs to.
+             */
+            parent_id: string | null;
+            spec: components["schemas"]["BackupTargetSpec"];
+            /** @description As the owning controller wrote it. */
+            status: components["schemas"]["Status"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** BackupTargetSpec */
+        BackupTargetSpec: {
+            /**
+             * Access Key Id
+             * @description The access key's id.
+             */
+            access_key_id: string;
+            /**
+             * Bucket
+             * @description The bucket, which must exist.
+             */
+            bucket: string;
+            /**
+             * Endpoint
+             * @description The store's address, scheme and host (and port), no path: https://s3.eu-west-1.amazonaws.com, https://minio.example.com:9000.
+             */
+            endpoint: string;
+            /**
+             * Name
+             * @description What people call it.
+             */
+            name: string;
+            /**
+             * Prefix
+             * @description A folder in the bucket for this platform's backups, e.g. 'zaneops/prod'.
+             * @default
+             */
+            prefix: string;
+            /**
+             * Region
+             * @description The bucket's region.
+             * @default us-east-1
+             */
+            region: string;
+            /**
+             * Secret Access Key
+             * @description The access key's secret; sealed.
+             */
+            secret_access_key: string;
+            /**
+             * Type
+             * @description An S3-compatible object store.
+             * @default s3
+             * @constant
+             */
+            type: "s3";
         };
         /** BasicAuthUser */
         BasicAuthUser: {
@@ -2605,6 +2740,16 @@ export interface components {
              * @constant
              */
             type: "ntfy";
+        };
+        /** Page[BackupTarget] */
+        Page_BackupTarget_: {
+            /** Items */
+            items: components["schemas"]["BackupTarget"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page.
+             */
+            next_cursor: string | null;
         };
         /** Page[Backup] */
         Page_Backup_: {
@@ -4154,6 +4299,360 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_backup_targets: {
+        parameters: {
+            query?: {
+                /** @description From a previous page's next_cursor; none: first page. */
+                cursor?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_BackupTarget_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_backup_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackupTargetSpec"];
+            };
+        };
+        responses: {
+            /** @description The backup_target */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupTarget"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_backup_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupTarget"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replace_backup_target: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The generation read before (the ETag, e.g. "3"); refused with 409 if the object changed since. */
+                "if-match"?: string | null;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackupTargetSpec"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupTarget"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description If-Match is missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    delete_backup_target: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionAccepted"];
+                };
             };
             /** @description Not authenticated */
             401: {

@@ -208,6 +208,15 @@ class ApiStore(PostgresStore):
         )
         return [Claim(**row) for row in await self._fetch_all(query, ())]
 
+    async def backups_kept_in(self, target_id: UUID) -> int:
+        """How many backups (deleted ones whose file is still being removed too) use a
+        backup target, or used it: a target they need may not go."""
+        query = sql.Composed(
+            [sql.SQL("SELECT count(*) AS n FROM backups WHERE spec->>'target_id' = %s")]
+        )
+        row = await self._fetch_one(query, (str(target_id),))
+        return int(row["n"]) if row else 0
+
     async def ping(self) -> bool:
         try:
             await self._fetch_one(sql.Composed([sql.SQL("SELECT 1 AS ok")]), ())

@@ -306,7 +306,7 @@ def test_each_component_gets_only_the_secrets_it_uses() -> None:
     """The owner's database URL: migrate only. The API: its role's URL as ZANE_DATABASE_URL.
     Controllers: their role's URL and the logs Redis, never the sessions' Redis; the sealing
     key only where sealed values are opened (services, builds, runs, and routes for uploaded
-    certificates' keys)."""
+    certificates' keys, notifications for channels, backups for backup targets)."""
     services = rendered()["services"]
     owners = [name for name, s in services.items() if "database_url" in secrets_of(s)]
     assert owners == ["migrate"]
@@ -323,6 +323,7 @@ def test_each_component_gets_only_the_secrets_it_uses() -> None:
         "controller-runs",
         "controller-routes",
         "controller-notifications",
+        "controller-backups",
     }
 
 

@@ -1,0 +1,109 @@
+"""Backup targets: S3-compatible stores where databases keep their backups, chosen in a
+database's backup policy. The secret key is checked in clear, sealed before it is stored, and
+masked when read; the backups controller alone opens it."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from api.context import ApiContext
+from api.crud import KindApi, add_create, add_item, add_list
+from api.errors import ApiError, invalid
+from api.schemas import BackupTarget
+from zaneops.common.secrets import MASK, SEALED_PREFIX, is_sealed
+from zaneops.specs.backup_targets import (
+    DESTINATION_FIELDS,
+    SECRET_FIELDS,
+    BackupTargetSpec,
+    clear_secret_problem,
+)
+from zaneops.specs.kinds import Kind
+from zaneops.specs.objects import StoredObject
+
+router = APIRouter(tags=["backups"])
+Spec = dict[str, Any]
+MAX_TARGETS = 50
+
+
+async def seal_target(
+    ctx: ApiContext, spec: Spec, current: StoredObject | None, _: UUID | None
+) -> Spec:
+    """Names are unique; the secret key sealed (a masked one keeps the stored one while the
+    store, bucket and key id stay the same)."""
+    others = [
+        t
+        for t in await ctx.store.page(Kind.BACKUP_TARGETS, None, None, MAX_TARGETS + 1)
+        if not t.is_deleted and (current is None or t.id != current.id)
+    ]
+    if current is None and len(others) >= MAX_TARGETS:
+        raise ApiError(409, "too_many_targets", f"at most {MAX_TARGETS} backup targets")
+    if any(t.spec.get("name") == spec["name"] for t in others):
+        raise invalid("name", "another backup target has this name", "duplicate_name")
+    stored = _stored_secrets(current, spec)
+    sealed = {field: _sealed(ctx, field, spec[field], stored.get(field)) for field in SECRET_FIELDS}
+    return {**spec, **sealed}
+
+
+def _stored_secrets(current: StoredObject | None, sent: Spec) -> Spec:
+    """The secrets a masked value may keep: only while the destination is the same."""
+    if current is None:
+        return {}
+    moved = [field for field in DESTINATION_FIELDS if current.spec.get(field) != sent.get(field)]
+    return {} if moved else {field: current.spec.get(field) for field in SECRET_FIELDS}
+
+
+def _sealed(ctx: ApiContext, field: str, value: str, stored: str | None) -> str:
+    if value == MASK:
+        if stored is None:
+            raise invalid(
+                field,
+                "send the value again: nothing is stored for it, or the endpoint, bucket or "
+                "access key id changed (a stored secret never follows them)",
+            )
+        return stored
+    if is_sealed(value):
+        raise invalid(field, f"a value must not start with {SEALED_PREFIX!r}")
+    problem = clear_secret_problem(value)
+    if problem is not None:
+        raise invalid(field, problem)
+    if ctx.secret_box is None:
+        raise invalid(
+            field,
+            "this server has no ZANE_SECRET_KEY, so it cannot store secrets",
+            "secrets_unavailable",
+        )
+    return ctx.secret_box.seal(value)
+
+
+def mask_target(spec: Spec) -> Spec:
+    return {**spec, **{field: MASK for field in SECRET_FIELDS if spec.get(field) is not None}}
+
+
+async def not_in_use(ctx: ApiContext, target: StoredObject) -> None:
+    """Backups kept there would be lost to the platform (and could not be deleted)."""
+    kept = await ctx.store.backups_kept_in(target.id)
+    if kept:
+        raise ApiError(
+            409,
+            "in_use",
+            f"{kept} backups are kept in this target: delete them first (their files go "
+            "with them), or keep the target",
+        )
+
+
+BACKUP_TARGETS = KindApi(
+    Kind.BACKUP_TARGETS,
+    BackupTargetSpec,
+    BackupTarget,
+    "backup_target",
+    prepare=seal_target,
+    present=mask_target,
+    guard_delete=not_in_use,
+)
+
+add_list(router, BACKUP_TARGETS, "/backup-targets", None)
+add_create(router, BACKUP_TARGETS, "/backup-targets", None)
+add_item(router, BACKUP_TARGETS, "/backup-targets/{id}")

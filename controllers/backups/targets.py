@@ -1,0 +1,93 @@
+"""Backup files kept in backup targets (S3-compatible stores): uploaded once dumped, read back
+for the verification and for restores, deleted with their backup. A target's secret key is
+opened only here, only for the call that needs it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from uuid import UUID
+
+from zaneops.adapters.s3 import Bucket, StoreError
+from zaneops.common.secrets import SecretsUnavailable
+from zaneops.specs.backup_targets import BackupTargetSpec
+from zaneops.specs.kinds import Kind
+
+from .failures import Failed, written_to_disk_failed
+from .ports import BackupRows, ObjectStore
+
+
+class TargetFiles:
+    def __init__(
+        self, rows: BackupRows, store: ObjectStore, open_secret: Callable[[str], str]
+    ) -> None:
+        self.rows = rows
+        self.store = store
+        self.open_secret = open_secret
+
+    async def upload(
+        self, target_id: UUID, relative: str, source: Path, sha256: str, timeout: float
+    ) -> str:
+        """The file stored in the target, its size checked there; where it is (s3://...)."""
+        target, bucket = await self._bucket(target_id)
+        key = target.key_of(relative)
+        size = source.stat().st_size
+        try:
+            async with asyncio.timeout(timeout):
+                stored = await self.store.upload(bucket, key, source, sha256)
+        except TimeoutError:
+            await self._forget(bucket, key)
+            raise Failed("UploadFailed", f"the upload ran past {timeout:g} s") from None
+        except StoreError as error:
+            await self._forget(bucket, key)
+            raise Failed("UploadFailed", f"the upload failed: {error}") from None
+        if stored != size:
+            await self._forget(bucket, key)
+            message = f"the target holds {stored} bytes of the {size} sent"
+            raise Failed("UploadFailed", message)
+        return target.where(relative)
+
+    async def fetch(self, target_id: UUID, relative: str, dest: Path) -> None:
+        """The stored file, read back into dest (a partial file is removed)."""
+        target, bucket = await self._bucket(target_id)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            await self.store.download(bucket, target.key_of(relative), dest)
+        except StoreError as error:
+            dest.unlink(missing_ok=True)
+            raise Failed(
+                "FileMissing", f"reading it back from the target failed: {error}"
+            ) from None
+        except OSError as error:
+            dest.unlink(missing_ok=True)
+            raise written_to_disk_failed(error, "reading it back from the target") from None
+
+    async def delete(self, target_id: UUID, relative: str) -> bool:
+        """The stored file deleted; False when its target is gone (nothing left to ask).
+        Raises StoreError while the store cannot be reached: the backup waits for it."""
+        try:
+            target, bucket = await self._bucket(target_id)
+        except Failed:
+            return False
+        await self.store.delete(bucket, target.key_of(relative))
+        return True
+
+    async def _bucket(self, target_id: UUID) -> tuple[BackupTargetSpec, Bucket]:
+        row = await self.rows.get(Kind.BACKUP_TARGETS, target_id)
+        if row is None or row.is_deleted:
+            raise Failed("TargetGone", f"backup target {target_id} was deleted")
+        target = row.spec_as(BackupTargetSpec)
+        try:
+            secret = self.open_secret(target.secret_access_key)
+        except SecretsUnavailable as error:
+            raise Failed("TargetUnusable", f"its secret key cannot be opened: {error}") from None
+        bucket = Bucket(target.endpoint, target.region, target.bucket, target.access_key_id, secret)
+        return target, bucket
+
+    async def _forget(self, bucket: Bucket, key: str) -> None:
+        """A failed upload leaves no object (the client aborts a multipart one; a whole one
+        of the wrong size is deleted), as far as the store still answers."""
+        with contextlib.suppress(StoreError):
+            await self.store.delete(bucket, key)
