@@ -18,6 +18,8 @@ from zaneops.specs.kinds import Kind
 from .failures import Failed, written_to_disk_failed
 from .ports import BackupRows, ObjectStore
 
+FORGET_TIMEOUT = 10.0  # a store that stopped answering is not waited for
+
 
 class TargetFiles:
     def __init__(
@@ -37,8 +39,7 @@ class TargetFiles:
         try:
             async with asyncio.timeout(timeout):
                 stored = await self.store.upload(bucket, key, source, sha256)
-        except TimeoutError:
-            await self._forget(bucket, key)
+        except TimeoutError:  # the adapter deletes what an upload given up leaves
             raise Failed("UploadFailed", f"the upload ran past {timeout:g} s") from None
         except StoreError as error:
             await self._forget(bucket, key)
@@ -89,5 +90,6 @@ class TargetFiles:
     async def _forget(self, bucket: Bucket, key: str) -> None:
         """A failed upload leaves no object (the client aborts a multipart one; a whole one
         of the wrong size is deleted), as far as the store still answers."""
-        with contextlib.suppress(StoreError):
-            await self.store.delete(bucket, key)
+        with contextlib.suppress(StoreError, TimeoutError):
+            async with asyncio.timeout(FORGET_TIMEOUT):
+                await self.store.delete(bucket, key)

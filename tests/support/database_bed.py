@@ -81,6 +81,6 @@ async def backups_controller(
     async with running(
         lambda deps: backups.build(deps, settings),
         database_url,
-        installation={"instance": instance, "secret_key": secret_key},
+        installation={"instance": instance} | ({"secret_key": secret_key} if secret_key else {}),
     ) as runner:
         yield runner

@@ -5,10 +5,11 @@ partial upload never becomes an object), download, size, delete. Through the min
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar, cast
 from urllib.parse import urlsplit
 
 import urllib3
@@ -55,16 +56,32 @@ class ObjectStores:
         self._http.clear()
 
     async def upload(self, bucket: Bucket, key: str, source: Path, sha256: str) -> int:
-        """The file stored under key (its sha256 as metadata); the stored size."""
+        """The file stored under key (its sha256 as metadata); the stored size. An upload
+        given up (its task cancelled, e.g. by a timeout) sends no further part, and one that
+        completes anyway is deleted: it never stays as an object."""
+        given_up = threading.Event()
 
         def put() -> int:
             client = self._client(bucket)
-            client.fput_object(
-                bucket.name, key, str(source), metadata={"sha256": sha256}, part_size=PART_SIZE
-            )
+            with source.open("rb") as data:
+                client.put_object(
+                    bucket.name,
+                    key,
+                    cast(BinaryIO, _Stoppable(data, given_up)),
+                    length=source.stat().st_size,
+                    metadata={"sha256": sha256},
+                    part_size=PART_SIZE,
+                )
+            if given_up.is_set():
+                client.remove_object(bucket.name, key)
+                raise StoreError("the upload was given up")
             return int(client.stat_object(bucket.name, key).size or 0)
 
-        return await self._call(bucket, put)
+        try:
+            return await self._call(bucket, put)
+        except asyncio.CancelledError:
+            given_up.set()
+            raise
 
     async def download(self, bucket: Bucket, key: str, dest: Path) -> None:
         await self._call(
@@ -112,3 +129,17 @@ def _why(error: BaseException) -> str:
     """The innermost reason urllib3 wraps (connection refused, timed out...)."""
     reason = getattr(error, "reason", None)
     return str(reason or error)[:300]
+
+
+class _Stoppable:
+    """A file read part by part by the client; once the upload is given up, a read fails,
+    so the client aborts its multipart upload rather than send the next part."""
+
+    def __init__(self, data: BinaryIO, given_up: threading.Event) -> None:
+        self._data = data
+        self._given_up = given_up
+
+    def read(self, size: int = -1) -> bytes:
+        if self._given_up.is_set():
+            raise StoreError("the upload was given up")
+        return self._data.read(size)

@@ -31,7 +31,12 @@ async def test_a_backup_asked_for_is_listed_with_its_service_and_deleted_on_requ
     first = body(await admin.post(f"/services/{db['id']}/backups"), 201)
     second = body(await admin.post(f"/services/{db['id']}/backups"), 201)
     body(await admin.post(f"/services/{other['id']}/backups"), 201)
-    assert first["spec"] == {"service_id": db["id"], "trigger": "manual", "restore_from": None}
+    assert first["spec"] == {
+        "service_id": db["id"],
+        "trigger": "manual",
+        "restore_from": None,
+        "target_id": None,
+    }
     assert first["phase"] is None and first["parent_id"] == env_id
 
     listed = body(await admin.get(f"/services/{db['id']}/backups"), 200)["items"]
