@@ -8,6 +8,7 @@ import { AppProvider } from "./components/app-context";
 import { Shell } from "./components/Shell";
 import { Loading } from "./components/ui";
 import { Account } from "./pages/Account";
+import { BackupTargets } from "./pages/BackupTargets";
 import { Login } from "./pages/Login";
 import { NewDatabasePage } from "./pages/NewDatabase";
 import { NewService } from "./pages/NewService";
@@ -72,6 +73,7 @@ export function App() {
           <Route path="account" element={<Account />} />
           <Route path="ssh-hosts" element={<SshHosts />} />
           <Route path="notifications" element={<Notifications />} />
+          <Route path="backup-targets" element={<BackupTargets />} />
           <Route path="servers" element={<Servers />} />
           <Route path="*" element={<NotFound />} />
         </Route>

@@ -21,6 +21,8 @@ export type CreatedDatabase = Schemas["CreatedDatabase"];
 export type NewDatabase = Schemas["NewDatabase"];
 export type Backup = Schemas["Backup"];
 export type BackupPolicy = Schemas["BackupPolicy"];
+export type BackupTarget = Schemas["BackupTarget"];
+export type BackupTargetSpec = Schemas["BackupTargetSpec"];
 export type CronJob = Schemas["CronJob"];
 export type BackupHealth = Schemas["BackupHealth"];
 /** Exactly one of token (https) or ssh_key; both read back masked. */

@@ -89,6 +89,13 @@ export function Shell() {
         <Link to="/notifications" className="btn ghost small" title="Where failures are told">
           Notifications
         </Link>
+        <Link
+          to="/backup-targets"
+          className="btn ghost small"
+          title="S3-compatible stores for databases' backups"
+        >
+          Backup targets
+        </Link>
         <Link to="/ssh-hosts" className="btn ghost small" title="Git servers' pinned SSH keys">
           SSH hosts
         </Link>

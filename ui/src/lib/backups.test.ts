@@ -37,6 +37,17 @@ describe("backups", () => {
     expect(progressOf(backup("VERIFIED"))).toBe(1);
   });
 
+  it("moves a backup kept in a target through its upload too", () => {
+    const kept = (phase: Backup["phase"]) => ({
+      ...backup(phase),
+      spec: { ...backup(null).spec, target_id: "t" },
+    });
+    expect(progressOf(kept("DUMPING"))).toBeCloseTo(1 / 4);
+    expect(progressOf(kept("UPLOADING"))).toBeCloseTo(2 / 4);
+    expect(progressOf(kept("VERIFYING"))).toBeCloseTo(3 / 4);
+    expect(shownPhase(kept("UPLOADING"))).toMatchObject({ label: "Uploading", running: true });
+  });
+
   it("moves a restore's bar through its own steps", () => {
     const restore = { ...backup("RESTORING"), spec: { ...backup(null).spec, restore_from: "b0" } };
     expect(progressOf(restore)).toBeCloseTo(1 / 2);
@@ -52,6 +63,9 @@ describe("backups", () => {
       "4.6 s",
     );
     expect(durationOf(backup("DUMPING"))).toBeNull();
+    expect(
+      durationOf(backup("VERIFIED", { dump_seconds: 1, upload_seconds: 2, verify_seconds: 3 })),
+    ).toBe("6.0 s");
     expect(verdictOf(backup("VERIFIED"))).toBe("restored: 2 tables");
   });
 });

@@ -1,11 +1,12 @@
-// A database's backups: back up now, the schedule, and each backup with its progress (a dump,
-// then a restore that checks it), size, time and verdict. Only a verified one is called good.
+// A database's backups: back up now, the schedule and where backups are kept, and each backup
+// with its progress (a dump, an upload to its backup target, then a restore that checks it),
+// size, time, place and verdict. Only a verified one is called good.
 
 import { type FormEvent, useState } from "react";
-import { useNavigate } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { del, get, post } from "../../api/client";
 import { fieldErrors, messageOf, unplacedErrors } from "../../api/errors";
-import type { Backup, BackupHealth, CreatedDatabase, Page } from "../../api/types";
+import type { Backup, BackupHealth, BackupTarget, CreatedDatabase, Page } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import {
   Badge,
@@ -29,16 +30,23 @@ import {
   sizeOf,
   verdictOf,
 } from "../../lib/backups";
+import { bucketPathOf, keptIn, liveTargets } from "../../lib/backup-targets";
 import { bytes, timeAgo } from "../../lib/format";
 import { usePoll } from "../../lib/hooks";
+import { TARGETS_PATH } from "../BackupTargets";
 import { useService } from "./context";
 
 export function Backups() {
+  // Read once: the list names each backup's target, the schedule offers them.
+  const targets = usePoll((s) => get<Page<BackupTarget>>(TARGETS_PATH, s), [], null);
+  const all = targets.data?.items ?? [];
+  const names = Object.fromEntries(all.map((t) => [t.id, t.spec.name]));
   return (
     <div className="stack">
       <Overdue />
-      <BackupList />
-      <ScheduleForm />
+      <BackupList targetNames={names} />
+      {/* Unread targets (an error) leave only the backups folder to choose. */}
+      <ScheduleForm targets={targets.data || targets.error ? liveTargets(all) : undefined} />
     </div>
   );
 }
@@ -60,7 +68,7 @@ function Overdue() {
   );
 }
 
-function BackupList() {
+function BackupList({ targetNames }: { targetNames: Record<string, string> }) {
   const { service } = useService();
   const { notify } = useApp();
   const backups = usePoll(
@@ -94,7 +102,12 @@ function BackupList() {
       {items.length > 0 ? (
         <ul className="list">
           {items.map((backup) => (
-            <BackupRow key={backup.id} backup={backup} onDeleted={backups.reload} />
+            <BackupRow
+              key={backup.id}
+              backup={backup}
+              keptIn={keptIn(backup, targetNames)}
+              onDeleted={backups.reload}
+            />
           ))}
         </ul>
       ) : null}
@@ -102,7 +115,15 @@ function BackupList() {
   );
 }
 
-function BackupRow({ backup, onDeleted }: { backup: Backup; onDeleted: () => void }) {
+function BackupRow({
+  backup,
+  keptIn,
+  onDeleted,
+}: {
+  backup: Backup;
+  keptIn: string;
+  onDeleted: () => void;
+}) {
   const shown = shownPhase(backup);
   const size = sizeOf(backup);
   const took = durationOf(backup);
@@ -128,6 +149,14 @@ function BackupRow({ backup, onDeleted }: { backup: Backup; onDeleted: () => voi
             {what} · {timeAgo(backup.created_at)}
             {size !== null ? ` · ${bytes(size)}` : ""}
             {took ? ` · ${took}` : ""}
+            {isRestore(backup) ? null : (
+              <>
+                {" · "}
+                <span className="mono" data-testid="kept-in">
+                  {keptIn}
+                </span>
+              </>
+            )}
           </span>
           <span style={{ flex: 1 }} />
           {backup.phase === "VERIFIED" && !isRestore(backup) ? (
@@ -207,21 +236,34 @@ function RestoreDialog({ backup, onClose }: { backup: Backup; onClose: () => voi
   );
 }
 
-function ScheduleForm() {
+const SCHEDULE_FIELDS = {
+  "backup.schedule": "schedule",
+  "backup.keep_last": "keep",
+  "backup.target_id": "target",
+};
+
+/** "This server's backups folder", or the target's name and bucket. */
+function placeOf(targetId: string | null | undefined, targets: BackupTarget[] | undefined): string {
+  if (!targetId) return "this server's backups folder";
+  const target = targets?.find((t) => t.id === targetId);
+  return target ? `${target.spec.name} (${bucketPathOf(target.spec)})` : "a backup target";
+}
+
+function ScheduleForm({ targets }: { targets: BackupTarget[] | undefined }) {
   const { service, save } = useService();
   const { notify } = useApp();
   const policy = service.spec.backup;
   const [schedule, setSchedule] = useState(policy?.schedule ?? "");
   const [keep, setKeep] = useState(String(policy?.keep_last ?? 7));
+  const [target, setTarget] = useState(policy?.target_id ?? "");
   const saving = useAction(async (on: boolean) => {
-    const backup = on ? { schedule: schedule.trim(), keep_last: Number(keep) } : null;
+    const backup = on
+      ? { schedule: schedule.trim(), keep_last: Number(keep), target_id: target || null }
+      : null;
     await save({ backup });
     notify(on ? "Schedule saved" : "Schedule off");
   });
-  const errors = fieldErrors(saving.error, {
-    "backup.schedule": "schedule",
-    "backup.keep_last": "keep",
-  });
+  const errors = fieldErrors(saving.error, SCHEDULE_FIELDS);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void saving.run(true);
@@ -232,8 +274,8 @@ function ScheduleForm() {
         title="Schedule"
         description={
           policy
-            ? `On: ${policy.schedule}, keeping the newest ${policy.keep_last} verified.`
-            : "Off: backups are made only when asked for."
+            ? `On: ${policy.schedule}, keeping the newest ${policy.keep_last} verified. Kept in ${placeOf(policy.target_id, targets)}.`
+            : "Off: backups are made only when asked for, and kept in this server's backups folder."
         }
         footer={
           <>
@@ -250,10 +292,7 @@ function ScheduleForm() {
       >
         <div className="card-body form-grid">
           <FormErrors
-            messages={unplacedErrors(saving.error, ["schedule", "keep"], {
-              "backup.schedule": "schedule",
-              "backup.keep_last": "keep",
-            })}
+            messages={unplacedErrors(saving.error, Object.values(SCHEDULE_FIELDS), SCHEDULE_FIELDS)}
           />
           <CodeInput
             label="When (cron, UTC)"
@@ -278,8 +317,61 @@ function ScheduleForm() {
               />
             )}
           </Field>
+          <KeptInSelect
+            value={target}
+            targets={targets}
+            error={errors.target}
+            onChange={setTarget}
+          />
         </div>
       </Card>
     </form>
+  );
+}
+
+/** Where the schedule's backups (and Back up now's) go: this server, or a backup target. */
+function KeptInSelect({
+  value,
+  targets,
+  error,
+  onChange,
+}: {
+  value: string;
+  targets: BackupTarget[] | undefined;
+  error: string | undefined;
+  onChange: (value: string) => void;
+}) {
+  // A chosen target no longer listed (deleted meanwhile) stays shown rather than silently lost.
+  const missing = value !== "" && targets !== undefined && !targets.some((t) => t.id === value);
+  return (
+    <Field
+      label="Keep backups in"
+      error={error}
+      hint={
+        <>
+          Saved with the schedule; Back up now uses it too.{" "}
+          <Link to="/backup-targets">Add or edit targets</Link>
+        </>
+      }
+    >
+      {(p) => (
+        <select
+          {...p}
+          value={value}
+          disabled={targets === undefined}
+          onChange={(e) => onChange(e.target.value)}
+        >
+          <option value="">This server&apos;s backups folder</option>
+          {(targets ?? []).map((target) => (
+            <option key={target.id} value={target.id}>
+              {target.spec.name}
+            </option>
+          ))}
+          {missing ? (
+            <option value={value}>A target no longer there ({value.slice(0, 8)})</option>
+          ) : null}
+        </select>
+      )}
+    </Field>
   );
 }
