@@ -7,6 +7,10 @@ rows, then, alternating, ROUNDS times each:
 - raw: `docker exec pg_dump -Fc | file` (the dump into the local backups folder);
 - ours: the backups controller's dump (snapshot, row counts, pg_dump of that snapshot,
   streamed through the Engine API into a file with its sha256, fsynced).
+Then the same kept in an S3-compatible store (a real S3 API server: moto's, in a container on
+loopback), alternating ROUNDS times each:
+- raw: `docker exec pg_dump -Fc | upload` (the dump streamed into a multipart upload);
+- ours: the controller's dump, then its upload (zaneops.adapters.s3, the stored size checked).
 Then the verification (a scratch server, the file copied in, pg_restore, every table counted
 and compared) against a raw `pg_restore` of the same file into a scratch server. Prints
 seconds, MB/s of the database, and ratios.
@@ -26,18 +30,23 @@ from pathlib import Path
 from typing import Any
 
 import docker
+from minio import Minio
 
 from controllers.backups import postgres as pg
 from controllers.backups.controller import BackupsController
+from controllers.backups.engine import counts_of
 from controllers.backups.settings import BackupsSettings
 from tests.support.database_images import ensure_database_images
+from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, S3Server, s3_server
 from zaneops.adapters.docker.dumps import DatabaseDumps
+from zaneops.adapters.s3 import PART_SIZE, Bucket, ObjectStores
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context
 from zaneops.specs import Status
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
 
+BUCKET = "bench-backups"
 ENV = {"POSTGRES_USER": "app", "POSTGRES_DB": "app", "POSTGRES_PASSWORD": "bench-password"}
 ROW_BYTES = 1024  # 32 random md5s: text pg_dump's compression barely shrinks
 FILL = (
@@ -81,7 +90,45 @@ async def our_dump(container: Any, dest: Path) -> tuple[float, dict[str, int], s
     took = time.perf_counter() - began
     dumps.close()
     assert streamed.exit_code == 0, streamed.stderr
-    return took, pg.counts_of(streamed.stderr), streamed.sha256
+    return took, counts_of(streamed.stderr), streamed.sha256
+
+
+def raw_dump_to_s3(container: Any, client: Minio, key: str) -> float:
+    """pg_dump's output streamed straight into a multipart upload, as a script would."""
+    began = time.perf_counter()
+    dump = subprocess.Popen(
+        ["docker", "exec", container.id, "pg_dump", "-Fc", "-U", "app", "-d", "app"],
+        stdout=subprocess.PIPE,
+    )
+    assert dump.stdout is not None
+    client.put_object(BUCKET, key, dump.stdout, length=-1, part_size=PART_SIZE)
+    assert dump.wait() == 0
+    return time.perf_counter() - began
+
+
+async def our_dump_and_upload(container: Any, dest: Path, bucket: Bucket, key: str) -> float:
+    began = time.perf_counter()
+    _, _, sha256 = await our_dump(container, dest)
+    stores = ObjectStores()
+    stored = await stores.upload(bucket, key, dest, sha256)
+    stores.close()
+    assert stored == dest.stat().st_size
+    return time.perf_counter() - began
+
+
+def compare_with_s3(container: Any, root: Path, size: int, rounds: int, store: S3Server) -> None:
+    bucket = Bucket(store.endpoint, "us-east-1", BUCKET, ACCESS_KEY, SECRET_KEY)
+    raw_times, our_times = [], []
+    for round_ in range(rounds):
+        raw_times.append(raw_dump_to_s3(container, store.client(), f"raw-{round_}.pgdump"))
+        ours = asyncio.run(
+            our_dump_and_upload(container, root / "s3.pgdump", bucket, f"ours-{round_}.pgdump")
+        )
+        our_times.append(ours)
+    raw, ours = statistics.median(raw_times), statistics.median(our_times)
+    print(f"raw pg_dump | upload: {raw:7.1f} s  {size / 2**20 / raw:6.1f} MB/s  {raw_times}")
+    print(f"ours dump + upload  : {ours:7.1f} s  {size / 2**20 / ours:6.1f} MB/s  {our_times}")
+    print(f"S3 ratio ours/raw   : {ours / raw:.2f}")
 
 
 def raw_restore(image: str, dump: Path) -> float:
@@ -176,6 +223,8 @@ def main(mib: int, rounds: int) -> None:
         print(f"raw pg_dump | file : {raw:7.1f} s  {size / 2**20 / raw:6.1f} MB/s  {raw_times}")
         print(f"ours (controller)  : {ours:7.1f} s  {size / 2**20 / ours:6.1f} MB/s  {our_times}")
         print(f"dump ratio ours/raw: {ours / raw:.2f}")
+        with s3_server(BUCKET) as store:
+            compare_with_s3(container, root, size, rounds, store)
         restore = raw_restore(image, root / "ours.pgdump")
         verify, message = asyncio.run(our_verify(root, "ours.pgdump", sha256, tables, image))
         print(f"raw pg_restore     : {restore:7.1f} s")

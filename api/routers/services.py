@@ -65,7 +65,7 @@ async def _backup_target_exists(ctx: ApiContext, spec: dict[str, Any]) -> None:
         return
     target = await ctx.store.get(Kind.BACKUP_TARGETS, UUID(str(target_id)))
     if target is None or target.is_deleted:
-        reason = f"no backup target {target_id}: create it first (Settings, Backup targets)"
+        reason = f"no backup target {target_id}: create it first (the Backup targets page)"
         raise invalid("backup.target_id", reason, "unknown_backup_target")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from zaneops.adapters.docker.dumps import RunningContainer
+from zaneops.adapters.docker.dumps import RunningContainer, Streamed
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result, Watch
@@ -93,8 +93,6 @@ class BackupsController(Controller):
             return self._start(obj)
         if phase == BackupPhase.DUMPING:
             return await self._dump(ctx, obj)
-        if phase == BackupPhase.UPLOADING:
-            return await self._upload(ctx, obj)
         return await self._verify(ctx, obj)
 
     def _start(self, obj: StoredObject) -> Result:
@@ -121,25 +119,19 @@ class BackupsController(Controller):
         began = time.monotonic()
         ctx.ensure_leader()
         try:
-            async with asyncio.timeout(self.settings.dump_timeout_seconds):
-                streamed = await self.dumps.stream_to_file(
-                    container.id, engine.dump_command, partial, STDERR_LIMIT
-                )
-        except TimeoutError:
-            partial.unlink(missing_ok=True)
-            limit = self.settings.dump_timeout_seconds
-            raise Failed("TimedOut", f"the dump ran past {limit:g} s") from None
-        except OSError as error:
-            partial.unlink(missing_ok=True)
-            raise written_to_disk_failed(error, "the dump") from None
+            streamed, where = await self._dump_into(
+                partial, relative, container_id=container.id, engine=engine, target=spec.target_id
+            )
         finally:
             self._dumping.discard(obj.id)
-        if streamed.exit_code != 0 or streamed.size == 0:
+        if not _whole(streamed):
             partial.unlink(missing_ok=True)
             said = _tail(not_the_counts(streamed.stderr)) or "nothing"
             message = f"the dump exited with code {streamed.exit_code}; it said: {said}"
             raise Failed("DumpFailed", message)
         partial.replace(final)  # complete only now, under its final name
+        if where is not None:
+            final.unlink()  # the target holds it: the verification reads it back from there
         details = {
             "file": str(relative),
             "size_bytes": streamed.size,
@@ -149,40 +141,54 @@ class BackupsController(Controller):
             "engine": source.engine,
             "version": source.version,
             "dump_seconds": round(time.monotonic() - began, 3),
-        }
-        if spec.target_id is not None:
-            message = "uploading it to its backup target"
-            status = _phase(obj.status, BackupPhase.UPLOADING, "Uploading", message, details)
-        else:
-            status = _phase(obj.status, BackupPhase.VERIFYING, "Verifying", "restoring it", details)
+        } | ({"location": where} if where else {})
+        message = "reading it back from its target and restoring it" if where else "restoring it"
+        status = _phase(obj.status, BackupPhase.VERIFYING, "Verifying", message, details)
         return Result(status, requeue_after=0)
 
-    async def _upload(self, ctx: Context, obj: StoredObject) -> Result:
-        """The dump stored in the backup target, then removed from the backups folder: the
-        verification reads back what the target holds."""
-        details = obj.status.details
-        target_id = BackupSpec.model_validate(obj.spec).target_id
-        assert target_id is not None
-        path = self.settings.root / str(details["file"])
-        await self._same_file(path, str(details["sha256"]))
-        began = time.monotonic()
-        ctx.ensure_leader()
+    async def _dump_into(
+        self,
+        partial: Path,
+        relative: Path,
+        *,
+        container_id: str,
+        engine: EngineBackup,
+        target: UUID | None,
+    ) -> tuple[Streamed, str | None]:
+        """The dump written to `partial` and, with a target, uploaded to it at the same time
+        (kept there only if the dump is whole); where it is stored, if it is."""
+
+        async def write() -> Streamed:
+            return await self._stream_dump(container_id, engine, partial)
+
+        if target is None:
+            return await write(), None
         try:
-            where = await self._targets().upload(
-                target_id,
-                str(details["file"]),
-                path,
-                str(details["sha256"]),
-                self.settings.upload_timeout_seconds,
+            return await self._targets().upload_while_written(
+                target,
+                str(relative),
+                partial,
+                write=write,
+                keep=_whole,
+                timeout=self.settings.upload_timeout_seconds,
             )
         except Failed:
-            path.unlink(missing_ok=True)  # a failed backup's file: nobody will read it
+            partial.unlink(missing_ok=True)  # a failed backup's file: nobody will read it
             raise
-        path.unlink(missing_ok=True)
-        extra = {"location": where, "upload_seconds": round(time.monotonic() - began, 3)}
-        message = "reading it back from its target and restoring it"
-        status = _phase(obj.status, BackupPhase.VERIFYING, "Verifying", message, extra)
-        return Result(status, requeue_after=0)
+
+    async def _stream_dump(self, container_id: str, engine: EngineBackup, dest: Path) -> Streamed:
+        try:
+            async with asyncio.timeout(self.settings.dump_timeout_seconds):
+                return await self.dumps.stream_to_file(
+                    container_id, engine.dump_command, dest, STDERR_LIMIT
+                )
+        except TimeoutError:
+            dest.unlink(missing_ok=True)
+            limit = self.settings.dump_timeout_seconds
+            raise Failed("TimedOut", f"the dump ran past {limit:g} s") from None
+        except OSError as error:
+            dest.unlink(missing_ok=True)
+            raise written_to_disk_failed(error, "the dump") from None
 
     async def _verify(self, ctx: Context, obj: StoredObject) -> Result:
         details = obj.status.details
@@ -466,6 +472,11 @@ class BackupsController(Controller):
 def _dump_file(backup: StoredObject, suffix: str) -> Path:
     """Where a backup's file is, relative to the backups folder."""
     return Path(str(backup.parent_id)) / f"{backup.id}{suffix}"
+
+
+def _whole(streamed: Streamed) -> bool:
+    """A dump is kept when it exited 0 with bytes (anything else is DumpFailed)."""
+    return streamed.exit_code == 0 and streamed.size > 0
 
 
 def _engine_named(engine: str) -> EngineBackup:

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from zaneops.adapters.docker.dumps import Ran, RunningContainer, Streamed
-from zaneops.adapters.s3 import Bucket
+from zaneops.adapters.s3 import Bucket, GrowingUpload
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
@@ -48,7 +48,7 @@ class Dumps(Protocol):
 class ObjectStore(Protocol):
     """A backup target's bucket (zaneops.adapters.s3): each call raises StoreError."""
 
-    async def upload(self, bucket: Bucket, key: str, source: Path, sha256: str) -> int: ...
+    def upload_growing(self, bucket: Bucket, key: str, path: Path) -> GrowingUpload: ...
 
     async def download(self, bucket: Bucket, key: str, dest: Path) -> None: ...
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID
 
-from zaneops.adapters.s3 import Bucket, StoreError
+from zaneops.adapters.s3 import Bucket, GrowingUpload, StoreError
 from zaneops.common.secrets import SecretsUnavailable
 from zaneops.specs.backup_targets import BackupTargetSpec
 from zaneops.specs.kinds import Kind
@@ -18,6 +19,7 @@ from zaneops.specs.kinds import Kind
 from .failures import Failed, written_to_disk_failed
 from .ports import BackupRows, ObjectStore
 
+T = TypeVar("T")
 FORGET_TIMEOUT = 10.0  # a store that stopped answering is not waited for
 
 
@@ -29,26 +31,48 @@ class TargetFiles:
         self.store = store
         self.open_secret = open_secret
 
-    async def upload(
-        self, target_id: UUID, relative: str, source: Path, sha256: str, timeout: float
-    ) -> str:
-        """The file stored in the target, its size checked there; where it is (s3://...)."""
+    async def upload_while_written(
+        self,
+        target_id: UUID,
+        relative: str,
+        path: Path,
+        *,
+        write: Callable[[], Awaitable[T]],
+        keep: Callable[[T], bool],
+        timeout: float,
+    ) -> tuple[T, str | None]:
+        """`write()` fills path while it is uploaded to the target, part by part; what it
+        wrote is stored only if `keep` says so. (What write returned, where the file is stored:
+        s3://..., or None when it was not kept.)"""
         target, bucket = await self._bucket(target_id)
         key = target.key_of(relative)
-        size = source.stat().st_size
+        upload = self.store.upload_growing(bucket, key, path)
+        try:
+            written = await write()
+        except BaseException:
+            upload.abandon()
+            raise
+        if not keep(written):
+            upload.abandon()
+            return written, None
+        upload.finish()
+        await self._stored_whole(upload, path.stat().st_size, timeout, (bucket, key))
+        return written, target.where(relative)
+
+    async def _stored_whole(
+        self, upload: GrowingUpload, size: int, timeout: float, place: tuple[Bucket, str]
+    ) -> None:
         try:
             async with asyncio.timeout(timeout):
-                stored = await self.store.upload(bucket, key, source, sha256)
-        except TimeoutError:  # the adapter deletes what an upload given up leaves
+                stored = await upload.stored_size()
+        except TimeoutError:  # the upload deletes what it leaves once given up
             raise Failed("UploadFailed", f"the upload ran past {timeout:g} s") from None
         except StoreError as error:
-            await self._forget(bucket, key)
             raise Failed("UploadFailed", f"the upload failed: {error}") from None
         if stored != size:
-            await self._forget(bucket, key)
+            await self._forget(*place)
             message = f"the target holds {stored} bytes of the {size} sent"
             raise Failed("UploadFailed", message)
-        return target.where(relative)
 
     async def fetch(self, target_id: UUID, relative: str, dest: Path) -> None:
         """The stored file, read back into dest (a partial file is removed)."""

@@ -6,6 +6,7 @@ full local disk each fail the backup with the reason, and leave nothing looking 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -123,13 +124,16 @@ async def ended(client: httpx.AsyncClient, backup_id: str, timeout: float = 120)
     return await backup_of(client, backup_id)
 
 
-async def reached_upload(client: httpx.AsyncClient, backup_id: str) -> None:
-    async def uploading() -> bool:
+async def mid_upload(client: httpx.AsyncClient, backup_id: str) -> None:
+    """Once its dump, which is uploaded as it is written, has run a second."""
+
+    async def dumping() -> bool:
         phase = (await backup_of(client, backup_id))["phase"]
         assert phase not in ("VERIFIED", "FAILED"), f"ended {phase} before its upload was cut"
-        return phase == "UPLOADING"
+        return phase == "DUMPING"
 
-    await eventually(uploading, timeout=120, every=0.05, message="uploading")
+    await eventually(dumping, timeout=120, every=0.05, message="dumping")
+    await asyncio.sleep(1)
 
 
 def failure_of(backup: dict[str, Any]) -> tuple[str, str]:
@@ -196,7 +200,7 @@ async def test_a_store_that_refuses_or_stops_fails_the_backup_and_keeps_nothing_
     target = await new_target(client, store)
     await keep_backups_in(client, db_id, target["id"])
     asked = await created(await client.post(f"/services/{db_id}/backups"))
-    await reached_upload(client, asked["id"])
+    await mid_upload(client, asked["id"])
     store.container.get_wrapped_container().pause()  # hangs mid-upload
     try:
         hung = await ended(client, asked["id"], timeout=90)
@@ -207,7 +211,7 @@ async def test_a_store_that_refuses_or_stops_fails_the_backup_and_keeps_nothing_
     assert store.objects(BUCKET) == {}  # the parts sent are not an object
 
     asked = await created(await client.post(f"/services/{db_id}/backups"))
-    await reached_upload(client, asked["id"])
+    await mid_upload(client, asked["id"])
     store.stop()
     stopped = await ended(client, asked["id"], timeout=120)
     reason, message = failure_of(stopped)

@@ -1,11 +1,13 @@
-"""S3-compatible object stores, for backup files: upload (multipart, aborted on failure, so a
-partial upload never becomes an object), download, size, delete. Through the minio client
+"""S3-compatible object stores, for backup files: upload while the file is written
+(multipart, aborted on failure, so a partial upload never becomes an object), download, size,
+delete. Through the minio client
 (small, speaks every S3 dialect), run in threads: its calls block."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,33 +57,10 @@ class ObjectStores:
     def close(self) -> None:
         self._http.clear()
 
-    async def upload(self, bucket: Bucket, key: str, source: Path, sha256: str) -> int:
-        """The file stored under key (its sha256 as metadata); the stored size. An upload
-        given up (its task cancelled, e.g. by a timeout) sends no further part, and one that
-        completes anyway is deleted: it never stays as an object."""
-        given_up = threading.Event()
-
-        def put() -> int:
-            client = self._client(bucket)
-            with source.open("rb") as data:
-                client.put_object(
-                    bucket.name,
-                    key,
-                    cast(BinaryIO, _Stoppable(data, given_up)),
-                    length=source.stat().st_size,
-                    metadata={"sha256": sha256},
-                    part_size=PART_SIZE,
-                )
-            if given_up.is_set():
-                client.remove_object(bucket.name, key)
-                raise StoreError("the upload was given up")
-            return int(client.stat_object(bucket.name, key).size or 0)
-
-        try:
-            return await self._call(bucket, put)
-        except asyncio.CancelledError:
-            given_up.set()
-            raise
+    def upload_growing(self, bucket: Bucket, key: str, path: Path) -> GrowingUpload:
+        """An upload of a file still being written, started now: each part is sent once
+        written, so the upload ends right after the writer."""
+        return GrowingUpload(self, bucket, key, path)
 
     async def download(self, bucket: Bucket, key: str, dest: Path) -> None:
         await self._call(
@@ -131,15 +110,73 @@ def _why(error: BaseException) -> str:
     return str(reason or error)[:300]
 
 
-class _Stoppable:
-    """A file read part by part by the client; once the upload is given up, a read fails,
-    so the client aborts its multipart upload rather than send the next part."""
+class GrowingUpload:
+    """A multipart upload following a file as it is written. `finish()` once the file is
+    whole, `abandon()` when it is not to be kept: no further part is sent, the client aborts
+    the multipart upload, and an upload that completed anyway is deleted. Never an object
+    unless finished."""
 
-    def __init__(self, data: BinaryIO, given_up: threading.Event) -> None:
-        self._data = data
+    def __init__(self, stores: ObjectStores, bucket: Bucket, key: str, path: Path) -> None:
+        self._whole = threading.Event()
+        self._given_up = threading.Event()
+        self._task = asyncio.ensure_future(
+            stores._call(bucket, lambda: self._put(stores, bucket, key, path))
+        )
+
+    def finish(self) -> None:
+        self._whole.set()
+
+    def abandon(self) -> None:
+        self._given_up.set()
+
+    async def stored_size(self) -> int:
+        """Once finished: the size the store holds (raises StoreError)."""
+        try:
+            return await asyncio.shield(self._task)
+        except asyncio.CancelledError:
+            self.abandon()
+            raise
+
+    def _put(self, stores: ObjectStores, bucket: Bucket, key: str, path: Path) -> int:
+        client = stores._client(bucket)
+        reader = _Following(path, self._whole, self._given_up)
+        try:
+            client.put_object(bucket.name, key, cast(BinaryIO, reader), -1, part_size=PART_SIZE)
+        finally:
+            reader.close()
+        if self._given_up.is_set():  # it completed before the reader saw it given up
+            client.remove_object(bucket.name, key)
+            raise StoreError("the upload was given up")
+        return int(client.stat_object(bucket.name, key).size or 0)
+
+
+class _Following:
+    """Reads a file as it grows: waits for more bytes until the writer says it is whole; once
+    the upload is given up, a read fails, so the client aborts rather than send a part."""
+
+    POLL = 0.05
+
+    def __init__(self, path: Path, whole: threading.Event, given_up: threading.Event) -> None:
+        self._path = path
+        self._whole = whole
         self._given_up = given_up
+        self._file: BinaryIO | None = None
 
     def read(self, size: int = -1) -> bytes:
-        if self._given_up.is_set():
-            raise StoreError("the upload was given up")
-        return self._data.read(size)
+        while True:
+            if self._given_up.is_set():
+                raise StoreError("the upload was given up")
+            whole = self._whole.is_set()  # read before the bytes: none can follow it then
+            data = self._opened().read(size) if self._path.exists() else b""
+            if data or whole:
+                return data
+            time.sleep(self.POLL)
+
+    def _opened(self) -> BinaryIO:
+        if self._file is None:
+            self._file = self._path.open("rb")
+        return self._file
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()

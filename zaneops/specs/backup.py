@@ -23,7 +23,6 @@ class BackupPhase(StrEnum):
 
     QUEUED = "QUEUED"
     DUMPING = "DUMPING"
-    UPLOADING = "UPLOADING"  # to its backup target, before the verification reads it back
     VERIFYING = "VERIFYING"
     RESTORING = "RESTORING"  # a restore's: loading a backup into its new database
     VERIFIED = "VERIFIED"

@@ -1207,7 +1207,7 @@ export interface components {
          * @description Where a backup stands; the backups controller writes it to status.details["phase"].
          * @enum {string}
          */
-        BackupPhase: "QUEUED" | "DUMPING" | "UPLOADING" | "VERIFYING" | "RESTORING" | "VERIFIED" | "FAILED";
+        BackupPhase: "QUEUED" | "DUMPING" | "VERIFYING" | "RESTORING" | "VERIFIED" | "FAILED";
         /** BackupPolicy */
         BackupPolicy: {
             /**

@@ -5,8 +5,6 @@ import type { Backup } from "../api/types";
 import type { Tone } from "../components/ui";
 
 export const STEPS = ["Queued", "Dumping", "Verifying", "Verified"];
-/** A backup kept in a backup target is uploaded between its dump and its check. */
-export const TARGET_STEPS = ["Queued", "Dumping", "Uploading", "Verifying", "Verified"];
 export const RESTORE_STEPS = ["Queued", "Restoring", "Verified"];
 
 /** A restore of a backup into this (new) database, rather than a backup of it. */
@@ -24,20 +22,23 @@ const QUEUED: Shown = { label: "Queued", tone: "neutral", running: true };
 const SHOWN: Record<string, Shown> = {
   QUEUED,
   DUMPING: { label: "Dumping", tone: "info", running: true },
-  UPLOADING: { label: "Uploading", tone: "info", running: true },
   VERIFYING: { label: "Verifying", tone: "info", running: true },
   RESTORING: { label: "Restoring", tone: "info", running: true },
   VERIFIED: { label: "Verified", tone: "ok", running: false },
   FAILED: { label: "Failed", tone: "bad", running: false },
 };
 
+/** A backup kept in a backup target is uploaded while it is dumped. */
+const DUMPING_TO_TARGET: Shown = { label: "Dumping and uploading", tone: "info", running: true };
+
 export function shownPhase(backup: Backup): Shown {
+  if (backup.phase === "DUMPING" && backup.spec.target_id) return DUMPING_TO_TARGET;
   return SHOWN[backup.phase ?? "QUEUED"] ?? QUEUED;
 }
 
 /** How far along a backup is, 0..1, for its progress bar (a failed one stops where it was). */
 export function progressOf(backup: Backup): number {
-  const steps = isRestore(backup) ? RESTORE_STEPS : backup.spec.target_id ? TARGET_STEPS : STEPS;
+  const steps = isRestore(backup) ? RESTORE_STEPS : STEPS;
   const index = steps.findIndex((step) => step.toUpperCase() === (backup.phase ?? "QUEUED"));
   return index < 0 ? 1 : index / (steps.length - 1);
 }
@@ -47,13 +48,12 @@ function numberAt(details: Record<string, unknown> | undefined, name: string): n
   return typeof value === "number" ? value : null;
 }
 
-/** "12.5 s" or "850 ms": the dump, its upload and the check together. */
+/** "12.5 s" or "850 ms": the dump (and its upload) and the check together. */
 export function durationOf(backup: Backup): string | null {
   const details = backup.status.details;
   const first = numberAt(details, "dump_seconds") ?? numberAt(details, "restore_seconds");
   if (first === null) return null;
-  const total =
-    first + (numberAt(details, "upload_seconds") ?? 0) + (numberAt(details, "verify_seconds") ?? 0);
+  const total = first + (numberAt(details, "verify_seconds") ?? 0);
   return total < 1 ? `${Math.round(total * 1000)} ms` : `${total.toFixed(1)} s`;
 }
 
