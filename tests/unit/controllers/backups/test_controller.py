@@ -126,7 +126,12 @@ async def test_a_due_schedule_makes_one_backup_however_many_runs_were_missed(
     rows = Rows(service, last)
     result = await controller(rows, Dumps(), tmp_path).reconcile_global(ctx(), SCHEDULE)
     assert rows.made == [
-        {"service_id": str(service.id), "trigger": "schedule", "restore_from": None}
+        {
+            "service_id": str(service.id),
+            "trigger": "schedule",
+            "restore_from": None,
+            "in_place": False,
+        }
     ]
     assert result.requeue_after is not None and 0 < result.requeue_after <= 300
 
