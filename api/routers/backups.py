@@ -14,14 +14,14 @@ from api.auth.principal import Ctx, CurrentUser
 from api.context import ApiContext
 from api.crud import KindApi, add_delete, add_item, load, set_etag, storable_json
 from api.deployment_rows import new_deployment
-from api.errors import ApiError
+from api.errors import ApiError, invalid
 from api.routers.databases import CreatedDatabase, NewDatabase, connection, database_spec
 from api.routers.services import SERVICES, insert_deployment
 from api.schemas import Backup, Page
 from api.sealing import seal_service_spec
 from zaneops.common.errors import Conflict
 from zaneops.specs import BackupPhase, BackupSpec, ServiceSpec, VolumeSpec
-from zaneops.specs.backup import next_run, overdue
+from zaneops.specs.backup import ENDED, next_run, overdue
 from zaneops.specs.databases import ENGINES, DatabaseSource, backed_up_titles
 from zaneops.specs.fields import Port, Slug
 from zaneops.specs.kinds import Kind
@@ -44,6 +44,20 @@ async def _backups_of(ctx: ApiContext, service: StoredObject) -> list[StoredObje
     return [row for row in rows if row.spec.get("service_id") == str(service.id)]
 
 
+def _running(rows: list[StoredObject]) -> StoredObject | None:
+    """A backup or restore of the service not yet VERIFIED or FAILED."""
+    return next((row for row in rows if row.status.details.get("phase") not in ENDED), None)
+
+
+async def _not_while_restoring_in_place(ctx: ApiContext, service: StoredObject) -> None:
+    """A backup asked for while the database is being replaced would dump a closed database."""
+    mine = await _backups_of(ctx, service)
+    running = _running([row for row in mine if row.spec.get("in_place")])
+    if running is not None:
+        message = f"backup {running.spec['restore_from']} is being restored into this database"
+        raise ApiError(409, "restoring_in_place", message)
+
+
 @router.post(
     "/services/{id}/backups",
     response_model=Backup,
@@ -59,6 +73,7 @@ async def back_up(ctx: Ctx, _: CurrentUser, service_id: ServiceId, response: Res
     if not isinstance(source, DatabaseSource) or not ENGINES[source.engine].backed_up:
         message = f"only {backed_up_titles()} databases are backed up for now"
         raise ApiError(409, "not_backed_up", message)
+    await _not_while_restoring_in_place(ctx, service)
     assert service.parent_id is not None
     policy = service.spec_as(ServiceSpec).backup
     target_id = policy.target_id if policy else None  # kept where the schedule keeps them
@@ -142,11 +157,8 @@ async def restore(
     body: RestoreRequest,
     response: Response,
 ) -> Any:
-    backup = await load(ctx, Kind.BACKUPS, backup_id)
+    backup = await _verified_backup(ctx, backup_id)
     details = backup.status.details
-    is_backup = not backup.spec.get("restore_from") and not backup.is_deleted
-    if not is_backup or details.get("phase") != BackupPhase.VERIFIED.value:
-        raise ApiError(409, "not_restorable", "only a verified backup can be restored")
     engine, version = str(details.get("engine", "postgres")), details.get("version")
     new = NewDatabase(
         slug=body.slug,
@@ -172,3 +184,67 @@ async def restore(
     )
     set_etag(response, service)
     return {"service": SERVICES.show(service), "connection": connection(ctx, service, True)}
+
+
+async def _verified_backup(ctx: ApiContext, backup_id: UUID) -> StoredObject:
+    backup = await load(ctx, Kind.BACKUPS, backup_id)
+    is_backup = not backup.spec.get("restore_from") and not backup.is_deleted
+    if not is_backup or backup.status.details.get("phase") != BackupPhase.VERIFIED.value:
+        raise ApiError(409, "not_restorable", "only a verified backup can be restored")
+    return backup
+
+
+class RestoreInPlaceRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    confirm: str = Field(
+        description="The database's slug, typed by the person who asks: its contents are "
+        "replaced (a safety backup of them is made first)."
+    )
+
+
+@router.post(
+    "/backups/{id}/restore-in-place",
+    response_model=Backup,
+    status_code=201,
+    operation_id="restore_backup_in_place",
+    summary="Restore a verified backup into the database it came from (a safety backup of "
+    "the current contents first, then its clients cut off and its contents replaced)",
+)
+async def restore_in_place(
+    ctx: Ctx,
+    _: CurrentUser,
+    backup_id: Annotated[UUID, Path(alias="id")],
+    body: RestoreInPlaceRequest,
+    response: Response,
+) -> Any:
+    backup = await _verified_backup(ctx, backup_id)
+    service = await _its_database(ctx, UUID(str(backup.spec["service_id"])))
+    slug = service.spec_as(ServiceSpec).slug
+    if body.confirm != slug:
+        raise invalid("confirm", f"type the database's slug, {slug}, to replace its contents")
+    mine = await _backups_of(ctx, service)
+    restoring = _running([row for row in mine if row.spec.get("in_place")])
+    running = restoring or _running(mine)
+    if running is not None:
+        what = "restore" if running is restoring else "backup"
+        message = f"{what} {running.id} of this database is still running: try again after it"
+        raise ApiError(409, "busy", message)
+    assert service.parent_id is not None
+    spec = BackupSpec(service_id=service.id, restore_from=backup_id, in_place=True)
+    obj = await ctx.store.create_under(
+        Kind.BACKUPS, spec.model_dump(mode="json"), service.parent_id
+    )
+    set_etag(response, obj)
+    return BACKUPS.show(obj)
+
+
+async def _its_database(ctx: ApiContext, service_id: UUID) -> StoredObject:
+    """The service a backup came from, if it is still a database whose backups are restored."""
+    service = await ctx.store.get(Kind.SERVICES, service_id)
+    if service is None or service.is_deleted:
+        raise ApiError(409, "service_gone", "the database this backup came from was deleted")
+    source = service.spec_as(ServiceSpec).source
+    if not isinstance(source, DatabaseSource) or not ENGINES[source.engine].backed_up:
+        raise ApiError(409, "not_a_database", f"services/{service_id} is no longer a database")
+    return service

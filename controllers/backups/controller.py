@@ -16,30 +16,32 @@ import secrets
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 from zaneops.adapters.docker.dumps import RunningContainer, Streamed
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result, Watch
-from zaneops.specs import BackupPhase, BackupSpec, Condition, ConditionStatus, ServiceSpec, Status
+from zaneops.specs import BackupPhase, BackupSpec, ServiceSpec
 from zaneops.specs.backup import ENDED, next_run
 from zaneops.specs.databases import DatabaseSource, backed_up_titles
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
 
 from .engine import EngineBackup, counts_of, differences, not_the_counts
-from .failures import Failed, written_to_disk_failed
+from .in_place import InPlaceRestores
 from .mariadb import MARIADB
 from .ports import BackupRows, Dumps
 from .postgres import POSTGRES
 from .settings import BackupsSettings
 from .targets import TargetFiles
+from .verdicts import VERIFIED, Failed, written_to_disk_failed
+from .verdicts import ended as _ended
+from .verdicts import on_the_way as _phase
+from .verdicts import tail as _tail
 
 FINALIZER = "backups.zaneops.dev/file"
 SCHEDULE = Key(Kind.BACKUPS, UUID(int=0))  # not a row: the schedule of every service
-VERIFIED = "Verified"
 STDERR_LIMIT = 256 * 1024
 SCRATCH_FOLDER = "/tmp"
 # What each engine that is backed up runs (zaneops.specs.databases says which are).
@@ -69,6 +71,7 @@ class BackupsController(Controller):
         self.targets = targets
         self._dumping: set[UUID] = set()  # backups this process set DUMPING (not interrupted)
         self.watches = (Watch(Kind.SERVICES, self._schedule),)
+        self.in_place = InPlaceRestores(self)
 
     async def _schedule(self, _: UUID) -> list[Key]:
         return [SCHEDULE]
@@ -271,7 +274,10 @@ class BackupsController(Controller):
 
     async def _restore_step(self, ctx: Context, obj: StoredObject) -> Result:
         """Waits for the new database to accept connections, loads the backup into it in one
-        transaction, and checks every table's rows against the backup's."""
+        transaction, and checks every table's rows against the backup's (one into the same
+        database: in_place.py)."""
+        if obj.spec.get("in_place"):
+            return await self.in_place.step(ctx, obj)
         spec = BackupSpec.model_validate(obj.spec)
         if obj.status.details.get("phase") is None:
             details = {"started_at": datetime.now(UTC).isoformat()}
@@ -302,13 +308,18 @@ class BackupsController(Controller):
         return Result(_ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra))
 
     async def _verified_backup(self, backup_id: UUID, reader: UUID) -> tuple[Path, dict[str, int]]:
-        backup = await self.rows.get(Kind.BACKUPS, backup_id)
-        if backup is None or backup.is_deleted or _phase_of(backup) != BackupPhase.VERIFIED:
-            raise Failed("BackupUnavailable", f"backup {backup_id} is gone or not verified")
+        """The backup's file, checked, for `reader` (a restore), and its tables' rows."""
+        backup = await self._verified_row(backup_id)
         details = backup.status.details
         path = await self._readable(backup, reader)
         await self._same_file(path, str(details["sha256"]))
         return path, _tables(details.get("tables"))
+
+    async def _verified_row(self, backup_id: UUID) -> StoredObject:
+        backup = await self.rows.get(Kind.BACKUPS, backup_id)
+        if backup is None or backup.is_deleted or _phase_of(backup) != BackupPhase.VERIFIED:
+            raise Failed("BackupUnavailable", f"backup {backup_id} is gone or not verified")
+        return backup
 
     def _wait_for_the_database(self, obj: StoredObject) -> Result:
         started = datetime.fromisoformat(str(obj.status.details["started_at"]))
@@ -370,13 +381,15 @@ class BackupsController(Controller):
                 await self.rows.request_delete(Kind.BACKUPS, old.id)
 
     async def _backups_of(self, environment_id: UUID, service_id: UUID) -> list[StoredObject]:
-        """The service's backups (restores into it are not backups of it)."""
+        """The service's backups (restores into it are not backups of it; a safety backup is
+        kept until deleted by hand: it holds what a restore in place replaced)."""
         return [
             row
             for row in await self.rows.list_children(Kind.BACKUPS, environment_id)
             if not row.is_deleted
             and row.spec.get("service_id") == str(service_id)
             and not row.spec.get("restore_from")
+            and row.spec.get("trigger") != "safety"
         ]
 
     # --- the schedule ----------------------------------------------------------------------
@@ -498,42 +511,6 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _tail(text: str, lines: int = 8) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
 def _phase_of(obj: StoredObject) -> str | None:
     phase = obj.status.details.get("phase")
     return str(phase) if phase is not None else None
-
-
-def _phase(
-    status: Status, phase: BackupPhase, reason: str, message: str, details: dict[str, Any]
-) -> Status:
-    condition = Condition(
-        type=VERIFIED, status=ConditionStatus.UNKNOWN, reason=reason, message=message
-    )
-    return status.model_copy(
-        update={
-            "conditions": [condition],
-            "details": {**status.details, **details, "phase": phase.value},
-        }
-    )
-
-
-def _ended(
-    status: Status,
-    phase: BackupPhase,
-    reason: str,
-    message: str,
-    extra: dict[str, Any] | None = None,
-) -> Status:
-    verified = ConditionStatus.TRUE if phase is BackupPhase.VERIFIED else ConditionStatus.FALSE
-    condition = Condition(type=VERIFIED, status=verified, reason=reason, message=message)
-    details = {
-        **status.details,
-        **(extra or {}),
-        "phase": phase.value,
-        "finished_at": datetime.now(UTC).isoformat(),
-    }
-    return status.model_copy(update={"conditions": [condition], "details": details})

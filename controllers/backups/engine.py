@@ -13,6 +13,19 @@ _COUNT_LINE = re.compile(r"^COUNT (.+) (\d+)$")
 
 
 @dataclass(frozen=True)
+class InPlace:
+    """Restoring a backup into the database it came from: argument lists run in that
+    database's own container, in this order. Each may be run again after a crash."""
+
+    load_command: list[str]  # clients cut off, then the file (path appended) loaded afresh
+    count_command: list[str]  # COUNT lines of what the load made
+    finish_command: list[str]  # the load made the live contents, clients let back in
+    abandon_command: list[str]  # after a failed load or count: clients let back in
+    # True: a failed load never touched the live contents (loaded aside, swapped at the end).
+    keeps_contents_on_failure: bool
+
+
+@dataclass(frozen=True)
 class EngineBackup:
     """Argument lists run in a container of the engine's image; none holds a user's string
     (names and passwords are the container's own variables, read by its shell)."""
@@ -24,6 +37,7 @@ class EngineBackup:
     ready_command: list[str]  # exit 0: the server accepts the app's connections
     restore_tool: str  # named when a restore fails
     scratch_variables: Callable[[str], dict[str, str]]  # a scratch server's, by password
+    in_place: InPlace | None = None  # None: restored only into a new database
 
 
 def counts_of(text: str) -> dict[str, int]:

@@ -17,7 +17,7 @@ dump gives different counts, and the backup is FAILED rather than called verifie
 
 from __future__ import annotations
 
-from .engine import EngineBackup
+from .engine import EngineBackup, InPlace
 
 # The query counting every table, built as one statement in @counts (names quoted by the
 # server), then run: one "COUNT <table> <rows>" row per table.
@@ -144,6 +144,42 @@ RESTORE_COMMAND = [
 READY_COMMAND = ["mariadb-health"]
 
 
+# --- restoring into the same database -------------------------------------------------------
+# MariaDB cannot rename a database (nor move its triggers or views to another), so the app's
+# user is locked out (ACCOUNT LOCK, its sessions killed), the database dropped, made again
+# and loaded, then the user let back in. A failed load leaves what it made; the safety backup
+# holds what was there. The names are the container's own variables, checked as its
+# entrypoint checks them (lowercase, digits, _) before they go into SQL.
+_NAMES_CHECKED = r"""
+set -euo pipefail
+for name in "$MARIADB_USER" "$MARIADB_DATABASE"; do
+  case $name in
+  "" | [!a-z_]* | *[!a-z0-9_]* | root | mysql) echo "not a platform's name: $name" >&2; exit 2 ;;
+  esac
+done
+# Every account of the app's user (any host), locked or unlocked: ALTER USER ... $1.
+accounts() {
+  mariadb --batch --skip-column-names -e "SELECT CONCAT('ALTER USER ', QUOTE(User), '@',
+    QUOTE(Host), ' ACCOUNT $1;') FROM mysql.global_priv WHERE User = '$MARIADB_USER'" | mariadb
+}
+"""
+
+LOAD_IN_PLACE_SCRIPT = (
+    _NAMES_CHECKED
+    + r"""
+file=$1
+accounts LOCK
+for id in $(mariadb --batch --skip-column-names -e \
+  "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '$MARIADB_USER'"); do
+  mariadb -e "KILL CONNECTION $id" 2>/dev/null || true  # it may have ended meanwhile
+done
+mariadb -e "DROP DATABASE IF EXISTS \`$MARIADB_DATABASE\`; CREATE DATABASE \`$MARIADB_DATABASE\`"
+gzip -dc "$file" | mariadb --batch "$MARIADB_DATABASE"
+"""
+)
+FINISH_IN_PLACE_SCRIPT = _NAMES_CHECKED + "accounts UNLOCK\n"
+
+
 def scratch_variables(password: str) -> dict[str, str]:
     """The app's user name, as the routines' and views' DEFINER clauses name it."""
     return {"MARIADB_USER": "app", "MARIADB_DATABASE": "app", "MARIADB_PASSWORD": password}
@@ -157,4 +193,11 @@ MARIADB = EngineBackup(
     ready_command=READY_COMMAND,
     restore_tool="mariadb",
     scratch_variables=scratch_variables,
+    in_place=InPlace(
+        load_command=["bash", "-c", LOAD_IN_PLACE_SCRIPT, "load"],
+        count_command=["bash", "-c", COUNT_SCRIPT],
+        finish_command=["bash", "-c", FINISH_IN_PLACE_SCRIPT],
+        abandon_command=["bash", "-c", FINISH_IN_PLACE_SCRIPT],
+        keeps_contents_on_failure=False,
+    ),
 )

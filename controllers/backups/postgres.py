@@ -9,7 +9,7 @@ snapshot. So "the rows at dump time" is exact even while the database is written
 
 from __future__ import annotations
 
-from .engine import EngineBackup
+from .engine import EngineBackup, InPlace
 
 # One row per table: "COUNT <schema>.<table> <rows>"; then COUNTED.
 COUNT_SQL = (
@@ -70,6 +70,82 @@ RESTORE_COMMAND = [
 READY_COMMAND = ["bash", "-c", 'pg_isready -q -h 127.0.0.1 -U "$POSTGRES_USER"']
 
 
+# --- restoring into the same database -------------------------------------------------------
+# The backup is loaded into a database aside (a name no database of the platform can have: a
+# hyphen), counted there, and only then swapped in for the live one (dropped WITH (FORCE),
+# the one aside renamed): a failed load never touches the live contents. From the load on,
+# the live database takes no connection (ALLOW_CONNECTIONS false, its sessions ended), so no
+# write is accepted and then lost. Every statement runs from the maintenance database, names
+# through psql variables (:"db" quotes an identifier), never pasted into the SQL.
+ASIDE = "zane-restoring"
+
+_MAINTENANCE = (
+    'psql -X -q -At -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres '
+    '-v db="$POSTGRES_DB" -v owner="$POSTGRES_USER" -v aside="__ASIDE__"'
+)
+
+LOAD_IN_PLACE_SCRIPT = r"""
+set -eu
+__MAINTENANCE__ <<'SQL'
+ALTER DATABASE :"db" WITH ALLOW_CONNECTIONS false;
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+  WHERE datname = :'db' AND pid <> pg_backend_pid();
+DROP DATABASE IF EXISTS :"aside" WITH (FORCE);
+CREATE DATABASE :"aside" OWNER :"owner" TEMPLATE template0 ENCODING 'UTF8';
+SQL
+pg_restore --exit-on-error --no-owner --single-transaction -U "$POSTGRES_USER"   -d "__ASIDE__" "$1"
+"""
+
+COUNT_ASIDE_SCRIPT = r"""
+set -eu
+psql -X -q -At -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "__ASIDE__" <<'SQL'
+__COUNT_SQL__
+SQL
+"""
+
+# Idempotent: after a crash between the drop and the rename, the rename is done again.
+FINISH_IN_PLACE_SCRIPT = r"""
+set -eu
+aside=$(__MAINTENANCE__ -c "SELECT 1 FROM pg_database WHERE datname = '__ASIDE__'")
+if [ "$aside" = 1 ]; then
+  __MAINTENANCE__ <<'SQL'
+DROP DATABASE IF EXISTS :"db" WITH (FORCE);
+ALTER DATABASE :"aside" RENAME TO :"db";
+SQL
+fi
+__MAINTENANCE__ <<'SQL'
+ALTER DATABASE :"db" WITH ALLOW_CONNECTIONS true;
+SQL
+"""
+
+ABANDON_IN_PLACE_SCRIPT = r"""
+set -eu
+__MAINTENANCE__ <<'SQL'
+DROP DATABASE IF EXISTS :"aside" WITH (FORCE);
+ALTER DATABASE :"db" WITH ALLOW_CONNECTIONS true;
+SQL
+"""
+
+
+def _filled(script: str) -> str:
+    for name, value in {
+        "__MAINTENANCE__": _MAINTENANCE,
+        "__ASIDE__": ASIDE,
+        "__COUNT_SQL__": COUNT_SQL,
+    }.items():
+        script = script.replace(name, value)
+    return script
+
+
+IN_PLACE = InPlace(
+    load_command=["bash", "-c", _filled(LOAD_IN_PLACE_SCRIPT), "load"],
+    count_command=["bash", "-c", _filled(COUNT_ASIDE_SCRIPT)],
+    finish_command=["bash", "-c", _filled(FINISH_IN_PLACE_SCRIPT)],
+    abandon_command=["bash", "-c", _filled(ABANDON_IN_PLACE_SCRIPT)],
+    keeps_contents_on_failure=True,
+)
+
+
 def scratch_variables(password: str) -> dict[str, str]:
     return {"POSTGRES_USER": "zane", "POSTGRES_DB": "check", "POSTGRES_PASSWORD": password}
 
@@ -82,4 +158,5 @@ POSTGRES = EngineBackup(
     ready_command=READY_COMMAND,
     restore_tool="pg_restore",
     scratch_variables=scratch_variables,
+    in_place=IN_PLACE,
 )

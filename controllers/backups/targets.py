@@ -16,8 +16,8 @@ from zaneops.common.secrets import SecretsUnavailable
 from zaneops.specs.backup_targets import BackupTargetSpec
 from zaneops.specs.kinds import Kind
 
-from .failures import Failed, written_to_disk_failed
 from .ports import BackupRows, ObjectStore
+from .verdicts import Failed, written_to_disk_failed
 
 T = TypeVar("T")
 FORGET_TIMEOUT = 10.0  # a store that stopped answering is not waited for

@@ -83,3 +83,46 @@ async def test_person_backs_up_a_database_and_sees_it_verified(
     await expect(restore).to_have_attribute("data-phase", "VERIFIED", timeout=BACKUP_MS)
     await expect(restore.get_by_test_id("verdict")).to_contain_text("restored from backup")
     await screenshot(page, "44-database-restored")
+
+
+async def test_person_restores_a_backup_here_after_typing_its_slug_and_sees_each_phase(
+    page: Page, backups: None
+) -> None:
+    await new_project_page(page, "Here")
+    await page.get_by_role("link", name="+ New database").click()
+    await page.get_by_label("Name").fill("db")
+    await page.get_by_role("button", name="Create database").click()
+    await expect(page.get_by_test_id("connection")).to_be_visible()
+    await deploy_and_wait(page)
+    await page.get_by_role("link", name="Backups", exact=True).click()
+    await page.get_by_role("button", name="Back up now").click()
+    backup = page.get_by_test_id("backup").first
+    await expect(backup).to_have_attribute("data-phase", "VERIFIED", timeout=BACKUP_MS)
+
+    await backup.get_by_role("button", name="Restore here…").click()
+    dialog = page.get_by_test_id("restore-here")
+    await expect(dialog).to_contain_text("A safety backup of what db holds now")
+    await expect(dialog).to_contain_text("clients of db are disconnected")
+    replace = dialog.get_by_role("button", name="Replace the contents")
+    await dialog.get_by_label("Type db to confirm").fill("d")
+    await expect(replace).to_be_disabled()
+    await dialog.get_by_label("Type db to confirm").fill("db")
+    await screenshot(page, "45-database-restore-here")
+    await replace.click()
+    await expect(dialog).to_have_count(0)
+
+    restore = page.get_by_test_id("backup").filter(has_text="restore here of backup")
+    await expect(restore).to_have_attribute("data-phase", "SAFETY_BACKUP", timeout=BACKUP_MS)
+    await expect(restore).to_contain_text("Safety backup")
+    original = page.get_by_test_id("backup").filter(has_text="asked for")
+    await original.get_by_role("button", name="Restore here…").click()
+    await dialog.get_by_label("Type db to confirm").fill("db")
+    await dialog.get_by_role("button", name="Replace the contents").click()
+    await expect(dialog).to_contain_text("still running")  # one at a time
+    await dialog.get_by_role("button", name="Cancel").click()
+
+    await expect(restore).to_have_attribute("data-phase", "VERIFIED", timeout=BACKUP_MS)
+    await expect(restore.get_by_test_id("verdict")).to_contain_text("restored in place")
+    safety = page.get_by_test_id("backup").filter(has_text="safety backup, before a restore")
+    await expect(safety).to_have_attribute("data-phase", "VERIFIED")
+    await screenshot(page, "46-database-restored-here")

@@ -10,7 +10,7 @@ from typing import Literal
 from uuid import UUID
 
 from croniter import croniter
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from ._base import SpecModel
 from ._rules import refuse
@@ -24,7 +24,8 @@ class BackupPhase(StrEnum):
     QUEUED = "QUEUED"
     DUMPING = "DUMPING"
     VERIFYING = "VERIFYING"
-    RESTORING = "RESTORING"  # a restore's: loading a backup into its new database
+    SAFETY_BACKUP = "SAFETY_BACKUP"  # a restore in place's: backing up what it replaces
+    RESTORING = "RESTORING"  # a restore's: loading a backup into its database
     VERIFIED = "VERIFIED"
     FAILED = "FAILED"
 
@@ -83,14 +84,17 @@ def last_run(schedule: str, at: datetime) -> datetime:
 
 
 class BackupSpec(SpecModel):
-    """A backup of a database; or, with restore_from, a restore of one into a new database
-    (checked like a verification: every table's rows as at the dump)."""
+    """A backup of a database; or, with restore_from, a restore of one into a new database, or
+    with in_place into the database it came from (checked like a verification: every table's
+    rows as at the dump)."""
 
     service_id: UUID = Field(
         description="The database service backed up, or restored into (of this environment)."
     )
-    trigger: Literal["manual", "schedule"] = Field(
-        default="manual", description="A person asked for it, or its service's schedule."
+    trigger: Literal["manual", "schedule", "safety"] = Field(
+        default="manual",
+        description="A person asked for it, its service's schedule, or a restore in place "
+        "(safety: what the database held before; kept until deleted by hand).",
     )
     restore_from: UUID | None = Field(
         default=None, description="A restore: the verified backup it loads; none: a backup."
@@ -100,6 +104,18 @@ class BackupSpec(SpecModel):
         description="Where its file is kept: a backup target (uploaded there, then verified "
         "from there); none: the platform's backups folder.",
     )
+    in_place: bool = Field(
+        default=False,
+        description="A restore into the database the backup came from (service_id): a safety "
+        "backup first, then its clients cut off and its contents replaced.",
+    )
+
+    @field_validator("in_place")
+    @classmethod
+    def _a_restore(cls, in_place: bool, info: ValidationInfo) -> bool:
+        if in_place and info.data.get("restore_from") is None:
+            raise refuse("in_place_without_restore_from", "only a restore is made in place")
+        return in_place
 
 
 def overdue(schedule: str, last_good: datetime | None, now: datetime) -> str | None:

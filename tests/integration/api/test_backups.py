@@ -36,6 +36,7 @@ async def test_a_backup_asked_for_is_listed_with_its_service_and_deleted_on_requ
         "trigger": "manual",
         "restore_from": None,
         "target_id": None,
+        "in_place": False,
     }
     assert first["phase"] is None and first["parent_id"] == env_id
 
@@ -108,3 +109,37 @@ async def test_a_schedule_without_a_recent_verified_backup_is_overdue(
     assert health["overdue"] == (
         "no verified backup for 5 h, while the schedule makes one every 1 h"
     )
+
+
+async def test_a_restore_in_place_needs_a_verified_backup_the_slug_typed_and_nothing_running(
+    admin: httpx.AsyncClient, store: PostgresStore
+) -> None:
+    env_id = await environment(admin)
+    made = await admin.post(
+        f"/environments/{env_id}/databases", json={"slug": "db", "engine": "postgres"}
+    )
+    db = body(made, 201)["service"]
+    backup = body(await admin.post(f"/services/{db['id']}/backups"), 201)
+    url = f"/backups/{backup['id']}/restore-in-place"
+    answer = await admin.post(url, json={"confirm": "db"})
+    assert answer.status_code == 409 and "only a verified backup" in answer.text
+
+    await store.write_status(
+        Kind.BACKUPS, uuid.UUID(backup["id"]), Status(details={"phase": "VERIFIED"})
+    )
+    problem = body(await admin.post(url, json={"confirm": "other"}), 422)
+    assert [e["field"] for e in problem["errors"]] == ["confirm"]
+    assert "type the database's slug, db" in problem["errors"][0]["reason"]
+    assert [e["field"] for e in body(await admin.post(url, json={}), 422)["errors"]] == ["confirm"]
+
+    restore = body(await admin.post(url, json={"confirm": "db"}), 201)
+    assert restore["spec"] == {
+        "service_id": db["id"],
+        "trigger": "manual",
+        "restore_from": backup["id"],
+        "in_place": True,
+    }
+    again = await admin.post(url, json={"confirm": "db"})
+    assert again.status_code == 409 and f"restore {restore['id']}" in again.text
+    backing_up = await admin.post(f"/services/{db['id']}/backups")
+    assert backing_up.status_code == 409 and "being restored into" in backing_up.text

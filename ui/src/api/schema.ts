@@ -230,6 +230,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups/{id}/restore-in-place": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a verified backup into the database it came from (a safety backup of the current contents first, then its clients cut off and its contents replaced) */
+        post: operations["restore_backup_in_place"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/builds/{id}": {
         parameters: {
             query?: never;
@@ -1207,7 +1224,7 @@ export interface components {
          * @description Where a backup stands; the backups controller writes it to status.details["phase"].
          * @enum {string}
          */
-        BackupPhase: "QUEUED" | "DUMPING" | "VERIFYING" | "RESTORING" | "VERIFIED" | "FAILED";
+        BackupPhase: "QUEUED" | "DUMPING" | "VERIFYING" | "SAFETY_BACKUP" | "RESTORING" | "VERIFIED" | "FAILED";
         /** BackupPolicy */
         BackupPolicy: {
             /**
@@ -1229,10 +1246,17 @@ export interface components {
         };
         /**
          * BackupSpec
-         * @description A backup of a database; or, with restore_from, a restore of one into a new database
-         *     (checked like a verification: every table's rows as at the dump).
+         * @description A backup of a database; or, with restore_from, a restore of one into a new database, or
+         *     with in_place into the database it came from (checked like a verification: every table's
+         *     rows as at the dump).
          */
         BackupSpec: {
+            /**
+             * In Place
+             * @description A restore into the database the backup came from (service_id): a safety backup first, then its clients cut off and its contents replaced.
+             * @default false
+             */
+            in_place: boolean;
             /**
              * Restore From
              * @description A restore: the verified backup it loads; none: a backup.
@@ -1251,11 +1275,11 @@ export interface components {
             target_id?: string | null;
             /**
              * Trigger
-             * @description A person asked for it, or its service's schedule.
+             * @description A person asked for it, its service's schedule, or a restore in place (safety: what the database held before; kept until deleted by hand).
              * @default manual
              * @enum {string}
              */
-            trigger: "manual" | "schedule";
+            trigger: "manual" | "schedule" | "safety";
         };
         /** BackupTarget */
         BackupTarget: {
@@ -3044,6 +3068,14 @@ export interface components {
              * @description Bytes set aside; at most the limit.
              */
             memory_reservation?: number | null;
+        };
+        /** RestoreInPlaceRequest */
+        RestoreInPlaceRequest: {
+            /**
+             * Confirm
+             * @description The database's slug, typed by the person who asks: its contents are replaced (a safety backup of them is made first).
+             */
+            confirm: string;
         };
         /** RestoreRequest */
         RestoreRequest: {
@@ -4857,6 +4889,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedDatabase"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restore_backup_in_place: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreInPlaceRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
                 };
             };
             /** @description Not authenticated */

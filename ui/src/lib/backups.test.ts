@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Backup } from "../api/types";
-import { durationOf, progressOf, shownPhase, verdictOf } from "./backups";
+import { durationOf, kindOf, progressOf, shownPhase, verdictOf } from "./backups";
 
 function backup(phase: Backup["phase"], details: Record<string, unknown> = {}): Backup {
   const made: Backup = {
     id: "b",
     parent_id: "e",
-    spec: { service_id: "s", trigger: "manual" },
+    spec: { service_id: "s", trigger: "manual", in_place: false },
     generation: 1,
     status: {
       observed_generation: 1,
@@ -53,6 +53,24 @@ describe("backups", () => {
   it("moves a restore's bar through its own steps", () => {
     const restore = { ...backup("RESTORING"), spec: { ...backup(null).spec, restore_from: "b0" } };
     expect(progressOf(restore)).toBeCloseTo(1 / 2);
+  });
+
+  it("moves a restore in place's bar through its safety backup first", () => {
+    const spec = { ...backup(null).spec, restore_from: "b0", in_place: true };
+    expect(progressOf({ ...backup("SAFETY_BACKUP"), spec })).toBeCloseTo(1 / 3);
+    expect(progressOf({ ...backup("RESTORING"), spec })).toBeCloseTo(2 / 3);
+    expect(shownPhase(backup("SAFETY_BACKUP"))).toMatchObject({ label: "Safety backup" });
+  });
+
+  it("says what each row is", () => {
+    const spec = backup(null).spec;
+    expect(
+      kindOf({ ...backup(null), spec: { ...spec, restore_from: "1a2b3c4d5e", in_place: true } }),
+    ).toBe("restore here of backup 1a2b3c4d");
+    expect(kindOf({ ...backup(null), spec: { ...spec, trigger: "safety" } })).toBe(
+      "safety backup, before a restore here",
+    );
+    expect(kindOf(backup(null))).toBe("asked for");
   });
 
   it("tells a running backup from a finished one", () => {

@@ -4,12 +4,27 @@
 import type { Backup } from "../api/types";
 import type { Tone } from "../components/ui";
 
-export const STEPS = ["Queued", "Dumping", "Verifying", "Verified"];
-export const RESTORE_STEPS = ["Queued", "Restoring", "Verified"];
+export const STEPS = ["QUEUED", "DUMPING", "VERIFYING", "VERIFIED"];
+export const RESTORE_STEPS = ["QUEUED", "RESTORING", "VERIFIED"];
+export const IN_PLACE_STEPS = ["QUEUED", "SAFETY_BACKUP", "RESTORING", "VERIFIED"];
 
-/** A restore of a backup into this (new) database, rather than a backup of it. */
+/** A restore of a backup into this database (a new one, or in place), not a backup of it. */
 export function isRestore(backup: Backup): boolean {
   return Boolean(backup.spec.restore_from);
+}
+
+/** A restore into the database the backup came from (its contents replaced). */
+export function isInPlace(backup: Backup): boolean {
+  return Boolean(backup.spec.in_place);
+}
+
+/** What a row is, in a few words: "scheduled", "restore here of backup 1a2b3c4d", ... */
+export function kindOf(backup: Backup): string {
+  const from = backup.spec.restore_from?.slice(0, 8);
+  if (isInPlace(backup)) return `restore here of backup ${from}`;
+  if (isRestore(backup)) return `restore of backup ${from}`;
+  if (backup.spec.trigger === "safety") return "safety backup, before a restore here";
+  return backup.spec.trigger === "schedule" ? "scheduled" : "asked for";
 }
 
 interface Shown {
@@ -22,6 +37,7 @@ const QUEUED: Shown = { label: "Queued", tone: "neutral", running: true };
 const SHOWN: Record<string, Shown> = {
   QUEUED,
   DUMPING: { label: "Dumping", tone: "info", running: true },
+  SAFETY_BACKUP: { label: "Safety backup", tone: "info", running: true },
   VERIFYING: { label: "Verifying", tone: "info", running: true },
   RESTORING: { label: "Restoring", tone: "info", running: true },
   VERIFIED: { label: "Verified", tone: "ok", running: false },
@@ -38,8 +54,8 @@ export function shownPhase(backup: Backup): Shown {
 
 /** How far along a backup is, 0..1, for its progress bar (a failed one stops where it was). */
 export function progressOf(backup: Backup): number {
-  const steps = isRestore(backup) ? RESTORE_STEPS : STEPS;
-  const index = steps.findIndex((step) => step.toUpperCase() === (backup.phase ?? "QUEUED"));
+  const steps = isInPlace(backup) ? IN_PLACE_STEPS : isRestore(backup) ? RESTORE_STEPS : STEPS;
+  const index = steps.indexOf(backup.phase ?? "QUEUED");
   return index < 0 ? 1 : index / (steps.length - 1);
 }
 

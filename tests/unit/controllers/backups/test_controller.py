@@ -131,6 +131,7 @@ async def test_a_due_schedule_makes_one_backup_however_many_runs_were_missed(
             "trigger": "schedule",
             "restore_from": None,
             "target_id": None,
+            "in_place": False,
         }
     ]
     assert result.requeue_after is not None and 0 < result.requeue_after <= 300

@@ -1,6 +1,7 @@
 // A database's backups: back up now, the schedule and where backups are kept, and each backup
-// with its progress (a dump, an upload to its backup target, then a restore that checks it),
-// size, time, place and verdict. Only a verified one is called good.
+// with its progress (a dump, uploaded to its backup target as it is written, then a restore that
+// checks it), size, time, place and verdict. Only a verified one is called good. A verified one
+// is restored into a new database, or here (a safety backup first).
 
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate } from "react-router";
@@ -24,6 +25,7 @@ import {
 import {
   durationOf,
   isRestore,
+  kindOf,
   progressOf,
   SCHEDULE_EXAMPLES,
   shownPhase,
@@ -106,7 +108,7 @@ function BackupList({ targetNames }: { targetNames: Record<string, string> }) {
               key={backup.id}
               backup={backup}
               keptIn={keptIn(backup, targetNames)}
-              onDeleted={backups.reload}
+              onChanged={backups.reload}
             />
           ))}
         </ul>
@@ -118,26 +120,22 @@ function BackupList({ targetNames }: { targetNames: Record<string, string> }) {
 function BackupRow({
   backup,
   keptIn,
-  onDeleted,
+  onChanged,
 }: {
   backup: Backup;
   keptIn: string;
-  onDeleted: () => void;
+  onChanged: () => void;
 }) {
   const shown = shownPhase(backup);
   const size = sizeOf(backup);
   const took = durationOf(backup);
   const verdict = verdictOf(backup);
-  const [restoring, setRestoring] = useState(false);
+  const [restoring, setRestoring] = useState<"new" | "here" | null>(null);
   const remove = useAction(async () => {
     await del(`/backups/${backup.id}`);
-    onDeleted();
+    onChanged();
   });
-  const what = isRestore(backup)
-    ? `restore of backup ${backup.spec.restore_from?.slice(0, 8)}`
-    : backup.spec.trigger === "schedule"
-      ? "scheduled"
-      : "asked for";
+  const restorable = backup.phase === "VERIFIED" && !isRestore(backup);
   return (
     <li data-testid="backup" data-phase={backup.phase ?? "QUEUED"}>
       <div style={{ display: "grid", gap: 6, flex: 1 }}>
@@ -146,7 +144,7 @@ function BackupRow({
             {shown.label}
           </Badge>
           <span className="muted">
-            {what} · {timeAgo(backup.created_at)}
+            {kindOf(backup)} · {timeAgo(backup.created_at)}
             {size !== null ? ` · ${bytes(size)}` : ""}
             {took ? ` · ${took}` : ""}
             {isRestore(backup) ? null : (
@@ -159,10 +157,15 @@ function BackupRow({
             )}
           </span>
           <span style={{ flex: 1 }} />
-          {backup.phase === "VERIFIED" && !isRestore(backup) ? (
-            <Button small onClick={() => setRestoring(true)}>
-              Restore…
-            </Button>
+          {restorable ? (
+            <>
+              <Button small onClick={() => setRestoring("here")}>
+                Restore here…
+              </Button>
+              <Button small onClick={() => setRestoring("new")}>
+                Restore…
+              </Button>
+            </>
           ) : null}
           {!shown.running ? (
             <Button small variant="ghost" busy={remove.busy} onClick={() => void remove.run()}>
@@ -170,6 +173,11 @@ function BackupRow({
             </Button>
           ) : null}
         </div>
+        {shown.running && verdict ? (
+          <div className="muted" data-testid="progress">
+            {verdict}
+          </div>
+        ) : null}
         {shown.running ? (
           <progress
             aria-label="Backup progress"
@@ -185,7 +193,19 @@ function BackupRow({
         ) : null}
         <FormErrors messages={remove.error ? [messageOf(remove.error)] : []} />
       </div>
-      {restoring ? <RestoreDialog backup={backup} onClose={() => setRestoring(false)} /> : null}
+      {restoring === "new" ? (
+        <RestoreDialog backup={backup} onClose={() => setRestoring(null)} />
+      ) : null}
+      {restoring === "here" ? (
+        <RestoreHereDialog
+          backup={backup}
+          onClose={() => setRestoring(null)}
+          onStarted={() => {
+            setRestoring(null);
+            onChanged();
+          }}
+        />
+      ) : null}
     </li>
   );
 }
@@ -229,6 +249,81 @@ function RestoreDialog({ backup, onClose }: { backup: Backup; onClose: () => voi
           <Button onClick={onClose}>Cancel</Button>
           <Button type="submit" variant="primary" busy={restore.busy}>
             Restore
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** Into this database: its contents replaced, once its slug is typed to say so. */
+function RestoreHereDialog({
+  backup,
+  onClose,
+  onStarted,
+}: {
+  backup: Backup;
+  onClose: () => void;
+  onStarted: () => void;
+}) {
+  const { service } = useService();
+  const { notify } = useApp();
+  const slug = service.spec.slug;
+  const [typed, setTyped] = useState("");
+  const restore = useAction(async () => {
+    await post<Backup>(`/backups/${backup.id}/restore-in-place`, { confirm: typed.trim() });
+    notify("Restore started: a safety backup first");
+    onStarted();
+  });
+  const errors = fieldErrors(restore.error, {});
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void restore.run();
+  };
+  return (
+    <Dialog title="Restore this backup here" onClose={onClose}>
+      <form onSubmit={submit} noValidate data-testid="restore-here">
+        <div className="card-body stack">
+          <p style={{ margin: 0 }}>The contents of {slug} are replaced by this backup&apos;s:</p>
+          <ol className="muted" style={{ margin: 0, paddingLeft: 20 }}>
+            <li>
+              A safety backup of what {slug} holds now is made and verified first; if it fails,
+              nothing is touched.
+            </li>
+            <li>
+              The clients of {slug} are disconnected and kept out while the backup is loaded: your
+              apps cannot use it meanwhile.
+            </li>
+            <li>
+              Its contents are replaced and every table is checked against the backup. What was
+              written since the backup is kept only in the safety backup; writes made while the
+              safety backup is checked are lost, so stop them first if they matter.
+            </li>
+          </ol>
+          <FormErrors messages={unplacedErrors(restore.error, ["confirm"], {})} />
+          <Field label={`Type ${slug} to confirm`} error={errors.confirm}>
+            {(p) => (
+              <input
+                {...p}
+                type="text"
+                className="mono"
+                autoComplete="off"
+                placeholder={slug}
+                value={typed}
+                onChange={(e) => setTyped(e.target.value)}
+              />
+            )}
+          </Field>
+        </div>
+        <div className="card-foot">
+          <Button onClick={onClose}>Cancel</Button>
+          <Button
+            type="submit"
+            variant="danger"
+            disabled={typed.trim() !== slug}
+            busy={restore.busy}
+          >
+            Replace the contents
           </Button>
         </div>
       </form>
