@@ -1,7 +1,7 @@
 """The backups controller: each backup row dumped from its database's running container, then
 verified by restoring it into a scratch server and comparing every table's rows with the
-counts taken in the dump's own snapshot (PostgreSQL and MariaDB: each engine's commands in
-its module, the rest here). Only then is it VERIFIED; anything else is FAILED
+counts taken in the dump's own snapshot (PostgreSQL, MariaDB and Redis: each engine's commands
+in its module, the rest here). Only then is it VERIFIED; anything else is FAILED
 with the reason, and a partial file never looks complete (written aside, renamed at the end).
 
 The schedule is one global key: it creates the scheduled backups that are due (one per
@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,11 @@ from zaneops.specs.databases import DatabaseSource, backed_up_titles
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
 
-from .engine import EngineBackup, counts_of, differences, not_the_counts
+from .engine import EngineBackup, Verdict, counts_of, not_the_counts
 from .mariadb import MARIADB
 from .ports import BackupRows, Dumps
 from .postgres import POSTGRES
+from .redis import REDIS
 from .settings import BackupsSettings
 
 FINALIZER = "backups.zaneops.dev/file"
@@ -41,7 +43,7 @@ VERIFIED = "Verified"
 STDERR_LIMIT = 256 * 1024
 SCRATCH_FOLDER = "/tmp"
 # What each engine that is backed up runs (zaneops.specs.databases says which are).
-ENGINE_BACKUPS: dict[str, EngineBackup] = {"postgres": POSTGRES, "mariadb": MARIADB}
+ENGINE_BACKUPS: dict[str, EngineBackup] = {"postgres": POSTGRES, "mariadb": MARIADB, "redis": REDIS}
 
 
 class Failed(Exception):
@@ -131,12 +133,15 @@ class BackupsController(Controller):
             said = _tail(not_the_counts(streamed.stderr)) or "nothing"
             message = f"the dump exited with code {streamed.exit_code}; it said: {said}"
             raise Failed("DumpFailed", message)
+        tables = counts_of(streamed.stderr)
+        if engine.counts_in_file is not None:
+            tables = await _counts_in_file(engine.counts_in_file, partial)
         partial.replace(final)  # complete only now, under its final name
         details = {
             "file": str(relative),
             "size_bytes": streamed.size,
             "sha256": streamed.sha256,
-            "tables": counts_of(streamed.stderr),
+            "tables": tables,
             "image": container.image,
             "engine": source.engine,
             "version": source.version,
@@ -171,15 +176,12 @@ class BackupsController(Controller):
             ) from None
         finally:
             await self.dumps.remove(name)
-        tables = _tables(details.get("tables"))
-        problems = differences(tables, restored)
-        if problems:
-            raise Failed("VerifyFailed", "the restore differs: " + "; ".join(problems))
-        rows = sum(tables.values())
-        message = (
-            f"restored into a scratch server: {len(tables)} tables, {rows} rows, as at dump time"
-        )
-        extra = {"verify_seconds": round(time.monotonic() - began, 3), "verified_rows": rows}
+        verdict = _judged(engine, _tables(details.get("tables")), restored)
+        message = f"restored into a scratch server: {verdict.summary}, as at dump time"
+        extra = {
+            "verify_seconds": round(time.monotonic() - began, 3),
+            "verified_rows": verdict.total,
+        }
         status = _ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra)
         await self._keep_the_newest(ctx, obj)
         return Result(status)
@@ -244,13 +246,8 @@ class BackupsController(Controller):
         ctx.ensure_leader()
         began = time.monotonic()
         restored = await self._load(container.id, path, tables, obj.id, engine)
-        problems = differences(tables, restored)
-        if problems:
-            raise Failed("VerifyFailed", "the restore differs: " + "; ".join(problems))
-        message = (
-            f"restored from backup {spec.restore_from}: {len(tables)} tables, "
-            f"{sum(tables.values())} rows, as at its dump"
-        )
+        verdict = _judged(engine, tables, restored)
+        message = f"restored from backup {spec.restore_from}: {verdict.summary}, as at its dump"
         extra = {"restore_seconds": round(time.monotonic() - began, 3), "tables": tables}
         return Result(_ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra))
 
@@ -284,11 +281,9 @@ class BackupsController(Controller):
         present = await self.dumps.run_in(container, engine.count_command)
         found = counts_of(present.output)
         if found:
-            if not differences(tables, found):
+            if not engine.judge(tables, found).problems:
                 return found
-            raise Failed(
-                "NotEmpty", "the database already has tables: a restore goes into a new one"
-            )
+            raise Failed("NotEmpty", "the database is not empty: a restore goes into a new one")
         name = f"restore-{restore_id.hex[:12]}{engine.file_suffix}"
         await self.dumps.copy_in(container, path, SCRATCH_FOLDER, name)
         target = f"{SCRATCH_FOLDER}/{name}"
@@ -396,6 +391,22 @@ def _engine_named(engine: str) -> EngineBackup:
     if engine not in ENGINE_BACKUPS:
         raise Failed("NotSupported", f"this platform does not restore {engine} dumps")
     return ENGINE_BACKUPS[engine]
+
+
+async def _counts_in_file(read: Callable[[Path], dict[str, int]], partial: Path) -> dict[str, int]:
+    """The counts the dump file holds; a file that is not whole is no backup."""
+    try:
+        return await asyncio.to_thread(read, partial)
+    except ValueError as error:
+        partial.unlink(missing_ok=True)
+        raise Failed("DumpFailed", f"the dump is not a whole file: {error}") from None
+
+
+def _judged(engine: EngineBackup, dumped: dict[str, int], restored: dict[str, int]) -> Verdict:
+    verdict = engine.judge(dumped, restored)
+    if verdict.problems:
+        raise Failed("VerifyFailed", "the restore differs: " + "; ".join(verdict.problems))
+    return verdict
 
 
 def _tables(raw: object) -> dict[str, int]:

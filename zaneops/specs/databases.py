@@ -46,12 +46,12 @@ ENGINES: dict[str, Engine] = {
     "mariadb": Engine(
         "MariaDB", ("10.11",), 3306, "/var/lib/mysql", "mysql", 512 << 20, True, backed_up=True
     ),
-    "redis": Engine("Redis", ("7",), 6379, "/data", "redis", 256 << 20, False),
+    "redis": Engine("Redis", ("7",), 6379, "/data", "redis", 256 << 20, False, backed_up=True),
 }
 
 
 def backed_up_titles() -> str:
-    """The engines backups are made of, for messages: "PostgreSQL and MariaDB"."""
+    """The engines backups are made of, for messages: "PostgreSQL, MariaDB and Redis"."""
     titles = [engine.title for engine in ENGINES.values() if engine.backed_up]
     return " and ".join([", ".join(titles[:-1]), titles[-1]] if len(titles) > 1 else titles)
 
