@@ -76,7 +76,7 @@ function BackupList() {
   return (
     <Card
       title="Backups"
-      description="Each is a dump of the database, then restored into a scratch server and compared table by table: only then is it Verified."
+      description="Each is a dump of the database, then restored into a scratch server and compared with the dump, table by table (Redis: the keys of each database): only then is it Verified."
       actions={
         <Button variant="primary" small busy={backUp.busy} onClick={() => void backUp.run()}>
           Back up now
@@ -180,8 +180,9 @@ function RestoreDialog({ backup, onClose }: { backup: Backup; onClose: () => voi
     <Dialog title="Restore into a new database" onClose={onClose}>
       <form onSubmit={submit} noValidate className="stack">
         <p className="muted" style={{ margin: 0 }}>
-          A new database is made and deployed, then this backup is loaded into it and every table is
-          checked against the backup. This database is not touched.
+          A new database is made and deployed, then this backup is loaded into it and every table
+          (Redis: every database's keys) is checked against the backup. This database is not
+          touched.
         </p>
         <FormErrors messages={unplacedErrors(restore.error, ["slug"], {})} />
         <Field label="New database name" error={errors.slug}>
