@@ -220,6 +220,11 @@ async def restore_in_place(
 ) -> Any:
     backup = await _verified_backup(ctx, backup_id)
     service = await _its_database(ctx, UUID(str(backup.spec["service_id"])))
+    engine = ENGINES.get(str(backup.status.details.get("engine", "postgres")))
+    if engine is None or not engine.restored_in_place:
+        title = engine.title if engine else "this"
+        message = f"a {title} backup is restored into a new database only, for now"
+        raise ApiError(409, "not_restored_in_place", message)
     slug = service.spec_as(ServiceSpec).slug
     if body.confirm != slug:
         raise invalid("confirm", f"type the database's slug, {slug}, to replace its contents")

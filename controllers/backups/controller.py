@@ -1,7 +1,7 @@
 """The backups controller: each backup row dumped from its database's running container, then
 verified by restoring it into a scratch server and comparing every table's rows with the
-counts taken in the dump's own snapshot (PostgreSQL and MariaDB: each engine's commands in
-its module, the rest here). Only then is it VERIFIED; anything else is FAILED
+counts taken in the dump's own snapshot (PostgreSQL, MariaDB and Redis: each engine's commands
+in its module, the rest here). Only then is it VERIFIED; anything else is FAILED
 with the reason, and a partial file never looks complete (written aside, renamed at the end).
 
 The schedule is one global key: it creates the scheduled backups that are due (one per
@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
@@ -28,11 +29,12 @@ from zaneops.specs.databases import DatabaseSource, backed_up_titles
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
 
-from .engine import EngineBackup, counts_of, differences, not_the_counts
+from .engine import EngineBackup, Verdict, counts_of, not_the_counts
 from .in_place import InPlaceRestores
 from .mariadb import MARIADB
 from .ports import BackupRows, Dumps
 from .postgres import POSTGRES
+from .redis import REDIS
 from .settings import BackupsSettings
 from .targets import TargetFiles
 from .verdicts import VERIFIED, Failed, written_to_disk_failed
@@ -47,7 +49,7 @@ SCRATCH_FOLDER = "/tmp"
 # What each engine that is backed up runs (zaneops.specs.databases says which are).
 # Copies read back from a backup target, under the backups folder (same disk, same care).
 FETCHED = ".fetched"
-ENGINE_BACKUPS: dict[str, EngineBackup] = {"postgres": POSTGRES, "mariadb": MARIADB}
+ENGINE_BACKUPS: dict[str, EngineBackup] = {"postgres": POSTGRES, "mariadb": MARIADB, "redis": REDIS}
 
 
 class BackupsController(Controller):
@@ -132,6 +134,14 @@ class BackupsController(Controller):
             said = _tail(not_the_counts(streamed.stderr)) or "nothing"
             message = f"the dump exited with code {streamed.exit_code}; it said: {said}"
             raise Failed("DumpFailed", message)
+        tables = counts_of(streamed.stderr)
+        if engine.counts_in_file is not None:
+            try:
+                tables = await _counts_in_file(engine.counts_in_file, partial)
+            except Failed:
+                if where is not None and spec.target_id is not None:  # stored, yet no backup
+                    await self._targets().forget(spec.target_id, str(relative))
+                raise
         partial.replace(final)  # complete only now, under its final name
         if where is not None:
             final.unlink()  # the target holds it: the verification reads it back from there
@@ -139,7 +149,7 @@ class BackupsController(Controller):
             "file": str(relative),
             "size_bytes": streamed.size,
             "sha256": streamed.sha256,
-            "tables": counts_of(streamed.stderr),
+            "tables": tables,
             "image": container.image,
             "engine": source.engine,
             "version": source.version,
@@ -219,15 +229,12 @@ class BackupsController(Controller):
             ) from None
         finally:
             await self.dumps.remove(name)
-        tables = _tables(details.get("tables"))
-        problems = differences(tables, restored)
-        if problems:
-            raise Failed("VerifyFailed", "the restore differs: " + "; ".join(problems))
-        rows = sum(tables.values())
-        message = (
-            f"restored into a scratch server: {len(tables)} tables, {rows} rows, as at dump time"
-        )
-        extra = {"verify_seconds": round(time.monotonic() - began, 3), "verified_rows": rows}
+        verdict = _judged(engine, _tables(details.get("tables")), restored)
+        message = f"restored into a scratch server: {verdict.summary}, as at dump time"
+        extra = {
+            "verify_seconds": round(time.monotonic() - began, 3),
+            "verified_rows": verdict.total,
+        }
         status = _ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra)
         self._drop_fetched(obj.id)
         await self._keep_the_newest(ctx, obj)
@@ -297,13 +304,8 @@ class BackupsController(Controller):
         began = time.monotonic()
         restored = await self._load(container.id, path, tables, obj.id, engine)
         self._drop_fetched(obj.id)
-        problems = differences(tables, restored)
-        if problems:
-            raise Failed("VerifyFailed", "the restore differs: " + "; ".join(problems))
-        message = (
-            f"restored from backup {spec.restore_from}: {len(tables)} tables, "
-            f"{sum(tables.values())} rows, as at its dump"
-        )
+        verdict = _judged(engine, tables, restored)
+        message = f"restored from backup {spec.restore_from}: {verdict.summary}, as at its dump"
         extra = {"restore_seconds": round(time.monotonic() - began, 3), "tables": tables}
         return Result(_ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra))
 
@@ -342,11 +344,9 @@ class BackupsController(Controller):
         present = await self.dumps.run_in(container, engine.count_command)
         found = counts_of(present.output)
         if found:
-            if not differences(tables, found):
+            if not engine.judge(tables, found).problems:
                 return found
-            raise Failed(
-                "NotEmpty", "the database already has tables: a restore goes into a new one"
-            )
+            raise Failed("NotEmpty", "the database is not empty: a restore goes into a new one")
         name = f"restore-{restore_id.hex[:12]}{engine.file_suffix}"
         await self.dumps.copy_in(container, path, SCRATCH_FOLDER, name)
         target = f"{SCRATCH_FOLDER}/{name}"
@@ -497,6 +497,22 @@ def _engine_named(engine: str) -> EngineBackup:
     if engine not in ENGINE_BACKUPS:
         raise Failed("NotSupported", f"this platform does not restore {engine} dumps")
     return ENGINE_BACKUPS[engine]
+
+
+async def _counts_in_file(read: Callable[[Path], dict[str, int]], partial: Path) -> dict[str, int]:
+    """The counts the dump file holds; a file that is not whole is no backup."""
+    try:
+        return await asyncio.to_thread(read, partial)
+    except ValueError as error:
+        partial.unlink(missing_ok=True)
+        raise Failed("DumpFailed", f"the dump is not a whole file: {error}") from None
+
+
+def _judged(engine: EngineBackup, dumped: dict[str, int], restored: dict[str, int]) -> Verdict:
+    verdict = engine.judge(dumped, restored)
+    if verdict.problems:
+        raise Failed("VerifyFailed", "the restore differs: " + "; ".join(verdict.problems))
+    return verdict
 
 
 def _tables(raw: object) -> dict[str, int]:

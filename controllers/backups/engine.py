@@ -1,12 +1,14 @@
 """What every engine's backup shares: the commands the controller runs in the engine's own
 containers (each engine module fills one in), and how a restore is judged against the dump,
-from the "COUNT <table> <rows>" lines both sides print. Pure."""
+from the "COUNT <table> <rows>" lines both sides print (by default: every table's rows,
+exactly; an engine may judge its own way, as Redis does its keys with a TTL). Pure."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 # "<table>" may hold spaces: the count is the last field.
 _COUNT_LINE = re.compile(r"^COUNT (.+) (\d+)$")
@@ -26,6 +28,21 @@ class InPlace:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """A restore judged against its dump."""
+
+    problems: list[str]  # what differs; empty: the restore is the dump
+    summary: str  # what was checked, in words: "2 tables, 252 rows"
+    total: int  # the rows (or keys) checked
+
+
+def exactly(dumped: Mapping[str, int], restored: Mapping[str, int]) -> Verdict:
+    """Every table has exactly its rows at dump time."""
+    rows = sum(dumped.values())
+    return Verdict(differences(dumped, restored), f"{len(dumped)} tables, {rows} rows", rows)
+
+
+@dataclass(frozen=True)
 class EngineBackup:
     """Argument lists run in a container of the engine's image; none holds a user's string
     (names and passwords are the container's own variables, read by its shell)."""
@@ -38,6 +55,10 @@ class EngineBackup:
     restore_tool: str  # named when a restore fails
     scratch_variables: Callable[[str], dict[str, str]]  # a scratch server's, by password
     in_place: InPlace | None = None  # None: restored only into a new database
+    # The counts read from the dump file itself, for an engine whose dump cannot print them
+    # (Redis: the RDB's keys per database); raises ValueError when the file is not whole.
+    counts_in_file: Callable[[Path], dict[str, int]] | None = None
+    judge: Callable[[Mapping[str, int], Mapping[str, int]], Verdict] = exactly
 
 
 def counts_of(text: str) -> dict[str, int]:

@@ -99,6 +99,11 @@ class TargetFiles:
         await self.store.delete(bucket, target.key_of(relative))
         return True
 
+    async def forget(self, target_id: UUID, relative: str) -> None:
+        """A stored file that is no backup after all, deleted as far as the store answers."""
+        target, bucket = await self._bucket(target_id)
+        await self._forget(bucket, target.key_of(relative))
+
     async def _bucket(self, target_id: UUID) -> tuple[BackupTargetSpec, Bucket]:
         row = await self.rows.get(Kind.BACKUP_TARGETS, target_id)
         if row is None or row.is_deleted:

@@ -137,8 +137,10 @@ async def test_a_database_that_is_not_running_fails_with_the_reason_and_leaves_n
     assert not list(root.rglob("*.pgdump*"))
 
 
-async def test_only_a_postgres_database_can_be_backed_up(client: httpx.AsyncClient) -> None:
-    env_id = await new_environment(client, "cache")
-    cache = (await new_database(client, env_id, slug="cache", engine="redis"))["service"]
-    answer = await client.post(f"/services/{cache['id']}/backups")
-    assert answer.status_code == 409 and "PostgreSQL" in answer.text
+async def test_only_a_database_can_be_backed_up(client: httpx.AsyncClient) -> None:
+    env_id = await new_environment(client, "web")
+    spec = {"slug": "web", "source": {"type": "image", "image": "nginx:1"}}
+    web = await created(await client.post(f"/environments/{env_id}/services", json=spec))
+    answer = await client.post(f"/services/{web['id']}/backups")
+    assert answer.status_code == 409
+    assert "only PostgreSQL, MariaDB and Redis databases" in answer.text

@@ -29,6 +29,7 @@ class Engine:
     memory_limit: int  # bytes, a sensible default cap
     has_users: bool  # Redis has one password, no user names or databases
     backed_up: bool = False  # the backups controller dumps and verifies it
+    restored_in_place: bool = False  # a backup may replace its own database's contents
 
 
 ENGINES: dict[str, Engine] = {
@@ -41,17 +42,26 @@ ENGINES: dict[str, Engine] = {
         512 << 20,
         True,
         backed_up=True,
+        restored_in_place=True,
     ),
     # mysql://: the scheme most MySQL/MariaDB clients and frameworks take.
     "mariadb": Engine(
-        "MariaDB", ("10.11",), 3306, "/var/lib/mysql", "mysql", 512 << 20, True, backed_up=True
+        "MariaDB",
+        ("10.11",),
+        3306,
+        "/var/lib/mysql",
+        "mysql",
+        512 << 20,
+        True,
+        backed_up=True,
+        restored_in_place=True,
     ),
-    "redis": Engine("Redis", ("7",), 6379, "/data", "redis", 256 << 20, False),
+    "redis": Engine("Redis", ("7",), 6379, "/data", "redis", 256 << 20, False, backed_up=True),
 }
 
 
 def backed_up_titles() -> str:
-    """The engines backups are made of, for messages: "PostgreSQL and MariaDB"."""
+    """The engines backups are made of, for messages: "PostgreSQL, MariaDB and Redis"."""
     titles = [engine.title for engine in ENGINES.values() if engine.backed_up]
     return " and ".join([", ".join(titles[:-1]), titles[-1]] if len(titles) > 1 else titles)
 

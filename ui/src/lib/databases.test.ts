@@ -20,12 +20,12 @@ describe("databases", () => {
     expect(databaseLabel(source)).toBe("PostgreSQL 15");
   });
 
-  it("offers MariaDB 10.11, backed up like PostgreSQL, and Redis without backups", () => {
+  it("offers MariaDB 10.11 and Redis 7, both backed up like PostgreSQL", () => {
     const credentials = { username: "app", password: "••••••••", database: "app" };
     const mariadb = { type: "database" as const, engine: "mariadb" as const, version: "10.11" };
     expect(databaseLabel({ ...mariadb, credentials })).toBe("MariaDB 10.11");
     expect(isBackedUp(mariadb)).toBe(true);
-    expect(isBackedUp({ type: "database", engine: "redis" })).toBe(false);
+    expect(isBackedUp({ type: "database", engine: "redis" })).toBe(true);
     expect(isBackedUp({ type: "image" })).toBe(false);
   });
 });

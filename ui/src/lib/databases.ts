@@ -24,7 +24,7 @@ export const ENGINES: Record<Engine, EngineInfo> = {
     title: "Redis",
     versions: ["7"],
     blurb: "In memory: caches, queues, sessions",
-    backedUp: false,
+    backedUp: true,
   },
 };
 

@@ -153,7 +153,7 @@ BAD_SPECS = [
     bad(
         ServiceSpec,
         service(backup={"schedule": "0 3 * * *"}),
-        "scheduled backups are for PostgreSQL and MariaDB databases",
+        "scheduled backups are for PostgreSQL, MariaDB and Redis databases",
         ("backup",),
     ),
     bad(ServiceSpec, database(username="App; drop"), "should match pattern", DB_USER),

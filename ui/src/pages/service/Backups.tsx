@@ -86,7 +86,7 @@ function BackupList({ targetNames }: { targetNames: Record<string, string> }) {
   return (
     <Card
       title="Backups"
-      description="Each is a dump of the database, then restored into a scratch server and compared table by table: only then is it Verified."
+      description="Each is a dump of the database, then restored into a scratch server and compared with the dump, table by table (Redis: the keys of each database): only then is it Verified."
       actions={
         <Button variant="primary" small busy={backUp.busy} onClick={() => void backUp.run()}>
           Back up now
@@ -159,9 +159,12 @@ function BackupRow({
           <span style={{ flex: 1 }} />
           {restorable ? (
             <>
-              <Button small onClick={() => setRestoring("here")}>
-                Restore here…
-              </Button>
+              {backup.status.details?.engine !== "redis" ? (
+                // Redis backups go into a new database only, for now.
+                <Button small onClick={() => setRestoring("here")}>
+                  Restore here…
+                </Button>
+              ) : null}
               <Button small onClick={() => setRestoring("new")}>
                 Restore…
               </Button>
@@ -229,8 +232,9 @@ function RestoreDialog({ backup, onClose }: { backup: Backup; onClose: () => voi
     <Dialog title="Restore into a new database" onClose={onClose}>
       <form onSubmit={submit} noValidate className="stack">
         <p className="muted" style={{ margin: 0 }}>
-          A new database is made and deployed, then this backup is loaded into it and every table is
-          checked against the backup. This database is not touched.
+          A new database is made and deployed, then this backup is loaded into it and every table
+          (Redis: every database's keys) is checked against the backup. This database is not
+          touched.
         </p>
         <FormErrors messages={unplacedErrors(restore.error, ["slug"], {})} />
         <Field label="New database name" error={errors.slug}>

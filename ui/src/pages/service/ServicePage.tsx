@@ -51,7 +51,7 @@ const TABS = [
   ["settings", "Settings"],
 ] as const;
 
-/** A database that is backed up (PostgreSQL, MariaDB) gets a Backups tab, after its deployments. */
+/** A database that is backed up (PostgreSQL, MariaDB, Redis) gets a Backups tab, after its deployments. */
 function tabsOf(service: Service): (readonly [string, string])[] {
   const source = service.spec.source;
   if (source.type !== "database" || !isBackedUp(source)) return [...TABS];
