@@ -11,6 +11,7 @@ from api.live_streams import LiveStreams
 from api.settings import ApiSettings
 from zaneops.adapters.postgres.accounts import AccountStore
 from zaneops.adapters.postgres.api_store import ApiStore
+from zaneops.adapters.postgres.backup_overview import BackupOverview
 from zaneops.adapters.postgres.ssh_hosts import SshHostKeys
 from zaneops.adapters.postgres.webhooks import WebhookStore
 from zaneops.adapters.prometheus import Prometheus
@@ -41,6 +42,7 @@ class ApiContext:
     password_checks: asyncio.Semaphore
     live_streams: LiveStreams
     metrics: Prometheus | None
+    backup_overview: BackupOverview
 
     @classmethod
     async def open(cls, settings: ApiSettings, installation: InstallationSettings) -> ApiContext:
@@ -68,6 +70,7 @@ class ApiContext:
             password_checks=asyncio.Semaphore(settings.concurrent_password_checks),
             live_streams=LiveStreams(settings.live_log_streams),
             metrics=Prometheus(settings.metrics_url) if settings.metrics_url else None,
+            backup_overview=BackupOverview(store.pool),
         )
 
     async def close(self) -> None:
