@@ -8,6 +8,7 @@ import { AppProvider } from "./components/app-context";
 import { Shell } from "./components/Shell";
 import { Loading } from "./components/ui";
 import { Account } from "./pages/Account";
+import { BackupsOverview } from "./pages/BackupsOverview";
 import { Login } from "./pages/Login";
 import { NewDatabasePage } from "./pages/NewDatabase";
 import { NewService } from "./pages/NewService";
@@ -73,6 +74,7 @@ export function App() {
           <Route path="ssh-hosts" element={<SshHosts />} />
           <Route path="notifications" element={<Notifications />} />
           <Route path="servers" element={<Servers />} />
+          <Route path="backups" element={<BackupsOverview />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

@@ -21,12 +21,15 @@ import {
   useAction,
 } from "../../components/ui";
 import {
+  canDownload,
+  downloadUrl,
   durationOf,
   isRestore,
   progressOf,
   SCHEDULE_EXAMPLES,
   shownPhase,
   sizeOf,
+  triggerOf,
   verdictOf,
 } from "../../lib/backups";
 import { bytes, timeAgo } from "../../lib/format";
@@ -112,11 +115,7 @@ function BackupRow({ backup, onDeleted }: { backup: Backup; onDeleted: () => voi
     await del(`/backups/${backup.id}`);
     onDeleted();
   });
-  const what = isRestore(backup)
-    ? `restore of backup ${backup.spec.restore_from?.slice(0, 8)}`
-    : backup.spec.trigger === "schedule"
-      ? "scheduled"
-      : "asked for";
+  const what = triggerOf(backup);
   return (
     <li data-testid="backup" data-phase={backup.phase ?? "QUEUED"}>
       <div style={{ display: "grid", gap: 6, flex: 1 }}>
@@ -130,6 +129,11 @@ function BackupRow({ backup, onDeleted }: { backup: Backup; onDeleted: () => voi
             {took ? ` · ${took}` : ""}
           </span>
           <span style={{ flex: 1 }} />
+          {canDownload(backup) ? (
+            <a className="btn small" href={downloadUrl(backup)} download>
+              Download
+            </a>
+          ) : null}
           {backup.phase === "VERIFIED" && !isRestore(backup) ? (
             <Button small onClick={() => setRestoring(true)}>
               Restore…
