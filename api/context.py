@@ -11,6 +11,7 @@ from api.live_streams import LiveStreams
 from api.settings import ApiSettings
 from zaneops.adapters.postgres.accounts import AccountStore
 from zaneops.adapters.postgres.api_store import ApiStore
+from zaneops.adapters.postgres.backup_overview import BackupOverview
 from zaneops.adapters.postgres.ssh_hosts import SshHostKeys
 from zaneops.adapters.postgres.webhooks import WebhookStore
 from zaneops.adapters.prometheus import Prometheus
@@ -19,6 +20,7 @@ from zaneops.adapters.redis.log_streams import LogStreams
 from zaneops.adapters.redis.login_throttle import LoginThrottle
 from zaneops.adapters.redis.sessions import SessionStore
 from zaneops.adapters.redis.webhook_throttle import WebhookLimiter
+from zaneops.adapters.s3 import ObjectStores
 from zaneops.common.secrets import SecretBox, SecretsUnavailable
 from zaneops.common.settings import InstallationSettings
 
@@ -41,6 +43,8 @@ class ApiContext:
     password_checks: asyncio.Semaphore
     live_streams: LiveStreams
     metrics: Prometheus | None
+    backup_overview: BackupOverview
+    object_stores: ObjectStores  # backup targets' buckets, for downloads
 
     @classmethod
     async def open(cls, settings: ApiSettings, installation: InstallationSettings) -> ApiContext:
@@ -68,9 +72,12 @@ class ApiContext:
             password_checks=asyncio.Semaphore(settings.concurrent_password_checks),
             live_streams=LiveStreams(settings.live_log_streams),
             metrics=Prometheus(settings.metrics_url) if settings.metrics_url else None,
+            backup_overview=BackupOverview(store.pool),
+            object_stores=ObjectStores(),
         )
 
     async def close(self) -> None:
+        self.object_stores.close()
         if self.metrics is not None:
             await self.metrics.close()
         await self.redis.close()

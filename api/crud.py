@@ -148,7 +148,7 @@ def storable_json(spec: BaseModel) -> Spec:
     return raw
 
 
-def _cursor(cursor: str | None) -> Any:
+def cursor_position(cursor: str | None) -> Any:
     if cursor is None:
         return None
     try:
@@ -163,7 +163,7 @@ def _cursor(cursor: str | None) -> Any:
 async def page_of(
     ctx: ApiContext, api: KindApi, parent_id: UUID | None, cursor: str | None, limit: int
 ) -> Any:
-    objects = await ctx.store.page(api.kind, parent_id, _cursor(cursor), limit + 1)
+    objects = await ctx.store.page(api.kind, parent_id, cursor_position(cursor), limit + 1)
     if not objects and parent_id is not None and api.kind.parent is not None:
         await load(ctx, api.kind.parent.kind, parent_id)  # 404 for a parent that is not there
     items = [api.show(obj) for obj in objects[:limit]]

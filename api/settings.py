@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -125,6 +127,13 @@ class ApiSettings(ZaneSettings):
         default="",
         description="Prometheus's address (e.g. http://zaneops-metrics:9090), where a "
         "service's charts are read; empty: no charts (`zaneops up` sets it).",
+    )
+
+    backups_root: Path = Field(
+        default=Path(tempfile.gettempdir()) / "zaneops-backups",
+        description="The backups controller's folder of backup files (its ZANE_BACKUPS_ROOT), "
+        "read to download a verified backup; `zaneops up` mounts it read-only. Nothing "
+        "outside it is ever served.",
     )
 
     def database_images(self) -> dict[str, str]:

@@ -8,9 +8,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from api.auth.principal import Ctx, CurrentUser
+from api.backup_files import open_backup
 from api.context import ApiContext
 from api.crud import KindApi, add_delete, add_item, load, set_etag, storable_json
 from api.deployment_rows import new_deployment
@@ -134,6 +136,60 @@ async def backup_health(ctx: Ctx, _: CurrentUser, service_id: ServiceId) -> Any:
         next_at=next_run(policy.schedule, now),
         overdue=overdue(policy.schedule, since, now),
     )
+
+
+FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The backup's file, as an attachment; its sha256 in X-Checksum-Sha256.",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    409: {"description": "Not a verified backup, or its file is not as recorded"},
+    410: {"description": "Its file is no longer in the backups folder"},
+}
+
+
+@router.get(
+    "/backups/{id}/file",
+    response_class=StreamingResponse,
+    responses=FILE_RESPONSE,
+    operation_id="download_backup",
+    summary="Download a verified backup's file (the dump, as its engine's tools restore it)",
+)
+async def download(
+    ctx: Ctx, _: CurrentUser, backup_id: Annotated[UUID, Path(alias="id")]
+) -> StreamingResponse:
+    backup = await load(ctx, Kind.BACKUPS, backup_id)
+    details = backup.status.details
+    refused = _why_not_downloadable(backup)
+    if refused is not None:
+        raise ApiError(
+            409, "not_downloadable", f"only a verified backup can be downloaded: {refused}"
+        )
+    opened = await open_backup(ctx, backup)
+    name = f"{await _slug_of(ctx, backup)}-{backup.created_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}.{opened.suffix}"',
+        "Content-Length": str(opened.size),
+        "X-Checksum-Sha256": str(details.get("sha256", "")),
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return StreamingResponse(opened.chunks, media_type="application/octet-stream", headers=headers)
+
+
+def _why_not_downloadable(backup: StoredObject) -> str | None:
+    if backup.spec.get("restore_from"):
+        return "this is a restore into a database, not a backup"
+    if backup.is_deleted:
+        return "it is being deleted"
+    phase = backup.status.details.get("phase") or BackupPhase.QUEUED.value
+    return None if phase == BackupPhase.VERIFIED.value else f"this one is {phase}"
+
+
+async def _slug_of(ctx: ApiContext, backup: StoredObject) -> str:
+    """The backed-up database's slug (a file name's start); "backup" once the service is gone."""
+    service = await ctx.store.get(Kind.SERVICES, UUID(str(backup.spec["service_id"])))
+    return str(service.spec.get("slug", "backup")) if service is not None else "backup"
 
 
 class RestoreRequest(BaseModel):

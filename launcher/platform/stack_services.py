@@ -113,7 +113,8 @@ def proxy(inputs: StackInputs) -> Json:
 
 
 def api(inputs: StackInputs) -> Json:
-    """The API and dashboard: no Docker socket, no Caddy folder. Stop-first: a host port."""
+    """The API and dashboard: no Docker socket, no Caddy folder, the backups folder read-only.
+    Stop-first: a host port."""
     platform = inputs.platform
     api_settings = ApiSettings.chosen(
         port=API_PORT,
@@ -126,6 +127,7 @@ def api(inputs: StackInputs) -> Json:
         mariadb_image=inputs.images["mariadb"],
         redis_image=inputs.images["redis"],
         metrics_url=f"http://metrics:{METRICS_PORT}",
+        backups_root=platform.backups_root,
     )
     return {
         "image": inputs.images["app"],
@@ -136,6 +138,8 @@ def api(inputs: StackInputs) -> Json:
         "ports": []
         if platform.settings.dashboard_domain
         else [host_port(API_PORT, platform.settings.dashboard_port)],
+        # Read-only: the API serves verified backups' files; only the controller writes there.
+        "volumes": [{**bind(str(platform.backups_root)), "read_only": True}],
         "networks": ["platform", "front"],
         "healthcheck": healthcheck(
             f"curl -fsS -o /dev/null http://127.0.0.1:{API_PORT}/api/v1/health"

@@ -161,6 +161,10 @@ async def test_a_backup_kept_in_s3_is_verified_from_the_store_restored_and_delet
     assert hashlib.sha256(stored[key]).hexdigest() == details["sha256"]
     assert len(stored[key]) == details["size_bytes"]
     assert not [p for p in root.rglob("*") if p.is_file()]  # only the store holds it
+    downloaded = await client.get(f"/backups/{asked['id']}/file")  # streamed from the store
+    assert downloaded.status_code == 200, downloaded.text
+    assert downloaded.content == stored[key]
+    assert downloaded.headers["x-checksum-sha256"] == details["sha256"]
 
     answer = await client.delete(f"/backup-targets/{target['id']}")
     assert answer.status_code == 409 and "1 backups are kept" in answer.text

@@ -80,7 +80,8 @@ async def choose_it_in_a_database_backups_tab(page: Page) -> None:
     await page.get_by_label("Name").fill("db")
     await page.get_by_role("button", name="Create database").click()
     await expect(page.get_by_test_id("connection")).to_be_visible()
-    await page.get_by_role("link", name="Backups", exact=True).click()
+    sections = page.get_by_role("navigation", name="Service sections")
+    await sections.get_by_role("link", name="Backups", exact=True).click()
 
     kept_in = page.get_by_label("Keep backups in")
     await expect(kept_in).to_have_value("")  # this server's backups folder

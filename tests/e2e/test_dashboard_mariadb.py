@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_dashboard_backups import BACKUP_MS, backups
+from tests.e2e.test_dashboard_backups import BACKUP_MS, backups, backups_tab
 from tests.e2e.test_dashboard_databases import deploy_and_wait, new_project_page
 from zaneops.common.secrets import MASK
 
@@ -31,7 +31,7 @@ async def test_person_makes_a_mariadb_connects_to_it_and_backs_it_up(
     )
     await deploy_and_wait(page)
 
-    await page.get_by_role("link", name="Backups", exact=True).click()
+    await backups_tab(page).click()
     await page.get_by_role("button", name="Back up now").click()
     backup = page.get_by_test_id("backup").first
     await expect(backup).to_have_attribute("data-phase", "VERIFIED", timeout=BACKUP_MS)

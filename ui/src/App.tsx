@@ -9,6 +9,7 @@ import { Shell } from "./components/Shell";
 import { Loading } from "./components/ui";
 import { Account } from "./pages/Account";
 import { BackupTargets } from "./pages/BackupTargets";
+import { BackupsOverview } from "./pages/BackupsOverview";
 import { Login } from "./pages/Login";
 import { NewDatabasePage } from "./pages/NewDatabase";
 import { NewService } from "./pages/NewService";
@@ -75,6 +76,7 @@ export function App() {
           <Route path="notifications" element={<Notifications />} />
           <Route path="backup-targets" element={<BackupTargets />} />
           <Route path="servers" element={<Servers />} />
+          <Route path="backups" element={<BackupsOverview />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>

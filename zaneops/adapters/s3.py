@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar, cast
@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
+from urllib3 import BaseHTTPResponse
 
 T = TypeVar("T")
-PART_SIZE = 16 << 20  # a failed part costs at most this much again
+PART_SIZE = 16 << 20
+CHUNK_BYTES = 1 << 20  # of a download streamed on  # a failed part costs at most this much again
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0
 # A store that stops answering fails the backup after these few tries, not an hour later.
@@ -66,6 +68,25 @@ class ObjectStores:
         await self._call(
             bucket, lambda: self._client(bucket).fget_object(bucket.name, key, str(dest))
         )
+
+    async def open_object(
+        self, bucket: Bucket, key: str
+    ) -> tuple[int, AsyncGenerator[bytes, None]]:
+        """The object's size and its bytes, read as they are consumed (the connection is
+        released once they are read, or the reader closed)."""
+        answer = await self._call(bucket, lambda: self._client(bucket).get_object(bucket.name, key))
+        size = int(answer.headers.get("Content-Length") or 0)
+        return size, self._chunks(bucket, answer)
+
+    async def _chunks(
+        self, bucket: Bucket, answer: BaseHTTPResponse
+    ) -> AsyncGenerator[bytes, None]:
+        try:
+            while chunk := await self._call(bucket, lambda: answer.read(CHUNK_BYTES)):
+                yield chunk
+        finally:
+            answer.close()
+            answer.release_conn()
 
     async def size_of(self, bucket: Bucket, key: str) -> int | None:
         """The object's size; None when there is no such object."""

@@ -1,17 +1,64 @@
-"""Backups through the real API (no controller here): asked for, listed per service, refused
-for what cannot be backed up, deleted on request."""
+"""Backups through the real API (no controller here): asked for, listed per service and
+platform-wide, refused for what cannot be backed up, downloaded once verified (from a backups
+folder of the test's own, files written as the controller writes them), deleted on request."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
+import pytest
 
 from tests.integration.api.helpers import body, environment, image_service_in
+from tests.support.api import RunningApi, api_settings, serving
 from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.specs import Status
 from zaneops.specs.kinds import Kind
+
+DUMP = b"PGDMP" + bytes(range(256)) * 5000  # a little over 1 MB: more than one chunk
+
+
+@pytest.fixture
+def backups_root(tmp_path: Path) -> Path:
+    return tmp_path / "backups"
+
+
+@pytest.fixture
+async def api(database_url: str, backups_root: Path) -> AsyncIterator[RunningApi]:
+    async with serving(api_settings(database_url, backups_root=backups_root)) as running:
+        yield running
+
+
+async def new_database(admin: httpx.AsyncClient, env_id: str, slug: str = "db") -> dict[str, Any]:
+    made = await admin.post(
+        f"/environments/{env_id}/databases", json={"slug": slug, "engine": "postgres"}
+    )
+    service: dict[str, Any] = body(made, 201)["service"]
+    return service
+
+
+async def verified(
+    store: PostgresStore, backup: dict[str, Any], root: Path, content: bytes = DUMP, **details: Any
+) -> str:
+    """The backup VERIFIED, its file written where the controller puts it; its sha256."""
+    relative = Path(backup["parent_id"]) / f"{backup['id']}.pgdump"
+    (root / relative).parent.mkdir(parents=True, exist_ok=True)
+    (root / relative).write_bytes(content)
+    sha256 = hashlib.sha256(content).hexdigest()
+    recorded = {"phase": "VERIFIED", "file": str(relative), "size_bytes": len(content)}
+    status = Status(details={**recorded, "sha256": sha256, "engine": "postgres", **details})
+    await store.write_status(Kind.BACKUPS, uuid.UUID(backup["id"]), status)
+    return sha256
+
+
+async def ended(store: PostgresStore, backup: dict[str, Any], phase: str) -> None:
+    status = Status(details={"phase": phase})
+    await store.write_status(Kind.BACKUPS, uuid.UUID(backup["id"]), status)
 
 
 async def test_a_backup_asked_for_is_listed_with_its_service_and_deleted_on_request(
@@ -138,8 +185,154 @@ async def test_a_restore_in_place_needs_a_verified_backup_the_slug_typed_and_not
         "trigger": "manual",
         "restore_from": backup["id"],
         "in_place": True,
+        "target_id": None,
     }
     again = await admin.post(url, json={"confirm": "db"})
     assert again.status_code == 409 and f"restore {restore['id']}" in again.text
     backing_up = await admin.post(f"/services/{db['id']}/backups")
     assert backing_up.status_code == 409 and "being restored into" in backing_up.text
+
+
+async def test_every_environments_backups_are_listed_newest_first_with_their_database(
+    admin: httpx.AsyncClient,
+) -> None:
+    """Two projects' databases, one list, by pages (limit, next_cursor), each item naming its
+    project, environment and database so the dashboard can link to it."""
+    shop = await new_database(admin, await environment(admin, "shop"))
+    blog = await new_database(admin, await environment(admin, "blog"), "posts")
+    made = [
+        body(await admin.post(f"/services/{db['id']}/backups"), 201) for db in (shop, blog, shop)
+    ]
+
+    first = body(await admin.get("/backups", params={"limit": 2}), 200)
+    assert [b["id"] for b in first["items"]] == [made[2]["id"], made[1]["id"]]
+    rest = body(await admin.get("/backups", params={"cursor": first["next_cursor"]}), 200)
+    assert [b["id"] for b in rest["items"]] == [made[0]["id"]] and rest["next_cursor"] is None
+
+    database = first["items"][1]["database"]
+    assert database["project_slug"] == "blog" and database["environment_slug"] == "prod"
+    assert database["service_id"] == blog["id"] and database["service_slug"] == "posts"
+    assert database["engine"] == "postgres" and database["service_deleted"] is False
+    assert first["items"][1]["spec"]["trigger"] == "manual"
+
+
+async def test_the_platform_wide_list_filters_by_phase(
+    admin: httpx.AsyncClient, store: PostgresStore
+) -> None:
+    """phase=FAILED lists only the failed; QUEUED those not started; another word is a 422
+    naming the parameter."""
+    db = await new_database(admin, await environment(admin))
+    failed, good, waiting = [
+        body(await admin.post(f"/services/{db['id']}/backups"), 201) for _ in range(3)
+    ]
+    await ended(store, failed, "FAILED")
+    await ended(store, good, "VERIFIED")
+
+    def ids(page: dict[str, Any]) -> list[str]:
+        return [b["id"] for b in page["items"]]
+
+    assert ids(body(await admin.get("/backups?phase=FAILED"), 200)) == [failed["id"]]
+    assert ids(body(await admin.get("/backups?phase=QUEUED"), 200)) == [waiting["id"]]
+    problem = body(await admin.get("/backups?phase=broken"), 422)
+    assert [e["field"] for e in problem["errors"]] == ["phase"]
+
+
+async def test_a_verified_backup_downloads_with_its_sha256_and_a_file_name(
+    admin: httpx.AsyncClient, store: PostgresStore, backups_root: Path
+) -> None:
+    """The bytes as written, their length and the recorded sha256 in headers, named after the
+    database and the backup's time (UTC)."""
+    db = await new_database(admin, await environment(admin))
+    backup = body(await admin.post(f"/services/{db['id']}/backups"), 201)
+    sha256 = await verified(store, backup, backups_root)
+
+    answer = await admin.get(f"/backups/{backup['id']}/file")
+    assert answer.status_code == 200, answer.text
+    assert answer.content == DUMP and hashlib.sha256(answer.content).hexdigest() == sha256
+    assert answer.headers["X-Checksum-Sha256"] == sha256
+    assert answer.headers["Content-Length"] == str(len(DUMP))
+    stamp = backup["created_at"][:19].replace("-", "").replace(":", "")
+    expected = f'attachment; filename="db-{stamp}Z.pgdump"'
+    assert answer.headers["Content-Disposition"] == expected
+
+
+async def test_only_a_verified_backup_with_its_file_as_recorded_is_downloaded(
+    admin: httpx.AsyncClient, store: PostgresStore, backups_root: Path
+) -> None:
+    """Queued, failed, a restore row: 409; unknown: 404; its file gone: 410; its file changed
+    in size: 409."""
+    db = await new_database(admin, await environment(admin))
+    queued, failed, gone, changed = [
+        body(await admin.post(f"/services/{db['id']}/backups"), 201) for _ in range(4)
+    ]
+    await ended(store, failed, "FAILED")
+    restore = await store.create(
+        Kind.BACKUPS,
+        {"service_id": db["id"], "trigger": "manual", "restore_from": changed["id"]},
+        uuid.UUID(db["parent_id"]),
+    )
+    await store.write_status(Kind.BACKUPS, restore.id, Status(details={"phase": "VERIFIED"}))
+    await verified(store, gone, backups_root)
+    (backups_root / gone["parent_id"] / f"{gone['id']}.pgdump").unlink()
+    await verified(store, changed, backups_root, size_bytes=len(DUMP) + 1)
+
+    def file_of(backup_id: object) -> str:
+        return f"/backups/{backup_id}/file"
+
+    for refused in (queued["id"], failed["id"], restore.id):
+        answer = await admin.get(file_of(refused))
+        assert answer.status_code == 409 and "only a verified backup" in answer.text
+    assert (await admin.get(file_of(uuid.uuid4()))).status_code == 404
+    missing = await admin.get(file_of(gone["id"]))
+    assert missing.status_code == 410 and "no longer in the backups folder" in missing.text
+    assert body(await admin.get(file_of(changed["id"])), 409)["code"] == "file_changed"
+
+
+async def test_downloading_a_backup_needs_a_signed_in_caller(
+    api: RunningApi, admin: httpx.AsyncClient, store: PostgresStore, backups_root: Path
+) -> None:
+    db = await new_database(admin, await environment(admin))
+    backup = body(await admin.post(f"/services/{db['id']}/backups"), 201)
+    await verified(store, backup, backups_root)
+    async with api.client() as stranger:
+        answer = await stranger.get(f"/backups/{backup['id']}/file")
+        assert answer.status_code == 401 and DUMP[:64] not in answer.content
+        assert (await stranger.get("/backups")).status_code == 401
+
+
+async def test_the_summary_names_the_overdue_scheduled_databases_and_counts_recent_failures(
+    admin: httpx.AsyncClient, store: PostgresStore, database_url: str
+) -> None:
+    """Two hourly databases: one verified now, one whose only verified backup is 5 h old;
+    a failed backup of today is counted, one of two days ago and a failed restore are not."""
+    env_id = await environment(admin)
+    fresh, late = await new_database(admin, env_id, "fresh"), await new_database(admin, env_id)
+    await new_database(admin, env_id, "unscheduled")
+    for db in (fresh, late):
+        spec = {**db["spec"], "backup": {"schedule": "0 * * * *"}}
+        headers = {"If-Match": f'"{db["generation"]}"'}
+        body(await admin.put(f"/services/{db['id']}", json=spec, headers=headers), 200)
+    good, old, failed_today, failed_before = [
+        body(await admin.post(f"/services/{db['id']}/backups"), 201)
+        for db in (fresh, late, fresh, fresh)
+    ]
+    for backup, phase in [(good, "VERIFIED"), (old, "VERIFIED")]:
+        await ended(store, backup, phase)
+    for backup in (failed_today, failed_before):
+        await ended(store, backup, "FAILED")
+    restore = {"service_id": fresh["id"], "restore_from": good["id"]}
+    failed_restore = await store.create(Kind.BACKUPS, restore, uuid.UUID(env_id))
+    await store.write_status(Kind.BACKUPS, failed_restore.id, Status(details={"phase": "FAILED"}))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        earlier = "UPDATE backups SET created_at = now() - %s::interval WHERE id = %s"
+        conn.execute(earlier, ("5 hours", old["id"]))
+        conn.execute(earlier, ("2 days", failed_before["id"]))
+
+    summary = body(await admin.get("/backup-health"), 200)
+    by_slug = {s["database"]["service_slug"]: s for s in summary["scheduled"]}
+    assert sorted(by_slug) == ["db", "fresh"]
+    assert by_slug["fresh"]["overdue"] is None
+    assert by_slug["db"]["overdue"] == (
+        "no verified backup for 5 h, while the schedule makes one every 1 h"
+    )
+    assert summary["overdue"] == 1 and summary["failed_recently"] == 1

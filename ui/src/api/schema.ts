@@ -158,6 +158,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backup-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scheduled databases (which are overdue) and the backups failed in 24 h */
+        get: operations["get_backups_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/backup-targets": {
         parameters: {
             query?: never;
@@ -195,6 +212,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every environment's backups and restores, newest first, with their database */
+        get: operations["list_all_backups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/backups/{id}": {
         parameters: {
             query?: never;
@@ -208,6 +242,23 @@ export interface paths {
         post?: never;
         /** Request the deletion of a backup and everything in it */
         delete: operations["delete_backup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backups/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a verified backup's file (the dump, as its engine's tools restore it) */
+        get: operations["download_backup"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1199,6 +1250,48 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * BackupDatabase
+         * @description The database a backup is of, and where it is: enough to link to its Backups tab.
+         */
+        BackupDatabase: {
+            /**
+             * Engine
+             * @description postgres, mariadb, ...
+             */
+            engine: string | null;
+            /**
+             * Environment Id
+             * Format: uuid
+             */
+            environment_id: string;
+            /** Environment Slug */
+            environment_slug: string;
+            /**
+             * Project Id
+             * Format: uuid
+             */
+            project_id: string;
+            /** Project Name */
+            project_name: string;
+            /** Project Slug */
+            project_slug: string;
+            /**
+             * Service Deleted
+             * @description The database is deleted or being deleted.
+             */
+            service_deleted: boolean;
+            /**
+             * Service Id
+             * Format: uuid
+             */
+            service_id: string;
+            /**
+             * Service Slug
+             * @description None once the database's row is gone.
+             */
+            service_slug: string | null;
+        };
         /** BackupHealth */
         BackupHealth: {
             /** Last Verified At */
@@ -1368,6 +1461,24 @@ export interface components {
              * @constant
              */
             type: "s3";
+        };
+        /** BackupsSummary */
+        BackupsSummary: {
+            /**
+             * Failed Recently
+             * @description Backups (not restores) failed in the last 24 h.
+             */
+            failed_recently: number;
+            /**
+             * Overdue
+             * @description How many of them are overdue.
+             */
+            overdue: number;
+            /**
+             * Scheduled
+             * @description Every database with a backup schedule, by project, environment, slug.
+             */
+            scheduled: components["schemas"]["ScheduledDatabaseHealth"][];
         };
         /** BasicAuthUser */
         BasicAuthUser: {
@@ -2765,6 +2876,50 @@ export interface components {
              */
             type: "ntfy";
         };
+        /** OverviewBackup */
+        OverviewBackup: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            database: components["schemas"]["BackupDatabase"];
+            /**
+             * Deleted At
+             * @description Set once deletion was requested.
+             */
+            deleted_at: string | null;
+            /**
+             * Finalizers
+             * @description Controllers still cleaning up before removal.
+             */
+            finalizers: string[];
+            /**
+             * Generation
+             * @description Bumped on every spec change; also the ETag.
+             */
+            generation: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Parent Id
+             * @description The id of the object this one belongs to.
+             */
+            parent_id: string | null;
+            /** @description status.details.phase, as the backups controller wrote it. */
+            phase?: components["schemas"]["BackupPhase"] | null;
+            spec: components["schemas"]["BackupSpec"];
+            /** @description As the owning controller wrote it. */
+            status: components["schemas"]["Status"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
         /** Page[BackupTarget] */
         Page_BackupTarget_: {
             /** Items */
@@ -2839,6 +2994,16 @@ export interface components {
         Page_Notification_: {
             /** Items */
             items: components["schemas"]["Notification"][];
+            /**
+             * Next Cursor
+             * @description Pass as ?cursor= to get the next page; null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** Page[OverviewBackup] */
+        Page_OverviewBackup_: {
+            /** Items */
+            items: components["schemas"]["OverviewBackup"][];
             /**
              * Next Cursor
              * @description Pass as ?cursor= to get the next page; null on the last page.
@@ -3202,6 +3367,24 @@ export interface components {
              * @default 3600
              */
             timeout_seconds: number;
+        };
+        /** ScheduledDatabaseHealth */
+        ScheduledDatabaseHealth: {
+            database: components["schemas"]["BackupDatabase"];
+            /** Last Verified At */
+            last_verified_at: string | null;
+            /**
+             * Next At
+             * Format: date-time
+             */
+            next_at: string;
+            /**
+             * Overdue
+             * @description Why backups are late (no verified one in twice the schedule's interval).
+             */
+            overdue: string | null;
+            /** Schedule */
+            schedule: string;
         };
         /** SearchHit */
         SearchHit: {
@@ -4379,6 +4562,71 @@ export interface operations {
             };
         };
     };
+    get_backups_summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupsSummary"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_backup_targets: {
         parameters: {
             query?: {
@@ -4733,6 +4981,78 @@ export interface operations {
             };
         };
     };
+    list_all_backups: {
+        parameters: {
+            query?: {
+                /** @description From a previous page's next_cursor; none: first page. */
+                cursor?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Only these (QUEUED: not started yet). */
+                phase?: components["schemas"]["BackupPhase"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OverviewBackup_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_backup: {
         parameters: {
             query?: never;
@@ -4855,6 +5175,78 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    download_backup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The backup's file, as an attachment; its sha256 in X-Checksum-Sha256. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not a verified backup, or its file is not as recorded */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Its file is no longer in the backups folder */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input: the fields at fault and why */
             422: {

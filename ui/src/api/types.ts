@@ -25,6 +25,12 @@ export type BackupTarget = Schemas["BackupTarget"];
 export type BackupTargetSpec = Schemas["BackupTargetSpec"];
 export type CronJob = Schemas["CronJob"];
 export type BackupHealth = Schemas["BackupHealth"];
+export type BackupPhase = Schemas["BackupPhase"];
+/** A backup of the platform-wide list, with the database it is of. */
+export type OverviewBackup = Schemas["OverviewBackup"];
+export type BackupDatabase = Schemas["BackupDatabase"];
+export type BackupsSummary = Schemas["BackupsSummary"];
+export type ScheduledDatabaseHealth = Schemas["ScheduledDatabaseHealth"];
 /** Exactly one of token (https) or ssh_key; both read back masked. */
 export type GitCredentials = Schemas["GitCredentials"];
 export type HttpHealthcheck = Schemas["HttpHealthcheck"];

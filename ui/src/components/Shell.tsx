@@ -86,6 +86,9 @@ export function Shell() {
         >
           Servers
         </Link>
+        <Link to="/backups" className="btn ghost small" title="Every database's backups">
+          Backups
+        </Link>
         <Link to="/notifications" className="btn ghost small" title="Where failures are told">
           Notifications
         </Link>

@@ -1,6 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { Backup } from "../api/types";
-import { durationOf, kindOf, progressOf, shownPhase, verdictOf } from "./backups";
+import {
+  canDownload,
+  databaseLink,
+  downloadUrl,
+  durationOf,
+  failureOf,
+  kindOf,
+  mergePages,
+  overviewPath,
+  placeOf,
+  progressOf,
+  shownPhase,
+  triggerOf,
+  verdictOf,
+} from "./backups";
 
 function backup(phase: Backup["phase"], details: Record<string, unknown> = {}): Backup {
   const made: Backup = {
@@ -84,5 +98,55 @@ describe("backups", () => {
     );
     expect(durationOf(backup("DUMPING"))).toBeNull();
     expect(verdictOf(backup("VERIFIED"))).toBe("restored: 2 tables");
+  });
+});
+
+describe("the backups overview", () => {
+  const database = {
+    project_id: "p",
+    project_slug: "shop",
+    project_name: "Shop",
+    environment_id: "e",
+    environment_slug: "prod",
+    service_id: "s1",
+    service_slug: "db",
+    service_deleted: false,
+    engine: "postgres",
+  };
+
+  it("offers the file of a verified backup only, never of a restore or one being deleted", () => {
+    const restore = { ...backup("VERIFIED"), spec: { ...backup(null).spec, restore_from: "b0" } };
+    expect(canDownload(backup("VERIFIED"))).toBe(true);
+    expect(canDownload(backup("FAILED"))).toBe(false);
+    expect(canDownload(restore)).toBe(false);
+    expect(canDownload({ ...backup("VERIFIED"), deleted_at: "2026-12-07T01:00:00Z" })).toBe(false);
+    expect(downloadUrl(backup("VERIFIED"))).toBe("/api/v1/backups/b/file");
+  });
+
+  it("says how a backup came to be, and why one failed", () => {
+    const scheduled = {
+      ...backup(null),
+      spec: { service_id: "s", trigger: "schedule" as const, in_place: false },
+    };
+    expect(triggerOf(scheduled)).toBe("scheduled");
+    expect(triggerOf(backup(null))).toBe("asked for");
+    expect(failureOf(backup("FAILED"))).toBe("restored: 2 tables");
+    expect(failureOf(backup("VERIFIED"))).toBeNull();
+  });
+
+  it("links to the database's Backups tab while the database exists", () => {
+    expect(placeOf(database)).toBe("shop / prod");
+    expect(databaseLink(database)).toBe("/services/s1/backups");
+    expect(databaseLink({ ...database, service_deleted: true })).toBeNull();
+  });
+
+  it("asks for one phase or all, after a cursor", () => {
+    expect(overviewPath("", null)).toBe("/backups?limit=50");
+    expect(overviewPath("FAILED", "abc", 20)).toBe("/backups?limit=20&phase=FAILED&cursor=abc");
+  });
+
+  it("appends older pages without repeating a backup the first page now holds", () => {
+    const merged = mergePages([{ id: "c" }, { id: "b" }], [{ id: "b" }, { id: "a" }]);
+    expect(merged.map((item) => item.id)).toEqual(["c", "b", "a"]);
   });
 });

@@ -1,7 +1,8 @@
 // A backup as a person reads it: where it stands among its steps (dump, then a restore that
 // checks it), how big and how long, and why it failed.
 
-import type { Backup } from "../api/types";
+import { API } from "../api/client";
+import type { Backup, BackupDatabase, BackupPhase } from "../api/types";
 import type { Tone } from "../components/ui";
 
 export const STEPS = ["QUEUED", "DUMPING", "VERIFYING", "VERIFIED"];
@@ -88,3 +89,58 @@ export const SCHEDULE_EXAMPLES: [string, string][] = [
   ["0 */6 * * *", "every 6 hours"],
   ["30 2 * * 0", "Sundays at 02:30 UTC"],
 ];
+
+/** Only a verified backup (not a restore, not being deleted) has a file to download. */
+export function canDownload(backup: Backup): boolean {
+  return backup.phase === "VERIFIED" && !isRestore(backup) && !backup.deleted_at;
+}
+
+/** The file, as an attachment named after the database and the time (the session's cookie). */
+export function downloadUrl(backup: Backup): string {
+  return `${API}/backups/${backup.id}/file`;
+}
+
+/** How it came to be: a person asked, the schedule made it, or it restores another. */
+export function triggerOf(backup: Backup): string {
+  if (isRestore(backup)) return `restore of backup ${backup.spec.restore_from?.slice(0, 8)}`;
+  return backup.spec.trigger === "schedule" ? "scheduled" : "asked for";
+}
+
+/** The condition's message of a failed one: why. */
+export function failureOf(backup: Backup): string | null {
+  return backup.phase === "FAILED" ? verdictOf(backup) : null;
+}
+
+/** "shop / prod": where the database is. */
+export function placeOf(database: BackupDatabase): string {
+  return `${database.project_slug} / ${database.environment_slug}`;
+}
+
+/** Its database's Backups tab; none once the database is deleted. */
+export function databaseLink(database: BackupDatabase): string | null {
+  return database.service_deleted ? null : `/services/${database.service_id}/backups`;
+}
+
+export const PHASE_FILTERS: [BackupPhase | "", string][] = [
+  ["", "All"],
+  ["VERIFIED", "Verified"],
+  ["FAILED", "Failed"],
+  ["DUMPING", "Dumping"],
+  ["VERIFYING", "Verifying"],
+  ["RESTORING", "Restoring"],
+  ["QUEUED", "Queued"],
+];
+
+/** The platform-wide list's address: a page after `cursor`, of one phase or all. */
+export function overviewPath(phase: BackupPhase | "", cursor: string | null, limit = 50): string {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (phase) query.set("phase", phase);
+  if (cursor) query.set("cursor", cursor);
+  return `/backups?${query.toString()}`;
+}
+
+/** Older pages appended to the first (which is polled): each backup once, newest first. */
+export function mergePages<T extends { id: string }>(first: T[], older: T[]): T[] {
+  const seen = new Set(first.map((item) => item.id));
+  return [...first, ...older.filter((item) => !seen.has(item.id))];
+}

@@ -78,13 +78,22 @@ def test_only_the_controllers_that_change_docker_objects_get_the_docker_socket()
     }
 
 
-def test_only_the_backups_controller_gets_the_backups_folder() -> None:
-    """Backup files are on the host, under the data folder, mounted in one service only."""
+def test_only_the_backups_controller_writes_the_backups_folder_and_the_api_reads_it() -> None:
+    """Backup files are on the host, under the data folder: the controller writes them; the
+    API (downloads) mounts them read-only; no other service sees them."""
     services = rendered(data_dir="/srv/zane")["services"]
     holders = {name for name, s in services.items() if "/srv/zane/backups" in mounts(s)}
-    assert holders == {"controller-backups"}
-    environment = services["controller-backups"]["environment"]
-    assert environment["ZANE_BACKUPS_ROOT"] == "/srv/zane/backups"
+    assert holders == {"controller-backups", "api"}
+    [api_mount] = services["api"]["volumes"]
+    assert api_mount["source"] == "/srv/zane/backups" and api_mount["read_only"] is True
+    [controller_mount] = [
+        v for v in services["controller-backups"]["volumes"] if v["source"] == "/srv/zane/backups"
+    ]
+    assert not controller_mount.get("read_only")
+    assert services["controller-backups"]["environment"]["ZANE_BACKUPS_ROOT"] == (
+        "/srv/zane/backups"
+    )
+    assert services["api"]["environment"]["ZANE_API_BACKUPS_ROOT"] == "/srv/zane/backups"
 
 
 def test_only_the_proxy_and_the_routes_controller_get_the_caddy_admin_folder() -> None:

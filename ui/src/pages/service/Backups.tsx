@@ -23,6 +23,8 @@ import {
   useAction,
 } from "../../components/ui";
 import {
+  canDownload,
+  downloadUrl,
   durationOf,
   isRestore,
   kindOf,
@@ -157,6 +159,11 @@ function BackupRow({
             )}
           </span>
           <span style={{ flex: 1 }} />
+          {canDownload(backup) ? (
+            <a className="btn small" href={downloadUrl(backup)} download>
+              Download
+            </a>
+          ) : null}
           {restorable ? (
             <>
               {backup.status.details?.engine !== "redis" ? (
