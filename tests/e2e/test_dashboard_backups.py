@@ -73,7 +73,7 @@ async def test_person_backs_up_a_database_and_sees_it_verified(
     await page.get_by_role("button", name="Save schedule").click()
     await expect(page.get_by_text("is not a cron expression")).to_be_visible()
     await page.get_by_label("When (cron, UTC)").fill("0 3 * * *")
-    await page.get_by_label("Keep").fill("5")
+    await page.get_by_label("Keep", exact=True).fill("5")
     await page.get_by_role("button", name="Save schedule").click()
     await expect(page.get_by_text("On: 0 3 * * *, keeping the newest 5 verified.")).to_be_visible()
     await expect(page.get_by_text("pending change")).to_have_count(0)  # nothing to deploy
