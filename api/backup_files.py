@@ -14,6 +14,7 @@ from uuid import UUID
 
 from api.errors import ApiError
 from zaneops.adapters.s3 import Bucket, StoreError
+from zaneops.common.secrets import SecretsUnavailable
 from zaneops.specs.backup_targets import BackupTargetSpec
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
@@ -50,13 +51,12 @@ async def open_in_target(
     if ctx.secret_box is None:
         raise ApiError(409, "secrets_unavailable", "this server has no ZANE_SECRET_KEY")
     target = row.spec_as(BackupTargetSpec)
-    bucket = Bucket(
-        target.endpoint,
-        target.region,
-        target.bucket,
-        target.access_key_id,
-        ctx.secret_box.open(target.secret_access_key),
-    )
+    try:
+        secret = ctx.secret_box.open(target.secret_access_key)
+    except SecretsUnavailable as error:
+        message = f"its secret key cannot be opened: {error}"
+        raise ApiError(409, "secrets_unavailable", message) from None
+    bucket = Bucket(target.endpoint, target.region, target.bucket, target.access_key_id, secret)
     relative = str(details.get("file") or "")
     try:
         size, chunks = await ctx.object_stores.open_object(bucket, target.key_of(relative))

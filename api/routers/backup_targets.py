@@ -26,6 +26,8 @@ from zaneops.specs.objects import StoredObject
 router = APIRouter(tags=["backups"])
 Spec = dict[str, Any]
 MAX_TARGETS = 50
+# Where a target's objects are: fixed while backups are kept there.
+PLACE_FIELDS = ("endpoint", "region", "bucket", "prefix")
 
 
 async def seal_target(
@@ -42,9 +44,24 @@ async def seal_target(
         raise ApiError(409, "too_many_targets", f"at most {MAX_TARGETS} backup targets")
     if any(t.spec.get("name") == spec["name"] for t in others):
         raise invalid("name", "another backup target has this name", "duplicate_name")
+    if current is not None:
+        await _same_place_while_used(ctx, current, spec)
     stored = _stored_secrets(current, spec)
     sealed = {field: _sealed(ctx, field, spec[field], stored.get(field)) for field in SECRET_FIELDS}
     return {**spec, **sealed}
+
+
+async def _same_place_while_used(ctx: ApiContext, current: StoredObject, sent: Spec) -> None:
+    """A backup's object is found where its target says: the place may not move under
+    backups kept there (they would be lost to the platform, and never deleted)."""
+    moved = [field for field in PLACE_FIELDS if current.spec.get(field) != sent.get(field)]
+    if moved and await ctx.store.backups_kept_in(current.id):
+        raise invalid(
+            moved[0],
+            "backups are kept in this target: its endpoint, region, bucket and folder stay as "
+            "they are (add another target for a new place)",
+            "target_in_use",
+        )
 
 
 def _stored_secrets(current: StoredObject | None, sent: Spec) -> Spec:
@@ -83,7 +100,8 @@ def mask_target(spec: Spec) -> Spec:
 
 
 async def not_in_use(ctx: ApiContext, target: StoredObject) -> None:
-    """Backups kept there would be lost to the platform (and could not be deleted)."""
+    """Backups kept there would be lost to the platform (and could not be deleted); a policy
+    naming it would fail every scheduled backup."""
     kept = await ctx.store.backups_kept_in(target.id)
     if kept:
         raise ApiError(
@@ -91,6 +109,14 @@ async def not_in_use(ctx: ApiContext, target: StoredObject) -> None:
             "in_use",
             f"{kept} backups are kept in this target: delete them first (their files go "
             "with them), or keep the target",
+        )
+    named = await ctx.store.policies_naming(target.id)
+    if named:
+        raise ApiError(
+            409,
+            "in_use",
+            f"{named} databases keep their backups in this target: choose another place in "
+            "their backup schedule first",
         )
 
 

@@ -15,7 +15,7 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -49,6 +49,8 @@ SCRATCH_FOLDER = "/tmp"
 # What each engine that is backed up runs (zaneops.specs.databases says which are).
 # Copies read back from a backup target, under the backups folder (same disk, same care).
 FETCHED = ".fetched"
+# A scheduled backup due while its database is restored in place waits this long, again.
+IN_PLACE_WAIT_SECONDS = 30.0
 ENGINE_BACKUPS: dict[str, EngineBackup] = {"postgres": POSTGRES, "mariadb": MARIADB, "redis": REDIS}
 
 
@@ -121,6 +123,7 @@ class BackupsController(Controller):
         final = self.settings.root / relative
         partial = final.with_name(final.name + ".partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)  # an interrupted attempt's: never read as this one's
         began = time.monotonic()
         ctx.ensure_leader()
         try:
@@ -292,7 +295,7 @@ class BackupsController(Controller):
             status = _phase(obj.status, BackupPhase.RESTORING, "Restoring", message, details)
             return Result(status, requeue_after=0)
         assert spec.restore_from is not None
-        path, tables = await self._verified_backup(spec.restore_from, obj.id)
+        await self._verified_row(spec.restore_from)
         _, engine = await self._database_of(spec.service_id)
         container = await self._container_of(spec.service_id)
         ready = container is not None and (
@@ -300,6 +303,8 @@ class BackupsController(Controller):
         )
         if container is None or not ready:
             return self._wait_for_the_database(obj)
+        # Read (from its target, maybe) only once the database is there to load it.
+        path, tables = await self._verified_backup(spec.restore_from, obj.id)
         ctx.ensure_leader()
         began = time.monotonic()
         restored = await self._load(container.id, path, tables, obj.id, engine)
@@ -417,10 +422,22 @@ class BackupsController(Controller):
         due = next_run(policy.schedule, max(scheduled, default=service.created_at))
         if due > now:
             return due
+        if await self._restoring_in_place(service):
+            return now + timedelta(seconds=IN_PLACE_WAIT_SECONDS)  # its dump would be half-loaded
         ctx.ensure_leader()
         due_one = BackupSpec(service_id=service.id, trigger="schedule", target_id=policy.target_id)
         await self.rows.create(Kind.BACKUPS, due_one.model_dump(mode="json"), service.parent_id)
         return next_run(policy.schedule, now)
+
+    async def _restoring_in_place(self, service: StoredObject) -> bool:
+        assert service.parent_id is not None
+        return any(
+            row.spec.get("in_place")
+            and row.spec.get("service_id") == str(service.id)
+            and _phase_of(row) not in ENDED
+            for row in await self.rows.list_children(Kind.BACKUPS, service.parent_id)
+            if not row.is_deleted
+        )
 
     # --- deletion --------------------------------------------------------------------------
 
@@ -466,12 +483,14 @@ class BackupsController(Controller):
             copy.unlink(missing_ok=True)
 
     async def _delete_stored(self, obj: StoredObject) -> None:
-        """Its object in the target, if it was stored there (a gone target: nothing to ask)."""
+        """Its object in the target, if it may have been stored there (a gone target: nothing
+        to ask). The key is the file's, whatever the status says: an upload may have ended
+        before a crash kept its status from being written."""
         target_id = BackupSpec.model_validate(obj.spec).target_id
-        relative = obj.status.details.get("file")
-        if target_id is None or not relative or self.targets is None:
+        if target_id is None or self.targets is None or obj.spec.get("restore_from"):
             return
-        await self.targets.delete(target_id, str(relative))
+        for engine in ENGINE_BACKUPS.values():  # a failed dump does not say its engine
+            await self.targets.delete(target_id, str(_dump_file(obj, engine.file_suffix)))
 
     async def _container_of(self, service_id: UUID) -> RunningContainer | None:
         owner = f"{Kind.SERVICES.value}/{service_id}"

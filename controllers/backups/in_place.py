@@ -112,12 +112,17 @@ class InPlaceRestores:
 
     async def _load(self, ctx: Context, obj: StoredObject, spec: BackupSpec) -> Result:
         assert spec.restore_from is not None
-        path, tables = await self.host._verified_backup(spec.restore_from, obj.id)
         engine, in_place = await self._engine_of(spec)
         container = await self._running(obj, spec)
         ctx.ensure_leader()
         name = f"restore-{obj.id.hex[:12]}{engine.file_suffix}"
-        await self.host.dumps.copy_in(container, path, SCRATCH_FOLDER, name)
+        try:
+            path, tables = await self.host._verified_backup(spec.restore_from, obj.id)
+            await self.host.dumps.copy_in(container, path, SCRATCH_FOLDER, name)
+        except Failed:
+            # A load cut off by a crash left the clients out: let them back in.
+            await self._abandon(container, in_place)
+            raise
         target = f"{SCRATCH_FOLDER}/{name}"
         try:
             loaded = await self.host.dumps.run_in(container, [*in_place.load_command, target])

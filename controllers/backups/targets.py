@@ -65,7 +65,8 @@ class TargetFiles:
         try:
             async with asyncio.timeout(timeout):
                 stored = await upload.stored_size()
-        except TimeoutError:  # the upload deletes what it leaves once given up
+        except TimeoutError:  # given up: it sends no further part, and deletes what it left
+            await self._forget(*place)  # an object completed just before it was given up
             raise Failed("UploadFailed", f"the upload ran past {timeout:g} s") from None
         except StoreError as error:
             raise Failed("UploadFailed", f"the upload failed: {error}") from None
@@ -94,7 +95,9 @@ class TargetFiles:
         Raises StoreError while the store cannot be reached: the backup waits for it."""
         try:
             target, bucket = await self._bucket(target_id)
-        except Failed:
+        except Failed as failure:
+            if failure.reason != "TargetGone":  # its secret cannot be opened: ask again later
+                raise StoreError(failure.message) from None
             return False
         await self.store.delete(bucket, target.key_of(relative))
         return True

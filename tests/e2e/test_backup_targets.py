@@ -185,6 +185,7 @@ async def test_a_backup_kept_in_s3_is_verified_from_the_store_restored_and_delet
 
     await eventually(gone, timeout=30, every=0.5, message="the backup deleted")
     assert store.objects(BUCKET) == {}  # its object went with it
+    assert (await client.delete(f"/services/{db_id}")).status_code == 202  # its policy too
     assert (await client.delete(f"/backup-targets/{target['id']}")).status_code == 202
 
 

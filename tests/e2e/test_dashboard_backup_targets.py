@@ -37,7 +37,7 @@ async def test_person_adds_a_backup_target_chooses_it_for_a_database_and_deletes
     await expect(target).to_contain_text("eu-west-1")
     await expect(target.get_by_test_id("secret")).to_have_text(MASK)
 
-    await choose_it_in_a_database_backups_tab(page)
+    backups_tab = await choose_it_in_a_database_backups_tab(page)
 
     # A backup kept there holds the target: deleting it is refused, with the reason.
     await page.get_by_role("link", name="Backup targets").click()
@@ -46,6 +46,12 @@ async def test_person_adds_a_backup_target_chooses_it_for_a_database_and_deletes
     await expect(target.get_by_role("alert")).to_contain_text("1 backups are kept in this target")
     with psycopg.connect(database_url, autocommit=True) as conn:  # as if deleted with its file
         conn.execute("DELETE FROM backups")
+    # The database's schedule still names it: refused too, until the schedule keeps them here.
+    await target.get_by_role("button", name="Delete offsite").click()
+    await expect(target.get_by_role("alert")).to_contain_text("1 databases keep their backups")
+    await keep_them_in_the_backups_folder_again(page, backups_tab)
+    await page.get_by_role("link", name="Backup targets").click()
+    await target.get_by_role("button", name="Delete…").click()
     await target.get_by_role("button", name="Delete offsite").click()
     await expect(page.get_by_text(EMPTY)).to_be_visible()
     await expect(page.get_by_text("offsite deleted")).to_be_visible()
@@ -70,7 +76,8 @@ async def add_target_refused_at_the_bucket_first(page: Page) -> None:
     await expect(form).to_have_count(0)
 
 
-async def choose_it_in_a_database_backups_tab(page: Page) -> None:
+async def choose_it_in_a_database_backups_tab(page: Page) -> str:
+    """The database's Backups tab (its address), the target chosen there."""
     """A database need not be deployed for its policy to be saved and a backup asked for."""
     await page.get_by_role("link", name="ZaneOps home").click()
     await page.get_by_role("button", name="+ New project").click()
@@ -96,3 +103,11 @@ async def choose_it_in_a_database_backups_tab(page: Page) -> None:
     backup = page.get_by_test_id("backup").first
     await expect(backup.get_by_test_id("kept-in")).to_have_text("to offsite")
     await screenshot(page, "72-database-backups-kept-in-target")
+    return page.url
+
+
+async def keep_them_in_the_backups_folder_again(page: Page, backups_tab: str) -> None:
+    await page.goto(backups_tab)
+    await page.get_by_label("Keep backups in").select_option(value="")
+    await page.get_by_role("button", name="Save schedule").click()
+    await expect(page.get_by_text("Kept in this server's backups folder")).to_be_visible()

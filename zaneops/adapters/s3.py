@@ -162,7 +162,15 @@ class GrowingUpload:
         client = stores._client(bucket)
         reader = _Following(path, self._whole, self._given_up)
         try:
-            client.put_object(bucket.name, key, cast(BinaryIO, reader), -1, part_size=PART_SIZE)
+            # One part at a time: once given up, no part is in flight to land after the abort.
+            client.put_object(
+                bucket.name,
+                key,
+                cast(BinaryIO, reader),
+                -1,
+                part_size=PART_SIZE,
+                num_parallel_uploads=1,
+            )
         finally:
             reader.close()
         if self._given_up.is_set():  # it completed before the reader saw it given up

@@ -92,4 +92,46 @@ async def test_a_policy_names_a_live_target_and_a_target_in_use_is_not_deleted(
     answer = await admin.delete(f"/backup-targets/{target['id']}")
     assert answer.status_code == 409 and "1 backups are kept" in answer.text
     assert (await admin.delete(f"/backups/{backup['id']}")).status_code == 202
+    assert (await admin.delete(f"/services/{db['id']}")).status_code == 202  # its policy too
     assert (await admin.delete(f"/backup-targets/{target['id']}")).status_code == 202
+
+
+async def test_a_target_keeps_its_place_while_backups_are_kept_there_and_policies_hold_it(
+    admin: httpx.AsyncClient,
+) -> None:
+    """Objects are found where the target says: moving it would lose them; a policy naming a
+    deleted target would fail every scheduled backup."""
+    env_id = await environment(admin)
+    made = await admin.post(
+        f"/environments/{env_id}/databases", json={"slug": "db", "engine": "postgres"}
+    )
+    db = body(made, 201)["service"]
+    target = body(await admin.post("/backup-targets", json=GOOD), 201)
+    service = body(await admin.get(f"/services/{db['id']}"), 200)
+    policy = {"schedule": "0 3 * * *", "target_id": target["id"]}
+    headers = {"If-Match": f'"{service["generation"]}"'}
+    edited = await admin.put(
+        f"/services/{db['id']}", json={**service["spec"], "backup": policy}, headers=headers
+    )
+    edited_service = body(edited, 200)
+    answer = await admin.delete(f"/backup-targets/{target['id']}")
+    assert answer.status_code == 409 and "1 databases keep their backups" in answer.text
+
+    body(await admin.post(f"/services/{db['id']}/backups"), 201)
+    moved = {**target["spec"], "prefix": "elsewhere"}
+    headers = {"If-Match": f'"{target["generation"]}"'}
+    refused = await admin.put(f"/backup-targets/{target['id']}", json=moved, headers=headers)
+    assert [e["field"] for e in body(refused, 422)["errors"]] == ["prefix"]
+    renamed = {**target["spec"], "name": "still-here"}
+    body(await admin.put(f"/backup-targets/{target['id']}", json=renamed, headers=headers), 200)
+
+    headers = {"If-Match": f'"{edited_service["generation"]}"'}
+    local = {"schedule": "0 3 * * *", "target_id": None}
+    body(
+        await admin.put(
+            f"/services/{db['id']}", json={**service["spec"], "backup": local}, headers=headers
+        ),
+        200,
+    )
+    answer = await admin.delete(f"/backup-targets/{target['id']}")
+    assert answer.status_code == 409 and "1 backups are kept" in answer.text

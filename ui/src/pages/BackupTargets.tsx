@@ -75,7 +75,7 @@ export function BackupTargets() {
       {items.length > 0 ? (
         <Card
           title="Stores"
-          description="A database's backups go where its Backups tab says; each is uploaded after its dump, then read back to be verified."
+          description="A database's backups go where its Backups tab says; each is uploaded while it is dumped, then read back to be verified."
         >
           <ul className="list" aria-label="Backup targets">
             {items.map((target) => (

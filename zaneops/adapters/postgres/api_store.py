@@ -217,6 +217,19 @@ class ApiStore(PostgresStore):
         row = await self._fetch_one(query, (str(target_id),))
         return int(row["n"]) if row else 0
 
+    async def policies_naming(self, target_id: UUID) -> int:
+        """How many live services' backup policies keep their backups in a backup target."""
+        query = sql.Composed(
+            [
+                sql.SQL(
+                    "SELECT count(*) AS n FROM services WHERE deleted_at IS NULL"
+                    " AND spec->'backup'->>'target_id' = %s"
+                )
+            ]
+        )
+        row = await self._fetch_one(query, (str(target_id),))
+        return int(row["n"]) if row else 0
+
     async def ping(self) -> bool:
         try:
             await self._fetch_one(sql.Composed([sql.SQL("SELECT 1 AS ok")]), ())

@@ -137,6 +137,27 @@ async def test_a_due_schedule_makes_one_backup_however_many_runs_were_missed(
     assert result.requeue_after is not None and 0 < result.requeue_after <= 300
 
 
+async def test_a_due_schedule_waits_while_its_database_is_restored_in_place(
+    tmp_path: Path,
+) -> None:
+    """A dump taken mid-load would hold half the restore, and could pass its own counts."""
+    service = row(Kind.SERVICES, {**DB_SPEC, "backup": {"schedule": "0 3 * * *"}})
+    last = row(
+        Kind.BACKUPS,
+        {"service_id": str(service.id), "trigger": "schedule"},
+        created=NOW - timedelta(days=3),
+    )
+    restoring = row(
+        Kind.BACKUPS,
+        {"service_id": str(service.id), "restore_from": str(last.id), "in_place": True},
+        phase="RESTORING",
+    )
+    rows = Rows(service, last, restoring)
+    result = await controller(rows, Dumps(), tmp_path).reconcile_global(ctx(), SCHEDULE)
+    assert rows.made == []
+    assert result.requeue_after is not None and 0 < result.requeue_after <= 30
+
+
 async def test_a_schedule_not_yet_due_makes_nothing(tmp_path: Path) -> None:
     service = row(Kind.SERVICES, {**DB_SPEC, "backup": {"schedule": "0 3 * * *"}})
     recent = row(Kind.BACKUPS, {"service_id": str(service.id), "trigger": "schedule"})
