@@ -7,6 +7,7 @@ sealed one. Sealed values never leave the API, so no input may look like one.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -162,3 +163,33 @@ def opened(value: str, box: SecretBox | None) -> str:
         return box.open(value)
     except SecretsUnavailable as exc:  # sealed under another key: cannot be compared
         raise ApiError(409, "secret_unreadable", "a stored secret cannot be opened") from exc
+
+
+def seal_sent_secret(
+    box: SecretBox | None,
+    path: str,
+    sent: str,
+    stored: str | None,
+    *,
+    problem: Callable[[str], str | None],
+    why_nothing_stored: str,
+) -> str:
+    """A secret field as a client sent it: the mask keeps the stored sealed value (refused,
+    saying why_nothing_stored, when there is none); a clear value is checked by `problem`
+    and sealed. 422 on `path` otherwise."""
+    if sent == MASK:
+        if stored is None:
+            raise invalid(path, f"send the value again: {why_nothing_stored}")
+        return stored
+    if is_sealed(sent):
+        raise invalid(path, f"a value must not start with {SEALED_PREFIX!r}")
+    found = problem(sent)
+    if found is not None:
+        raise invalid(path, found)
+    if box is None:
+        raise invalid(
+            path,
+            "this server has no ZANE_SECRET_KEY, so it cannot store secrets",
+            "secrets_unavailable",
+        )
+    return box.seal(sent)

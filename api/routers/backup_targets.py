@@ -13,7 +13,8 @@ from api.context import ApiContext
 from api.crud import KindApi, add_create, add_item, add_list
 from api.errors import ApiError, invalid
 from api.schemas import BackupTarget
-from zaneops.common.secrets import MASK, SEALED_PREFIX, is_sealed
+from api.sealing import seal_sent_secret
+from zaneops.common.secrets import MASK
 from zaneops.specs.backup_targets import (
     DESTINATION_FIELDS,
     SECRET_FIELDS,
@@ -73,26 +74,15 @@ def _stored_secrets(current: StoredObject | None, sent: Spec) -> Spec:
 
 
 def _sealed(ctx: ApiContext, field: str, value: str, stored: str | None) -> str:
-    if value == MASK:
-        if stored is None:
-            raise invalid(
-                field,
-                "send the value again: nothing is stored for it, or the endpoint, bucket or "
-                "access key id changed (a stored secret never follows them)",
-            )
-        return stored
-    if is_sealed(value):
-        raise invalid(field, f"a value must not start with {SEALED_PREFIX!r}")
-    problem = clear_secret_problem(value)
-    if problem is not None:
-        raise invalid(field, problem)
-    if ctx.secret_box is None:
-        raise invalid(
-            field,
-            "this server has no ZANE_SECRET_KEY, so it cannot store secrets",
-            "secrets_unavailable",
-        )
-    return ctx.secret_box.seal(value)
+    return seal_sent_secret(
+        ctx.secret_box,
+        field,
+        value,
+        stored,
+        problem=clear_secret_problem,
+        why_nothing_stored="nothing is stored for it, or the endpoint, bucket or access key "
+        "id changed (a stored secret never follows them)",
+    )
 
 
 def mask_target(spec: Spec) -> Spec:

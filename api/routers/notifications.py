@@ -18,8 +18,9 @@ from api.context import ApiContext
 from api.crud import KindApi, add_create, add_item, add_list, load, set_etag
 from api.errors import ApiError, invalid
 from api.schemas import Channel, Notification
+from api.sealing import seal_sent_secret
 from zaneops.common.errors import Conflict
-from zaneops.common.secrets import MASK, SEALED_PREFIX, is_sealed
+from zaneops.common.secrets import MASK
 from zaneops.specs.kinds import Kind
 from zaneops.specs.notifications import (
     DESTINATION_FIELDS,
@@ -76,27 +77,15 @@ def _stored_target(current: StoredObject | None, sent: Spec) -> Spec:
 
 
 def _sealed(ctx: ApiContext, kind: str, field: str, value: str, stored: str | None) -> str:
-    path = f"target.{field}"
-    if value == MASK:
-        if stored is None:
-            raise invalid(
-                path,
-                "send the value again: nothing is stored for it, or the channel's address "
-                "changed (a stored secret never follows it)",
-            )
-        return stored
-    if is_sealed(value):
-        raise invalid(path, f"a value must not start with {SEALED_PREFIX!r}")
-    problem = clear_secret_problem(kind, field, value)
-    if problem is not None:
-        raise invalid(path, problem)
-    if ctx.secret_box is None:
-        raise invalid(
-            path,
-            "this server has no ZANE_SECRET_KEY, so it cannot store secrets",
-            "secrets_unavailable",
-        )
-    return ctx.secret_box.seal(value)
+    return seal_sent_secret(
+        ctx.secret_box,
+        f"target.{field}",
+        value,
+        stored,
+        problem=lambda clear: clear_secret_problem(kind, field, clear),
+        why_nothing_stored="nothing is stored for it, or the channel's address changed (a "
+        "stored secret never follows it)",
+    )
 
 
 def mask_channel(spec: Spec) -> Spec:

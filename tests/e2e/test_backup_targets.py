@@ -18,6 +18,8 @@ import pytest
 
 from tests.support import volumes as vs
 from tests.support.database_bed import (
+    backup_ended,
+    backup_of,
     backups_controller,
     deployed,
     job,
@@ -109,21 +111,6 @@ async def database_with_rows(client: httpx.AsyncClient, slug: str, script: str) 
     return env_id, str(db["id"])
 
 
-async def backup_of(client: httpx.AsyncClient, backup_id: str) -> dict[str, Any]:
-    answer = await client.get(f"/backups/{backup_id}")
-    assert answer.status_code == 200, answer.text
-    found: dict[str, Any] = answer.json()
-    return found
-
-
-async def ended(client: httpx.AsyncClient, backup_id: str, timeout: float = 120) -> dict[str, Any]:
-    async def done() -> bool:
-        return (await backup_of(client, backup_id))["phase"] in ("VERIFIED", "FAILED")
-
-    await eventually(done, timeout=timeout, every=0.3, message=f"backup {backup_id} ended")
-    return await backup_of(client, backup_id)
-
-
 async def mid_upload(client: httpx.AsyncClient, backup_id: str) -> None:
     """Once its dump, which is uploaded as it is written, has run a second."""
 
@@ -151,7 +138,7 @@ async def test_a_backup_kept_in_s3_is_verified_from_the_store_restored_and_delet
     await keep_backups_in(client, db_id, target["id"])
 
     asked = await created(await client.post(f"/services/{db_id}/backups"))
-    backup = await ended(client, asked["id"])
+    backup = await backup_ended(client, asked["id"])
     assert backup["phase"] == "VERIFIED", backup["status"]
     details = backup["status"]["details"]
     key = f"zaneops/prod/{env_id}/{asked['id']}.pgdump"
@@ -172,7 +159,7 @@ async def test_a_backup_kept_in_s3_is_verified_from_the_store_restored_and_delet
     made = await created(await client.post(f"/backups/{asked['id']}/restore", json={"slug": "db2"}))
     copy = made["service"]
     [restore] = (await client.get(f"/services/{copy['id']}/backups")).json()["items"]
-    restore = await ended(client, restore["id"], timeout=180)
+    restore = await backup_ended(client, restore["id"], timeout=180)
     assert restore["phase"] == "VERIFIED", restore["status"]
     [deployment] = (await client.get(f"/services/{copy['id']}/deployments")).json()["items"]
     rows = ["psql", "-X", "-U", "app", "-d", "app", "-tAc", "select count(*) from notes"]
@@ -196,7 +183,7 @@ async def test_a_store_that_refuses_or_stops_fails_the_backup_and_keeps_nothing_
 
     no_bucket = await new_target(client, store, "no-bucket", bucket="not-made")
     await keep_backups_in(client, db_id, no_bucket["id"])
-    refused = await ended(
+    refused = await backup_ended(
         client, (await created(await client.post(f"/services/{db_id}/backups")))["id"]
     )
     reason, message = failure_of(refused)
@@ -208,7 +195,7 @@ async def test_a_store_that_refuses_or_stops_fails_the_backup_and_keeps_nothing_
     await mid_upload(client, asked["id"])
     store.container.get_wrapped_container().pause()  # hangs mid-upload
     try:
-        hung = await ended(client, asked["id"], timeout=90)
+        hung = await backup_ended(client, asked["id"], timeout=90)
     finally:
         store.container.get_wrapped_container().unpause()
     reason, message = failure_of(hung)
@@ -218,7 +205,7 @@ async def test_a_store_that_refuses_or_stops_fails_the_backup_and_keeps_nothing_
     asked = await created(await client.post(f"/services/{db_id}/backups"))
     await mid_upload(client, asked["id"])
     store.stop()
-    stopped = await ended(client, asked["id"], timeout=120)
+    stopped = await backup_ended(client, asked["id"], timeout=120)
     reason, message = failure_of(stopped)
     assert reason == "UploadFailed" and "could not be reached" in message, message
     assert not [p for p in root.rglob("*") if p.is_file()]  # no local file left either
@@ -246,6 +233,6 @@ async def test_a_full_backups_disk_fails_the_backup_with_the_reason(
     ):
         _, db_id = await database_with_rows(platform, "full", WRITE_MANY_ROWS)
         asked = await created(await platform.post(f"/services/{db_id}/backups"))
-        reason, message = failure_of(await ended(platform, asked["id"]))
+        reason, message = failure_of(await backup_ended(platform, asked["id"]))
     assert reason == "DiskFull" and "disk is full" in message, message
     assert not [p for p in small_disk.rglob("*") if p.is_file()]

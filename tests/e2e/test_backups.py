@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests.support import volumes as vs
 from tests.support.database_bed import (
+    backup_ended,
     backups_controller,
     deployed,
     job,
@@ -54,21 +54,6 @@ async def client(
         yield platform
 
 
-async def backup_phase(client: httpx.AsyncClient, backup_id: str) -> dict[str, Any]:
-    answer = await client.get(f"/backups/{backup_id}")
-    assert answer.status_code == 200, answer.text
-    found: dict[str, Any] = answer.json()
-    return found
-
-
-async def ended(client: httpx.AsyncClient, backup_id: str, timeout: float = 120) -> dict[str, Any]:
-    async def done() -> bool:
-        return (await backup_phase(client, backup_id))["phase"] in ("VERIFIED", "FAILED")
-
-    await eventually(done, timeout=timeout, every=0.3, message=f"backup {backup_id} ended")
-    return await backup_phase(client, backup_id)
-
-
 async def test_a_backup_is_verified_restored_into_a_new_database_and_kept_by_schedule(
     client: httpx.AsyncClient, root: Path, proxy: Proxy
 ) -> None:
@@ -79,7 +64,7 @@ async def test_a_backup_is_verified_restored_into_a_new_database_and_kept_by_sch
     await job(client, env_id, "seed", images["postgres"], WRITE_ROWS)
 
     asked = await created(await client.post(f"/services/{db['id']}/backups"))
-    backup = await ended(client, asked["id"])
+    backup = await backup_ended(client, asked["id"])
     details = backup["status"]["details"]
     assert backup["phase"] == "VERIFIED", backup["status"]
     assert details["tables"] == {"public.notes": 250, "public.tags": 2}
@@ -95,7 +80,7 @@ async def test_a_backup_is_verified_restored_into_a_new_database_and_kept_by_sch
     copy = restored["service"]
     [restore] = (await client.get(f"/services/{copy['id']}/backups")).json()["items"]
     assert restore["spec"]["restore_from"] == asked["id"]
-    restore = await ended(client, restore["id"], timeout=180)
+    restore = await backup_ended(client, restore["id"], timeout=180)
     assert restore["phase"] == "VERIFIED", restore["status"]
     assert "2 tables, 252 rows, as at its dump" in restore["status"]["conditions"][0]["message"]
     [deployment] = (await client.get(f"/services/{copy['id']}/deployments")).json()["items"]
@@ -129,7 +114,7 @@ async def test_a_database_that_is_not_running_fails_with_the_reason_and_leaves_n
     env_id = await new_environment(client, "idle")
     db = (await new_database(client, env_id, slug="db", engine="postgres"))["service"]
     asked = await created(await client.post(f"/services/{db['id']}/backups"))
-    backup = await ended(client, asked["id"], timeout=30)
+    backup = await backup_ended(client, asked["id"], timeout=30)
     assert backup["phase"] == "FAILED"
     condition = backup["status"]["conditions"][0]
     assert (condition["status"], condition["reason"]) == ("False", "NotRunning")

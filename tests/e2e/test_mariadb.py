@@ -10,7 +10,6 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +17,7 @@ import pytest
 from tests.support import swarm as sw
 from tests.support import volumes as vs
 from tests.support.database_bed import (
+    backup_ended,
     backups_controller,
     deployed,
     job,
@@ -87,16 +87,6 @@ async def client(
         yield platform
 
 
-async def ended(client: httpx.AsyncClient, backup_id: str, timeout: float = 150) -> dict[str, Any]:
-    async def done() -> bool:
-        phase = (await client.get(f"/backups/{backup_id}")).json()["phase"]
-        return phase in ("VERIFIED", "FAILED")
-
-    await eventually(done, timeout=timeout, every=0.3, message=f"backup {backup_id} ended")
-    found: dict[str, Any] = (await client.get(f"/backups/{backup_id}")).json()
-    return found
-
-
 async def test_a_mariadb_written_through_its_url_is_backed_up_verified_and_restored(
     client: httpx.AsyncClient, root: Path, proxy: Proxy
 ) -> None:
@@ -112,7 +102,7 @@ async def test_a_mariadb_written_through_its_url_is_backed_up_verified_and_resto
     [container] = sw.running_containers(proxy.instance, uuid.UUID(served))
     container.exec_run(["sh", "-c", WRITE_PAIRS], detach=True)
     asked = await created(await client.post(f"/services/{db['id']}/backups"))
-    backup = await ended(client, asked["id"])
+    backup = await backup_ended(client, asked["id"])
     run_in(proxy.instance, served, ["touch", "/tmp/stop"])
 
     details = backup["status"]["details"]
@@ -131,7 +121,7 @@ async def test_a_mariadb_written_through_its_url_is_backed_up_verified_and_resto
     copy = restored["service"]
     assert copy["spec"]["source"]["engine"] == "mariadb"
     [restore] = (await client.get(f"/services/{copy['id']}/backups")).json()["items"]
-    restore = await ended(client, restore["id"], timeout=180)
+    restore = await backup_ended(client, restore["id"], timeout=180)
     assert restore["phase"] == "VERIFIED", restore["status"]
     [deployment] = (await client.get(f"/services/{copy['id']}/deployments")).json()["items"]
     exact = "SELECT HEX(data), note FROM notes WHERE data IS NOT NULL"

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +21,7 @@ from controllers.backups.settings import BackupsSettings
 from tests.support import swarm as sw
 from tests.support import volumes as vs
 from tests.support.database_bed import (
+    backup_ended,
     backups_controller,
     deployed,
     job,
@@ -32,7 +32,6 @@ from tests.support.database_bed import (
 from tests.support.database_images import ensure_database_images
 from tests.support.platform_api import created
 from tests.support.proxy import Proxy
-from tests.support.waiting import eventually
 from zaneops.adapters.docker.dumps import DatabaseDumps
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context
@@ -95,16 +94,6 @@ async def client(
         yield platform
 
 
-async def ended(client: httpx.AsyncClient, backup_id: str, timeout: float = 150) -> dict[str, Any]:
-    async def done() -> bool:
-        phase = (await client.get(f"/backups/{backup_id}")).json()["phase"]
-        return phase in ("VERIFIED", "FAILED")
-
-    await eventually(done, timeout=timeout, every=0.3, message=f"backup {backup_id} ended")
-    found: dict[str, Any] = (await client.get(f"/backups/{backup_id}")).json()
-    return found
-
-
 async def test_a_redis_written_through_its_url_is_backed_up_verified_and_restored(
     client: httpx.AsyncClient, root: Path, proxy: Proxy
 ) -> None:
@@ -120,7 +109,7 @@ async def test_a_redis_written_through_its_url_is_backed_up_verified_and_restore
     [container] = sw.running_containers(proxy.instance, uuid.UUID(served))
     container.exec_run(["sh", "-c", WRITE_ON], detach=True)
     asked = await created(await client.post(f"/services/{db['id']}/backups"))
-    backup = await ended(client, asked["id"])
+    backup = await backup_ended(client, asked["id"])
     run_in(proxy.instance, served, ["touch", "/tmp/stop"])
 
     details = backup["status"]["details"]
@@ -142,7 +131,7 @@ async def test_a_redis_written_through_its_url_is_backed_up_verified_and_restore
     copy = restored["service"]
     assert copy["spec"]["source"]["engine"] == "redis"
     [restore] = (await client.get(f"/services/{copy['id']}/backups")).json()["items"]
-    restore = await ended(client, restore["id"], timeout=180)
+    restore = await backup_ended(client, restore["id"], timeout=180)
     assert restore["phase"] == "VERIFIED", restore["status"]
     assert f"3 databases, {keys} keys" in restore["status"]["conditions"][0]["message"]
     [deployment] = (await client.get(f"/services/{copy['id']}/deployments")).json()["items"]

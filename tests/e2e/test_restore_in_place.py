@@ -18,6 +18,8 @@ import pytest
 from tests.support import swarm as sw
 from tests.support import volumes as vs
 from tests.support.database_bed import (
+    backup_ended,
+    backup_of,
     backups_controller,
     deployed,
     new_database,
@@ -86,31 +88,9 @@ async def client(
         yield platform
 
 
-async def read(client: httpx.AsyncClient, backup_id: str) -> dict[str, Any]:
-    answer = await client.get(f"/backups/{backup_id}")
-    assert answer.status_code == 200, answer.text
-    found: dict[str, Any] = answer.json()
-    return found
-
-
-async def ended(
-    client: httpx.AsyncClient, backup_id: str, seen: list[str] | None = None, timeout: float = 240
-) -> dict[str, Any]:
-    """The backup once VERIFIED or FAILED; `seen` gets each phase it was found in."""
-
-    async def done() -> bool:
-        phase = (await read(client, backup_id))["phase"] or "QUEUED"
-        if seen is not None and (not seen or seen[-1] != phase):
-            seen.append(phase)
-        return phase in ("VERIFIED", "FAILED")
-
-    await eventually(done, timeout=timeout, every=0.2, message=f"backup {backup_id} ended")
-    return await read(client, backup_id)
-
-
 async def verified_backup(client: httpx.AsyncClient, service_id: str) -> dict[str, Any]:
     asked = await created(await client.post(f"/services/{service_id}/backups"))
-    backup = await ended(client, asked["id"])
+    backup = await backup_ended(client, asked["id"])
     assert backup["phase"] == "VERIFIED", backup["status"]
     return backup
 
@@ -129,7 +109,7 @@ async def restored_in_place(
     again = await client.post(url, json={"confirm": slug})
     assert again.status_code == 409 and restore["id"] in again.text, again.text
     seen: list[str] = []
-    done = await ended(client, restore["id"], seen)
+    done = await backup_ended(client, restore["id"], seen=seen)
     assert done["phase"] == "VERIFIED", done["status"]
     return done, seen
 
@@ -164,7 +144,7 @@ async def test_a_postgres_restored_in_place_holds_the_backups_rows_and_its_later
 
     safety_id = restore["status"]["details"]["safety_backup_id"]
     assert safety_id in message
-    safety = await read(client, safety_id)
+    safety = await backup_of(client, safety_id)
     assert (safety["phase"], safety["spec"]["trigger"]) == ("VERIFIED", "safety")
     assert safety["status"]["details"]["tables"] == {"public.notes": 300, "public.extra": 1}
     # Back up now works again once the restore ended (the database is open to its clients).
@@ -209,6 +189,6 @@ async def test_a_mariadb_restored_in_place_holds_the_backups_rows_and_its_app_us
     assert run_in(proxy.instance, served, mariadb_sql("SELECT COUNT(*) FROM tags")) == "2"
     assert run_in(proxy.instance, served, mariadb_sql(MARIADB_SLEEPERS)) == "0"  # cut off
     assert run_in(proxy.instance, served, AS_THE_APP) == "250"  # let back in
-    safety = await read(client, restore["status"]["details"]["safety_backup_id"])
+    safety = await backup_of(client, restore["status"]["details"]["safety_backup_id"])
     assert safety["phase"] == "VERIFIED"
     assert safety["status"]["details"]["tables"] == {"notes": 300}

@@ -70,6 +70,29 @@ def run_in(instance: str, deployment_id: str, command: list[str]) -> str:
     return text
 
 
+async def backup_of(client: httpx.AsyncClient, backup_id: str) -> dict[str, Any]:
+    """The backup (or restore) as the API shows it."""
+    answer = await client.get(f"/backups/{backup_id}")
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = answer.json()
+    return found
+
+
+async def backup_ended(
+    client: httpx.AsyncClient, backup_id: str, timeout: float = 240, seen: list[str] | None = None
+) -> dict[str, Any]:
+    """The backup once VERIFIED or FAILED; `seen` gets each phase it was found in."""
+
+    async def done() -> bool:
+        phase = (await backup_of(client, backup_id))["phase"] or "QUEUED"
+        if seen is not None and (not seen or seen[-1] != phase):
+            seen.append(phase)
+        return phase in ("VERIFIED", "FAILED")
+
+    await eventually(done, timeout=timeout, every=0.2, message=f"backup {backup_id} ended")
+    return await backup_of(client, backup_id)
+
+
 @asynccontextmanager
 async def backups_controller(
     instance: str, database_url: str, root: Path, secret_key: str | None = None, **overrides: Any
