@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Any
 from uuid import UUID
 
 from api.errors import ApiError
-from zaneops.adapters.s3 import Bucket, StoreError
+from zaneops.adapters.s3 import StoreError, bucket_of
 from zaneops.common.secrets import SecretsUnavailable
 from zaneops.specs.backup_targets import BackupTargetSpec
 from zaneops.specs.kinds import Kind
@@ -56,7 +56,7 @@ async def open_in_target(
     except SecretsUnavailable as error:
         message = f"its secret key cannot be opened: {error}"
         raise ApiError(409, "secrets_unavailable", message) from None
-    bucket = Bucket(target.endpoint, target.region, target.bucket, target.access_key_id, secret)
+    bucket = bucket_of(target, secret)
     relative = str(details.get("file") or "")
     try:
         size, chunks = await ctx.object_stores.open_object(bucket, target.key_of(relative))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 from uuid import UUID
 
-from zaneops.adapters.s3 import Bucket, GrowingUpload, StoreError
+from zaneops.adapters.s3 import Bucket, GrowingUpload, StoreError, bucket_of
 from zaneops.common.secrets import SecretsUnavailable
 from zaneops.specs.backup_targets import BackupTargetSpec
 from zaneops.specs.kinds import Kind
@@ -90,17 +90,16 @@ class TargetFiles:
             dest.unlink(missing_ok=True)
             raise written_to_disk_failed(error, "reading it back from the target") from None
 
-    async def delete(self, target_id: UUID, relative: str) -> bool:
-        """The stored file deleted; False when its target is gone (nothing left to ask).
-        Raises StoreError while the store cannot be reached: the backup waits for it."""
+    async def delete(self, target_id: UUID, relative: str) -> None:
+        """The stored file deleted; nothing to ask when its target is gone. Raises StoreError
+        while the store cannot be reached: the backup waits for it."""
         try:
             target, bucket = await self._bucket(target_id)
         except Failed as failure:
             if failure.reason != "TargetGone":  # its secret cannot be opened: ask again later
                 raise StoreError(failure.message) from None
-            return False
+            return
         await self.store.delete(bucket, target.key_of(relative))
-        return True
 
     async def forget(self, target_id: UUID, relative: str) -> None:
         """A stored file that is no backup after all, deleted as far as the store answers."""
@@ -116,8 +115,7 @@ class TargetFiles:
             secret = self.open_secret(target.secret_access_key)
         except SecretsUnavailable as error:
             raise Failed("TargetUnusable", f"its secret key cannot be opened: {error}") from None
-        bucket = Bucket(target.endpoint, target.region, target.bucket, target.access_key_id, secret)
-        return target, bucket
+        return target, bucket_of(target, secret)
 
     async def _forget(self, bucket: Bucket, key: str) -> None:
         """A failed upload leaves no object (the client aborts a multipart one; a whole one

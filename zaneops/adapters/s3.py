@@ -19,6 +19,8 @@ from minio import Minio
 from minio.error import MinioException, S3Error
 from urllib3 import BaseHTTPResponse
 
+from zaneops.specs.backup_targets import BackupTargetSpec
+
 T = TypeVar("T")
 PART_SIZE = 16 << 20
 CHUNK_BYTES = 1 << 20  # of a download streamed on  # a failed part costs at most this much again
@@ -42,6 +44,13 @@ class Bucket:
 
     def __repr__(self) -> str:  # the secret stays out of logs and tracebacks
         return f"Bucket({self.endpoint}, {self.name})"
+
+
+def bucket_of(target: BackupTargetSpec, secret_access_key: str) -> Bucket:
+    """A backup target's bucket, its secret key opened."""
+    return Bucket(
+        target.endpoint, target.region, target.bucket, target.access_key_id, secret_access_key
+    )
 
 
 class StoreError(Exception):
@@ -87,19 +96,6 @@ class ObjectStores:
         finally:
             answer.close()
             answer.release_conn()
-
-    async def size_of(self, bucket: Bucket, key: str) -> int | None:
-        """The object's size; None when there is no such object."""
-
-        def stat() -> int | None:
-            try:
-                return int(self._client(bucket).stat_object(bucket.name, key).size or 0)
-            except S3Error as error:
-                if error.code in ("NoSuchKey", "NotFound", "ResourceNotFound"):
-                    return None
-                raise
-
-        return await self._call(bucket, stat)
 
     async def delete(self, bucket: Bucket, key: str) -> None:
         """Gone (deleting what is not there is no error: S3 says so too)."""
