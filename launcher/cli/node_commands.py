@@ -4,7 +4,6 @@ Docker engine (issue 16: servers in the product)."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -12,11 +11,15 @@ import click
 
 from zaneops.adapters.docker.nodes import ServerNode, SwarmNodes
 from zaneops.common.errors import ZaneError
+from zaneops.specs.placement import (
+    NODE_LABEL_KEY,
+    NODE_LABEL_KEY_RULE,
+    NODE_LABEL_VALUE,
+    NODE_LABEL_VALUE_RULE,
+)
 
 T = TypeVar("T")
-LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 RESERVED_PREFIXES = ("com.docker.", "io.docker.", "org.dockerproject.", "zane.")
-MAX_LABEL_VALUE = 256
 
 
 @click.group("node")
@@ -130,21 +133,14 @@ def _parsed_label(text: str) -> tuple[str, str]:
     if not sign:
         raise click.BadParameter(f"{text!r} is not key=value", param_hint="LABELS")
     _check_key(key, f"{text!r}")
-    if len(value) > MAX_LABEL_VALUE or not value.isprintable():
-        raise click.BadParameter(
-            f"{text!r}: the value must be printable, {MAX_LABEL_VALUE} characters at most",
-            param_hint="LABELS",
-        )
+    if not NODE_LABEL_VALUE.fullmatch(value):  # so that a placement rule can name it
+        raise click.BadParameter(f"{text!r}: {NODE_LABEL_VALUE_RULE}", param_hint="LABELS")
     return key, value
 
 
 def _check_key(key: str, where: str) -> None:
-    if not LABEL_KEY.fullmatch(key):
-        raise click.BadParameter(
-            f"{where}: a key is letters, digits, '.', '_' or '-' (128 at most), starting with "
-            "a letter or digit",
-            param_hint="LABELS",
-        )
+    if not NODE_LABEL_KEY.fullmatch(key):
+        raise click.BadParameter(f"{where}: {NODE_LABEL_KEY_RULE}", param_hint="LABELS")
     if key.startswith(RESERVED_PREFIXES):
         raise click.BadParameter(
             f"{where}: keys starting with {', '.join(RESERVED_PREFIXES)} are reserved",

@@ -25,17 +25,8 @@ LABEL = "zane-test.placement-ui"
 
 @pytest.fixture
 def labelled_node() -> Iterator[None]:
-    """This machine's swarm node, labelled LABEL=here for the test."""
-    [node] = sw.client().nodes.list()
-    spec = node.attrs["Spec"]
-    node.update({**spec, "Labels": {**(spec.get("Labels") or {}), LABEL: "here"}})
-    try:
+    with sw.node_labelled(LABEL, "here"):
         yield
-    finally:
-        node.reload()
-        spec = node.attrs["Spec"]
-        labels = {k: v for k, v in (spec.get("Labels") or {}).items() if k != LABEL}
-        node.update({**spec, "Labels": labels})
 
 
 async def test_person_pins_a_service_to_labelled_servers_and_it_runs_there(

@@ -310,3 +310,18 @@ async def prober_results(container: Any) -> tuple[int, int]:
     await asyncio.to_thread(container.wait, timeout=120)
     lines = bytes(container.logs()).decode().split()
     return lines.count("ok"), lines.count("fail")
+
+
+@contextmanager
+def node_labelled(key: str, value: str) -> Iterator[None]:
+    """This machine's (one) swarm node with one more label, taken off again after."""
+    [node] = client().nodes.list()
+    spec = node.attrs["Spec"]
+    node.update({**spec, "Labels": {**(spec.get("Labels") or {}), key: value}})
+    try:
+        yield
+    finally:
+        node.reload()
+        spec = node.attrs["Spec"]
+        labels = {k: v for k, v in (spec.get("Labels") or {}).items() if k != key}
+        node.update({**spec, "Labels": labels})

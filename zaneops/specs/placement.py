@@ -16,26 +16,24 @@ from ._base import SpecModel
 from ._rules import refuse
 
 MAX_RULES = 10
-_NODE_LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-_NODE_LABEL_VALUE = re.compile(r"[A-Za-z0-9._-]{1,128}")
+NODE_LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+NODE_LABEL_KEY_RULE = (
+    "a server label's key is letters, digits, '.', '_' or '-' (128 at most), starting with a "
+    "letter or digit"
+)
+NODE_LABEL_VALUE = re.compile(r"[A-Za-z0-9._-]{1,128}")
+NODE_LABEL_VALUE_RULE = "a server label's value is 1 to 128 letters, digits, '.', '_' or '-'"
 
 
 def _check_key(key: str) -> str:
-    if not _NODE_LABEL_KEY.fullmatch(key):
-        raise refuse(
-            "invalid_node_label_key",
-            "a server label's key is letters, digits, '.', '_' or '-' (128 at most), starting "
-            "with a letter or digit",
-        )
+    if not NODE_LABEL_KEY.fullmatch(key):
+        raise refuse("invalid_node_label_key", NODE_LABEL_KEY_RULE)
     return key
 
 
 def _check_value(value: str) -> str:
-    if not _NODE_LABEL_VALUE.fullmatch(value):
-        raise refuse(
-            "invalid_node_label_value",
-            "a server label's value here is 1 to 128 letters, digits, '.', '_' or '-'",
-        )
+    if not NODE_LABEL_VALUE.fullmatch(value):
+        raise refuse("invalid_node_label_value", NODE_LABEL_VALUE_RULE)
     return value
 
 

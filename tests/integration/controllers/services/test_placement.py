@@ -16,22 +16,13 @@ LABEL = "zane-test.placement"
 
 
 @pytest.fixture
-def labelled_node() -> Iterator[str]:
-    """This machine's swarm node, labelled LABEL=here for the test."""
-    [node] = sw.client().nodes.list()
-    spec = node.attrs["Spec"]
-    node.update({**spec, "Labels": {**(spec.get("Labels") or {}), LABEL: "here"}})
-    try:
-        yield node.id
-    finally:
-        node.reload()
-        spec = node.attrs["Spec"]
-        labels = {k: v for k, v in (spec.get("Labels") or {}).items() if k != LABEL}
-        node.update({**spec, "Labels": labels})
+def labelled_node() -> Iterator[None]:
+    with sw.node_labelled(LABEL, "here"):
+        yield
 
 
 async def test_a_service_whose_rule_the_node_meets_runs_there_under_that_constraint(
-    store: PostgresStore, database_url: str, instance: str, labelled_node: str
+    store: PostgresStore, database_url: str, instance: str, labelled_node: None
 ) -> None:
     """label == here: HEALTHY, and the swarm service carries the constraint."""
     spec = sw.web_spec(placement=[{"label": LABEL, "value": "here"}])
@@ -47,7 +38,7 @@ async def test_a_service_whose_rule_the_node_meets_runs_there_under_that_constra
 
 
 async def test_a_rule_no_server_meets_fails_the_deployment_naming_the_rule(
-    store: PostgresStore, database_url: str, instance: str, labelled_node: str
+    store: PostgresStore, database_url: str, instance: str, labelled_node: None
 ) -> None:
     """label differs from here, on a one-node swarm whose node has it: NoServerFits."""
     spec = sw.web_spec(placement=[{"label": LABEL, "match": "differs", "value": "here"}])

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from controllers.entry import ControllerEntry
-from controllers.registry import ENTRIES
+from controllers.registry import ENTRIES, NAMES
 from launcher.platform import health
 from launcher.platform.build_context import repo_root
 from launcher.platform.images import APP_SOURCES, content_hash, recipes
@@ -31,16 +31,7 @@ IMAGES = {
     "metrics": "m",
     "node-exporter": "n",
 }
-CONTROLLERS = (
-    "backups",
-    "builds",
-    "networks",
-    "notifications",
-    "routes",
-    "runs",
-    "services",
-    "volumes",
-)
+CONTROLLERS = NAMES
 
 
 def rendered(
