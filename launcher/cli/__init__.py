@@ -10,6 +10,7 @@ from launcher.cli import (
     local_commands,
     platform_commands,
     process_commands,
+    restore_commands,
     settings_command,
 )
 
@@ -26,6 +27,7 @@ for module in (
     settings_command,
     client_commands,
     database_commands,
+    restore_commands,
 ):
     for command in module.COMMANDS:
         main.add_command(command)
