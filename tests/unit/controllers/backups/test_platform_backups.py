@@ -121,5 +121,3 @@ def test_an_existing_backup_of_a_database_reads_as_before() -> None:
     service = uuid.uuid4()
     spec = BackupSpec.model_validate({"service_id": str(service), "trigger": "manual"})
     assert (spec.service_id, spec.platform) == (service, False)
-
-
