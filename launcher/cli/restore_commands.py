@@ -8,14 +8,8 @@ from pathlib import Path
 
 import click
 
-from launcher.platform.settings import Platform
+from launcher.cli.platform_commands import platform_from, platform_options
 from zaneops.common.errors import Unavailable
-
-
-def _platform(instance: str | None) -> Platform:
-    from launcher.cli.platform_commands import platform_from
-
-    return platform_from({"instance": instance})
 
 
 @click.command("restore")
@@ -27,16 +21,16 @@ def _platform(instance: str | None) -> Platform:
     "machine it comes from); it replaces this installation's. Default: this one's.",
 )
 @click.option("--sha256", help="The file's sha256 (the download's X-Checksum-Sha256), checked.")
-@click.option("--instance", help="Installation name (ZANE_INSTANCE, default zaneops).")
+@platform_options
 def restore_command(
-    backup_file: Path, secret_key_file: Path | None, sha256: str | None, instance: str | None
+    backup_file: Path, secret_key_file: Path | None, sha256: str | None, **overrides: object
 ) -> None:
     """Replace the platform's own database (projects, services, users, settings) with a backup
     of it, on a machine where `zaneops up` ran; the controllers then converge the world."""
     from launcher.platform.restore import PlatformRestore, RestoreRefused
     from zaneops.adapters.docker.platform_restore import PlatformTasks
 
-    platform = _platform(instance)
+    platform = platform_from(overrides)
     try:
         restore = PlatformRestore(platform.instance, PlatformTasks(), click.echo)
         done = restore.run(backup_file, secret_key_file, sha256)
@@ -58,15 +52,15 @@ def secret_key_group() -> None:
 
 
 @secret_key_group.command("export")
-@click.option("--instance", help="Installation name (ZANE_INSTANCE, default zaneops).")
-def export_command(instance: str | None) -> None:
+@platform_options
+def export_command(**overrides: object) -> None:
     """Print the key the platform's secrets are sealed with, read from a running API or
     controller task (it is printed nowhere else). Keep it with care, apart from the backups:
     `zaneops restore --secret-key-file` needs it on a new machine."""
     from launcher.platform.restore import RestoreRefused, current_key
     from zaneops.adapters.docker.platform_restore import PlatformTasks
 
-    platform = _platform(instance)
+    platform = platform_from(overrides)
     try:
         key = current_key(platform.instance, PlatformTasks())
     except (RestoreRefused, Unavailable) as exc:

@@ -263,7 +263,7 @@ def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_us
         )
     }
     assert expected <= set(stack_services(instance))
-    serves(installation, "shop.localhost", "hi")
+    serves(installation, "shop.localhost", platform_backup.greeting)
 
 
 def test_the_stack_s_prometheus_charts_a_users_service_from_every_source(
@@ -445,3 +445,171 @@ def users_running_tasks(instance: str) -> set[str]:
         for service in users
         for task in api.tasks(filters={"service": service, "desired-state": "running"})
     }
+
+
+# --- the platform backs itself up, and `zaneops restore` on a fresh instance --------------
+# Last in this module: the final test wipes the installation and brings up a fresh one.
+
+
+@dataclass
+class PlatformBackup:
+    file: Path
+    sha256: str
+    key_file: Path
+    backup: dict[str, Any]
+    greeting: str  # what the user's service answers at the time of the backup
+
+
+def zaneops_failing(*args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "launcher.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=UP_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode != 0, f"zaneops {args[0]} succeeded:\n{done.stdout}"
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def platform_backup(
+    installation: Installation, user_service: str, tmp_path_factory: pytest.TempPathFactory
+) -> PlatformBackup:
+    """A sealed secret in a spec, then the platform backed up through the API, its file
+    downloaded, and the key exported: what a person keeps to restore on a new machine."""
+    client = installation.client = log_in(installation)
+    service = client.get(f"/services/{user_service}").json()
+    environment_id = service["parent_id"]
+    worker = {
+        "slug": "worker",
+        "source": {"type": "image", "image": "zaneops/busybox:latest"},
+        "env": [{"name": "TOKEN", "value": "s3cret", "secret": True}],
+    }
+    created(client.post(f"/environments/{environment_id}/services", json=worker))
+    asked = created(client.post("/platform/backups"))
+    assert asked["spec"]["platform"] is True and asked["parent_id"] is None
+
+    def ended() -> bool:
+        return client.get(f"/backups/{asked['id']}").json()["phase"] in ("VERIFIED", "FAILED")
+
+    eventually(ended, "the platform's backup VERIFIED or FAILED", timeout=180)
+    backup = client.get(f"/backups/{asked['id']}").json()
+    folder = tmp_path_factory.mktemp("platform-backup")
+    download = client.get(f"/backups/{asked['id']}/file")
+    assert download.status_code == 200, download.text
+    path = folder / "platform.pgdump"
+    path.write_bytes(download.content)
+    key_file = folder / "key.txt"
+    key_file.write_text(installation.zaneops("secret-key", "export").stdout)
+    env = {e["name"]: e["value"] for e in service["spec"]["env"]}
+    sha256 = download.headers["X-Checksum-Sha256"]
+    return PlatformBackup(path, sha256, key_file, backup, env["GREETING"])
+
+
+def test_the_platform_backs_up_its_own_database_verified_by_a_restore(
+    platform_backup: PlatformBackup,
+) -> None:
+    """Its Postgres dumped in its own task, restored into a scratch server, rows compared."""
+    backup = platform_backup.backup
+    assert backup["phase"] == "VERIFIED", backup["status"]
+    tables = backup["status"]["details"]["tables"]
+    assert tables["public.projects"] >= 1 and tables["public.services"] >= 2
+    assert backup["status"]["details"]["file"].startswith("platform/")
+
+
+def test_a_restore_of_a_file_that_is_not_a_dump_is_refused_naming_the_file(
+    installation: Installation, platform_backup: PlatformBackup, tmp_path: Path
+) -> None:
+    """A CLI message with the file and the reason; nothing stopped, nothing replaced."""
+    before = versions(installation.instance)
+    not_a_dump = tmp_path / "notes.pgdump"
+    not_a_dump.write_text("hello\n")
+    done = zaneops_failing("restore", str(not_a_dump), f"--instance={installation.instance}")
+    assert f"{not_a_dump}: not a PostgreSQL custom-format dump" in done.stderr
+    assert versions(installation.instance) == before
+
+
+def test_a_restore_with_another_key_is_refused_before_anything_is_replaced(
+    installation: Installation, platform_backup: PlatformBackup, tmp_path: Path
+) -> None:
+    """The backup's sealed secret does not open with that key: refused, nothing stopped."""
+    from zaneops.common.secrets import new_key
+
+    before = versions(installation.instance)
+    wrong = tmp_path / "wrong-key.txt"
+    wrong.write_text(new_key())
+    done = zaneops_failing(
+        "restore",
+        str(platform_backup.file),
+        f"--secret-key-file={wrong}",
+        f"--instance={installation.instance}",
+    )
+    assert "this backup was sealed with another key" in done.stderr, done.stderr
+    assert versions(installation.instance) == before
+    projects = installation.client.get("/projects").json()["items"]
+    assert [p["spec"]["slug"] for p in projects] == ["shop"]
+
+
+def test_the_platforms_database_restored_on_a_fresh_instance_brings_projects_and_services_back(
+    installation: Installation, platform_backup: PlatformBackup
+) -> None:
+    """Wiped (stack, volumes, secrets, folders), up again as new, `zaneops restore` with the
+    file and the key: the old admin logs in, the project is back and its service answers."""
+    data_dir = next(o for o in installation.options if o.startswith("--data-dir="))
+    folder = Path(data_dir.split("=", 1)[1]).parent
+    remove_installation(installation.instance, folder)
+    output = installation.zaneops("up", extra=("--skip-host",)).stdout
+    fresh = re.search(r"admin: admin / (\S+)", output)
+    assert fresh, output
+    new_admin = Installation(
+        installation.instance,
+        installation.options,
+        installation.http_port,
+        installation.dashboard_port,
+        fresh.group(1),
+        0.0,
+    )
+    assert log_in(new_admin).get("/projects").json()["items"] == []  # a fresh instance
+    started = time.monotonic()
+    installation.zaneops(
+        "restore",
+        str(platform_backup.file),
+        f"--secret-key-file={platform_backup.key_file}",
+        f"--sha256={platform_backup.sha256}",
+    )
+    restore_seconds = time.monotonic() - started
+    raw_seconds = raw_pg_restore_seconds(installation.instance, platform_backup.file)
+    print(f"zaneops restore: {restore_seconds:.1f} s; raw pg_restore: {raw_seconds:.2f} s")
+
+    def api_back() -> bool:
+        try:
+            installation.client = log_in(installation)  # the backup's admin and password
+        except httpx.HTTPError:
+            return False
+        return True
+
+    eventually(api_back, "the API answers the backup's admin", timeout=120)
+    projects = installation.client.get("/projects").json()["items"]
+    assert [p["spec"]["slug"] for p in projects] == ["shop"]
+    serves(installation, "shop.localhost", platform_backup.greeting)
+
+
+def raw_pg_restore_seconds(instance: str, dump: Path) -> float:
+    """The same dump loaded by pg_restore alone into a new database of the same server."""
+    container = docker_client().containers.list(
+        filters={"label": f"com.docker.swarm.service.name={instance}_postgres"}
+    )[0]
+    subprocess.run(["docker", "cp", str(dump), f"{container.id}:/tmp/raw.pgdump"], check=True)
+    script = (
+        'createdb -U "$POSTGRES_USER" raw && s=$(date +%s.%N) && '
+        'pg_restore --no-owner --single-transaction -U "$POSTGRES_USER" -d raw /tmp/raw.pgdump '
+        '&& e=$(date +%s.%N) && dropdb -U "$POSTGRES_USER" raw && rm /tmp/raw.pgdump && '
+        'echo "$s $e"'
+    )
+    code, output = container.exec_run(["bash", "-c", script])
+    assert code == 0, output
+    start, end = output.decode().split()[-2:]
+    return float(end) - float(start)
