@@ -30,6 +30,7 @@ import {
 } from "../lib/backups";
 import { bytes, dateTime, timeAgo } from "../lib/format";
 import { usePoll, useTitle } from "../lib/hooks";
+import { PlatformBackups } from "./PlatformBackups";
 
 const REFRESH_MS = 5000;
 
@@ -56,6 +57,7 @@ export function BackupsOverview() {
         </select>
       </div>
       <Summary />
+      <PlatformBackups />
       <BackupTable key={phase} phase={phase} />
     </div>
   );
