@@ -261,7 +261,11 @@ class PlatformRestore:
     def _load_aside(self, path: Path, postgres: str) -> None:
         self.echo(f"checking {path.name}")
         self.tasks.copy_in(postgres, path, str(Path(IN_CONTAINER).parent), Path(IN_CONTAINER).name)
-        self._tables_of(path, postgres)
+        try:
+            self._tables_of(path, postgres)
+        except RestoreRefused:
+            self._drop_aside(postgres)  # the copy goes; no database aside was made
+            raise
         self.echo("loading it beside the live database (nothing is stopped yet)")
         loaded = self.tasks.run_in(postgres, LOAD_ASIDE, {})
         if loaded.exit_code != 0:

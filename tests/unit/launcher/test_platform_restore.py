@@ -151,6 +151,7 @@ def test_a_file_that_is_not_a_dump_is_refused_by_its_name(dump: Path) -> None:
     with pytest.raises(RestoreRefused, match="not a PostgreSQL custom-format dump"):
         restore(tasks).run(dump, None, None)
     assert "load" not in tasks.ran and tasks.scaled == []
+    assert tasks.ran[-2:] == ["drop", "rm"]  # its copy removed from the container
 
 
 def test_file_problems_are_found_before_docker_is_asked(tmp_path: Path) -> None:
