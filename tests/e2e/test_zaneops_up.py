@@ -634,7 +634,7 @@ def test_the_platforms_database_restored_on_a_fresh_instance_brings_projects_and
     )
     assert log_in(new_admin).get("/projects").json()["items"] == []  # a fresh instance
     started = time.monotonic()
-    installation.zaneops(
+    said = installation.zaneops(
         "restore",
         str(platform_backup.file),
         f"--secret-key-file={platform_backup.key_file}",
@@ -643,6 +643,7 @@ def test_the_platforms_database_restored_on_a_fresh_instance_brings_projects_and
     restore_seconds = time.monotonic() - started
     raw_seconds = raw_pg_restore_seconds(installation.instance, platform_backup.file)
     print(f"zaneops restore: {restore_seconds:.1f} s; raw pg_restore: {raw_seconds:.2f} s")
+    print(said.stdout)
 
     def api_back() -> bool:
         try:
