@@ -28,9 +28,10 @@ Echo = Callable[[str], None]
 
 ASIDE = "zane-platform-restoring"  # a hyphen: a name `zaneops up` never gives a database
 IN_CONTAINER = "/tmp/zane-platform-restore.pgdump"
-# Left running: the database itself, what holds no connection to it, and the migrate task
-# (the migrations run in it). Everything else is stopped while the database is swapped.
-KEPT_RUNNING = ("postgres", "redis", "redis-logs", "proxy", "migrate")
+# Left running: the database itself, what holds no connection to it (Redis, the proxy,
+# Prometheus), and the migrate task (the migrations run in it). Everything else is stopped
+# while the database is swapped.
+KEPT_RUNNING = ("postgres", "redis", "redis-logs", "proxy", "migrate", "metrics")
 # Tables every platform database has had since its first migration.
 PLATFORM_TABLES = ("alembic_version", "projects", "services")
 
