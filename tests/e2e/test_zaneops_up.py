@@ -561,6 +561,8 @@ async def test_person_backs_up_the_platform_from_the_dashboard_and_sees_it_verif
             await verified.get_by_role("link", name="Download").click()
         saved = await (await download.value).path()
         assert Path(saved).read_bytes()[:5] == b"PGDMP"
+        listed = page.get_by_test_id("overview-backup").filter(has_text="The platform")
+        await expect(listed).to_have_attribute("data-phase", "VERIFIED", timeout=15_000)
         await card.get_by_label("Back up the platform (cron, UTC)").fill("every night")
         await card.get_by_role("button", name="Save the platform's schedule").click()
         await expect(card.get_by_text("is not a cron expression")).to_be_visible()

@@ -47,10 +47,10 @@ async def test_the_platform_is_backed_up_now_once_at_a_time_and_listed(
     assert body(await admin.get(f"/backups/{made['id']}"), 200)["spec"]["platform"] is True
 
 
-async def test_the_platform_wide_overview_still_answers_with_a_platform_backup(
+async def test_the_platform_wide_overview_lists_the_platforms_backup_beside_databases(
     admin: httpx.AsyncClient,
 ) -> None:
-    """GET /backups and /backup-health read databases' backups; the platform's is beside them."""
+    """GET /backups lists the platform's backup as of no database; /backup-health answers."""
     env_id = await environment(admin)
     db = body(
         await admin.post(
@@ -59,9 +59,10 @@ async def test_the_platform_wide_overview_still_answers_with_a_platform_backup(
         201,
     )["service"]
     mine = body(await admin.post(f"/services/{db['id']}/backups"), 201)
-    body(await admin.post("/platform/backups"), 201)
+    platform = body(await admin.post("/platform/backups"), 201)
     listed = body(await admin.get("/backups"), 200)["items"]
-    assert [item["id"] for item in listed] == [mine["id"]]
+    assert [item["id"] for item in listed] == [platform["id"], mine["id"]]
+    assert listed[0]["database"] is None and listed[1]["database"]["service_slug"] == "db"
     body(await admin.get("/backup-health"), 200)
 
 

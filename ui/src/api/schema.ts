@@ -2924,7 +2924,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            database: components["schemas"]["BackupDatabase"];
+            /** @description None: a backup of the platform itself (spec.platform), of no database. */
+            database: components["schemas"]["BackupDatabase"] | null;
             /**
              * Deleted At
              * @description Set once deletion was requested.

@@ -218,13 +218,14 @@ function BackupLine({ backup }: { backup: OverviewBackup }) {
   const shown = shownPhase(backup);
   const size = sizeOf(backup);
   const failure = failureOf(backup);
-  const link = databaseLink(backup.database);
-  const name = backup.database.service_slug ?? "a deleted database";
+  const database = backup.database; // null: the platform's own database
+  const link = database ? databaseLink(database) : null;
+  const name = database ? (database.service_slug ?? "a deleted database") : "The platform";
   return (
     <tr data-testid="overview-backup" data-phase={backup.phase ?? "QUEUED"}>
       <td>{link ? <Link to={link}>{name}</Link> : <span className="muted">{name}</span>}</td>
-      <td>{placeOf(backup.database)}</td>
-      <td>{backup.database.engine ?? "—"}</td>
+      <td>{database ? placeOf(database) : "its own database"}</td>
+      <td>{database ? (database.engine ?? "—") : "postgres"}</td>
       <td>{triggerOf(backup)}</td>
       <td title={dateTime(backup.created_at)}>{timeAgo(backup.created_at)}</td>
       <td>{durationOf(backup) ?? "—"}</td>
