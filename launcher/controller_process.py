@@ -10,14 +10,14 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
 
+from controllers import registry
 from controllers.entry import ControllerEntry
-from controllers.registry import ENTRIES
 from zaneops.adapters.dependencies import Dependencies
 from zaneops.adapters.postgres.feed import PostgresChangeFeed
 from zaneops.adapters.postgres.lease import PostgresLease
@@ -30,14 +30,15 @@ from zaneops.runtime.settings import RuntimeSettings
 log = structlog.get_logger(__name__)
 
 
-def find_entry(reference: str, entries: Sequence[ControllerEntry] = ENTRIES) -> ControllerEntry:
-    """A registered controller's name, or `module:ENTRY` for one registered elsewhere."""
-    for entry in entries:
-        if entry.name == reference:
-            return entry
+def find_entry(reference: str) -> ControllerEntry:
+    """A registered controller's name (only its own package is imported), or `module:ENTRY`
+    for one registered elsewhere."""
+    registered = registry.entry_named(reference)
+    if registered is not None:
+        return registered
     module_name, _, attribute = reference.partition(":")
     if not attribute:
-        known = ", ".join(entry.name for entry in entries)
+        known = ", ".join(registry.NAMES)
         raise ValueError(f"unknown controller {reference!r}; known: {known}")
     found = getattr(importlib.import_module(module_name), attribute)
     if not isinstance(found, ControllerEntry):
@@ -45,11 +46,11 @@ def find_entry(reference: str, entries: Sequence[ControllerEntry] = ENTRIES) -> 
     return found
 
 
-def reference(entry: ControllerEntry, entries: Sequence[ControllerEntry] = ENTRIES) -> str:
+def reference(entry: ControllerEntry) -> str:
     """How `zaneops controller run` finds an entry (find_entry's inverse): its name if it is
     registered, else the module that builds it, which exports it as ENTRY as every controller
     package does."""
-    if entry in entries:
+    if registry.entry_named(entry.name) is entry:
         return entry.name
     module = entry.build.__module__
     if getattr(sys.modules.get(module), "ENTRY", None) is not entry:

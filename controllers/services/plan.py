@@ -111,6 +111,8 @@ class Plan:
         fields["spec"]["source"].pop("config_file", None)  # read by the build, not run
         if not self.is_job:  # the mode came later: a service's hash stays what it was
             del fields["spec"]["mode"]
+        if not self.spec.placement:  # likewise placement: no rule, the hash of before
+            del fields["spec"]["placement"]
         if isinstance(self.spec.healthcheck, HttpHealthcheck):
             # How the check runs changed (a shell line, then the probe): a service deployed
             # before gets the probe at the next reconcile, not at its next deploy.
@@ -149,7 +151,10 @@ def make_plan(
         spec=spec,
         shared_variables=tuple(sorted(shared_variables.items())),
         mounts=mounts,
-        constraints=tuple(f"node.id=={node}" for node in nodes),
+        constraints=(
+            *(f"node.id=={node}" for node in nodes),
+            *(rule.constraint for rule in spec.placement),
+        ),
         rollout=rollout,
         databases=referenced,
     )

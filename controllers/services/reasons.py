@@ -22,6 +22,8 @@ SIGKILLED = 137  # 128 + 9: how the kernel's OOM killer ends a container
 
 def refine(verdict: Verdict, state: ContainerState | None, spec: ServiceSpec) -> Verdict:
     """The verdict, with what only the container knows; unchanged when it says nothing new."""
+    if verdict.reason == "TimedOut" and _no_server_fits(verdict):
+        return replace(verdict, reason="NoServerFits", message=_no_server_fits_message(spec))
     if state is None:
         return verdict
     # OOMKilled says some process of the container was; only an exit by SIGKILL makes it why.
@@ -39,6 +41,26 @@ def refine(verdict: Verdict, state: ContainerState | None, spec: ServiceSpec) ->
     if blamed and failing and spec.healthcheck is not None:
         return _health(verdict, spec.healthcheck, failing)
     return verdict
+
+
+def _no_server_fits(verdict: Verdict) -> bool:
+    """Swarm left the task pending: no node meets its constraints (placement, a volume's
+    node) or has the resources it reserves."""
+    task = verdict.task
+    return task is not None and "no suitable node" in f"{task.error} {task.message}"
+
+
+def _no_server_fits_message(spec: ServiceSpec) -> str:
+    rules = ", ".join(rule.constraint for rule in spec.placement)
+    if rules:
+        return (
+            f"no server meets its placement ({rules}): label one with `zaneops node label "
+            "NODE key=value`, or change the rules"
+        )
+    return (
+        "no server can take it: the node of its volume is down or drained, or no server has "
+        "the CPU or memory it reserves"
+    )
 
 
 def _failing_since_last_pass(runs: tuple[HealthCheckRun, ...]) -> list[HealthCheckRun]:

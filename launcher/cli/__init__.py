@@ -8,6 +8,7 @@ from launcher.cli import (
     client_commands,
     database_commands,
     local_commands,
+    node_commands,
     platform_commands,
     process_commands,
     restore_commands,
@@ -27,6 +28,7 @@ for module in (
     settings_command,
     client_commands,
     database_commands,
+    node_commands,
     restore_commands,
 ):
     for command in module.COMMANDS:

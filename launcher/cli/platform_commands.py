@@ -47,7 +47,12 @@ def platform_options(command: Callable[..., None]) -> Callable[..., None]:
             type=click.Choice(["auto", "local", "upstream"]),
             help="Build FROM the local Debian base, FROM upstream images, or detect (auto).",
         ),
-        click.option("--controller-replicas", "controller_replicas", type=int, help="Default 2."),
+        click.option(
+            "--controller-replicas",
+            "controller_replicas",
+            type=int,
+            help="Default: 1 on one node, 2 on several.",
+        ),
         click.option("--image-marker", "image_marker", help="Force a new app image."),
     ]
     for option in reversed(options):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -45,14 +47,17 @@ def migrate() -> None:
         click.echo(f"roles that may log in: {', '.join(roles)}")
 
 
-def stay_until_stopped() -> None:
-    """Sleep until SIGTERM, holding nothing open; the health check reads the marker."""
-    import signal
+# What the migrate service's process becomes once done: a shell that waits for SIGTERM (as
+# PID 1 it needs the trap, or the signal would be ignored and Swarm would wait 10 s to kill).
+WAIT_FOR_SIGTERM = ("sh", "-c", "sleep infinity & trap 'kill $!; exit 0' TERM INT; wait")
 
+
+def stay_until_stopped() -> None:
+    """Wait until SIGTERM, holding nothing open; the health check reads the marker. The
+    Python process is replaced: waiting in it would keep ~60 MiB of modules for nothing."""
     MIGRATED_MARKER.touch()
-    stop = {signal.SIGTERM, signal.SIGINT}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-    signal.sigwait(stop)
+    sys.stdout.flush()
+    os.execvp(WAIT_FOR_SIGTERM[0], list(WAIT_FOR_SIGTERM))
 
 
 @click.command("schema-ready")

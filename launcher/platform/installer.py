@@ -44,6 +44,7 @@ class DockerPort(Protocol):
     def deploy_stack(self, stack: str, compose_file: Path) -> None: ...
     def remove_stack(self, stack: str, network: str) -> None: ...
     def stack_services(self, stack: str) -> list[ServiceState]: ...
+    def schedulable_nodes(self) -> int: ...
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Installer:
             result.images,
             self.controllers,
             self.docker.network_subnets(front),
+            nodes=self.docker.schedulable_nodes(),
         )
         document = render(inputs)
         result.deployed = self.deploy(document)

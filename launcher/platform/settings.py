@@ -50,12 +50,14 @@ class PlatformSettings(ZaneSettings):
         "upstream: FROM python/postgres/redis/caddy official images; auto: upstream when the "
         "engine can reach the registry.",
     )
-    controller_replicas: int = Field(
-        default=2,
+    controller_replicas: int | None = Field(
+        default=None,
         ge=1,
         le=5,
         description="Replicas of each controller where that is safe (the lease elects the one "
-        "that acts; the others take over within a lease TTL).",
+        "that acts; the others take over within a lease TTL). Default: 1 on a one-node swarm "
+        "(a second replica there protects against nothing a restart does not), 2 on different "
+        "nodes once the swarm has several.",
     )
     image_marker: str = Field(
         default="",

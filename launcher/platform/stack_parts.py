@@ -51,6 +51,7 @@ class StackInputs:
     # services are not on it), so only those addresses may name the client in
     # X-Forwarded-For (login and webhook throttling).
     front_subnets: tuple[str, ...] = ()
+    nodes: int = 1  # the swarm's nodes that take tasks (ready, active): how far replicas spread
 
 
 def labels(instance: str) -> dict[str, str]:

@@ -167,7 +167,8 @@ def migrate(inputs: StackInputs) -> Json:
 
 def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
     platform = inputs.platform
-    replicas = platform.settings.controller_replicas if entry.replicated else 1
+    replicas = controller_replicas(platform.settings.controller_replicas, inputs.nodes)
+    replicas = replicas if entry.replicated else 1
     runtime = RuntimeSettings.chosen(
         health_port=HEALTH_PORT,
         holder_id="{{.Task.Name}}",  # the lease row says which replica acts
@@ -186,10 +187,28 @@ def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
             f"curl -fsS -o /dev/null http://127.0.0.1:{HEALTH_PORT}/healthz"
         ),
         "labels": labels(platform.instance),
-        "deploy": deploy(
-            platform.instance, replicas=replicas, memory=entry.memory, order="start-first"
+        "deploy": spread(
+            deploy(platform.instance, replicas=replicas, memory=entry.memory, order="start-first"),
+            inputs.nodes,
         ),
     }
+
+
+def controller_replicas(chosen: int | None, nodes: int) -> int:
+    """As chosen, else 1 on one node (a second replica beside the first protects against
+    nothing a restart does not, and costs a process) and 2 once there are several."""
+    if chosen is not None:
+        return chosen
+    return 1 if nodes < 2 else 2
+
+
+def spread(settings: Json, nodes: int) -> Json:
+    """Replicas on different nodes, so one node's loss leaves one to take the lease; only
+    where there are nodes enough, or the extra replicas would wait forever."""
+    replicas = settings["replicas"]
+    if 1 < replicas <= nodes:
+        settings["placement"] = {"max_replicas_per_node": 1}
+    return settings
 
 
 def placement(platform: Platform, entry: ControllerEntry) -> Placement:

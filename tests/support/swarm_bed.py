@@ -177,23 +177,42 @@ class SwarmBed:
         roles: list[tuple[Role, int]] = [("manager", i + 1) for i in range(self.manager_count)]
         roles += [("worker", i + 1) for i in range(self.worker_count)]
         for role, number in roles:
-            node_name = f"{self.name}-{role}-{number}"
-            volume = self.host.volumes.create(f"{node_name}-docker", labels=self._labels())
-            container = (
-                DockerContainer(NODE_IMAGE)
-                .with_command([f"--label={NODE_ENGINE_LABEL}={node_name}"])
-                .with_name(node_name)
-                .with_network(network)
-                .with_volume_mapping(str(volume.name), "/var/lib/docker", "rw")
-                .with_volume_mapping("/sys/fs/cgroup", "/sys/fs/cgroup", "rw")
-                .with_tmpfs_mount("/run")
-                .with_kwargs(hostname=node_name, labels=self._labels(), **NODE_RUN_KWARGS)
-            )
-            node = Node(node_name, role, container)
-            self.nodes.append(node)  # before start: down() removes it by label either way
-            container.start()
-            inspected = self.host.api.inspect_container(node_name)
-            node.address = inspected["NetworkSettings"]["Networks"][network.name]["IPAddress"]
+            self._start_node(role, f"{self.name}-{role}-{number}")
+
+    def _start_node(self, role: Role, node_name: str) -> Node:
+        assert self._network is not None
+        volume = self.host.volumes.create(f"{node_name}-docker", labels=self._labels())
+        container = (
+            DockerContainer(NODE_IMAGE)
+            .with_command([f"--label={NODE_ENGINE_LABEL}={node_name}"])
+            .with_name(node_name)
+            .with_network(self._network)
+            .with_volume_mapping(str(volume.name), "/var/lib/docker", "rw")
+            .with_volume_mapping("/sys/fs/cgroup", "/sys/fs/cgroup", "rw")
+            .with_tmpfs_mount("/run")
+            .with_kwargs(hostname=node_name, labels=self._labels(), **NODE_RUN_KWARGS)
+        )
+        node = Node(node_name, role, container)
+        self.nodes.append(node)  # before start: down() removes it by label either way
+        container.start()
+        inspected = self.host.api.inspect_container(node_name)
+        node.address = inspected["NetworkSettings"]["Networks"][self._network.name]["IPAddress"]
+        return node
+
+    def spare_engine(self, node_name: str, timeout: float = 60) -> Node:
+        """One more nested engine on the bed's bridge, in no swarm yet (a new server, as a
+        person would add one); `remove_spare` takes it away, and `down()` in any case."""
+        node = self._start_node("worker", node_name)
+        self._wait_engine(node, answering=True, timeout=timeout)
+        return node
+
+    def remove_spare(self, node: Node) -> None:
+        self.nodes.remove(node)
+        self._clients.pop(node.name, None)
+        with suppress(NotFound):
+            self.host.containers.get(node.name).remove(force=True, v=True)
+        with suppress(NotFound):
+            self.host.volumes.get(f"{node.name}-docker").remove(force=True)
 
     def _form_swarm(self) -> None:
         first = self.nodes[0]

@@ -24,6 +24,7 @@ from .fields import (
     Slug,
 )
 from .healthcheck import Healthcheck
+from .placement import Placement
 from .source import Source
 
 _UNITS = {"cpu": "cores", "memory": "bytes"}
@@ -108,6 +109,7 @@ class ServiceSpec(SpecModel):
         description="Ports published on the nodes, bypassing the proxy (e.g. for TCP services).",
     )
     volumes: list[VolumeMount] = Field(default_factory=list, validate_default=True)
+    placement: Placement
     restart_policy: Literal["on-failure", "any", "none"] = Field(
         default="any",
         description="When Swarm restarts a stopped container. A job's never is: a failed run "

@@ -6,12 +6,16 @@ else; these tests hold the platform to what that page promises.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from controllers.registry import ENTRIES
 from launcher.controller_process import find_entry, reference
 from launcher.local_processes import platform_components
 from launcher.platform.settings import Platform, PlatformSettings
 from launcher.platform.stack import StackInputs, render
 from tests.support import noop
+from tests.support.processes import REPO
 
 IMAGES = {
     "app": "zaneops/app:a",
@@ -58,3 +62,21 @@ def test_controller_run_finds_an_entry_by_name_or_by_its_module() -> None:
     """What the stack and local mode write is what `zaneops controller run` reads back."""
     for entry in (*ENTRIES, noop.ENTRY):
         assert find_entry(reference(entry)) is entry
+
+
+def test_a_controller_process_imports_its_own_package_and_no_other_controller() -> None:
+    """`controller run networks` loads controllers.networks only: each process spares the
+    modules of the other controllers (memory on a small server)."""
+    script = (
+        "import sys; from launcher.controller_process import find_entry; "
+        "find_entry('networks'); "
+        "print(sorted(m for m in sys.modules if m.count('.') == 1 "
+        "and m.startswith('controllers.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    loaded = done.stdout.strip()
+    assert "'controllers.networks'" in loaded
+    for other in ("backups", "builds", "notifications", "routes", "runs", "services", "volumes"):
+        assert f"'controllers.{other}'" not in loaded, loaded

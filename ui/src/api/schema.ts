@@ -3150,6 +3150,29 @@ export interface components {
             /** Items */
             items: components["schemas"]["PinnedHostKey"][];
         };
+        /**
+         * PlacementRule
+         * @description One rule every server running the service must meet.
+         */
+        PlacementRule: {
+            /**
+             * Label
+             * @description A server label's key, e.g. 'edge' or 'disk'.
+             */
+            label: string;
+            /**
+             * Match
+             * @description equals: only servers whose label has this value; differs: servers whose label is missing or has another value.
+             * @default equals
+             * @enum {string}
+             */
+            match: "equals" | "differs";
+            /**
+             * Value
+             * @description The label's value, e.g. 'true' or 'ssd'.
+             */
+            value: string;
+        };
         /** PlatformBackupPolicy */
         PlatformBackupPolicy: {
             /**
@@ -3637,6 +3660,11 @@ export interface components {
              * @enum {string}
              */
             mode: "service" | "job";
+            /**
+             * Placement
+             * @description Rules on the servers' labels; its containers run only on servers that meet all of them (none: any server).
+             */
+            placement?: components["schemas"]["PlacementRule"][];
             /**
              * Ports
              * @description Ports published on the nodes, bypassing the proxy (e.g. for TCP services).

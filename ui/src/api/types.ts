@@ -25,6 +25,7 @@ export type BackupPolicy = Schemas["BackupPolicy"];
 export type BackupTarget = Schemas["BackupTarget"];
 export type BackupTargetSpec = Schemas["BackupTargetSpec"];
 export type CronJob = Schemas["CronJob"];
+export type PlacementRule = Schemas["PlacementRule"];
 export type BackupHealth = Schemas["BackupHealth"];
 export type BackupPhase = Schemas["BackupPhase"];
 /** A backup of the platform-wide list, with the database it is of. */

@@ -147,6 +147,15 @@ class DockerPlatform:
     def stack_services(self, stack: str) -> list[ServiceState]:
         return [self._state(service) for service in self._stack_services(stack)]
 
+    def schedulable_nodes(self) -> int:
+        """Nodes that take tasks now: ready, and neither drained nor paused."""
+        nodes = self.client.api.nodes()
+        return sum(
+            1
+            for node in nodes
+            if node["Status"]["State"] == "ready" and node["Spec"]["Availability"] == "active"
+        )
+
     def logs(self, service: str, follow: bool) -> int:
         """The CLI writes the service's logs straight to our stdout (and follows them)."""
         argv = ["docker", "service", "logs", "--timestamps", service]

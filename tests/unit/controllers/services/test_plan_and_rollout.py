@@ -21,6 +21,7 @@ from controllers.services.rollout import Deployment, Phase, decide, explain, jud
 from tests.support.fake_swarm import task_of
 from zaneops.adapters.docker.models import SwarmService, SwarmTask
 from zaneops.specs import DeploymentSpec, GitSource, Status, VolumeSpec
+from zaneops.specs.placement import PlacementRule
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 SPEC: dict[str, Any] = {"slug": "web", "source": {"type": "image", "image": "nginx:1"}}
@@ -216,3 +217,37 @@ def test_a_cleared_entrypoint_runs_the_command_itself() -> None:
     assert (container["Command"], container["Args"]) == (["tini", "--"], ["serve"])
     kept = swarm_spec(plan_of(deployment(1)), [], "k")["TaskTemplate"]["ContainerSpec"]
     assert "Command" not in kept and "Args" not in kept
+
+
+def test_placement_rules_become_swarm_constraints_beside_the_volumes_node() -> None:
+    """equals → node.labels.k==v, differs → !=; a volume pinned to a node keeps its rule."""
+    volumes = {"data": MountedVolume(uuid.uuid4(), VolumeSpec(slug="data"), node_id="n1")}
+    rules = [
+        {"label": "disk", "value": "ssd"},
+        {"label": "edge", "match": "differs", "value": "true"},
+    ]
+    placed = deployment(
+        1,
+        service={"placement": rules, "volumes": [{"volume": "data", "container_path": "/d"}]},
+    )
+    spec = swarm_spec(plan_of(placed, volumes), [], "k")
+    assert spec["TaskTemplate"]["Placement"]["Constraints"] == [
+        "node.id==n1",
+        "node.labels.disk==ssd",
+        "node.labels.edge!=true",
+    ]
+
+
+def test_no_placement_rule_keeps_the_plan_hash_of_before_the_field() -> None:
+    """Services deployed before placement existed are not rolled by the upgrade that added
+    it; a rule added changes the hash (a new rollout places them)."""
+    plain = plan_of(deployment(1))
+    dumped = plain.spec.model_dump(mode="json", exclude={"labels", "backup", "cron_jobs"})
+    assert "placement" in dumped  # the field exists, and the hash leaves it out when empty
+    rule = {"label": "disk", "value": "ssd"}
+    placed = replace(
+        plain, spec=plain.spec.model_copy(update={"placement": [PlacementRule(**rule)]})
+    )
+    assert placed.hash != plain.hash
+    empty = replace(plain, spec=plain.spec.model_copy(update={"placement": []}))
+    assert empty.hash == plain.hash

@@ -44,10 +44,13 @@ CONTROLLERS = (
 
 
 def rendered(
-    controllers: tuple[ControllerEntry, ...] = ENTRIES, instance: str = "zaneops", **settings: Any
+    controllers: tuple[ControllerEntry, ...] = ENTRIES,
+    instance: str = "zaneops",
+    nodes: int = 1,
+    **settings: Any,
 ) -> dict[str, Any]:
     platform = Platform(instance, PlatformSettings(**settings))
-    return render(StackInputs(platform, dict(IMAGES), controllers))
+    return render(StackInputs(platform, dict(IMAGES), controllers, nodes=nodes))
 
 
 def mounts(service: dict[str, Any]) -> set[str]:
@@ -140,6 +143,33 @@ def test_controllers_are_replicated_only_where_the_lease_makes_it_safe() -> None
         assert services[f"controller-{name}"]["deploy"]["replicas"] == 2, name
     only = rendered((lonely.ENTRY,), controller_replicas=2)["services"]["controller-lonely"]
     assert only["deploy"]["replicas"] == 1
+
+
+def test_a_one_node_swarm_runs_one_replica_of_each_controller() -> None:
+    """One node: a second replica beside the first would only cost a process."""
+    services = rendered(nodes=1)["services"]
+    for name in CONTROLLERS:
+        deploy = services[f"controller-{name}"]["deploy"]
+        assert deploy["replicas"] == 1, name
+        assert "placement" not in deploy, name
+
+
+def test_several_nodes_run_two_replicas_of_each_controller_on_different_nodes() -> None:
+    """Two or more nodes: 2 replicas, at most one per node, so a node's loss leaves one."""
+    for nodes in (2, 3):
+        services = rendered(nodes=nodes)["services"]
+        for name in CONTROLLERS:
+            deploy = services[f"controller-{name}"]["deploy"]
+            assert deploy["replicas"] == 2, (nodes, name)
+            assert deploy["placement"] == {"max_replicas_per_node": 1}, (nodes, name)
+
+
+def test_replicas_chosen_beyond_the_nodes_are_not_held_to_one_per_node() -> None:
+    """3 replicas asked for on 2 nodes: all run (two share a node) rather than one waiting."""
+    deploy = rendered(nodes=2, controller_replicas=3)["services"]["controller-routes"]["deploy"]
+    assert deploy["replicas"] == 3 and "placement" not in deploy
+    chosen_one = rendered(nodes=3, controller_replicas=1)["services"]["controller-routes"]
+    assert chosen_one["deploy"]["replicas"] == 1 and "placement" not in chosen_one["deploy"]
 
 
 def test_the_front_network_is_external_so_its_subnet_is_known_before_deploying() -> None:

@@ -6,6 +6,7 @@ import type { Resources, ServiceSpec } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import { Button, Card, Field, FormErrors, useAction } from "../../components/ui";
 import { useService } from "./context";
+import { PlacementCard } from "./Placement";
 
 /** Bytes as the shortest exact size the API reads back: 536870912 → "512Mi". */
 export function memoryText(value: number | null | undefined): string {
@@ -164,5 +165,15 @@ export function ResourcesTab() {
         </div>
       </Card>
     </form>
+  );
+}
+
+/** The Resources tab: what each container gets, and where it may run. */
+export function ResourcesAndPlacementTab() {
+  return (
+    <div className="stack">
+      <ResourcesTab />
+      <PlacementCard />
+    </div>
   );
 }

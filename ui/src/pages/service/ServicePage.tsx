@@ -31,7 +31,7 @@ import { Health } from "./Health";
 import { Logs } from "./Logs";
 import { Metrics } from "./Metrics";
 import { Overview } from "./Overview";
-import { ResourcesTab } from "./Resources";
+import { ResourcesAndPlacementTab } from "./Resources";
 import { Runs } from "./Runs";
 import { Settings } from "./Settings";
 import { Variables } from "./Variables";
@@ -188,7 +188,7 @@ export function ServicePage() {
         <Route path="domains" element={<Domains />} />
         <Route path="volumes" element={<Volumes />} />
         <Route path="health" element={<Health />} />
-        <Route path="resources" element={<ResourcesTab />} />
+        <Route path="resources" element={<ResourcesAndPlacementTab />} />
         <Route path="runs" element={<Runs />} />
         <Route path="backups" element={<Backups />} />
         <Route path="settings" element={<Settings />} />

@@ -13,3 +13,8 @@ def test_auto_images_asks_the_engine_for_the_registry_and_hears_no_within_its_ti
     started = time.monotonic()
     assert DockerPlatform().registry_reachable(UPSTREAM_PROBE, timeout=5) is False
     assert time.monotonic() - started < 30
+
+
+def test_this_one_node_swarm_has_one_node_that_takes_tasks() -> None:
+    """The test machine's swarm is one node: `zaneops up` then runs one replica per controller."""
+    assert DockerPlatform().schedulable_nodes() == 1
