@@ -84,4 +84,14 @@ async def authenticated(
 
 
 CurrentUser = Annotated[Principal, Depends(authenticated)]
+
+
+async def administrator(principal: CurrentUser) -> Principal:
+    """The caller, if an admin: the platform's own settings and backups are theirs alone."""
+    if not principal.is_admin:
+        raise ApiError(403, "admin_only", "only an administrator may do this")
+    return principal
+
+
+Admin = Annotated[Principal, Depends(administrator)]
 Ctx = Annotated[ApiContext, Depends(context)]

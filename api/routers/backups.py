@@ -156,9 +156,11 @@ FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     summary="Download a verified backup's file (the dump, as its engine's tools restore it)",
 )
 async def download(
-    ctx: Ctx, _: CurrentUser, backup_id: Annotated[UUID, Path(alias="id")]
+    ctx: Ctx, user: CurrentUser, backup_id: Annotated[UUID, Path(alias="id")]
 ) -> StreamingResponse:
     backup = await load(ctx, Kind.BACKUPS, backup_id)
+    if backup.spec.get("platform") and not user.is_admin:
+        raise ApiError(403, "admin_only", "only an administrator downloads the platform's backups")
     details = backup.status.details
     refused = _why_not_downloadable(backup)
     if refused is not None:
@@ -188,6 +190,8 @@ def _why_not_downloadable(backup: StoredObject) -> str | None:
 
 async def _slug_of(ctx: ApiContext, backup: StoredObject) -> str:
     """The backed-up database's slug (a file name's start); "backup" once the service is gone."""
+    if backup.spec.get("platform"):
+        return f"{ctx.installation.instance}-platform"
     service = await ctx.store.get(Kind.SERVICES, UUID(str(backup.spec["service_id"])))
     return str(service.spec.get("slug", "backup")) if service is not None else "backup"
 
@@ -247,6 +251,9 @@ async def _verified_backup(ctx: ApiContext, backup_id: UUID) -> StoredObject:
     is_backup = not backup.spec.get("restore_from") and not backup.is_deleted
     if not is_backup or backup.status.details.get("phase") != BackupPhase.VERIFIED.value:
         raise ApiError(409, "not_restorable", "only a verified backup can be restored")
+    if backup.spec.get("platform"):
+        message = "the platform's backup is restored by `zaneops restore` on its machine"
+        raise ApiError(409, "not_restorable", message)
     return backup
 
 

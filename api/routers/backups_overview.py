@@ -39,7 +39,9 @@ class BackupDatabase(BaseModel):
 
 
 class OverviewBackup(Backup):
-    database: BackupDatabase
+    database: BackupDatabase | None = Field(
+        description="None: a backup of the platform itself (spec.platform), of no database."
+    )
 
 
 class ScheduledDatabaseHealth(BaseModel):
@@ -100,6 +102,8 @@ async def summary(ctx: Ctx, _: CurrentUser) -> Any:
 
 def _shown(listed: ListedBackup) -> OverviewBackup:
     backup = BACKUPS.show(listed.backup)
+    if listed.place is None:
+        return OverviewBackup.model_validate({**backup.model_dump(), "database": None})
     service_id = UUID(str(listed.backup.spec["service_id"]))
     database = _place(listed.place, service_id)
     return OverviewBackup.model_validate({**backup.model_dump(), "database": database})

@@ -29,6 +29,7 @@ from zaneops.specs.databases import DatabaseSource, backed_up_titles
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
 
+from . import platform
 from .engine import EngineBackup, Verdict, counts_of, not_the_counts
 from .in_place import InPlaceRestores
 from .mariadb import MARIADB
@@ -76,6 +77,7 @@ class BackupsController(Controller):
         self._dumping: set[UUID] = set()  # backups this process set DUMPING (not interrupted)
         self.watches = (Watch(Kind.SERVICES, self._schedule),)
         self.in_place = InPlaceRestores(self)
+        self._started_at = datetime.now(UTC)  # a platform schedule's first run counts from here
 
     async def _schedule(self, _: UUID) -> list[Key]:
         return [SCHEDULE]
@@ -115,10 +117,7 @@ class BackupsController(Controller):
 
     async def _dump(self, ctx: Context, obj: StoredObject) -> Result:
         spec = BackupSpec.model_validate(obj.spec)
-        source, engine = await self._database_of(spec.service_id)
-        container = await self._container_of(spec.service_id)
-        if container is None:
-            raise Failed("NotRunning", "the database has no running container: deploy it first")
+        (engine_name, version), engine, container = await self._what_to_dump(spec)
         relative = _dump_file(obj, engine.file_suffix)
         final = self.settings.root / relative
         partial = final.with_name(final.name + ".partial")
@@ -154,8 +153,8 @@ class BackupsController(Controller):
             "sha256": streamed.sha256,
             "tables": tables,
             "image": container.image,
-            "engine": source.engine,
-            "version": source.version,
+            "engine": engine_name,
+            "version": version,
             "dump_seconds": round(time.monotonic() - began, 3),
         } | ({"location": where} if where else {})
         message = "reading it back from its target and restoring it" if where else "restoring it"
@@ -192,6 +191,25 @@ class BackupsController(Controller):
             partial.unlink(missing_ok=True)  # a failed backup's file: nobody will read it
             raise
 
+    async def _what_to_dump(
+        self, spec: BackupSpec
+    ) -> tuple[tuple[str, str | None], EngineBackup, RunningContainer]:
+        """(engine, version), its commands, and the running container the dump runs in."""
+        if spec.platform:
+            found = await self.dumps.running_task_of(
+                self.instance, platform.swarm_service(self.instance)
+            )
+            if found is None:
+                message = "the platform's database runs in no swarm task here (`zaneops up`)"
+                raise Failed("NotRunning", message)
+            return ("postgres", None), platform.PLATFORM_POSTGRES, found
+        assert spec.service_id is not None
+        source, engine = await self._database_of(spec.service_id)
+        container = await self._container_of(spec.service_id)
+        if container is None:
+            raise Failed("NotRunning", "the database has no running container: deploy it first")
+        return (source.engine, source.version), engine, container
+
     async def _stream_dump(self, container_id: str, engine: EngineBackup, dest: Path) -> Streamed:
         try:
             async with asyncio.timeout(self.settings.dump_timeout_seconds):
@@ -208,7 +226,11 @@ class BackupsController(Controller):
 
     async def _verify(self, ctx: Context, obj: StoredObject) -> Result:
         details = obj.status.details
-        engine = _engine_named(str(details.get("engine", "postgres")))
+        engine = (
+            platform.PLATFORM_POSTGRES
+            if platform.is_platform(obj)
+            else _engine_named(str(details.get("engine", "postgres")))
+        )
         path = await self._readable(obj, obj.id)
         await self._same_file(path, str(details["sha256"]))
         began = time.monotonic()
@@ -270,7 +292,9 @@ class BackupsController(Controller):
         if await asyncio.to_thread(_sha256_of, path) != sha256:
             raise Failed("Corrupted", f"{path.name} changed since it was written")
 
-    async def _database_of(self, service_id: UUID) -> tuple[DatabaseSource, EngineBackup]:
+    async def _database_of(self, service_id: UUID | None) -> tuple[DatabaseSource, EngineBackup]:
+        if service_id is None:  # the platform's: restored by `zaneops restore`, never here
+            raise Failed("NotSupported", "the platform's database is restored by zaneops restore")
         service = await self.rows.get(Kind.SERVICES, service_id)
         if service is None or service.is_deleted:
             raise Failed("ServiceGone", "the database service was deleted")
@@ -369,7 +393,10 @@ class BackupsController(Controller):
 
     async def _keep_the_newest(self, ctx: Context, verified: StoredObject) -> None:
         """Past the policy's keep_last verified backups, older ones go (failed ones too)."""
+        if platform.is_platform(verified):
+            return await self._keep_the_newest_of_the_platform(ctx)
         spec = BackupSpec.model_validate(verified.spec)
+        assert spec.service_id is not None  # of a database (the platform's returned above)
         service = await self.rows.get(Kind.SERVICES, spec.service_id)
         policy = ServiceSpec.model_validate(service.spec).backup if service else None
         if policy is None or verified.parent_id is None:
@@ -408,6 +435,8 @@ class BackupsController(Controller):
                 continue
             due = await self._next_due(ctx, service, now)
             soonest = min(soonest, max(1.0, (due - now).total_seconds()))
+        due = await self._platform_due(ctx, now)
+        soonest = min(soonest, max(1.0, (due - now).total_seconds()))
         return Result(requeue_after=soonest)
 
     async def _next_due(self, ctx: Context, service: StoredObject, now: datetime) -> datetime:
@@ -438,6 +467,32 @@ class BackupsController(Controller):
             for row in await self.rows.list_children(Kind.BACKUPS, service.parent_id)
             if not row.is_deleted
         )
+
+    # --- the platform's own database (platform.py) -------------------------------------------
+
+    async def _platform_backups(self) -> list[StoredObject]:
+        rows = await self.rows.list_children(Kind.BACKUPS, None)
+        return [row for row in rows if not row.is_deleted and platform.is_platform(row)]
+
+    async def _platform_due(self, ctx: Context, now: datetime) -> datetime:
+        """When the platform's next scheduled backup is due; made now if it is already."""
+        policy = platform.policy_of(await self.rows.setting(platform.POLICY_SETTING))
+        backups = await self._platform_backups()
+        scheduled = [b.created_at for b in backups if b.spec.get("trigger") == "schedule"]
+        due = platform.next_due(policy, scheduled, self._started_at)
+        if due > now:
+            return due
+        ctx.ensure_leader()
+        made = BackupSpec(platform=True, trigger="schedule", target_id=policy.target_id)
+        await self.rows.create(Kind.BACKUPS, made.model_dump(mode="json"), None)
+        return next_run(policy.schedule, now)
+
+    async def _keep_the_newest_of_the_platform(self, ctx: Context) -> None:
+        policy = platform.policy_of(await self.rows.setting(platform.POLICY_SETTING))
+        ended = {phase.value for phase in ENDED}
+        for old in platform.past_retention(await self._platform_backups(), policy.keep_last, ended):
+            ctx.ensure_leader()
+            await self.rows.request_delete(Kind.BACKUPS, old)
 
     # --- deletion --------------------------------------------------------------------------
 
@@ -492,7 +547,9 @@ class BackupsController(Controller):
         for engine in ENGINE_BACKUPS.values():  # a failed dump does not say its engine
             await self.targets.delete(target_id, str(_dump_file(obj, engine.file_suffix)))
 
-    async def _container_of(self, service_id: UUID) -> RunningContainer | None:
+    async def _container_of(self, service_id: UUID | None) -> RunningContainer | None:
+        if service_id is None:
+            return None
         owner = f"{Kind.SERVICES.value}/{service_id}"
         return await self.dumps.running_container(self.instance, owner)
 
@@ -503,6 +560,8 @@ class BackupsController(Controller):
 
 def _dump_file(backup: StoredObject, suffix: str) -> Path:
     """Where a backup's file is, relative to the backups folder."""
+    if backup.parent_id is None:
+        return platform.dump_file(backup.id, suffix)
     return Path(str(backup.parent_id)) / f"{backup.id}{suffix}"
 
 

@@ -18,7 +18,7 @@ class BackupRows(Protocol):
 
     async def list_ids(self, kind: Kind) -> list[UUID]: ...
 
-    async def list_children(self, kind: Kind, parent_id: UUID) -> list[StoredObject]: ...
+    async def list_children(self, kind: Kind, parent_id: UUID | None) -> list[StoredObject]: ...
 
     async def create(
         self, kind: Kind, spec: Mapping[str, Any], parent_id: UUID | None = None
@@ -26,9 +26,15 @@ class BackupRows(Protocol):
 
     async def request_delete(self, kind: Kind, object_id: UUID) -> StoredObject | None: ...
 
+    async def setting(self, name: str) -> dict[str, Any] | None: ...
+
 
 class Dumps(Protocol):
     async def running_container(self, instance: str, owner: str) -> RunningContainer | None: ...
+
+    async def running_task_of(
+        self, instance: str, swarm_service: str
+    ) -> RunningContainer | None: ...
 
     async def stream_to_file(
         self, container_id: str, command: list[str], dest: Path, stderr_limit: int

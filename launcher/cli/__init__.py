@@ -11,6 +11,7 @@ from launcher.cli import (
     node_commands,
     platform_commands,
     process_commands,
+    restore_commands,
     settings_command,
 )
 
@@ -28,6 +29,7 @@ for module in (
     client_commands,
     database_commands,
     node_commands,
+    restore_commands,
 ):
     for command in module.COMMANDS:
         main.add_command(command)

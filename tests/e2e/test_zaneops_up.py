@@ -20,7 +20,9 @@ from typing import Any
 import docker
 import httpx
 import pytest
+from playwright.async_api import Browser, expect
 
+from tests.e2e.conftest import screenshot
 from tests.support.ports import free_port
 from tests.support.processes import REPO
 from tests.support.swarm import WEB_COMMAND, new_instance, remove_everything
@@ -263,7 +265,7 @@ def test_up_from_nothing_runs_every_component_as_a_swarm_service_and_serves_a_us
         )
     }
     assert expected <= set(stack_services(instance))
-    serves(installation, "shop.localhost", "hi")
+    serves(installation, "shop.localhost", platform_backup.greeting)
 
 
 def test_the_stack_s_prometheus_charts_a_users_service_from_every_source(
@@ -445,3 +447,236 @@ def users_running_tasks(instance: str) -> set[str]:
         for service in users
         for task in api.tasks(filters={"service": service, "desired-state": "running"})
     }
+
+
+# --- the platform backs itself up, and `zaneops restore` on a fresh instance --------------
+# Last in this module: the final test wipes the installation and brings up a fresh one.
+
+
+@dataclass
+class PlatformBackup:
+    file: Path
+    sha256: str
+    key_file: Path
+    backup: dict[str, Any]
+    greeting: str  # what the user's service answers at the time of the backup
+
+
+def zaneops_failing(*args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "launcher.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=UP_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode != 0, f"zaneops {args[0]} succeeded:\n{done.stdout}"
+    assert "Traceback" not in done.stderr, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def sealed_secret(installation: Installation, user_service: str) -> str:
+    """A service with a secret variable: the platform's database then holds a sealed value
+    (which only the installation's key opens). Its environment's id."""
+    client = installation.client = log_in(installation)
+    environment_id = str(client.get(f"/services/{user_service}").json()["parent_id"])
+    worker = {
+        "slug": "worker",
+        "source": {"type": "image", "image": "zaneops/busybox:latest"},
+        "env": [{"name": "TOKEN", "value": "s3cret", "secret": True}],
+    }
+    created(client.post(f"/environments/{environment_id}/services", json=worker))
+    return environment_id
+
+
+def newest_verified_platform_backup(client: httpx.Client) -> dict[str, Any] | None:
+    listed = client.get("/platform/backups").json()["items"]
+    return next((b for b in listed if b["phase"] == "VERIFIED"), None)
+
+
+@pytest.fixture(scope="module")
+def platform_backup(
+    installation: Installation,
+    user_service: str,
+    sealed_secret: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> PlatformBackup:
+    """The platform's newest verified backup (the dashboard's test makes it; else asked for
+    through the API), its file downloaded, and the key exported: what a person keeps."""
+    client = installation.client = log_in(installation)
+    backup = newest_verified_platform_backup(client)
+    if backup is None:
+        asked = created(client.post("/platform/backups"))
+
+        def ended() -> bool:
+            return client.get(f"/backups/{asked['id']}").json()["phase"] in ("VERIFIED", "FAILED")
+
+        eventually(ended, "the platform's backup VERIFIED or FAILED", timeout=180)
+        backup = client.get(f"/backups/{asked['id']}").json()
+    folder = tmp_path_factory.mktemp("platform-backup")
+    download = client.get(f"/backups/{backup['id']}/file")
+    assert download.status_code == 200, download.text
+    path = folder / "platform.pgdump"
+    path.write_bytes(download.content)
+    key_file = folder / "key.txt"
+    key_file.write_text(installation.zaneops("secret-key", "export").stdout)
+    service = client.get(f"/services/{user_service}").json()
+    env = {e["name"]: e["value"] for e in service["spec"]["env"]}
+    sha256 = download.headers["X-Checksum-Sha256"]
+    return PlatformBackup(path, sha256, key_file, backup, env["GREETING"])
+
+
+async def test_person_backs_up_the_platform_from_the_dashboard_and_sees_it_verified(
+    installation: Installation, sealed_secret: str, browser: Browser
+) -> None:
+    """The Backups page's Platform card: Back up the platform now, Verified, Download."""
+    # Yearly: the schedule makes no backup of its own while the test looks for the first one.
+    client = installation.client = log_in(installation)
+    yearly = {"schedule": "0 0 1 1 *", "keep_last": 7, "target_id": None}
+    assert client.put("/platform/backup-policy", json=yearly).status_code == 200
+    context = await browser.new_context(
+        base_url=f"http://127.0.0.1:{installation.dashboard_port}",
+        viewport={"width": 1280, "height": 860},
+        accept_downloads=True,
+    )
+    context.set_default_timeout(10_000)
+    page = await context.new_page()
+    try:
+        await page.goto("/login")
+        await page.get_by_label("User name").fill("admin")
+        await page.get_by_label("Password").fill(installation.admin_password)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_role("heading", name="Projects", exact=True)).to_be_visible()
+        await page.goto("/backups")
+        card = page.get_by_test_id("platform-backups")
+        await expect(card.get_by_text("No verified backup of the platform yet")).to_be_visible()
+        await expect(card.get_by_label("Back up the platform (cron, UTC)")).to_have_value(
+            "0 0 1 1 *"
+        )
+        await expect(card.get_by_test_id("platform-restore-help")).to_contain_text(
+            "--secret-key-file zaneops-key.txt"
+        )
+        await page.get_by_role("button", name="Back up the platform now").click()
+        verified = card.get_by_test_id("platform-verified")
+        await expect(verified).to_contain_text("restored into a scratch server", timeout=180_000)
+        async with page.expect_download() as download:
+            await verified.get_by_role("link", name="Download").click()
+        saved = await (await download.value).path()
+        assert Path(saved).read_bytes()[:5] == b"PGDMP"
+        listed = page.get_by_test_id("overview-backup").filter(has_text="The platform")
+        await expect(listed).to_have_attribute("data-phase", "VERIFIED", timeout=15_000)
+        await card.get_by_label("Back up the platform (cron, UTC)").fill("every night")
+        await card.get_by_role("button", name="Save the platform's schedule").click()
+        await expect(card.get_by_text("is not a cron expression")).to_be_visible()
+        await screenshot(page, "60-platform-backups")
+    finally:
+        await context.close()
+
+
+def test_the_platform_backs_up_its_own_database_verified_by_a_restore(
+    platform_backup: PlatformBackup,
+) -> None:
+    """Its Postgres dumped in its own task, restored into a scratch server, rows compared."""
+    backup = platform_backup.backup
+    assert backup["phase"] == "VERIFIED", backup["status"]
+    tables = backup["status"]["details"]["tables"]
+    assert tables["public.projects"] >= 1 and tables["public.services"] >= 2
+    assert backup["status"]["details"]["file"].startswith("platform/")
+
+
+def test_a_restore_of_a_file_that_is_not_a_dump_is_refused_naming_the_file(
+    installation: Installation, platform_backup: PlatformBackup, tmp_path: Path
+) -> None:
+    """A CLI message with the file and the reason; nothing stopped, nothing replaced."""
+    before = versions(installation.instance)
+    not_a_dump = tmp_path / "notes.pgdump"
+    not_a_dump.write_text("hello\n")
+    done = zaneops_failing("restore", str(not_a_dump), f"--instance={installation.instance}")
+    assert f"{not_a_dump}: not a PostgreSQL custom-format dump" in done.stderr
+    assert versions(installation.instance) == before
+
+
+def test_a_restore_with_another_key_is_refused_before_anything_is_replaced(
+    installation: Installation, platform_backup: PlatformBackup, tmp_path: Path
+) -> None:
+    """The backup's sealed secret does not open with that key: refused, nothing stopped."""
+    from zaneops.common.secrets import new_key
+
+    before = versions(installation.instance)
+    wrong = tmp_path / "wrong-key.txt"
+    wrong.write_text(new_key())
+    done = zaneops_failing(
+        "restore",
+        str(platform_backup.file),
+        f"--secret-key-file={wrong}",
+        f"--instance={installation.instance}",
+    )
+    assert "this backup was sealed with another key" in done.stderr, done.stderr
+    assert versions(installation.instance) == before
+    projects = installation.client.get("/projects").json()["items"]
+    assert [p["spec"]["slug"] for p in projects] == ["shop"]
+
+
+def test_the_platforms_database_restored_on_a_fresh_instance_brings_projects_and_services_back(
+    installation: Installation, platform_backup: PlatformBackup
+) -> None:
+    """Wiped (stack, volumes, secrets, folders), up again as new, `zaneops restore` with the
+    file and the key: the old admin logs in, the project is back and its service answers."""
+    data_dir = next(o for o in installation.options if o.startswith("--data-dir="))
+    folder = Path(data_dir.split("=", 1)[1]).parent
+    remove_installation(installation.instance, folder)
+    output = installation.zaneops("up", extra=("--skip-host",)).stdout
+    fresh = re.search(r"admin: admin / (\S+)", output)
+    assert fresh, output
+    new_admin = Installation(
+        installation.instance,
+        installation.options,
+        installation.http_port,
+        installation.dashboard_port,
+        fresh.group(1),
+        0.0,
+    )
+    assert log_in(new_admin).get("/projects").json()["items"] == []  # a fresh instance
+    started = time.monotonic()
+    said = installation.zaneops(
+        "restore",
+        str(platform_backup.file),
+        f"--secret-key-file={platform_backup.key_file}",
+        f"--sha256={platform_backup.sha256}",
+    )
+    restore_seconds = time.monotonic() - started
+    raw_seconds = raw_pg_restore_seconds(installation.instance, platform_backup.file)
+    print(f"zaneops restore: {restore_seconds:.1f} s; raw pg_restore: {raw_seconds:.2f} s")
+    print(said.stdout)
+
+    def api_back() -> bool:
+        try:
+            installation.client = log_in(installation)  # the backup's admin and password
+        except httpx.HTTPError:
+            return False
+        return True
+
+    eventually(api_back, "the API answers the backup's admin", timeout=120)
+    projects = installation.client.get("/projects").json()["items"]
+    assert [p["spec"]["slug"] for p in projects] == ["shop"]
+    serves(installation, "shop.localhost", platform_backup.greeting)
+
+
+def raw_pg_restore_seconds(instance: str, dump: Path) -> float:
+    """The same dump loaded by pg_restore alone into a new database of the same server."""
+    container = docker_client().containers.list(
+        filters={"label": f"com.docker.swarm.service.name={instance}_postgres"}
+    )[0]
+    subprocess.run(["docker", "cp", str(dump), f"{container.id}:/tmp/raw.pgdump"], check=True)
+    script = (
+        'createdb -U "$POSTGRES_USER" raw && s=$(date +%s.%N) && '
+        'pg_restore --no-owner --single-transaction -U "$POSTGRES_USER" -d raw /tmp/raw.pgdump '
+        '&& e=$(date +%s.%N) && dropdb -U "$POSTGRES_USER" raw && rm /tmp/raw.pgdump && '
+        'echo "$s $e"'
+    )
+    code, output = container.exec_run(["bash", "-c", script])
+    assert code == 0, output
+    start, end = output.decode().split()[-2:]
+    return float(end) - float(start)

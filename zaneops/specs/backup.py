@@ -10,7 +10,7 @@ from typing import Literal
 from uuid import UUID
 
 from croniter import croniter
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from ._base import SpecModel
 from ._rules import refuse
@@ -88,8 +88,15 @@ class BackupSpec(SpecModel):
     with in_place into the database it came from (checked like a verification: every table's
     rows as at the dump)."""
 
-    service_id: UUID = Field(
-        description="The database service backed up, or restored into (of this environment)."
+    service_id: UUID | None = Field(
+        default=None,
+        description="The database service backed up, or restored into (of this environment); "
+        "none for a backup of the platform's own database.",
+    )
+    platform: bool = Field(
+        default=False,
+        description="A backup of the platform's own database (its specs and users), kept "
+        "outside any environment; `zaneops restore` loads it on a new machine.",
     )
     trigger: Literal["manual", "schedule", "safety"] = Field(
         default="manual",
@@ -116,6 +123,21 @@ class BackupSpec(SpecModel):
         if in_place and info.data.get("restore_from") is None:
             raise refuse("in_place_without_restore_from", "only a restore is made in place")
         return in_place
+
+    @model_validator(mode="after")
+    def _of_a_database_or_the_platform(self) -> BackupSpec:
+        if self.platform == (self.service_id is not None):
+            raise refuse(
+                "platform_or_service",
+                "a backup is of one database service (service_id) or of the platform "
+                "(platform: true), not both nor neither",
+            )
+        if self.platform and (self.restore_from is not None or self.trigger == "safety"):
+            raise refuse(
+                "platform_restore_by_cli",
+                "the platform's database is restored by `zaneops restore` on its machine",
+            )
+        return self
 
 
 def overdue(schedule: str, last_good: datetime | None, now: datetime) -> str | None:

@@ -41,6 +41,7 @@ class ParentLink:
 
     kind: Kind
     column: str
+    optional: bool = False  # a row may have no parent (a backup of the platform itself)
 
 
 PARENTS: dict[Kind, ParentLink] = {
@@ -52,7 +53,8 @@ PARENTS: dict[Kind, ParentLink] = {
     Kind.BUILDS: ParentLink(Kind.DEPLOYMENTS, "deployment_id"),
     Kind.RUNS: ParentLink(Kind.SERVICES, "service_id"),
     # Of the environment, not of the service: deleting a database keeps its backups.
-    Kind.BACKUPS: ParentLink(Kind.ENVIRONMENTS, "environment_id"),
+    # None for a backup of the platform's own database.
+    Kind.BACKUPS: ParentLink(Kind.ENVIRONMENTS, "environment_id", optional=True),
     # A channel's delivery log: its messages go with it.
     Kind.NOTIFICATIONS: ParentLink(Kind.CHANNELS, "channel_id"),
 }

@@ -80,6 +80,7 @@ async def test_a_backup_asked_for_is_listed_with_its_service_and_deleted_on_requ
     body(await admin.post(f"/services/{other['id']}/backups"), 201)
     assert first["spec"] == {
         "service_id": db["id"],
+        "platform": False,
         "trigger": "manual",
         "restore_from": None,
         "target_id": None,
@@ -182,6 +183,7 @@ async def test_a_restore_in_place_needs_a_verified_backup_the_slug_typed_and_not
     restore = body(await admin.post(url, json={"confirm": "db"}), 201)
     assert restore["spec"] == {
         "service_id": db["id"],
+        "platform": False,
         "trigger": "manual",
         "restore_from": backup["id"],
         "in_place": True,

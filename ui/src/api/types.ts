@@ -20,6 +20,7 @@ export type DatabaseConnection = Schemas["DatabaseConnection"];
 export type CreatedDatabase = Schemas["CreatedDatabase"];
 export type NewDatabase = Schemas["NewDatabase"];
 export type Backup = Schemas["Backup"];
+export type PlatformBackupPolicy = Schemas["PlatformBackupPolicy"];
 export type BackupPolicy = Schemas["BackupPolicy"];
 export type BackupTarget = Schemas["BackupTarget"];
 export type BackupTargetSpec = Schemas["BackupTargetSpec"];

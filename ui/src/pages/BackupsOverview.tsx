@@ -30,6 +30,7 @@ import {
 } from "../lib/backups";
 import { bytes, dateTime, timeAgo } from "../lib/format";
 import { usePoll, useTitle } from "../lib/hooks";
+import { PlatformBackups } from "./PlatformBackups";
 
 const REFRESH_MS = 5000;
 
@@ -56,6 +57,7 @@ export function BackupsOverview() {
         </select>
       </div>
       <Summary />
+      <PlatformBackups />
       <BackupTable key={phase} phase={phase} />
     </div>
   );
@@ -216,13 +218,14 @@ function BackupLine({ backup }: { backup: OverviewBackup }) {
   const shown = shownPhase(backup);
   const size = sizeOf(backup);
   const failure = failureOf(backup);
-  const link = databaseLink(backup.database);
-  const name = backup.database.service_slug ?? "a deleted database";
+  const database = backup.database; // null: the platform's own database
+  const link = database ? databaseLink(database) : null;
+  const name = database ? (database.service_slug ?? "a deleted database") : "The platform";
   return (
     <tr data-testid="overview-backup" data-phase={backup.phase ?? "QUEUED"}>
       <td>{link ? <Link to={link}>{name}</Link> : <span className="muted">{name}</span>}</td>
-      <td>{placeOf(backup.database)}</td>
-      <td>{backup.database.engine ?? "—"}</td>
+      <td>{database ? placeOf(database) : "its own database"}</td>
+      <td>{database ? (database.engine ?? "—") : "postgres"}</td>
       <td>{triggerOf(backup)}</td>
       <td title={dateTime(backup.created_at)}>{timeAgo(backup.created_at)}</td>
       <td>{durationOf(backup) ?? "—"}</td>

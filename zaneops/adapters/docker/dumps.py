@@ -20,6 +20,7 @@ from docker.errors import APIError, NotFound
 from zaneops.common.naming import LABEL_INSTANCE, LABEL_OWNER
 
 CHUNK = 1 << 20
+SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,17 @@ class DatabaseDumps:
             "label": [f"{LABEL_INSTANCE}={instance}", f"{LABEL_OWNER}={owner}"],
             "status": "running",
         }
+        return await self._newest_running(filters)
+
+    async def running_task_of(self, instance: str, swarm_service: str) -> RunningContainer | None:
+        """A running container of the platform's own swarm service (e.g. "zaneops_postgres")."""
+        filters = {
+            "label": [f"{LABEL_INSTANCE}={instance}", f"{SWARM_SERVICE_LABEL}={swarm_service}"],
+            "status": "running",
+        }
+        return await self._newest_running(filters)
+
+    async def _newest_running(self, filters: dict[str, Any]) -> RunningContainer | None:
         found = await asyncio.to_thread(self._api.containers, filters=filters)
         if not found:
             return None

@@ -38,7 +38,7 @@ class Place:
 @dataclass(frozen=True)
 class ListedBackup:
     backup: StoredObject
-    place: Place
+    place: Place | None  # None: a backup of the platform itself (no environment)
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ _LISTED = (
     " s.spec->>'slug' AS service_slug,"
     " (s.id IS NULL OR s.deleted_at IS NOT NULL) AS service_deleted,"
     " COALESCE(s.spec->'source'->>'engine', b.status->'details'->>'engine') AS engine"
-    " FROM backups b JOIN environments e ON e.id = b.environment_id"
-    " JOIN projects p ON p.id = e.project_id"
+    " FROM backups b LEFT JOIN environments e ON e.id = b.environment_id"
+    " LEFT JOIN projects p ON p.id = e.project_id"
     " LEFT JOIN services s ON s.id = (b.spec->>'service_id')::uuid"
 )
 # A database's backups (not restores into it): its newest verified one, its first scheduled.
@@ -112,7 +112,7 @@ class BackupOverview:
         where = " WHERE " + " AND ".join(clauses) if clauses else ""
         query = _LISTED + where + " ORDER BY b.created_at DESC, b.id DESC LIMIT %s"
         rows = await self._all(sql.SQL(query), [*params, limit])
-        return [ListedBackup(_to_object(Kind.BACKUPS, row), _place(row)) for row in rows]
+        return [ListedBackup(_to_object(Kind.BACKUPS, row), _place_of(row)) for row in rows]
 
     async def scheduled(self) -> list[ScheduledDatabase]:
         """Every live database with a backup schedule, by project, environment and slug."""
@@ -132,6 +132,11 @@ class BackupOverview:
         """Backups (not restores) that ended FAILED at or after `since`."""
         [row] = await self._all(sql.SQL(_FAILED_SINCE), (since,))
         return int(row["failed"])
+
+
+def _place_of(row: dict[str, Any]) -> Place | None:
+    """Where a listed backup's database is; None for the platform's own (no environment)."""
+    return _place(row) if row["environment_id"] is not None else None
 
 
 def _place(row: dict[str, Any]) -> Place:

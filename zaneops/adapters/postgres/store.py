@@ -111,23 +111,29 @@ class PostgresStore:
         reconciled = Jsonb([{"type": "Reconciled", "status": "True"}])
         return [row["id"] for row in await self._fetch_all(query, (reconciled,))]
 
-    async def list_children(self, kind: Kind, parent_id: UUID) -> list[StoredObject]:
+    async def list_children(self, kind: Kind, parent_id: UUID | None) -> list[StoredObject]:
+        """The rows under `parent_id`; None: those with no parent (where a kind allows it)."""
         link = kind.parent
         if link is None:
             raise ValueError(f"{kind} has no parent")
-        where = sql.SQL(" WHERE {} = %s ORDER BY created_at").format(sql.Identifier(link.column))
-        rows = await self._fetch_all(_select(kind) + where, (parent_id,))
+        column = sql.Identifier(link.column)
+        if parent_id is None:
+            where = sql.SQL(" WHERE {} IS NULL ORDER BY created_at").format(column)
+        else:
+            where = sql.SQL(" WHERE {} = %s ORDER BY created_at").format(column)
+        params = () if parent_id is None else (parent_id,)
+        rows = await self._fetch_all(_select(kind) + where, params)
         return [_to_object(kind, row) for row in rows]
 
     async def create(
         self, kind: Kind, spec: Mapping[str, Any], parent_id: UUID | None = None
     ) -> StoredObject:
         link = kind.parent
-        if (link is None) != (parent_id is None):
+        if (link is None) != (parent_id is None) and not (link is not None and link.optional):
             raise ValueError(f"{kind} needs a parent id exactly when it has a parent kind")
         columns = [sql.Identifier("spec")]
         values: list[object] = [Jsonb(dict(spec))]
-        if link is not None:
+        if link is not None and parent_id is not None:
             columns.append(sql.Identifier(link.column))
             values.append(parent_id)
         query = sql.SQL("INSERT INTO {table} ({cols}) VALUES ({vals}) RETURNING id").format(
@@ -139,6 +145,19 @@ class PostgresStore:
             row = await self._fetch_one(query, values)
         assert row is not None  # INSERT ... RETURNING always returns the row
         return await self._must_get(kind, row["id"])
+
+    async def setting(self, name: str) -> dict[str, Any] | None:
+        """A platform setting's value (zane_platform_settings), if one was written."""
+        query = sql.SQL("SELECT value FROM zane_platform_settings WHERE name = %s")
+        row = await self._fetch_one(query.format(), (name,))
+        return dict(row["value"]) if row is not None else None
+
+    async def put_setting(self, name: str, value: Mapping[str, Any]) -> None:
+        query = sql.SQL(
+            "INSERT INTO zane_platform_settings (name, value) VALUES (%s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+        )
+        await self._execute(query.format(), (name, Jsonb(dict(value))))
 
     async def _must_get(self, kind: Kind, object_id: UUID) -> StoredObject:
         found = await self.get(kind, object_id)

@@ -53,6 +53,7 @@ class Rows:
         self.objects = {obj.id: obj for obj in objects}
         self.made: list[dict[str, Any]] = []
         self.deleted: list[uuid.UUID] = []
+        self.settings: dict[str, dict[str, Any]] = {}
 
     async def get(self, kind: Kind, object_id: uuid.UUID) -> StoredObject | None:
         return self.objects.get(object_id)
@@ -60,8 +61,11 @@ class Rows:
     async def list_ids(self, kind: Kind) -> list[uuid.UUID]:
         return [o.id for o in self.objects.values() if o.kind is kind]
 
-    async def list_children(self, kind: Kind, parent_id: uuid.UUID) -> list[StoredObject]:
+    async def list_children(self, kind: Kind, parent_id: uuid.UUID | None) -> list[StoredObject]:
         return [o for o in self.objects.values() if o.kind is kind and o.parent_id == parent_id]
+
+    async def setting(self, name: str) -> dict[str, Any] | None:
+        return self.settings.get(name)
 
     async def create(
         self, kind: Kind, spec: dict[str, Any], parent_id: uuid.UUID | None = None
@@ -81,9 +85,14 @@ class Dumps:
 
     def __init__(self, payload: bytes = b"PGDMP...", code: int = 0, stderr: str = "") -> None:
         self.payload, self.code, self.stderr = payload, code, stderr
+        self.swarm_services: list[str] = []
 
     async def running_container(self, instance: str, owner: str) -> RunningContainer | None:
         return RunningContainer("c1", "zaneops/postgres:15")
+
+    async def running_task_of(self, instance: str, swarm_service: str) -> RunningContainer | None:
+        self.swarm_services.append(swarm_service)
+        return RunningContainer("platform-db", "zaneops/postgres:15")
 
     async def stream_to_file(
         self, container_id: str, command: list[str], dest: Path, stderr_limit: int
@@ -128,6 +137,7 @@ async def test_a_due_schedule_makes_one_backup_however_many_runs_were_missed(
     assert rows.made == [
         {
             "service_id": str(service.id),
+            "platform": False,
             "trigger": "schedule",
             "restore_from": None,
             "target_id": None,

@@ -184,3 +184,21 @@ async def test_deleting_a_service_requests_the_deletion_of_its_domains(
     await store.request_delete(Kind.SERVICES, web.id)
     assert await store.get(Kind.DOMAINS, routed.id) is None
     assert await store.get(Kind.DOMAINS, redirect.id) is not None
+
+
+async def test_only_a_backup_of_the_platform_has_no_environment(store: PostgresStore) -> None:
+    """platform: true rows are listed under no parent; a database's backup needs one."""
+    platform = await store.create(Kind.BACKUPS, {"platform": True, "trigger": "manual"}, None)
+    assert platform.parent_id is None
+    listed = await store.list_children(Kind.BACKUPS, None)
+    assert platform.id in [row.id for row in listed]
+    with pytest.raises(psycopg.errors.CheckViolation):
+        await store.create(Kind.BACKUPS, {"service_id": str(platform.id)}, None)
+
+
+async def test_a_platform_setting_is_written_then_replaced(store: PostgresStore) -> None:
+    """zane_platform_settings: none until written; a second write replaces the value."""
+    assert await store.setting("test_setting") is None
+    await store.put_setting("test_setting", {"schedule": "0 1 * * *"})
+    await store.put_setting("test_setting", {"schedule": "0 2 * * *"})
+    assert await store.setting("test_setting") == {"schedule": "0 2 * * *"}

@@ -1,0 +1,337 @@
+"""`zaneops restore`: the platform's own database replaced by a backup of it (a file made by
+the backups controller, downloaded from the dashboard), on a machine where `zaneops up` ran.
+
+The order makes a refusal cheap and a failure harmless: the file is checked and loaded into a
+database aside while everything still runs, and a sealed value of it is opened with the key
+that will be used. Only then are the API and the controllers stopped (scaled to 0, their
+replicas remembered), the loaded database swapped in for the live one, the migrations run
+(a backup of an older version is upgraded) and the sealing key replaced if one was given.
+Whatever happens after the stop, the services are scaled back. The controllers then converge
+the world to the restored specs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from launcher.platform.secrets import secret_name
+from launcher.platform.stack_parts import SEALING_KEY, labels
+from zaneops.adapters.docker.dumps import Ran
+from zaneops.common.secrets import SEALED_PREFIX, SecretBox, SecretsUnavailable
+
+Echo = Callable[[str], None]
+
+ASIDE = "zane-platform-restoring"  # a hyphen: a name `zaneops up` never gives a database
+IN_CONTAINER = "/tmp/zane-platform-restore.pgdump"
+# Left running: the database itself, what holds no connection to it (Redis, the proxy,
+# Prometheus), and the migrate task (the migrations run in it). Everything else is stopped
+# while the database is swapped.
+KEPT_RUNNING = ("postgres", "redis", "redis-logs", "proxy", "migrate", "metrics")
+# Tables every platform database has had since its first migration.
+PLATFORM_TABLES = ("alembic_version", "projects", "services")
+
+_PSQL = 'psql -X -q -At -v ON_ERROR_STOP=1 -U "$POSTGRES_USER"'
+_MAINTENANCE = (
+    f'{_PSQL} -d postgres -v db="$POSTGRES_DB" -v owner="$POSTGRES_USER" -v aside={ASIDE}'
+)
+
+LIST_COMMAND = ["pg_restore", "--list", IN_CONTAINER]
+
+LOAD_ASIDE = [
+    "bash",
+    "-c",
+    f"""set -eu
+{_MAINTENANCE} <<'SQL'
+DROP DATABASE IF EXISTS :"aside" WITH (FORCE);
+CREATE DATABASE :"aside" OWNER :"owner" TEMPLATE template0 ENCODING 'UTF8';
+SQL
+pg_restore --exit-on-error --no-owner --single-transaction -U "$POSTGRES_USER" -d {ASIDE} \
+  {IN_CONTAINER}""",
+]
+
+# One sealed value of each table with a jsonb spec (whichever tables the backup's version had).
+SEALED_VALUES = [
+    "bash",
+    "-c",
+    f"""set -eu
+{_PSQL} -d {ASIDE} <<'SQL'
+SELECT format('SELECT (regexp_match(spec::text, %L))[1] FROM %I.%I WHERE spec::text LIKE %L '
+  'LIMIT 1', '"({SEALED_PREFIX}[^"]+)"', table_schema, table_name, '%{SEALED_PREFIX}%')
+FROM information_schema.columns
+WHERE column_name = 'spec' AND data_type = 'jsonb' AND table_schema = 'public' \\gexec
+SQL""",
+]
+
+# Idempotent: run again after a failure between the drop and the rename, it finishes the swap.
+SWAP = [
+    "bash",
+    "-c",
+    f"""set -eu
+aside=$({_MAINTENANCE} -c "SELECT 1 FROM pg_database WHERE datname = '{ASIDE}'")
+[ "$aside" = 1 ] || {{ echo "the loaded database is gone" >&2; exit 3; }}
+{_MAINTENANCE} <<'SQL'
+DROP DATABASE IF EXISTS :"db" WITH (FORCE);
+ALTER DATABASE :"aside" RENAME TO :"db";
+SQL""",
+]
+
+# Only while the live database is there: a half-done swap keeps the loaded one.
+DROP_ASIDE = [
+    "bash",
+    "-c",
+    f"""set -eu
+live=$(echo "SELECT 1 FROM pg_database WHERE datname = :'db'" | {_MAINTENANCE})
+[ "$live" = 1 ] || exit 0
+echo 'DROP DATABASE IF EXISTS :"aside" WITH (FORCE);' | {_MAINTENANCE}""",
+]
+
+MIGRATE_COMMAND = ["zaneops", "migrate"]
+
+
+class RestoreRefused(Exception):
+    """What is wrong, in words for the person who ran the command (names the file)."""
+
+
+class TasksPort(Protocol):
+    """zaneops.adapters.docker.platform_restore.PlatformTasks."""
+
+    def running_task(self, service: str) -> str | None: ...
+    def run_in(self, container: str, command: list[str], environment: dict[str, str]) -> Ran: ...
+    def read_file(self, container: str, path: str) -> bytes: ...
+    def copy_in(self, container: str, source: Path, folder: str, name: str) -> None: ...
+    def replicas(self, stack: str) -> dict[str, int]: ...
+    def scale(self, service: str, replicas: int) -> None: ...
+    def wait_stopped(self, services: list[str], timeout: float) -> None: ...
+    def secret_targets(self, secret: str, stack: str) -> dict[str, str]: ...
+    def replace_secret(
+        self, secret: str, value: str, labels: dict[str, str], mounted: dict[str, str]
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Restored:
+    tables: int
+    load_seconds: float
+    total_seconds: float
+    restarted: dict[str, int]
+    key_checked: bool
+    key_replaced: bool
+
+
+def file_problem(path: Path, sha256: str | None) -> str | None:
+    """Why `path` cannot be a backup to restore (before anything is asked of Docker)."""
+    if not path.is_file():
+        return "no such file"
+    if path.stat().st_size == 0:
+        return "the file is empty"
+    if sha256 is not None and _sha256_of(path) != sha256.strip().lower():
+        return "its sha256 is not the one given (a changed or partial download?)"
+    return None
+
+
+def key_from_file(path: Path) -> str:
+    """The key in `path` (as `zaneops secret-key export` wrote it), checked to be one."""
+    try:
+        key = path.read_text().strip()
+        SecretBox(key)
+    except OSError as exc:
+        raise RestoreRefused(f"{path}: cannot be read ({exc.strerror})") from exc
+    except (ValueError, SecretsUnavailable) as exc:
+        raise RestoreRefused(f"{path}: not a ZaneOps secret key ({exc})") from exc
+    return key
+
+
+def platform_tables_missing(listing: str) -> list[str]:
+    """Which of the platform's tables a `pg_restore --list` does not name."""
+    return [t for t in PLATFORM_TABLES if f" TABLE public {t} " not in listing]
+
+
+def sealed_values(output: str) -> list[str]:
+    return [line.strip() for line in output.splitlines() if line.strip().startswith(SEALED_PREFIX)]
+
+
+def opens_with(key: str, sealed: list[str]) -> bool:
+    box = SecretBox(key)
+    try:
+        for value in sealed:
+            box.open(value)
+    except SecretsUnavailable:
+        return False
+    return True
+
+
+def sealing_secret(instance: str) -> str:
+    return secret_name(instance, next(iter(SEALING_KEY)))
+
+
+def current_key(instance: str, tasks: TasksPort) -> str:
+    """The installation's key, read from a running task that mounts it (never printed here)."""
+    for service, target in tasks.secret_targets(sealing_secret(instance), instance).items():
+        container = tasks.running_task(service)
+        if container is not None:
+            return tasks.read_file(container, f"/run/secrets/{target}").decode().strip()
+    raise RestoreRefused(
+        f"the sealing key of instance {instance} cannot be read: none of the tasks that "
+        "mount it (the API, the controllers) is running"
+    )
+
+
+def to_stop(replicas: dict[str, int], instance: str) -> dict[str, int]:
+    """The services stopped while the database is swapped, with their replicas to restore."""
+    kept = {f"{instance}_{name}" for name in KEPT_RUNNING}
+    return {name: count for name, count in replicas.items() if name not in kept and count > 0}
+
+
+class PlatformRestore:
+    def __init__(self, instance: str, tasks: TasksPort, echo: Echo, stop_timeout: float = 120):
+        self.instance = instance
+        self.tasks = tasks
+        self.echo = echo
+        self.stop_timeout = stop_timeout
+
+    def _service(self, component: str) -> str:
+        return f"{self.instance}_{component}"
+
+    def run(self, path: Path, key_file: Path | None, sha256: str | None) -> Restored:
+        began = time.monotonic()
+        problem = file_problem(path, sha256)
+        if problem:
+            raise RestoreRefused(f"{path}: {problem}")
+        new_key = key_from_file(key_file) if key_file else None
+        postgres = self._running("postgres", "the platform's database")
+        key = new_key or self._current_key()
+        self._load_aside(path, postgres)
+        loaded = time.monotonic() - began
+        try:
+            sealed = self._sealed(path, postgres)
+            if sealed and not opens_with(key, sealed):
+                whose = "the key in " + str(key_file) if key_file else "this installation's key"
+                raise RestoreRefused(
+                    f"{path}: this backup was sealed with another key: {whose} does not open "
+                    "its secrets. Nothing was replaced. Pass --secret-key-file with the key "
+                    "`zaneops secret-key export` wrote on the machine it comes from."
+                )
+        except BaseException:
+            self._drop_aside(postgres)
+            raise
+        tables = len(self._tables_of(path, postgres))
+        restarted = self._swap_while_stopped(postgres, new_key)
+        return Restored(
+            tables=tables,
+            load_seconds=round(loaded, 3),
+            total_seconds=round(time.monotonic() - began, 3),
+            restarted=restarted,
+            key_checked=bool(sealed),
+            key_replaced=new_key is not None,
+        )
+
+    # --- before anything stops ------------------------------------------------------------
+
+    def _running(self, component: str, what: str) -> str:
+        found = self.tasks.running_task(self._service(component))
+        if found is None:
+            raise RestoreRefused(
+                f"{what} of instance {self.instance} is not running: run `zaneops up` first"
+            )
+        return found
+
+    def _current_key(self) -> str:
+        return current_key(self.instance, self.tasks)
+
+    @property
+    def _sealing_secret(self) -> str:
+        return sealing_secret(self.instance)
+
+    def _tables_of(self, path: Path, postgres: str) -> list[str]:
+        listed = self.tasks.run_in(postgres, LIST_COMMAND, {})
+        if listed.exit_code != 0:
+            raise RestoreRefused(f"{path}: not a PostgreSQL custom-format dump ({_tail(listed)})")
+        missing = platform_tables_missing(listed.output)
+        if missing:
+            raise RestoreRefused(
+                f"{path}: a PostgreSQL dump, but not of a ZaneOps platform (no table "
+                f"{', '.join(missing)})"
+            )
+        return [line for line in listed.output.splitlines() if " TABLE public " in line]
+
+    def _load_aside(self, path: Path, postgres: str) -> None:
+        self.echo(f"checking {path.name}")
+        self.tasks.copy_in(postgres, path, str(Path(IN_CONTAINER).parent), Path(IN_CONTAINER).name)
+        try:
+            self._tables_of(path, postgres)
+        except RestoreRefused:
+            self._drop_aside(postgres)  # the copy goes; no database aside was made
+            raise
+        self.echo("loading it beside the live database (nothing is stopped yet)")
+        loaded = self.tasks.run_in(postgres, LOAD_ASIDE, {})
+        if loaded.exit_code != 0:
+            self._drop_aside(postgres)
+            raise RestoreRefused(f"{path}: the load failed, nothing was replaced ({_tail(loaded)})")
+
+    def _sealed(self, path: Path, postgres: str) -> list[str]:
+        found = self.tasks.run_in(postgres, SEALED_VALUES, {})
+        if found.exit_code != 0:
+            raise RestoreRefused(f"{path}: its specs could not be read ({_tail(found)})")
+        return sealed_values(found.output)
+
+    def _drop_aside(self, postgres: str) -> None:
+        self.tasks.run_in(postgres, DROP_ASIDE, {})
+        self.tasks.run_in(postgres, ["rm", "-f", IN_CONTAINER], {})
+
+    # --- the swap, with the API and the controllers stopped ------------------------------
+
+    def _swap_while_stopped(self, postgres: str, new_key: str | None) -> dict[str, int]:
+        stopped = to_stop(self.tasks.replicas(self.instance), self.instance)
+        self.echo(f"stopping {', '.join(sorted(stopped))}")
+        try:
+            for service in stopped:
+                self.tasks.scale(service, 0)
+            self.tasks.wait_stopped(list(stopped), self.stop_timeout)
+            self._swap(postgres)
+            self._migrate()
+            if new_key is not None:
+                self._replace_key(new_key)
+        finally:
+            self.tasks.run_in(postgres, ["rm", "-f", IN_CONTAINER], {})
+            self.echo("starting them again")
+            for service, replicas in stopped.items():
+                self.tasks.scale(service, replicas)
+        return stopped
+
+    def _swap(self, postgres: str) -> None:
+        swapped = self.tasks.run_in(postgres, SWAP, {})
+        if swapped.exit_code != 0:
+            self._drop_aside(postgres)
+            raise RestoreRefused(f"swapping in the loaded database failed: {_tail(swapped)}")
+        self.echo("the platform's database is the backup's now")
+
+    def _migrate(self) -> None:
+        migrate = self._running("migrate", "the migrate service")
+        ran = self.tasks.run_in(migrate, MIGRATE_COMMAND, {})
+        if ran.exit_code != 0:
+            raise RestoreRefused(f"the migrations failed after the restore: {_tail(ran)}")
+        self.echo(ran.output.strip().splitlines()[-1] if ran.output.strip() else "migrated")
+
+    def _replace_key(self, key: str) -> None:
+        secret = self._sealing_secret
+        mounted = self.tasks.secret_targets(secret, self.instance)
+        self.tasks.replace_secret(secret, key, labels(self.instance), mounted)
+        self.echo(f"sealing key replaced ({secret}, for {', '.join(sorted(mounted))})")
+
+
+def _tail(ran: Ran, lines: int = 5) -> str:
+    said = [line for line in ran.output.strip().splitlines() if line.strip()]
+    return " / ".join(said[-lines:]) or f"exit code {ran.exit_code}"
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        while chunk := data.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

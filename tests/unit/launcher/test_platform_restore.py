@@ -1,0 +1,193 @@
+"""`zaneops restore`'s order of steps with a fake Docker (tests/e2e/test_platform_restore.py
+runs it on a real installation): refusals come before anything stops, and whatever fails
+after the stop, the services are started again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from launcher.platform.restore import (
+    DROP_ASIDE,
+    LIST_COMMAND,
+    LOAD_ASIDE,
+    MIGRATE_COMMAND,
+    SEALED_VALUES,
+    SWAP,
+    PlatformRestore,
+    RestoreRefused,
+    file_problem,
+    key_from_file,
+    platform_tables_missing,
+    to_stop,
+)
+from zaneops.adapters.docker.dumps import Ran
+from zaneops.common.secrets import SecretBox, new_key
+
+KEY = new_key()
+LISTING = "\n".join(
+    f"215; 1259 16390 TABLE public {t} zane" for t in ("alembic_version", "projects", "services")
+)
+
+
+class Tasks:
+    """The platform's tasks: every command succeeds unless told otherwise."""
+
+    def __init__(self, sealed_with: str = KEY, fail: tuple[str, ...] = ()) -> None:
+        self.sealed = SecretBox(sealed_with).seal("hunter2")
+        self.fail = fail
+        self.ran: list[str] = []
+        self.scaled: list[tuple[str, int]] = []
+        self.replaced: list[str] = []
+
+    def running_task(self, service: str) -> str | None:
+        return service
+
+    def run_in(self, container: str, command: list[str], environment: dict[str, str]) -> Ran:
+        name = {
+            id(LIST_COMMAND): "list",
+            id(LOAD_ASIDE): "load",
+            id(SEALED_VALUES): "sealed",
+            id(SWAP): "swap",
+            id(DROP_ASIDE): "drop",
+            id(MIGRATE_COMMAND): "migrate",
+        }.get(id(command), "rm")
+        self.ran.append(name)
+        if name in self.fail:
+            return Ran(1, f"{name} failed here")
+        output = {"list": LISTING, "sealed": self.sealed + "\n"}.get(name, "")
+        return Ran(0, output)
+
+    def read_file(self, container: str, path: str) -> bytes:
+        return KEY.encode()
+
+    def copy_in(self, container: str, source: Path, folder: str, name: str) -> None:
+        self.ran.append("copy")
+
+    def replicas(self, stack: str) -> dict[str, int]:
+        return {"z_postgres": 1, "z_migrate": 1, "z_api": 1, "z_controller-services": 2}
+
+    def scale(self, service: str, replicas: int) -> None:
+        self.scaled.append((service, replicas))
+
+    def wait_stopped(self, services: list[str], timeout: float) -> None:
+        pass
+
+    def secret_targets(self, secret: str, stack: str) -> dict[str, str]:
+        return {"z_api": "zane_secret_key"}
+
+    def replace_secret(
+        self, secret: str, value: str, labels: dict[str, str], mounted: dict[str, str]
+    ) -> None:
+        self.replaced.append(value)
+
+
+@pytest.fixture
+def dump(tmp_path: Path) -> Path:
+    path = tmp_path / "zaneops-platform.pgdump"
+    path.write_bytes(b"PGDMP...")
+    return path
+
+
+def restore(tasks: Tasks) -> PlatformRestore:
+    return PlatformRestore("z", tasks, lambda _: None)
+
+
+def test_a_restore_loads_aside_checks_the_key_then_swaps_migrates_and_restarts(dump: Path) -> None:
+    """The load and the key check happen while everything runs; then stop, swap, migrate."""
+    tasks = Tasks()
+    done = restore(tasks).run(dump, None, None)
+    assert tasks.ran == ["copy", "list", "load", "sealed", "list", "swap", "migrate", "rm"]
+    assert tasks.scaled == [
+        ("z_api", 0),
+        ("z_controller-services", 0),
+        ("z_api", 1),
+        ("z_controller-services", 2),
+    ]
+    assert done.key_checked and not done.key_replaced
+
+
+def test_a_backup_sealed_with_another_key_is_refused_before_anything_stops(dump: Path) -> None:
+    """The wrong key: the database aside is dropped, no service is scaled, nothing swapped."""
+    tasks = Tasks(sealed_with=new_key())
+    with pytest.raises(RestoreRefused, match="sealed with another key"):
+        restore(tasks).run(dump, None, None)
+    assert tasks.scaled == []
+    assert "swap" not in tasks.ran and "drop" in tasks.ran
+
+
+def test_the_key_given_opens_the_backup_and_replaces_the_installations(
+    dump: Path, tmp_path: Path
+) -> None:
+    """--secret-key-file: checked against the backup, then the swarm secret is replaced."""
+    other = new_key()
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(other + "\n")
+    tasks = Tasks(sealed_with=other)
+    done = restore(tasks).run(dump, key_file, None)
+    assert tasks.replaced == [other] and done.key_replaced
+
+
+def test_a_failed_migration_still_starts_the_services_again(dump: Path) -> None:
+    """After the stop, whatever fails, the replicas are given back."""
+    tasks = Tasks(fail=("migrate",))
+    with pytest.raises(RestoreRefused, match="migrations failed"):
+        restore(tasks).run(dump, None, None)
+    assert tasks.scaled[-2:] == [("z_api", 1), ("z_controller-services", 2)]
+
+
+def test_a_failed_load_stops_nothing_and_names_the_file(dump: Path) -> None:
+    """pg_restore failed: nothing replaced, nothing stopped."""
+    tasks = Tasks(fail=("load",))
+    with pytest.raises(RestoreRefused, match=f"{dump}: the load failed, nothing was replaced"):
+        restore(tasks).run(dump, None, None)
+    assert tasks.scaled == []
+
+
+def test_a_file_that_is_not_a_dump_is_refused_by_its_name(dump: Path) -> None:
+    """pg_restore --list refuses it: the message names the file."""
+    tasks = Tasks(fail=("list",))
+    with pytest.raises(RestoreRefused, match="not a PostgreSQL custom-format dump"):
+        restore(tasks).run(dump, None, None)
+    assert "load" not in tasks.ran and tasks.scaled == []
+    assert tasks.ran[-2:] == ["drop", "rm"]  # its copy removed from the container
+
+
+def test_file_problems_are_found_before_docker_is_asked(tmp_path: Path) -> None:
+    """Missing, empty, or not the sha256 given."""
+    assert file_problem(tmp_path / "nope", None) == "no such file"
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    assert file_problem(empty, None) == "the file is empty"
+    some = tmp_path / "some"
+    some.write_bytes(b"x")
+    assert "sha256" in str(file_problem(some, "0" * 64))
+    sha = "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+    assert file_problem(some, sha.upper()) is None
+
+
+def test_a_key_file_that_holds_no_key_is_refused(tmp_path: Path) -> None:
+    """Not a Fernet key: refused with the file's name."""
+    bad = tmp_path / "key.txt"
+    bad.write_text("not a key")
+    with pytest.raises(RestoreRefused, match=f"{bad}: not a ZaneOps secret key"):
+        key_from_file(bad)
+
+
+def test_a_dump_of_another_database_is_not_a_platforms() -> None:
+    """Its listing lacks the platform's tables."""
+    assert platform_tables_missing("1; 2 3 TABLE public orders app\n") == [
+        "alembic_version",
+        "projects",
+        "services",
+    ]
+    assert platform_tables_missing(LISTING + "\n") == []
+
+
+def test_only_what_talks_to_the_database_is_stopped() -> None:
+    """Postgres, Redis, the proxy and the migrate task stay; a service at 0 stays at 0."""
+    stopped = to_stop(
+        {"z_postgres": 1, "z_proxy": 1, "z_migrate": 1, "z_api": 1, "z_metrics": 0}, "z"
+    )
+    assert stopped == {"z_api": 1}
