@@ -123,6 +123,9 @@ async def test_person_sees_each_server_s_usage_the_heaviest_services_and_a_serve
         await page.get_by_role("link", name="Servers").click()
         card = page.get_by_role("region", name=f"Server {NODE}")
         await expect(card.get_by_text("Up", exact=True)).to_be_visible()
+        await expect(page.get_by_role("textbox", name="On a manager")).to_have_value(
+            "zaneops node add"
+        )
         await expect(card.get_by_role("meter", name=f"CPU of {NODE}")).to_be_visible()
         await expect(card.get_by_role("meter", name=f"Memory of {NODE}")).to_be_visible()
         await expect(

@@ -7,6 +7,7 @@ import { get } from "../api/client";
 import type { HeaviestServices, HeavyService, Server, ServersMetrics } from "../api/types";
 import { TimeChart } from "../components/TimeChart";
 import { MetricsOff, WindowPicker } from "../components/WindowPicker";
+import { CopyRow } from "../components/CopyRow";
 import { Badge, Card, Empty, LoadError, Skeletons } from "../components/ui";
 import { usePoll, useTitle } from "../lib/hooks";
 import { formatValue, isEmpty, summary, type Window } from "../lib/metrics";
@@ -40,6 +41,7 @@ export function Servers() {
       ) : null}
       {servers.loading && !servers.data ? <Skeletons count={2} /> : null}
       {servers.data && !off ? <ServerList metrics={servers.data} /> : null}
+      <AddServer />
       {!off ? (
         <Heaviest
           services={heaviest.data?.services}
@@ -48,6 +50,33 @@ export function Servers() {
         />
       ) : null}
     </div>
+  );
+}
+
+/** How a server joins: the join token is a secret the dashboard never holds, so a manager
+ * prints the command. */
+function AddServer() {
+  return (
+    <Card
+      title="Add a server"
+      description="A new server (Docker installed) joins this swarm; then services and controllers can run on it."
+    >
+      <div className="card-body stack" aria-label="Add a server">
+        <p>
+          On this server (a manager), print the command that joins a new one, and run what it prints
+          on the new server. Then run <code>zaneops up</code> again here: each controller runs a
+          second replica on another server.
+        </p>
+        <CopyRow label="On a manager" value="zaneops node add" />
+        <p className="muted">
+          <code>zaneops node add --manager</code> joins it as a manager (keep 3 or 5 for a quorum).{" "}
+          <code>zaneops node ls</code> lists the servers;{" "}
+          <code>zaneops node label NODE disk=ssd</code> labels one for a service&apos;s placement
+          (its Resources tab); <code>zaneops node drain NODE</code> moves its containers away before
+          maintenance.
+        </p>
+      </div>
+    </Card>
   );
 }
 
