@@ -31,6 +31,7 @@ from api.routers import (
     servers,
     services,
     ssh_hosts,
+    volume_snapshots,
     webhooks,
 )
 from api.settings import ApiSettings
@@ -47,6 +48,7 @@ ROUTERS = (
     backups,
     backup_targets,
     backups_overview,
+    volume_snapshots,
     routing,
     deployments,
     runs,

@@ -104,6 +104,16 @@ class BackupSpec(SpecModel):
         description="Where its file is kept: a backup target (uploaded there, then verified "
         "from there); none: the platform's backups folder.",
     )
+    volume_id: UUID | None = Field(
+        default=None,
+        description="A volume snapshot (restic) of this volume, of service_id's (a restore: "
+        "the new volume it is restored into); none: a database backup.",
+    )
+    pause: bool = Field(
+        default=False,
+        description="A volume snapshot's: the services that mount the volume are paused "
+        "while it is taken.",
+    )
     in_place: bool = Field(
         default=False,
         description="A restore into the database the backup came from (service_id): a safety "

@@ -20,7 +20,7 @@ function backup(phase: Backup["phase"], details: Record<string, unknown> = {}): 
   const made: Backup = {
     id: "b",
     parent_id: "e",
-    spec: { service_id: "s", trigger: "manual", in_place: false },
+    spec: { service_id: "s", trigger: "manual", in_place: false, pause: false },
     generation: 1,
     status: {
       observed_generation: 1,
@@ -126,7 +126,7 @@ describe("the backups overview", () => {
   it("says how a backup came to be, and why one failed", () => {
     const scheduled = {
       ...backup(null),
-      spec: { service_id: "s", trigger: "schedule" as const, in_place: false },
+      spec: { service_id: "s", trigger: "schedule" as const, in_place: false, pause: false },
     };
     expect(triggerOf(scheduled)).toBe("scheduled");
     expect(triggerOf(backup(null))).toBe("asked for");
