@@ -6,6 +6,8 @@ import {
   downloadUrl,
   durationOf,
   failureOf,
+  filesOf,
+  isVolumeSnapshot,
   kindOf,
   mergePages,
   overviewPath,
@@ -14,6 +16,7 @@ import {
   shownPhase,
   triggerOf,
   verdictOf,
+  volumeOf,
 } from "./backups";
 
 function backup(phase: Backup["phase"], details: Record<string, unknown> = {}): Backup {
@@ -148,5 +151,21 @@ describe("the backups overview", () => {
   it("appends older pages without repeating a backup the first page now holds", () => {
     const merged = mergePages([{ id: "c" }, { id: "b" }], [{ id: "b" }, { id: "a" }]);
     expect(merged.map((item) => item.id)).toEqual(["c", "b", "a"]);
+  });
+});
+
+describe("volume snapshots", () => {
+  it("are named by their volume, with their files, and their restores say snapshot", () => {
+    const snapshot = backup("VERIFIED", { volume_slug: "files", files: 10 });
+    snapshot.spec = { ...snapshot.spec, volume_id: "v" };
+    expect(isVolumeSnapshot(snapshot)).toBe(true);
+    expect(volumeOf(snapshot)).toBe("volume files");
+    expect(filesOf(snapshot)).toBe(10);
+    const restore = { ...snapshot, spec: { ...snapshot.spec, restore_from: "1a2b3c4d5e" } };
+    expect(triggerOf(restore)).toBe("restore of snapshot 1a2b3c4d");
+    expect(isVolumeSnapshot(backup(null))).toBe(false);
+    expect(
+      triggerOf({ ...backup(null), spec: { ...backup(null).spec, restore_from: "abcdef123" } }),
+    ).toBe("restore of backup abcdef12");
   });
 });

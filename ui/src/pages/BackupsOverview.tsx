@@ -26,7 +26,9 @@ import {
   placeOf,
   shownPhase,
   sizeOf,
+  isVolumeSnapshot,
   triggerOf,
+  volumeOf,
 } from "../lib/backups";
 import { bytes, dateTime, timeAgo } from "../lib/format";
 import { usePoll, useTitle } from "../lib/hooks";
@@ -216,8 +218,11 @@ function BackupLine({ backup }: { backup: OverviewBackup }) {
   const shown = shownPhase(backup);
   const size = sizeOf(backup);
   const failure = failureOf(backup);
-  const link = databaseLink(backup.database);
-  const name = backup.database.service_slug ?? "a deleted database";
+  const volume = isVolumeSnapshot(backup);
+  const databasePage = databaseLink(backup.database);
+  // A volume snapshot's place is its service's Volumes tab.
+  const link = volume ? databasePage?.replace(/\/backups$/, "/volumes") : databasePage;
+  const name = volume ? volumeOf(backup) : (backup.database.service_slug ?? "a deleted database");
   return (
     <tr data-testid="overview-backup" data-phase={backup.phase ?? "QUEUED"}>
       <td>{link ? <Link to={link}>{name}</Link> : <span className="muted">{name}</span>}</td>
