@@ -56,9 +56,11 @@ async def _mounting_service(ctx: ApiContext, volume: StoredObject) -> StoredObje
 
 
 async def _snapshots_of(ctx: ApiContext, volume: StoredObject) -> list[StoredObject]:
-    """The volume's snapshots and the restores into it, newest first."""
+    """The volume's snapshots, the restores into it and those of its snapshots into new
+    volumes, newest first."""
     rows = await ctx.store.page(Kind.BACKUPS, volume.parent_id, None, SCANNED)
-    return [row for row in rows if row.spec.get("volume_id") == str(volume.id)]
+    mine = {str(row.id) for row in rows if row.spec.get("volume_id") == str(volume.id)}
+    return [row for row in rows if str(row.id) in mine or row.spec.get("restore_from") in mine]
 
 
 class SnapshotRequest(BaseModel):

@@ -168,7 +168,11 @@ class VolumeSnapshots:
         spec = BackupSpec.model_validate(obj.spec)
         assert spec.volume_id is not None and spec.restore_from is not None
         if obj.status.details.get("phase") is None:
-            details = {"started_at": datetime.now(UTC).isoformat()}
+            new = await self.host.rows.get(Kind.VOLUMES, spec.volume_id)
+            details = {
+                "started_at": datetime.now(UTC).isoformat(),
+                "volume_slug": new.spec.get("slug") if new else None,
+            }
             message = "waiting for the new volume"
             status = on_the_way(obj.status, BackupPhase.RESTORING, "Restoring", message, details)
             return Result(status, requeue_after=0)

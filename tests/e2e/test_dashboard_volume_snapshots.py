@@ -76,6 +76,6 @@ async def test_person_snapshots_a_volume_sees_it_verified_and_restores_it_into_a
     await expect(restore.get_by_test_id("verdict")).to_contain_text("restored from snapshot")
 
     await page.get_by_role("banner").get_by_role("link", name="Backups", exact=True).click()
-    line = page.get_by_test_id("overview-backup").filter(has_text="restic").last
+    line = page.get_by_test_id("overview-backup").filter(has_text="restic").first
     await expect(line).to_contain_text("volume")
     await screenshot(page, "48-volume-snapshot-overview")

@@ -104,6 +104,8 @@ async def test_only_a_verified_snapshot_is_restored_into_a_new_volume_of_a_free_
     assert made["volume"]["spec"]["slug"] == "copy"
     assert made["restore"]["spec"]["restore_from"] == snapshot["id"]
     assert made["restore"]["spec"]["volume_id"] == made["volume"]["id"]
+    listed = body(await admin.get(f"/volumes/{volume['id']}/snapshots"), 200)["items"]
+    assert [row["id"] for row in listed] == [made["restore"]["id"], snapshot["id"]]
     as_database = await admin.post(f"/backups/{snapshot['id']}/restore", json={"slug": "db2"})
     assert as_database.status_code == 409 and "restored into a volume" in as_database.text
     download = await admin.get(f"/backups/{snapshot['id']}/file")
