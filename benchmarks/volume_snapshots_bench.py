@@ -8,7 +8,9 @@ the size in 16 KiB files in a nested tree. Then, alternating, ROUNDS times each,
 new repository in a folder of the host:
 - raw: `restic init && restic backup .` of the volume, in a container of the same image;
 - ours: the controller's snapshot (its reconcile: restic backup, plus a manifest of every
-  file's sha256 taken before and after, since the service is not paused).
+  file's sha256 taken before and after, since the service is not paused);
+- ours, paused: the same with `pause` (no service mounts the volume here: nothing is paused,
+  and the manifest is taken once, after the backup).
 Then the verification: raw `restic check --read-data && restic restore --verify` into a
 scratch container against the controller's (the same, plus the restored files' manifest
 compared with the recorded one). Prints seconds, MB/s of the volume, and the ratios.
@@ -108,7 +110,9 @@ def run(client: Any, script: str, volumes: dict[str, dict[str, str]], repo: Path
     return time.perf_counter() - began
 
 
-async def ours(root: Path, instance: str, volume: StoredObject) -> tuple[float, float, str]:
+async def ours(
+    root: Path, instance: str, volume: StoredObject, pause: bool = False
+) -> tuple[float, float, str]:
     """The controller's snapshot (two reconciles: DUMPING, then the snapshot) and its
     verification (the third): seconds each, and the verdict."""
     dumps, containers = DatabaseDumps(), SnapshotContainers()
@@ -120,7 +124,8 @@ async def ours(root: Path, instance: str, volume: StoredObject) -> tuple[float, 
         snapshots=containers,
         sealing_key="bench-sealing-key",
     )
-    backup = row(Kind.BACKUPS, {"service_id": str(uuid.uuid4()), "volume_id": str(volume.id)})
+    spec = {"service_id": str(uuid.uuid4()), "volume_id": str(volume.id), "pause": pause}
+    backup = row(Kind.BACKUPS, spec)
     ctx = Context(key=Key(Kind.BACKUPS, backup.id), ensure_leader=lambda: None)
     seconds = []
     for _ in range(3):
@@ -160,7 +165,7 @@ def main(mib: int, rounds: int) -> None:
             f"volume: {size_mib} MiB in {mib - mib // 10 + small} files, filled in "
             f"{time.perf_counter() - began:.0f} s"
         )
-        raw_times, our_times, raw_checks, our_checks = [], [], [], []
+        raw_times, our_times, paused_times, raw_checks, our_checks = [], [], [], [], []
         message = ""
         for index in range(rounds):
             repo = work / f"raw{index}"
@@ -170,11 +175,16 @@ def main(mib: int, rounds: int) -> None:
             took, checked, message = asyncio.run(ours(work / f"ours{index}", instance, volume))
             our_times.append(took)
             our_checks.append(checked)
+            paused_times.append(asyncio.run(ours(work / f"p{index}", instance, volume, True))[0])
         raw, mine = statistics.median(raw_times), statistics.median(our_times)
         raw_check, our_check = statistics.median(raw_checks), statistics.median(our_checks)
         print(f"raw restic backup        : {raw:6.1f} s {size_mib / raw:6.1f} MB/s {raw_times}")
         print(f"ours (controller)        : {mine:6.1f} s {size_mib / mine:6.1f} MB/s {our_times}")
         print(f"snapshot ratio ours/raw  : {mine / raw:.2f}")
+        paused = statistics.median(paused_times)
+        rate = size_mib / paused
+        print(f"ours, paused (1 manifest): {paused:6.1f} s {rate:6.1f} MB/s {paused_times}")
+        print(f"paused ratio ours/raw    : {paused / raw:.2f}")
         print(f"raw check + restore      : {raw_check:6.1f} s {raw_checks}")
         print(f"ours verification        : {our_check:6.1f} s {our_checks}")
         print(f"verify ratio ours/raw    : {our_check / raw_check:.2f}  ({message})")
