@@ -20,7 +20,6 @@ from pathlib import Path
 from uuid import UUID
 
 from zaneops.adapters.docker.dumps import RunningContainer, Streamed
-from zaneops.adapters.docker.snapshots import SnapshotContainers
 from zaneops.adapters.s3 import Bucket
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
@@ -35,7 +34,7 @@ from zaneops.specs.objects import Key, StoredObject
 from .engine import EngineBackup, Verdict, counts_of, not_the_counts
 from .in_place import InPlaceRestores
 from .mariadb import MARIADB
-from .ports import BackupRows, Dumps
+from .ports import BackupRows, Dumps, Snapshots
 from .postgres import POSTGRES
 from .redis import REDIS
 from .settings import BackupsSettings
@@ -72,7 +71,7 @@ class BackupsController(Controller):
         dumps: Dumps,
         targets: TargetFiles | None = None,
         *,
-        snapshots: SnapshotContainers | None = None,
+        snapshots: Snapshots | None = None,
         sealing_key: str | None = None,
     ) -> None:
         self.instance = installation.instance

@@ -54,11 +54,12 @@ VERIFY_SCRIPT = (
     + 'manifest /restore "M "\n'
 )
 
-# Env: SNAPSHOT_ID. The new volume is mounted at /restore; refused when not empty.
+# Env: SNAPSHOT_ID. The new volume is mounted at /restore. One not empty is not restored into:
+# its manifest is printed (a restore cut off by a crash after it ended is recognised by it).
 RESTORE_SCRIPT = (
     "set -eu\n"
     + _SHELL_MANIFEST
-    + 'if [ -n "$(ls -A /restore)" ]; then echo "NOT EMPTY" >&2; exit 3; fi\n'
+    + 'if [ -n "$(ls -A /restore)" ]; then manifest /restore "M "; exit 3; fi\n'
     + 'restic restore "$SNAPSHOT_ID" --target /restore --verify >&2\n'
     + 'manifest /restore "M "\n'
 )
