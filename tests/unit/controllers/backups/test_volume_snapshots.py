@@ -195,3 +195,29 @@ async def test_a_restore_into_a_volume_not_empty_is_refused_unless_it_holds_the_
         assert ended.status.details["phase"] == phase, ended.status
         if phase == "FAILED":
             assert ended.status.conditions[0].reason == "NotEmpty"
+
+
+async def test_a_verified_snapshot_past_the_policys_keep_last_deletes_older_ones(
+    tmp_path: Path,
+) -> None:
+    """keep_last 2: the third verified snapshot deletes the oldest; other volumes' are kept."""
+    files, other, web = volume(backup=POLICY), volume(slug="other"), row(Kind.SERVICES, WEB)
+    old = [
+        dataclasses.replace(
+            snapshot_row(files, web),
+            created_at=NOW.replace(year=NOW.year - 1, day=day),
+            status=Status(details={"phase": "VERIFIED"}),
+        )
+        for day in (1, 2)
+    ]
+    elsewhere = dataclasses.replace(
+        snapshot_row(other, web),
+        created_at=NOW.replace(year=NOW.year - 2),
+        status=Status(details={"phase": "VERIFIED"}),
+    )
+    newest = snapshot_row(files, web)
+    rows = Rows(files, other, web, *old, elsewhere, newest)
+    taken = Finished(0, SUMMARY + "M 1  ./a\n", "")
+    made = controller(rows, Containers(taken, Finished(0, "M 1  ./a\n", "")), tmp_path)
+    assert (await through(made, newest, 3)).status.details["phase"] == "VERIFIED"
+    assert rows.deleted == [old[0].id]
