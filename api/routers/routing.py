@@ -111,7 +111,13 @@ DOMAINS = KindApi(
     Kind.DOMAINS, DomainSpec, Domain, "domain", prepare=_prepare_domain, present=mask_domain_secrets
 )
 VOLUMES = KindApi(
-    Kind.VOLUMES, VolumeSpec, Volume, "volume", prepare=_volume_rules, guard_delete=_not_mounted
+    Kind.VOLUMES,
+    VolumeSpec,
+    Volume,
+    "volume",
+    prepare=_volume_rules,
+    guard_delete=_not_mounted,
+    follow_ups=(("list_volume_snapshots", "id"), ("snapshot_volume", "id")),
 )
 
 for _api in (DOMAINS, VOLUMES):
