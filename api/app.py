@@ -32,6 +32,7 @@ from api.routers import (
     servers,
     services,
     ssh_hosts,
+    volume_snapshots,
     webhooks,
 )
 from api.settings import ApiSettings
@@ -49,6 +50,7 @@ ROUTERS = (
     backup_targets,
     backups_overview,
     platform_backups,
+    volume_snapshots,
     routing,
     deployments,
     runs,

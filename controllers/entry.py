@@ -40,6 +40,7 @@ class Placement:
     api_upstream: str  # host:port of the API on the front network
     own_host: str  # this controller's own name on the platform's networks
     metrics_url: str = ""  # the platform's Prometheus; empty: none
+    own_image: str = ""  # the image the controller runs (the app image)
 
 
 def _no_settings(_: Placement) -> Sequence[ZaneSettings]:

@@ -41,9 +41,14 @@ SCANNED = 2000
 
 
 async def _backups_of(ctx: ApiContext, service: StoredObject) -> list[StoredObject]:
-    """The service's backups and restores into it, newest first (its environment's newest)."""
+    """The service's backups and restores into it, newest first (its environment's newest);
+    its volumes' snapshots are listed with each volume."""
     rows = await ctx.store.page(Kind.BACKUPS, service.parent_id, None, SCANNED)
-    return [row for row in rows if row.spec.get("service_id") == str(service.id)]
+    return [
+        row
+        for row in rows
+        if row.spec.get("service_id") == str(service.id) and not row.spec.get("volume_id")
+    ]
 
 
 def _running(rows: list[StoredObject]) -> StoredObject | None:
@@ -180,6 +185,8 @@ async def download(
 
 
 def _why_not_downloadable(backup: StoredObject) -> str | None:
+    if backup.spec.get("volume_id"):
+        return "a volume snapshot is read by restoring it into a new volume"
     if backup.spec.get("restore_from"):
         return "this is a restore into a database, not a backup"
     if backup.is_deleted:
@@ -248,6 +255,8 @@ async def restore(
 
 async def _verified_backup(ctx: ApiContext, backup_id: UUID) -> StoredObject:
     backup = await load(ctx, Kind.BACKUPS, backup_id)
+    if backup.spec.get("volume_id"):
+        raise ApiError(409, "not_restorable", "a volume snapshot is restored into a volume")
     is_backup = not backup.spec.get("restore_from") and not backup.is_deleted
     if not is_backup or backup.status.details.get("phase") != BackupPhase.VERIFIED.value:
         raise ApiError(409, "not_restorable", "only a verified backup can be restored")

@@ -11,6 +11,7 @@ from api.context import ApiContext
 from api.crud import KindApi, add_create, add_item, add_list
 from api.domain_secrets import hash_passwords, mask_domain_secrets, seal_certificate_key
 from api.errors import invalid
+from api.routers.services import backup_target_exists
 from api.schemas import Domain, Volume
 from zaneops.common.errors import Conflict, InUse
 from zaneops.specs import DomainSpec, VolumeSpec
@@ -60,11 +61,12 @@ async def _target_in_environment(
         raise invalid("target.service_id", "no such service in this environment", "unknown_service")
 
 
-async def _host_path_alone(
+async def _volume_rules(
     ctx: ApiContext, spec: dict[str, Any], current: StoredObject | None, _: UUID | None
 ) -> dict[str, Any]:
     """No two host-path volumes may share a folder, in any environment: one inside another
     would let a container swap the inner one for a link to the host's root."""
+    await backup_target_exists(ctx, spec)  # of its snapshot policy
     path = spec.get("host_path")
     if spec.get("kind") != "host_path" or not isinstance(path, str):
         return spec
@@ -109,7 +111,13 @@ DOMAINS = KindApi(
     Kind.DOMAINS, DomainSpec, Domain, "domain", prepare=_prepare_domain, present=mask_domain_secrets
 )
 VOLUMES = KindApi(
-    Kind.VOLUMES, VolumeSpec, Volume, "volume", prepare=_host_path_alone, guard_delete=_not_mounted
+    Kind.VOLUMES,
+    VolumeSpec,
+    Volume,
+    "volume",
+    prepare=_volume_rules,
+    guard_delete=_not_mounted,
+    follow_ups=(("list_volume_snapshots", "id"), ("snapshot_volume", "id")),
 )
 
 for _api in (DOMAINS, VOLUMES):

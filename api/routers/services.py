@@ -39,7 +39,7 @@ async def _seal(
 ) -> dict[str, Any]:
     if environment_id is not None:
         await _mounts_name_volumes(ctx, spec, environment_id)
-    await _backup_target_exists(ctx, spec)
+    await backup_target_exists(ctx, spec)
     if stored is not None:
         refuse_database_rewrites(stored.spec, spec, ctx.secret_box)
     return seal_service_spec(spec, stored.spec if stored else None, ctx.secret_box)
@@ -58,7 +58,7 @@ async def _mounts_name_volumes(ctx: ApiContext, spec: dict[str, Any], environmen
             raise invalid(f"volumes.{index}.volume", reason, "unknown_volume")
 
 
-async def _backup_target_exists(ctx: ApiContext, spec: dict[str, Any]) -> None:
+async def backup_target_exists(ctx: ApiContext, spec: dict[str, Any]) -> None:
     """A backup policy's target is a live backup target (422 on the field if not)."""
     target_id = (spec.get("backup") or {}).get("target_id")
     if target_id is None:

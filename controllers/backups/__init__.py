@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from controllers.entry import ControllerEntry, HostAccess, Placement
 from zaneops.adapters.dependencies import Dependencies
 from zaneops.adapters.docker.dumps import DatabaseDumps
+from zaneops.adapters.docker.snapshots import SnapshotContainers
 from zaneops.adapters.s3 import ObjectStores
 from zaneops.common.secrets import SecretBox, SecretsUnavailable
 from zaneops.common.settings import ZaneSettings
@@ -25,8 +26,18 @@ def build(deps: Dependencies, settings: BackupsSettings | None = None) -> Backup
     deps.on_close(stores.close)
     key = deps.installation.secret_key
     targets = TargetFiles(deps.store, stores, SecretBox(key).open if key else _cannot_open)
+    snapshots = SnapshotContainers()
+    deps.on_close(snapshots.close)
     settings = settings or BackupsSettings()
-    return BackupsController(deps.installation, settings, deps.store, dumps, targets)
+    return BackupsController(
+        deps.installation,
+        settings,
+        deps.store,
+        dumps,
+        targets,
+        snapshots=snapshots,
+        sealing_key=key or None,
+    )
 
 
 def _cannot_open(_: str) -> str:
@@ -34,8 +45,9 @@ def _cannot_open(_: str) -> str:
 
 
 def stack_settings(place: Placement) -> Sequence[ZaneSettings]:
-    """The backups folder, on the host at its own path."""
-    return (BackupsSettings.chosen(root=place.backups_root),)
+    """The backups folder, on the host at its own path; snapshots run in the app image."""
+    image = {"snapshot_image": place.own_image} if place.own_image else {}
+    return (BackupsSettings.chosen(root=place.backups_root, **image),)
 
 
 ENTRY = ControllerEntry(
@@ -43,7 +55,7 @@ ENTRY = ControllerEntry(
     build=build,
     settings=(BackupsSettings,),
     host_access=frozenset({HostAccess.DOCKER_SOCKET, HostAccess.BACKUPS_ROOT}),
-    needs_sealing_key=True,  # a backup target's secret key
+    needs_sealing_key=True,  # a backup target's secret key; snapshot repositories' passwords
     stack_settings=stack_settings,
 )
 

@@ -20,11 +20,13 @@ from pathlib import Path
 from uuid import UUID
 
 from zaneops.adapters.docker.dumps import RunningContainer, Streamed
+from zaneops.adapters.s3 import Bucket
 from zaneops.common import naming
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result, Watch
-from zaneops.specs import BackupPhase, BackupSpec, ServiceSpec
-from zaneops.specs.backup import ENDED, next_run
+from zaneops.specs import BackupPhase, BackupSpec, ServiceSpec, VolumeSpec
+from zaneops.specs.backup import ENDED, BackupPolicy, next_run
+from zaneops.specs.backup_targets import BackupTargetSpec
 from zaneops.specs.databases import DatabaseSource, backed_up_titles
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import Key, StoredObject
@@ -33,7 +35,7 @@ from . import platform
 from .engine import EngineBackup, Verdict, counts_of, not_the_counts
 from .in_place import InPlaceRestores
 from .mariadb import MARIADB
-from .ports import BackupRows, Dumps
+from .ports import BackupRows, Dumps, Snapshots
 from .postgres import POSTGRES
 from .redis import REDIS
 from .settings import BackupsSettings
@@ -42,6 +44,7 @@ from .verdicts import VERIFIED, Failed, written_to_disk_failed
 from .verdicts import ended as _ended
 from .verdicts import on_the_way as _phase
 from .verdicts import tail as _tail
+from .volumes import VolumeSnapshots
 
 FINALIZER = "backups.zaneops.dev/file"
 SCHEDULE = Key(Kind.BACKUPS, UUID(int=0))  # not a row: the schedule of every service
@@ -68,6 +71,9 @@ class BackupsController(Controller):
         rows: BackupRows,
         dumps: Dumps,
         targets: TargetFiles | None = None,
+        *,
+        snapshots: Snapshots | None = None,
+        sealing_key: str | None = None,
     ) -> None:
         self.instance = installation.instance
         self.settings = settings
@@ -75,9 +81,12 @@ class BackupsController(Controller):
         self.dumps = dumps
         self.targets = targets
         self._dumping: set[UUID] = set()  # backups this process set DUMPING (not interrupted)
-        self.watches = (Watch(Kind.SERVICES, self._schedule),)
+        self.snapshots = snapshots
+        self._sealing_key = sealing_key
+        self.watches = (Watch(Kind.SERVICES, self._schedule), Watch(Kind.VOLUMES, self._schedule))
         self.in_place = InPlaceRestores(self)
         self._started_at = datetime.now(UTC)  # a platform schedule's first run counts from here
+        self.volume_snapshots = VolumeSnapshots(self)
 
     async def _schedule(self, _: UUID) -> list[Key]:
         return [SCHEDULE]
@@ -96,6 +105,8 @@ class BackupsController(Controller):
             return Result(_ended(obj.status, BackupPhase.FAILED, failure.reason, failure.message))
 
     async def _step(self, ctx: Context, obj: StoredObject, phase: object) -> Result:
+        if obj.spec.get("volume_id"):
+            return await self._snapshot_step(ctx, obj, phase)
         if obj.spec.get("restore_from"):
             return await self._restore_step(ctx, obj)
         if phase is None or (phase == BackupPhase.DUMPING and obj.id not in self._dumping):
@@ -103,6 +114,19 @@ class BackupsController(Controller):
         if phase == BackupPhase.DUMPING:
             return await self._dump(ctx, obj)
         return await self._verify(ctx, obj)
+
+    async def _snapshot_step(self, ctx: Context, obj: StoredObject, phase: object) -> Result:
+        """A volume snapshot (volumes.py), or a restore of one into a new volume."""
+        if obj.spec.get("restore_from"):
+            return await self.volume_snapshots.restore(ctx, obj)
+        if phase is None or (phase == BackupPhase.DUMPING and obj.id not in self._dumping):
+            return self._start(obj)
+        if phase == BackupPhase.DUMPING:
+            try:
+                return await self.volume_snapshots.take(ctx, obj)
+            finally:
+                self._dumping.discard(obj.id)
+        return await self.volume_snapshots.verify(ctx, obj)
 
     def _start(self, obj: StoredObject) -> Result:
         """DUMPING, counted as an attempt: one found DUMPING here was interrupted."""
@@ -346,6 +370,26 @@ class BackupsController(Controller):
         await self._same_file(path, str(details["sha256"]))
         return path, _tables(details.get("tables"))
 
+    async def verified_row(self, backup_id: UUID) -> StoredObject:
+        return await self._verified_row(backup_id)
+
+    def wait_for(self, obj: StoredObject, what: str) -> Result:
+        """Again in a second, until `restore_wait_seconds` after the restore started."""
+        started = datetime.fromisoformat(str(obj.status.details["started_at"]))
+        waited = (datetime.now(UTC) - started).total_seconds()
+        if waited > self.settings.restore_wait_seconds:
+            raise Failed("NotRunning", f"{what} was not there within {waited:.0f} s")
+        return Result(obj.status, requeue_after=1.0)
+
+    def sealing_key(self) -> str:
+        """What a snapshot repository's password is derived from."""
+        if not self._sealing_key:
+            raise Failed("NotSupported", "this controller has no sealing key (ZANE_SECRET_KEY)")
+        return self._sealing_key
+
+    async def target_bucket(self, target_id: UUID) -> tuple[BackupTargetSpec, Bucket]:
+        return await self._targets().bucket(target_id)
+
     async def _verified_row(self, backup_id: UUID) -> StoredObject:
         backup = await self.rows.get(Kind.BACKUPS, backup_id)
         if backup is None or backup.is_deleted or _phase_of(backup) != BackupPhase.VERIFIED:
@@ -402,6 +446,22 @@ class BackupsController(Controller):
         if policy is None or verified.parent_id is None:
             return
         mine = await self._backups_of(verified.parent_id, spec.service_id)
+        await self._drop_past(ctx, verified, mine, policy)
+
+    async def keep_the_newest_snapshots(
+        self, ctx: Context, verified: StoredObject, volume_id: UUID
+    ) -> None:
+        """Past the volume policy's keep_last verified snapshots, older ones go."""
+        volume = await self.rows.get(Kind.VOLUMES, volume_id)
+        policy = VolumeSpec.model_validate(volume.spec).backup if volume else None
+        if policy is None or verified.parent_id is None:
+            return
+        mine = await self._snapshots_of(verified.parent_id, volume_id)
+        await self._drop_past(ctx, verified, mine, policy)
+
+    async def _drop_past(
+        self, ctx: Context, verified: StoredObject, mine: list[StoredObject], policy: BackupPolicy
+    ) -> None:
         ordered = sorted(mine, key=lambda b: b.created_at, reverse=True)
         kept = [b for b in ordered if _phase_of(b) == BackupPhase.VERIFIED or b.id == verified.id]
         if len(kept) <= policy.keep_last:
@@ -412,6 +472,16 @@ class BackupsController(Controller):
                 ctx.ensure_leader()
                 await self.rows.request_delete(Kind.BACKUPS, old.id)
 
+    async def _snapshots_of(self, environment_id: UUID, volume_id: UUID) -> list[StoredObject]:
+        """The volume's snapshots (restores into it are not snapshots of it)."""
+        return [
+            row
+            for row in await self.rows.list_children(Kind.BACKUPS, environment_id)
+            if not row.is_deleted
+            and row.spec.get("volume_id") == str(volume_id)
+            and not row.spec.get("restore_from")
+        ]
+
     async def _backups_of(self, environment_id: UUID, service_id: UUID) -> list[StoredObject]:
         """The service's backups (restores into it are not backups of it; a safety backup is
         kept until deleted by hand: it holds what a restore in place replaced)."""
@@ -421,6 +491,7 @@ class BackupsController(Controller):
             if not row.is_deleted
             and row.spec.get("service_id") == str(service_id)
             and not row.spec.get("restore_from")
+            and not row.spec.get("volume_id")
             and row.spec.get("trigger") != "safety"
         ]
 
@@ -437,7 +508,55 @@ class BackupsController(Controller):
             soonest = min(soonest, max(1.0, (due - now).total_seconds()))
         due = await self._platform_due(ctx, now)
         soonest = min(soonest, max(1.0, (due - now).total_seconds()))
+        for volume_id in await self.rows.list_ids(Kind.VOLUMES):
+            volume = await self.rows.get(Kind.VOLUMES, volume_id)
+            if volume is None or volume.is_deleted or not volume.spec.get("backup"):
+                continue
+            due = await self._next_snapshot_due(ctx, volume, now)
+            soonest = min(soonest, max(1.0, (due - now).total_seconds()))
         return Result(requeue_after=soonest)
+
+    async def _next_snapshot_due(
+        self, ctx: Context, volume: StoredObject, now: datetime
+    ) -> datetime:
+        """When the volume's next scheduled snapshot is due; made now if it is already (of
+        the service that mounts it: none, and it waits for one)."""
+        policy = VolumeSpec.model_validate(volume.spec).backup
+        assert policy is not None and volume.parent_id is not None
+        scheduled = [
+            b.created_at
+            for b in await self._snapshots_of(volume.parent_id, volume.id)
+            if b.spec.get("trigger") == "schedule"
+        ]
+        due = next_run(policy.schedule, max(scheduled, default=volume.created_at))
+        if due > now:
+            return due
+        owner = await self.mounting_service(volume)
+        if owner is None:
+            return now + timedelta(seconds=self.settings.schedule_check_seconds)
+        ctx.ensure_leader()
+        due_one = BackupSpec(
+            service_id=owner,
+            volume_id=volume.id,
+            trigger="schedule",
+            target_id=policy.target_id,
+            pause=policy.pause,
+        )
+        await self.rows.create(Kind.BACKUPS, due_one.model_dump(mode="json"), volume.parent_id)
+        return next_run(policy.schedule, now)
+
+    async def mounting_service(self, volume: StoredObject) -> UUID | None:
+        """The first service (by slug) of the volume's environment that mounts it."""
+        assert volume.parent_id is not None
+        slug = volume.spec.get("slug")
+        services = [
+            row
+            for row in await self.rows.list_children(Kind.SERVICES, volume.parent_id)
+            if not row.is_deleted
+            and any(m.get("volume") == slug for m in row.spec.get("volumes") or [])
+        ]
+        services.sort(key=lambda row: str(row.spec.get("slug")))
+        return services[0].id if services else None
 
     async def _next_due(self, ctx: Context, service: StoredObject, now: datetime) -> datetime:
         """When the service's next scheduled backup is due; made now if it is already."""
@@ -500,6 +619,9 @@ class BackupsController(Controller):
         """The backup's files go with it; nothing else in the folder is touched."""
         ctx.ensure_leader()
         await self.dumps.remove(self._scratch_name(obj.id))
+        if obj.spec.get("volume_id"):
+            await self.volume_snapshots.forget(obj)
+            return Result()
         await self._delete_stored(obj)
         self._drop_fetched(obj.id)
         for engine in ENGINE_BACKUPS.values():  # a partial file does not say its engine
@@ -552,6 +674,9 @@ class BackupsController(Controller):
             return None
         owner = f"{Kind.SERVICES.value}/{service_id}"
         return await self.dumps.running_container(self.instance, owner)
+
+    def scratch_name(self, backup_id: UUID) -> str:
+        return self._scratch_name(backup_id)
 
     def _scratch_name(self, backup_id: UUID) -> str:
         """The scratch server a verification restores into (removed after, and on deletion)."""

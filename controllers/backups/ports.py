@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from zaneops.adapters.docker.dumps import Ran, RunningContainer, Streamed
+from zaneops.adapters.docker.snapshots import Finished, Mounted
 from zaneops.adapters.s3 import Bucket, GrowingUpload
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
@@ -59,3 +60,26 @@ class ObjectStore(Protocol):
     async def download(self, bucket: Bucket, key: str, dest: Path) -> None: ...
 
     async def delete(self, bucket: Bucket, key: str) -> None: ...
+
+
+class Snapshots(Protocol):
+    """Volume snapshots' containers (zaneops.adapters.docker.snapshots)."""
+
+    async def run(
+        self,
+        image: str,
+        name: str,
+        script: str,
+        *,
+        environment: dict[str, str],
+        mounts: list[Mounted],
+        labels: dict[str, str],
+        network: str,
+        timeout: float,
+    ) -> Finished: ...
+
+    async def running_of(self, instance: str, owner: str) -> list[str]: ...
+
+    async def pause(self, container_id: str) -> None: ...
+
+    async def unpause(self, container_id: str) -> None: ...

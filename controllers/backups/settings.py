@@ -53,3 +53,22 @@ class BackupsSettings(ZaneSettings):
         gt=0,
         description="An upload to a backup target still running after this long FAILED.",
     )
+    snapshot_image: str = Field(
+        default="zaneops/app:latest",
+        min_length=1,
+        description="The image volume snapshots run restic in (`zaneops up` sets the "
+        "platform's app image, which has restic).",
+    )
+    snapshot_check_subset: str = Field(
+        default="",
+        pattern=r"^$|^[0-9]{1,3}(\.[0-9]+)?%$|^[0-9]+/[0-9]+$",
+        description="What a snapshot's verification reads of its repository with `restic "
+        "check`: empty, every pack (--read-data); else a subset, e.g. '10%' "
+        "(--read-data-subset), for big repositories.",
+    )
+    snapshot_pause_timeout_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="The longest a volume's services stay paused for a snapshot: restic is "
+        "stopped then (FAILED TimedOut), and they are unpaused.",
+    )

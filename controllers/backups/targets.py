@@ -106,6 +106,10 @@ class TargetFiles:
         target, bucket = await self._bucket(target_id)
         await self._forget(bucket, target.key_of(relative))
 
+    async def bucket(self, target_id: UUID) -> tuple[BackupTargetSpec, Bucket]:
+        """The target and its bucket, its secret opened (a restic repository's place)."""
+        return await self._bucket(target_id)
+
     async def _bucket(self, target_id: UUID) -> tuple[BackupTargetSpec, Bucket]:
         row = await self.rows.get(Kind.BACKUP_TARGETS, target_id)
         if row is None or row.is_deleted:

@@ -109,7 +109,8 @@ def _service_event(row: StoredObject, place: Place, base: str) -> Event | None:
 def _backup_event(row: StoredObject, place: Place, base: str) -> Event | None:
     if row.status.details.get("phase") != "FAILED":
         return None
-    what = "Restore" if row.spec.get("restore_from") else "Backup"
+    volume = bool(row.spec.get("volume_id"))
+    what = "Restore" if row.spec.get("restore_from") else "Snapshot" if volume else "Backup"
     ended = row.status.condition("Verified")
     return _event(
         EventType.BACKUP_FAILED,
@@ -118,7 +119,7 @@ def _backup_event(row: StoredObject, place: Place, base: str) -> Event | None:
         text=f"{what} {str(row.id)[:8]} failed. {_why(ended)}",
         place=place,
         row=row,
-        link=_link(base, place, "backups"),
+        link=_link(base, place, "volumes" if volume else "backups"),
         when=_since(ended),
     )
 

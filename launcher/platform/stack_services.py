@@ -173,7 +173,7 @@ def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
         health_port=HEALTH_PORT,
         holder_id="{{.Task.Name}}",  # the lease row says which replica acts
     )
-    own = entry.stack_settings(placement(platform, entry))
+    own = entry.stack_settings(placement(platform, entry, inputs.images["app"]))
     return {
         "image": inputs.images["app"],
         "command": ["controller", "run", reference(entry)],
@@ -211,7 +211,7 @@ def spread(settings: Json, nodes: int) -> Json:
     return settings
 
 
-def placement(platform: Platform, entry: ControllerEntry) -> Placement:
+def placement(platform: Platform, entry: ControllerEntry, own_image: str = "") -> Placement:
     """Where things are as the controller's container sees them (host paths at their own
     path, Caddy's run folder at RUN_DIR_INSIDE)."""
     return Placement(
@@ -225,6 +225,7 @@ def placement(platform: Platform, entry: ControllerEntry) -> Placement:
         api_upstream=f"api:{API_PORT}",
         own_host=entry.component,
         metrics_url=f"http://metrics:{METRICS_PORT}",
+        own_image=own_image,
     )
 
 

@@ -255,6 +255,13 @@ ensure_git() {
     log "git: $(git --version)"
 }
 
+# The volume snapshot tests read a repository with restic on the host, as a person would with
+# the sealing key (the snapshots themselves run in containers).
+ensure_restic() {
+    command -v restic >/dev/null || apt_install restic
+    log "restic: $(restic version | head -n 1)"
+}
+
 main() {
     host_begin
     ensure_docker
@@ -270,6 +277,7 @@ main() {
     ensure_swarm_node_image
     ensure_browser
     ensure_git
+    ensure_restic
     printf 'export ZANE_DATABASE_URL=%s\nexport ZANE_REDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL"
 }
 

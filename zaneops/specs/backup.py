@@ -111,6 +111,16 @@ class BackupSpec(SpecModel):
         description="Where its file is kept: a backup target (uploaded there, then verified "
         "from there); none: the platform's backups folder.",
     )
+    volume_id: UUID | None = Field(
+        default=None,
+        description="A volume snapshot (restic) of this volume, of service_id's (a restore: "
+        "the new volume it is restored into); none: a database backup.",
+    )
+    pause: bool = Field(
+        default=False,
+        description="A volume snapshot's: the services that mount the volume are paused "
+        "while it is taken.",
+    )
     in_place: bool = Field(
         default=False,
         description="A restore into the database the backup came from (service_id): a safety "
@@ -132,6 +142,8 @@ class BackupSpec(SpecModel):
                 "a backup is of one database service (service_id) or of the platform "
                 "(platform: true), not both nor neither",
             )
+        if self.platform and self.volume_id is not None:
+            raise refuse("platform_volume", "the platform's backup is of its database, no volume")
         if self.platform and (self.restore_from is not None or self.trigger == "safety"):
             raise refuse(
                 "platform_restore_by_cli",

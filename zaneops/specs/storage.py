@@ -9,7 +9,19 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ._base import SpecModel
 from ._rules import refuse
+from .backup import BackupPolicy
 from .fields import HostPath, Labels, Slug
+
+
+class VolumeBackupPolicy(BackupPolicy):
+    """When a volume's files are snapshotted, how many snapshots are kept, and where."""
+
+    pause: bool = Field(
+        default=False,
+        description="Pause the services that mount it during the snapshot: every file as at "
+        "one moment, and a restore checked against that moment exactly. Not paused: files "
+        "written meanwhile are named in the verdict and left out of its check.",
+    )
 
 
 class VolumeSpec(SpecModel):
@@ -30,6 +42,11 @@ class VolumeSpec(SpecModel):
         "unless asked for explicitly.",
     )
     labels: Labels
+    backup: VolumeBackupPolicy | None = Field(
+        default=None,
+        description="Scheduled snapshots of its files (restic; each verified by a restore); "
+        "none: snapshots on request only.",
+    )
 
     @field_validator("host_path")
     @classmethod

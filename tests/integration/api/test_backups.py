@@ -84,6 +84,8 @@ async def test_a_backup_asked_for_is_listed_with_its_service_and_deleted_on_requ
         "trigger": "manual",
         "restore_from": None,
         "target_id": None,
+        "volume_id": None,
+        "pause": False,
         "in_place": False,
     }
     assert first["phase"] is None and first["parent_id"] == env_id
@@ -188,6 +190,8 @@ async def test_a_restore_in_place_needs_a_verified_backup_the_slug_typed_and_not
         "restore_from": backup["id"],
         "in_place": True,
         "target_id": None,
+        "volume_id": None,
+        "pause": False,
     }
     again = await admin.post(url, json={"confirm": "db"})
     assert again.status_code == 409 and f"restore {restore['id']}" in again.text

@@ -298,6 +298,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups/{id}/restore-volume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a verified volume snapshot into a new volume (made, then filled and checked file by file) */
+        post: operations["restore_volume_snapshot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/builds/{id}": {
         parameters: {
             query?: never;
@@ -1206,6 +1223,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/volumes/{id}/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A volume's snapshots and the restores into it, newest first */
+        get: operations["list_volume_snapshots"];
+        put?: never;
+        /** Snapshot a volume's files now (restic; verified by a restore and checksums) */
+        post: operations["snapshot_volume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/{token}": {
         parameters: {
             query?: never;
@@ -1387,6 +1422,12 @@ export interface components {
              */
             in_place: boolean;
             /**
+             * Pause
+             * @description A volume snapshot's: the services that mount the volume are paused while it is taken.
+             * @default false
+             */
+            pause: boolean;
+            /**
              * Platform
              * @description A backup of the platform's own database (its specs and users), kept outside any environment; `zaneops restore` loads it on a new machine.
              * @default false
@@ -1414,6 +1455,11 @@ export interface components {
              * @enum {string}
              */
             trigger: "manual" | "schedule" | "safety";
+            /**
+             * Volume Id
+             * @description A volume snapshot (restic) of this volume, of service_id's (a restore: the new volume it is restored into); none: a database backup.
+             */
+            volume_id?: string | null;
         };
         /** BackupTarget */
         BackupTarget: {
@@ -3340,6 +3386,11 @@ export interface components {
              */
             slug: string;
         };
+        /** RestoredVolume */
+        RestoredVolume: {
+            restore: components["schemas"]["Backup"];
+            volume: components["schemas"]["Volume"];
+        };
         /** RouteTarget */
         RouteTarget: {
             /**
@@ -3727,6 +3778,14 @@ export interface components {
             /** User Agent */
             user_agent: string;
         };
+        /** SnapshotRequest */
+        SnapshotRequest: {
+            /**
+             * Pause
+             * @description Pause the services that mount it while it is taken; none: as its schedule says (not paused without one).
+             */
+            pause?: boolean | null;
+        };
         /**
          * Status
          * @description The status column: written only by the controller that owns the object.
@@ -3840,6 +3899,34 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * VolumeBackupPolicy
+         * @description When a volume's files are snapshotted, how many snapshots are kept, and where.
+         */
+        VolumeBackupPolicy: {
+            /**
+             * Keep Last
+             * @description Verified backups kept for the service; older ones are deleted, with their files, once a newer one is verified. Failed ones go with them.
+             * @default 7
+             */
+            keep_last: number;
+            /**
+             * Pause
+             * @description Pause the services that mount it during the snapshot: every file as at one moment, and a restore checked against that moment exactly. Not paused: files written meanwhile are named in the verdict and left out of its check.
+             * @default false
+             */
+            pause: boolean;
+            /**
+             * Schedule
+             * @description A cron expression in UTC (minute hour day month weekday), e.g. '0 3 * * *' for 03:00 every day.
+             */
+            schedule: string;
+            /**
+             * Target Id
+             * @description The backup target (an S3-compatible store) its backups are kept in; none: the platform's backups folder.
+             */
+            target_id?: string | null;
+        };
         /** VolumeMount */
         VolumeMount: {
             /**
@@ -3858,8 +3945,18 @@ export interface components {
              */
             volume: string;
         };
+        /** VolumeRestoreRequest */
+        VolumeRestoreRequest: {
+            /**
+             * Slug
+             * @description The new volume's slug (unique in the environment).
+             */
+            slug: string;
+        };
         /** VolumeSpec */
         VolumeSpec: {
+            /** @description Scheduled snapshots of its files (restic; each verified by a restore); none: snapshots on request only. */
+            backup?: components["schemas"]["VolumeBackupPolicy"] | null;
             /**
              * Host Path
              * @description The folder, for kind host_path only; it must be under the allow-listed root.
@@ -5442,6 +5539,77 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Backup"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restore_volume_snapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VolumeRestoreRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestoredVolume"];
                 };
             };
             /** @description Not authenticated */
@@ -10849,6 +11017,146 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeletionAccepted"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_volume_snapshots: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Backup_"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Forbidden (CSRF token missing or wrong) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict: lost a race (If-Match), a uniqueness rule, or being deleted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Invalid input: the fields at fault and why */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    snapshot_volume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SnapshotRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Backup"];
                 };
             };
             /** @description Not authenticated */

@@ -18,6 +18,8 @@ export type GitSource = Schemas["GitSource"];
 export type DatabaseSource = Schemas["DatabaseSource"];
 export type DatabaseConnection = Schemas["DatabaseConnection"];
 export type CreatedDatabase = Schemas["CreatedDatabase"];
+/** A new volume and the restore of a snapshot into it. */
+export type RestoredVolume = Schemas["RestoredVolume"];
 export type NewDatabase = Schemas["NewDatabase"];
 export type Backup = Schemas["Backup"];
 export type PlatformBackupPolicy = Schemas["PlatformBackupPolicy"];

@@ -38,7 +38,14 @@ function backup(details: Record<string, unknown>, target_id: string | null = nul
   return {
     id: "b",
     parent_id: "e",
-    spec: { service_id: "s", trigger: "manual", target_id, in_place: false, platform: false },
+    spec: {
+      service_id: "s",
+      trigger: "manual",
+      target_id,
+      in_place: false,
+      platform: false,
+      pause: false,
+    },
     generation: 1,
     status: { observed_generation: 1, conditions: [], details },
     finalizers: [],

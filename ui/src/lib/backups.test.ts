@@ -6,6 +6,8 @@ import {
   downloadUrl,
   durationOf,
   failureOf,
+  filesOf,
+  isVolumeSnapshot,
   kindOf,
   mergePages,
   overviewPath,
@@ -14,13 +16,14 @@ import {
   shownPhase,
   triggerOf,
   verdictOf,
+  volumeOf,
 } from "./backups";
 
 function backup(phase: Backup["phase"], details: Record<string, unknown> = {}): Backup {
   const made: Backup = {
     id: "b",
     parent_id: "e",
-    spec: { service_id: "s", trigger: "manual", in_place: false, platform: false },
+    spec: { service_id: "s", trigger: "manual", in_place: false, platform: false, pause: false },
     generation: 1,
     status: {
       observed_generation: 1,
@@ -126,7 +129,13 @@ describe("the backups overview", () => {
   it("says how a backup came to be, and why one failed", () => {
     const scheduled = {
       ...backup(null),
-      spec: { service_id: "s", trigger: "schedule" as const, in_place: false, platform: false },
+      spec: {
+        service_id: "s",
+        trigger: "schedule" as const,
+        in_place: false,
+        platform: false,
+        pause: false,
+      },
     };
     expect(triggerOf(scheduled)).toBe("scheduled");
     expect(triggerOf(backup(null))).toBe("asked for");
@@ -148,5 +157,21 @@ describe("the backups overview", () => {
   it("appends older pages without repeating a backup the first page now holds", () => {
     const merged = mergePages([{ id: "c" }, { id: "b" }], [{ id: "b" }, { id: "a" }]);
     expect(merged.map((item) => item.id)).toEqual(["c", "b", "a"]);
+  });
+});
+
+describe("volume snapshots", () => {
+  it("are named by their volume, with their files, and their restores say snapshot", () => {
+    const snapshot = backup("VERIFIED", { volume_slug: "files", files: 10 });
+    snapshot.spec = { ...snapshot.spec, volume_id: "v" };
+    expect(isVolumeSnapshot(snapshot)).toBe(true);
+    expect(volumeOf(snapshot)).toBe("volume files");
+    expect(filesOf(snapshot)).toBe(10);
+    const restore = { ...snapshot, spec: { ...snapshot.spec, restore_from: "1a2b3c4d5e" } };
+    expect(triggerOf(restore)).toBe("restore of snapshot 1a2b3c4d");
+    expect(isVolumeSnapshot(backup(null))).toBe(false);
+    expect(
+      triggerOf({ ...backup(null), spec: { ...backup(null).spec, restore_from: "abcdef123" } }),
+    ).toBe("restore of backup abcdef12");
   });
 });

@@ -74,6 +74,22 @@ export function durationOf(backup: Backup): string | null {
   return total < 1 ? `${Math.round(total * 1000)} ms` : `${total.toFixed(1)} s`;
 }
 
+/** A volume snapshot's files (regular files; its links are checked too). */
+export function filesOf(backup: Backup): number | null {
+  return numberAt(backup.status.details, "files");
+}
+
+/** A snapshot of a volume's files (restic), or a restore of one into a new volume. */
+export function isVolumeSnapshot(backup: Pick<Backup, "spec">): boolean {
+  return Boolean(backup.spec.volume_id);
+}
+
+/** "volume data": what a volume snapshot is of (the overview's first column). */
+export function volumeOf(backup: Backup): string {
+  const slug = backup.status.details?.volume_slug;
+  return typeof slug === "string" ? `volume ${slug}` : "a volume";
+}
+
 export function sizeOf(backup: Backup): number | null {
   return numberAt(backup.status.details, "size_bytes");
 }
@@ -102,7 +118,8 @@ export function downloadUrl(backup: Backup): string {
 
 /** How it came to be: a person asked, the schedule made it, or it restores another. */
 export function triggerOf(backup: Backup): string {
-  if (isRestore(backup)) return `restore of backup ${backup.spec.restore_from?.slice(0, 8)}`;
+  const what = isVolumeSnapshot(backup) ? "snapshot" : "backup";
+  if (isRestore(backup)) return `restore of ${what} ${backup.spec.restore_from?.slice(0, 8)}`;
   return backup.spec.trigger === "schedule" ? "scheduled" : "asked for";
 }
 

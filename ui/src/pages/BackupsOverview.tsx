@@ -26,7 +26,9 @@ import {
   placeOf,
   shownPhase,
   sizeOf,
+  isVolumeSnapshot,
   triggerOf,
+  volumeOf,
 } from "../lib/backups";
 import { bytes, dateTime, timeAgo } from "../lib/format";
 import { usePoll, useTitle } from "../lib/hooks";
@@ -219,8 +221,15 @@ function BackupLine({ backup }: { backup: OverviewBackup }) {
   const size = sizeOf(backup);
   const failure = failureOf(backup);
   const database = backup.database; // null: the platform's own database
-  const link = database ? databaseLink(database) : null;
-  const name = database ? (database.service_slug ?? "a deleted database") : "The platform";
+  const volume = isVolumeSnapshot(backup);
+  const databasePage = database ? databaseLink(database) : null;
+  // A volume snapshot's place is its service's Volumes tab.
+  const link = volume ? (databasePage?.replace(/\/backups$/, "/volumes") ?? null) : databasePage;
+  const name = !database
+    ? "The platform"
+    : volume
+      ? volumeOf(backup)
+      : (database.service_slug ?? "a deleted database");
   return (
     <tr data-testid="overview-backup" data-phase={backup.phase ?? "QUEUED"}>
       <td>{link ? <Link to={link}>{name}</Link> : <span className="muted">{name}</span>}</td>

@@ -120,6 +120,29 @@ class ApiStore(PostgresStore):
                 )
         return await self._must_get(Kind.DEPLOYMENTS, deployment_id)
 
+    async def create_volume_and(
+        self,
+        environment_id: UUID,
+        volume_spec: Mapping[str, Any],
+        then: Callable[[UUID], tuple[Kind, Mapping[str, Any]]],
+    ) -> tuple[StoredObject, StoredObject]:
+        """A volume and what `then` makes of its id (a restore into it), both or none, under
+        a live environment."""
+        try:
+            async with (
+                self._pool.connection() as conn,
+                conn.transaction(),
+                conn.cursor(row_factory=dict_row) as cur,
+            ):
+                volume_id = await self._insert_under_environment(
+                    cur, Kind.VOLUMES, volume_spec, environment_id
+                )
+                kind, spec = then(volume_id)
+                other_id = await self._insert_under_environment(cur, kind, spec, environment_id)
+        except errors.UniqueViolation as exc:
+            raise Conflict(f"already exists: {exc.diag.message_detail or exc}") from exc
+        return await self._must_get(Kind.VOLUMES, volume_id), await self._must_get(kind, other_id)
+
     async def create_with_volume(
         self,
         environment_id: UUID,
@@ -218,16 +241,19 @@ class ApiStore(PostgresStore):
         return int(row["n"]) if row else 0
 
     async def policies_naming(self, target_id: UUID) -> int:
-        """How many live services' backup policies keep their backups in a backup target."""
+        """How many live services' and volumes' backup policies keep their backups (or
+        snapshots) in a backup target."""
         query = sql.Composed(
             [
                 sql.SQL(
-                    "SELECT count(*) AS n FROM services WHERE deleted_at IS NULL"
-                    " AND spec->'backup'->>'target_id' = %s"
+                    "SELECT (SELECT count(*) FROM services WHERE deleted_at IS NULL"
+                    " AND spec->'backup'->>'target_id' = %s)"
+                    " + (SELECT count(*) FROM volumes WHERE deleted_at IS NULL"
+                    " AND spec->'backup'->>'target_id' = %s) AS n"
                 )
             ]
         )
-        row = await self._fetch_one(query, (str(target_id),))
+        row = await self._fetch_one(query, (str(target_id), str(target_id)))
         return int(row["n"]) if row else 0
 
     async def ping(self) -> bool:

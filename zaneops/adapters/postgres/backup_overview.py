@@ -60,7 +60,8 @@ _LISTED = (
     f" b.environment_id AS parent_id, {_PLACE},"
     " s.spec->>'slug' AS service_slug,"
     " (s.id IS NULL OR s.deleted_at IS NOT NULL) AS service_deleted,"
-    " COALESCE(s.spec->'source'->>'engine', b.status->'details'->>'engine') AS engine"
+    " CASE WHEN b.spec->>'volume_id' IS NOT NULL THEN 'restic'"  # a volume snapshot
+    " ELSE COALESCE(s.spec->'source'->>'engine', b.status->'details'->>'engine') END AS engine"
     " FROM backups b LEFT JOIN environments e ON e.id = b.environment_id"
     " LEFT JOIN projects p ON p.id = e.project_id"
     " LEFT JOIN services s ON s.id = (b.spec->>'service_id')::uuid"
@@ -75,7 +76,7 @@ _SCHEDULED = (
     " FROM services s JOIN environments e ON e.id = s.environment_id"
     " JOIN projects p ON p.id = e.project_id"
     " LEFT JOIN backups b ON b.spec->>'service_id' = s.id::text"
-    " AND b.spec->>'restore_from' IS NULL"
+    " AND b.spec->>'restore_from' IS NULL AND b.spec->>'volume_id' IS NULL"
     " WHERE s.deleted_at IS NULL AND jsonb_typeof(s.spec->'backup') = 'object'"
     " GROUP BY s.id, e.id, p.id"
     " ORDER BY p.spec->>'slug', e.spec->>'slug', s.spec->>'slug'"

@@ -87,6 +87,7 @@ class NotificationLog:
             " min(b.created_at) FILTER (WHERE b.spec->>'trigger' = 'schedule') AS first_scheduled"
             " FROM services s LEFT JOIN backups b"
             "   ON b.spec->>'service_id' = s.id::text AND b.spec->>'restore_from' IS NULL"
+            "   AND b.spec->>'volume_id' IS NULL"  # a volume's snapshots are not its backups
             "   AND b.deleted_at IS NULL"
             " WHERE s.deleted_at IS NULL AND jsonb_typeof(s.spec->'backup') = 'object'"
             " GROUP BY s.id"

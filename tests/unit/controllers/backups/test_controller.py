@@ -141,6 +141,8 @@ async def test_a_due_schedule_makes_one_backup_however_many_runs_were_missed(
             "trigger": "schedule",
             "restore_from": None,
             "target_id": None,
+            "volume_id": None,
+            "pause": False,
             "in_place": False,
         }
     ]

@@ -59,6 +59,8 @@ async def test_the_platforms_schedule_makes_one_backup_with_no_environment(
             "trigger": "schedule",
             "restore_from": None,
             "target_id": None,
+            "volume_id": None,
+            "pause": False,
             "in_place": False,
         }
     ]

@@ -1,5 +1,6 @@
 // Volumes mounted into the service: part of its spec (pending until deployed). A new
-// volume is created in the environment first, then mounted.
+// volume is created in the environment first, then mounted. Each mounted volume's snapshots
+// (back up now, schedule, restore into a new volume) follow.
 
 import { type FormEvent, useState } from "react";
 import { get, post } from "../../api/client";
@@ -9,6 +10,7 @@ import { useApp } from "../../components/app-context";
 import { Badge, Button, Card, Empty, Field, FormErrors, useAction } from "../../components/ui";
 import { usePoll } from "../../lib/hooks";
 import { useService } from "./context";
+import { VolumeSnapshots } from "./VolumeSnapshots";
 
 const NEW = "__new__";
 
@@ -70,6 +72,13 @@ export function Volumes() {
         </ul>
       </Card>
       <MountForm volumes={volumes.data?.items ?? []} mounts={mounts} onCreated={volumes.reload} />
+      {mounts.map((mount) => {
+        // Its snapshots once the volume is read (a mount of a volume not yet there: none).
+        const volume = volumes.data?.items.find((v) => v.spec.slug === mount.volume);
+        return volume ? (
+          <VolumeSnapshots key={volume.id} volume={volume} onSaved={() => void volumes.reload()} />
+        ) : null;
+      })}
     </div>
   );
 }
