@@ -44,7 +44,7 @@ class DockerPort(Protocol):
     def deploy_stack(self, stack: str, compose_file: Path) -> None: ...
     def remove_stack(self, stack: str, network: str) -> None: ...
     def stack_services(self, stack: str) -> list[ServiceState]: ...
-    def schedulable_nodes(self) -> int: ...
+    def schedulable_managers(self) -> int: ...
 
 
 @dataclass
@@ -100,7 +100,7 @@ class Installer:
             result.images,
             self.controllers,
             self.docker.network_subnets(front),
-            nodes=self.docker.schedulable_nodes(),
+            managers=self.docker.schedulable_managers(),
         )
         document = render(inputs)
         result.deployed = self.deploy(document)

@@ -51,11 +51,15 @@ class StackInputs:
     # services are not on it), so only those addresses may name the client in
     # X-Forwarded-For (login and webhook throttling).
     front_subnets: tuple[str, ...] = ()
-    nodes: int = 1  # the swarm's nodes that take tasks (ready, active): how far replicas spread
+    managers: int = 1  # the swarm's managers that take tasks (ready, active): replicas spread
+    # over them
 
 
 def labels(instance: str) -> dict[str, str]:
     return {naming.LABEL_MANAGED: "true", naming.LABEL_INSTANCE: instance}
+
+
+ON_A_MANAGER = "node.role == manager"
 
 
 def deploy(instance: str, *, replicas: int = 1, memory: str, order: str = "stop-first") -> Json:
@@ -72,6 +76,10 @@ def deploy(instance: str, *, replicas: int = 1, memory: str, order: str = "stop-
         "update_config": {"order": order, "parallelism": 1, "failure_action": "rollback"},
         "rollback_config": {"order": order, "parallelism": 1},
         "resources": {"limits": {"memory": memory}},
+        # The platform runs on managers: only a manager's engine manages the swarm, and its
+        # host folders (data, backups, Caddy's socket) are on that server. Workers run users'
+        # services (and the global per-node parts, which drop this).
+        "placement": {"constraints": [ON_A_MANAGER]},
     }
 
 

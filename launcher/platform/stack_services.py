@@ -167,7 +167,7 @@ def migrate(inputs: StackInputs) -> Json:
 
 def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
     platform = inputs.platform
-    replicas = controller_replicas(platform.settings.controller_replicas, inputs.nodes)
+    replicas = controller_replicas(platform.settings.controller_replicas, inputs.managers)
     replicas = replicas if entry.replicated else 1
     runtime = RuntimeSettings.chosen(
         health_port=HEALTH_PORT,
@@ -189,25 +189,25 @@ def controller(inputs: StackInputs, entry: ControllerEntry) -> Json:
         "labels": labels(platform.instance),
         "deploy": spread(
             deploy(platform.instance, replicas=replicas, memory=entry.memory, order="start-first"),
-            inputs.nodes,
+            inputs.managers,
         ),
     }
 
 
-def controller_replicas(chosen: int | None, nodes: int) -> int:
-    """As chosen, else 1 on one node (a second replica beside the first protects against
+def controller_replicas(chosen: int | None, managers: int) -> int:
+    """As chosen, else 1 on one manager (a second replica beside the first protects against
     nothing a restart does not, and costs a process) and 2 once there are several."""
     if chosen is not None:
         return chosen
-    return 1 if nodes < 2 else 2
+    return 1 if managers < 2 else 2
 
 
-def spread(settings: Json, nodes: int) -> Json:
-    """Replicas on different nodes, so one node's loss leaves one to take the lease; only
-    where there are nodes enough, or the extra replicas would wait forever."""
+def spread(settings: Json, managers: int) -> Json:
+    """Replicas on different managers, so one server's loss leaves one to take the lease;
+    only where there are managers enough, or the extra replicas would wait forever."""
     replicas = settings["replicas"]
-    if 1 < replicas <= nodes:
-        settings["placement"] = {"max_replicas_per_node": 1}
+    if 1 < replicas <= managers:
+        settings["placement"]["max_replicas_per_node"] = 1
     return settings
 
 
@@ -245,7 +245,7 @@ def probe(inputs: StackInputs) -> Json:
     that node, which users' containers with an HTTP health check mount read-only; then waits."""
     instance = inputs.platform.instance
     settings = deploy(instance, memory="16M", order="stop-first")
-    del settings["replicas"]
+    del settings["replicas"], settings["placement"]  # on every node
     return {
         "image": inputs.images["probe"],
         "volumes": [{"type": "volume", "source": "probe", "target": "/probe"}],
@@ -314,7 +314,7 @@ def exporter(inputs: StackInputs) -> Json:
     """One per node (global): what users' containers there use, from the Engine's stats."""
     platform = inputs.platform
     settings = deploy(platform.instance, memory="128M", order="stop-first")
-    del settings["replicas"]
+    del settings["replicas"], settings["placement"]  # on every node
     return {
         "image": inputs.images["app"],
         "command": ["metrics-exporter"],
@@ -338,7 +338,7 @@ def node_exporter(inputs: StackInputs) -> Json:
     node's, so that every series names its server (node_uname_info's nodename)."""
     instance = inputs.platform.instance
     settings = deploy(instance, memory="32M", order="stop-first")
-    del settings["replicas"]
+    del settings["replicas"], settings["placement"]  # on every node
     host_trees = [("/proc", "/host/proc"), ("/sys", "/host/sys"), ("/", "/host/root")]
     probe = {"type": "volume", "source": "probe", "target": "/.zane", "read_only": True}
     return {

@@ -1,13 +1,13 @@
-"""Controller replicas follow the nodes (issue 16, item 7): `zaneops up` counts the nodes that
-take tasks, and on several it renders 2 replicas of each controller, at most one per node, in
-a stack file that the real `docker stack deploy` of a multi-node swarm places as meant."""
+"""Controller replicas follow the managers (issue 16, item 7): `zaneops up` counts the managers
+that take tasks and renders one replica of each controller on one manager, two on different
+managers once there are several, always on managers (their engines manage the swarm); the
+real `docker stack deploy` of a multi-node swarm places them as meant. The 3-manager half is
+in test_manager_failover.py (its bed)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import yaml
 
 from controllers.registry import ENTRIES
@@ -20,62 +20,56 @@ from tests.support.waiting import until
 from zaneops.adapters.docker.platform import DockerPlatform
 
 STACK = "replicas-probe"
-IMAGES = {c: "unused" for c in ("app", "postgres", "redis", "mariadb", "proxy", "probe", "metrics")}
+COMPONENTS = ("app", "postgres", "redis", "mariadb", "proxy", "probe", "metrics", "node-exporter")
 
 
-def controller_deploy(nodes: int) -> dict[str, Any]:
-    """The routes controller's swarm policy as `zaneops up` renders it for that many nodes."""
+def controller_deploy(managers: int) -> dict[str, Any]:
+    """The routes controller's swarm policy as `zaneops up` renders it for that many managers."""
     platform = Platform("zaneops", PlatformSettings())
-    images = {**IMAGES, "node-exporter": "unused"}
-    services = render(StackInputs(platform, images, ENTRIES, nodes=nodes))["services"]
+    images = dict.fromkeys(COMPONENTS, "unused")
+    services = render(StackInputs(platform, images, ENTRIES, managers=managers))["services"]
     deploy: dict[str, Any] = services["controller-routes"]["deploy"]
-    return deploy
+    return {**deploy, "labels": {}}
 
 
-@pytest.fixture
-def drained_worker(bed: SwarmBed) -> Iterator[str]:
-    """The first worker drained for the test, made active again after it."""
-    worker = bed.workers[0].name
-    bed.exec(bed.manager, ["docker", "node", "update", "--availability", "drain", worker])
-    try:
-        yield worker
-    finally:
-        bed.exec(bed.manager, ["docker", "node", "update", "--availability", "active", worker])
-
-
-def test_the_installer_counts_the_nodes_that_take_tasks_and_not_a_drained_one(
-    bed: SwarmBed, drained_worker: str
-) -> None:
-    """3 nodes Ready, one drained: 2 take tasks."""
-    assert DockerPlatform(bed.docker_client(bed.manager)).schedulable_nodes() == 2
-
-
-def test_two_controller_replicas_rendered_for_three_nodes_run_on_two_different_nodes(
-    bed: SwarmBed,
-) -> None:
-    """The rendered policy deployed by `docker stack deploy` on the bed: 2 replicas, 2 nodes."""
-    nodes = DockerPlatform(bed.docker_client(bed.manager)).schedulable_nodes()
-    assert nodes == 3
-    deploy = {**controller_deploy(nodes), "labels": {}}
+def running_nodes(bed: SwarmBed, deploy: dict[str, Any]) -> list[str]:
+    """Deploy a busybox service with that policy through `docker stack deploy` on the bed's
+    first manager; the hostnames of the nodes its replicas run on (removed after)."""
     document = {
         "version": "3.8",
         "services": {
             "controller": {"image": BUSYBOX, "command": ["sleep", "3600"], "deploy": deploy}
         },
     }
-    bed.exec(bed.manager, ["sh", "-c", 'printf %s "$0" > /tmp/stack.yml', yaml.safe_dump(document)])
-    manager = bed.docker_client(bed.manager)
-    bed.exec(bed.manager, ["docker", "stack", "deploy", "-c", "/tmp/stack.yml", STACK])
+    manager = bed.managers[0]
+    bed.exec(manager, ["sh", "-c", 'printf %s "$0" > /tmp/stack.yml', yaml.safe_dump(document)])
+    client = bed.docker_client(manager)
+    bed.exec(manager, ["docker", "stack", "deploy", "-c", "/tmp/stack.yml", STACK])
     try:
+        names = {node.id: node.attrs["Description"]["Hostname"] for node in client.nodes.list()}
 
         def placed() -> list[str]:
-            tasks = manager.api.tasks(filters={"service": f"{STACK}_controller"})  # type: ignore[no-untyped-call]
-            return [t["NodeID"] for t in tasks if t["Status"]["State"] == "running"]
+            tasks = client.api.tasks(filters={"service": f"{STACK}_controller"})  # type: ignore[no-untyped-call]
+            return [names[t["NodeID"]] for t in tasks if t["Status"]["State"] == "running"]
 
-        until(lambda: len(placed()) == 2, timeout=60, every=0.5, message="2 replicas running")
-        assert len(set(placed())) == 2
-        # Not only Swarm's default spreading: the engine holds the limit of one per node.
-        spec = manager.api.inspect_service(f"{STACK}_controller")["Spec"]  # type: ignore[no-untyped-call]
-        assert spec["TaskTemplate"]["Placement"]["MaxReplicas"] == 1
+        wanted = deploy["replicas"]
+        until(lambda: len(placed()) == wanted, timeout=60, every=0.5, message="replicas running")
+        spec = client.api.inspect_service(f"{STACK}_controller")["Spec"]  # type: ignore[no-untyped-call]
+        assert spec["TaskTemplate"]["Placement"]["Constraints"] == ["node.role == manager"]
+        return sorted(placed())
     finally:
-        bed.exec(bed.manager, ["docker", "stack", "rm", STACK])
+        bed.exec(manager, ["docker", "stack", "rm", STACK])
+
+
+def test_the_installer_counts_the_managers_that_take_tasks_not_the_workers(
+    bed: SwarmBed,
+) -> None:
+    """1 manager + 2 workers: one manager."""
+    assert DockerPlatform(bed.docker_client(bed.manager)).schedulable_managers() == 1
+
+
+def test_one_manager_runs_the_single_controller_replica_on_itself_never_on_a_worker(
+    bed: SwarmBed,
+) -> None:
+    """The policy rendered for the bed: 1 replica, on the manager."""
+    assert running_nodes(bed, controller_deploy(managers=1)) == [bed.manager.name]

@@ -14,9 +14,11 @@ import pytest
 import requests
 from docker.types import RestartPolicy, ServiceMode
 
+from tests.multinode.test_controller_replicas import controller_deploy, running_nodes
 from tests.support.swarm import BUSYBOX
 from tests.support.swarm_bed import BED_LABEL, BedError, SwarmBed, describe
 from tests.support.waiting import until
+from zaneops.adapters.docker.platform import DockerPlatform
 
 SECOND_NS = 1_000_000_000
 
@@ -45,6 +47,24 @@ def test_three_managers_are_ready_and_reachable_with_one_leader(managers: SwarmB
         (f"zane-test-managers-manager-{i}", "manager", "ready", "reachable") for i in (1, 2, 3)
     ]
     assert sum(s.leader for s in seen.values()) == 1
+
+
+def test_two_controller_replicas_run_on_two_different_managers(managers: SwarmBed) -> None:
+    """Three managers: the rendered policy's 2 replicas, never 2 on one server."""
+    placed = running_nodes(managers, controller_deploy(managers=3))
+    assert len(placed) == 2 and len(set(placed)) == 2
+
+
+def test_a_drained_manager_is_not_counted_by_the_installer(managers: SwarmBed) -> None:
+    """3 managers, one drained: 2 take tasks (it is made active again after)."""
+    drained = managers.managers[2].name
+    first = managers.managers[0]
+    managers.exec(first, ["docker", "node", "update", "--availability", "drain", drained])
+    try:
+        counted = DockerPlatform(managers.docker_client(first)).schedulable_managers()
+    finally:
+        managers.exec(first, ["docker", "node", "update", "--availability", "active", drained])
+    assert counted == 2
 
 
 def test_the_leaders_engine_killed_another_leads_and_a_new_service_still_runs(

@@ -147,9 +147,9 @@ class DockerPlatform:
     def stack_services(self, stack: str) -> list[ServiceState]:
         return [self._state(service) for service in self._stack_services(stack)]
 
-    def schedulable_nodes(self) -> int:
-        """Nodes that take tasks now: ready, and neither drained nor paused."""
-        nodes = self.client.api.nodes()
+    def schedulable_managers(self) -> int:
+        """Managers that take tasks now: ready, and neither drained nor paused."""
+        nodes = self.client.api.nodes(filters={"role": "manager"})
         return sum(
             1
             for node in nodes

@@ -18,6 +18,7 @@ from launcher.platform.installer import choose_variant
 from launcher.platform.secrets import GROUPS, plan_secrets
 from launcher.platform.settings import Platform, PlatformSettings
 from launcher.platform.stack import StackInputs, example_text, expected_hashes, render
+from launcher.platform.stack_parts import ON_A_MANAGER
 from tests.support import lonely
 from zaneops.adapters.docker.platform import ServiceState
 
@@ -37,11 +38,11 @@ CONTROLLERS = NAMES
 def rendered(
     controllers: tuple[ControllerEntry, ...] = ENTRIES,
     instance: str = "zaneops",
-    nodes: int = 1,
+    managers: int = 1,
     **settings: Any,
 ) -> dict[str, Any]:
     platform = Platform(instance, PlatformSettings(**settings))
-    return render(StackInputs(platform, dict(IMAGES), controllers, nodes=nodes))
+    return render(StackInputs(platform, dict(IMAGES), controllers, managers=managers))
 
 
 def mounts(service: dict[str, Any]) -> set[str]:
@@ -136,31 +137,44 @@ def test_controllers_are_replicated_only_where_the_lease_makes_it_safe() -> None
     assert only["deploy"]["replicas"] == 1
 
 
-def test_a_one_node_swarm_runs_one_replica_of_each_controller() -> None:
-    """One node: a second replica beside the first would only cost a process."""
-    services = rendered(nodes=1)["services"]
+def test_one_manager_runs_one_replica_of_each_controller() -> None:
+    """One manager: a second replica beside the first would only cost a process."""
+    services = rendered(managers=1)["services"]
     for name in CONTROLLERS:
         deploy = services[f"controller-{name}"]["deploy"]
         assert deploy["replicas"] == 1, name
-        assert "placement" not in deploy, name
+        assert deploy["placement"] == {"constraints": [ON_A_MANAGER]}, name
 
 
-def test_several_nodes_run_two_replicas_of_each_controller_on_different_nodes() -> None:
-    """Two or more nodes: 2 replicas, at most one per node, so a node's loss leaves one."""
-    for nodes in (2, 3):
-        services = rendered(nodes=nodes)["services"]
+def test_several_managers_run_two_replicas_of_each_controller_on_different_ones() -> None:
+    """Two or more managers: 2 replicas, at most one per server, so a loss leaves one."""
+    for managers in (2, 3):
+        services = rendered(managers=managers)["services"]
         for name in CONTROLLERS:
-            deploy = services[f"controller-{name}"]["deploy"]
-            assert deploy["replicas"] == 2, (nodes, name)
-            assert deploy["placement"] == {"max_replicas_per_node": 1}, (nodes, name)
+            placement = services[f"controller-{name}"]["deploy"]["placement"]
+            assert services[f"controller-{name}"]["deploy"]["replicas"] == 2, (managers, name)
+            assert placement == {"constraints": [ON_A_MANAGER], "max_replicas_per_node": 1}
 
 
-def test_replicas_chosen_beyond_the_nodes_are_not_held_to_one_per_node() -> None:
-    """3 replicas asked for on 2 nodes: all run (two share a node) rather than one waiting."""
-    deploy = rendered(nodes=2, controller_replicas=3)["services"]["controller-routes"]["deploy"]
-    assert deploy["replicas"] == 3 and "placement" not in deploy
-    chosen_one = rendered(nodes=3, controller_replicas=1)["services"]["controller-routes"]
-    assert chosen_one["deploy"]["replicas"] == 1 and "placement" not in chosen_one["deploy"]
+def test_replicas_chosen_beyond_the_managers_are_not_held_to_one_per_server() -> None:
+    """3 replicas asked for on 2 managers: all run (two share one) rather than one waiting."""
+    deploy = rendered(managers=2, controller_replicas=3)["services"]["controller-routes"]["deploy"]
+    assert deploy["replicas"] == 3 and "max_replicas_per_node" not in deploy["placement"]
+    chosen_one = rendered(managers=3, controller_replicas=1)["services"]["controller-routes"]
+    assert chosen_one["deploy"]["replicas"] == 1
+    assert "max_replicas_per_node" not in chosen_one["deploy"]["placement"]
+
+
+def test_the_platform_runs_on_managers_and_only_the_per_node_parts_everywhere() -> None:
+    """A worker runs users' services, the probe and the exporters; nothing else of ours."""
+    services = rendered(managers=3)["services"]
+    everywhere = {"probe", "exporter", "node-exporter"}
+    for name, service in services.items():
+        deploy = service["deploy"]
+        if name in everywhere:
+            assert deploy["mode"] == "global" and "placement" not in deploy, name
+        else:
+            assert deploy["placement"]["constraints"] == [ON_A_MANAGER], name
 
 
 def test_the_front_network_is_external_so_its_subnet_is_known_before_deploying() -> None:

@@ -15,6 +15,6 @@ def test_auto_images_asks_the_engine_for_the_registry_and_hears_no_within_its_ti
     assert time.monotonic() - started < 30
 
 
-def test_this_one_node_swarm_has_one_node_that_takes_tasks() -> None:
+def test_this_one_node_swarm_has_one_manager_that_takes_tasks() -> None:
     """The test machine's swarm is one node: `zaneops up` then runs one replica per controller."""
-    assert DockerPlatform().schedulable_nodes() == 1
+    assert DockerPlatform().schedulable_managers() == 1
