@@ -107,9 +107,11 @@ async def test_the_platforms_backup_policy_defaults_to_daily_and_is_changed_with
 
 
 async def test_only_an_administrator_backs_up_or_reads_the_platform(
-    api: RunningApi, database_url: str
+    api: RunningApi, admin: httpx.AsyncClient, database_url: str
 ) -> None:
-    """Another user: 403 on every platform endpoint."""
+    """Another user: 403 on every platform endpoint, and on a platform backup's own routes
+    (read, delete, download); GET /backups does not list them to them."""
+    made = body(await admin.post("/platform/backups"), 201)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(
             "INSERT INTO zane_users (username, password_hash, is_admin) VALUES (%s, %s, false)",
@@ -127,8 +129,15 @@ async def test_only_an_administrator_backs_up_or_reads_the_platform(
             ("GET", "/platform/backups"),
             ("GET", "/platform/backup-policy"),
             ("PUT", "/platform/backup-policy"),
+            ("GET", f"/backups/{made['id']}"),
+            ("DELETE", f"/backups/{made['id']}"),
+            ("GET", f"/backups/{made['id']}/file"),
         ):
             got = await client.request(method, url, json={"schedule": "0 4 * * *"})
             assert got.status_code == 403, (method, url, got.text)
+        assert body(await client.get("/backups"), 200)["items"] == []
+        still = body(await admin.get(f"/backups/{made['id']}"), 200)
+        assert still["deleted_at"] is None
+        assert [b["id"] for b in body(await admin.get("/backups"), 200)["items"]] == [made["id"]]
     finally:
         await client.aclose()
