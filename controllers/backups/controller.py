@@ -394,7 +394,7 @@ class BackupsController(Controller):
     async def _keep_the_newest(self, ctx: Context, verified: StoredObject) -> None:
         """Past the policy's keep_last verified backups, older ones go (failed ones too)."""
         if platform.is_platform(verified):
-            return await self._keep_the_newest_of_the_platform(ctx)
+            return await self._keep_the_newest_of_the_platform(ctx, verified.id)
         spec = BackupSpec.model_validate(verified.spec)
         assert spec.service_id is not None  # of a database (the platform's returned above)
         service = await self.rows.get(Kind.SERVICES, spec.service_id)
@@ -487,10 +487,11 @@ class BackupsController(Controller):
         await self.rows.create(Kind.BACKUPS, made.model_dump(mode="json"), None)
         return next_run(policy.schedule, now)
 
-    async def _keep_the_newest_of_the_platform(self, ctx: Context) -> None:
+    async def _keep_the_newest_of_the_platform(self, ctx: Context, verified: UUID) -> None:
         policy = platform.policy_of(await self.rows.setting(platform.POLICY_SETTING))
         ended = {phase.value for phase in ENDED}
-        for old in platform.past_retention(await self._platform_backups(), policy.keep_last, ended):
+        backups = await self._platform_backups()
+        for old in platform.past_retention(backups, policy.keep_last, ended, verified):
             ctx.ensure_leader()
             await self.rows.request_delete(Kind.BACKUPS, old)
 

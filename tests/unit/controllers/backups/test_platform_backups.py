@@ -83,6 +83,16 @@ def test_retention_keeps_the_newest_verified_platform_backups() -> None:
     assert set(gone) == {verified[2].id, verified[3].id, failed.id}
 
 
+async def test_retention_counts_the_backup_just_verified(tmp_path: Path) -> None:
+    """Its row still says VERIFYING when retention runs: keep_last 2 keeps it and one more."""
+    older = [platform_row(NOW - timedelta(days=d), phase="VERIFIED") for d in (1, 2, 3)]
+    verifying = platform_row(NOW, phase="VERIFYING")
+    rows = Rows(*older, verifying)
+    rows.settings["platform_backup_policy"] = {"keep_last": 2}
+    await controller(rows, Dumps(), tmp_path)._keep_the_newest(ctx(), verifying)
+    assert set(rows.deleted) == {older[1].id, older[2].id}
+
+
 def test_an_unreadable_stored_policy_means_the_defaults_never_no_backups() -> None:
     """A policy written by an older version that no longer validates: daily at 02:30, 7."""
     policy = policy_of({"schedule": "not cron"})
