@@ -105,8 +105,8 @@ async def not_in_use(ctx: ApiContext, target: StoredObject) -> None:
         raise ApiError(
             409,
             "in_use",
-            f"{named} databases keep their backups in this target: choose another place in "
-            "their backup schedule first",
+            f"{named} databases keep their backups in this target (the platform's own policy "
+            "counts as one): choose another place in their backup schedule first",
         )
 
 

@@ -19,6 +19,14 @@ from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.specs import Status
 from zaneops.specs.kinds import Kind
 
+TARGET = {
+    "name": "offsite",
+    "endpoint": "https://s3.example.com:9000",
+    "bucket": "zane-backups",
+    "access_key_id": "AKIAEXAMPLE",
+    "secret_access_key": "s3cr3t-key-value",
+}
+
 
 @pytest.fixture
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[RunningApi]:
@@ -104,6 +112,20 @@ async def test_the_platforms_backup_policy_defaults_to_daily_and_is_changed_with
     wanted = {"schedule": "0 4 * * *", "keep_last": 3, "target_id": None}
     assert body(await admin.put("/platform/backup-policy", json=wanted), 200) == wanted
     assert body(await admin.get("/platform/backup-policy"), 200) == wanted
+
+
+async def test_a_target_the_platforms_policy_names_is_not_deleted(
+    admin: httpx.AsyncClient,
+) -> None:
+    """Deleting it would fail every scheduled backup of the platform: 409 until the policy
+    keeps them elsewhere."""
+    target = body(await admin.post("/backup-targets", json=TARGET), 201)
+    policy = {"schedule": "0 4 * * *", "keep_last": 3, "target_id": target["id"]}
+    body(await admin.put("/platform/backup-policy", json=policy), 200)
+    refused = await admin.delete(f"/backup-targets/{target['id']}")
+    assert refused.status_code == 409 and "platform" in refused.text
+    body(await admin.put("/platform/backup-policy", json={**policy, "target_id": None}), 200)
+    assert (await admin.delete(f"/backup-targets/{target['id']}")).status_code == 202
 
 
 async def test_only_an_administrator_backs_up_or_reads_the_platform(
