@@ -233,3 +233,27 @@ def test_only_what_talks_to_the_database_is_stopped() -> None:
         {"z_postgres": 1, "z_proxy": 1, "z_migrate": 1, "z_api": 1, "z_metrics": 0}, "z"
     )
     assert stopped == {"z_api": 1}
+
+
+def test_secret_key_export_writes_a_file_only_its_owner_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--output: the key in a 0600 file (an existing, wider one made 0600 first), never on
+    stdout; `> file` would leave it as the umask says (world-readable, usually)."""
+    from click.testing import CliRunner
+
+    import launcher.platform.restore as restore_module
+    import zaneops.adapters.docker.platform_restore as docker_side
+    from launcher.cli import main
+
+    monkeypatch.setattr(docker_side, "PlatformTasks", object)
+    monkeypatch.setattr(restore_module, "current_key", lambda instance, tasks: KEY)
+    out = tmp_path / "zaneops-key.txt"
+    out.write_text("old")
+    out.chmod(0o644)
+    done = CliRunner().invoke(main, ["secret-key", "export", "--output", str(out)])
+    assert done.exit_code == 0, done.output
+    assert KEY not in done.output
+    assert out.read_text() == KEY + "\n"
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert key_from_file(out) == KEY
