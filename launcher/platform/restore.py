@@ -68,16 +68,20 @@ pg_restore --exit-on-error --no-owner --single-transaction -U "$POSTGRES_USER" -
   {IN_CONTAINER}""",
 ]
 
-# One sealed value of each table with a jsonb spec (whichever tables the backup's version had).
+# One sealed value of each table's jsonb spec and of each `sealed*` text column (a webhook's
+# token and secret are kept outside its spec), whichever tables the backup's version had.
+# Fernet tokens are URL-safe base64: the match stops at a JSON string's closing quote.
 SEALED_VALUES = [
     "bash",
     "-c",
     f"""set -eu
 {_PSQL} -d {ASIDE} <<'SQL'
-SELECT format('SELECT (regexp_match(spec::text, %L))[1] FROM %I.%I WHERE spec::text LIKE %L '
-  'LIMIT 1', '"({SEALED_PREFIX}[^"]+)"', table_schema, table_name, '%{SEALED_PREFIX}%')
+SELECT format('SELECT (regexp_match(%I::text, %L))[1] FROM %I.%I WHERE %I::text LIKE %L '
+  'LIMIT 1', column_name, '({SEALED_PREFIX}[A-Za-z0-9_=-]+)', table_schema, table_name,
+  column_name, '%{SEALED_PREFIX}%')
 FROM information_schema.columns
-WHERE column_name = 'spec' AND data_type = 'jsonb' AND table_schema = 'public' \\gexec
+WHERE table_schema = 'public' AND ((column_name = 'spec' AND data_type = 'jsonb')
+  OR (column_name LIKE 'sealed%' AND data_type = 'text')) \\gexec
 SQL""",
 ]
 

@@ -257,3 +257,13 @@ def test_secret_key_export_writes_a_file_only_its_owner_reads(
     assert out.read_text() == KEY + "\n"
     assert out.stat().st_mode & 0o777 == 0o600
     assert key_from_file(out) == KEY
+
+
+def test_the_key_check_reads_sealed_columns_beside_the_specs() -> None:
+    """A webhook's token and secret are sealed outside its spec (zane_service_webhooks'
+    sealed_token, sealed_secret): a backup whose only sealed values are there is checked too.
+    Checked on a real server: a spec's and a sealed_token's values are found, a run's output
+    that merely prints the prefix is not read."""
+    script = SEALED_VALUES[2]
+    assert "column_name = 'spec' AND data_type = 'jsonb'" in script
+    assert "column_name LIKE 'sealed%' AND data_type = 'text'" in script
