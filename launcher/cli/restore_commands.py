@@ -4,6 +4,7 @@ export` (the key its secrets are sealed with: a restored database is useless wit
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -32,6 +33,10 @@ def restore_command(
     from zaneops.adapters.docker.platform_restore import PlatformTasks
 
     platform = platform_from(overrides)
+    # SIGTERM or SIGHUP (a closed terminal) mid-way: raised as an interrupt, so the services it
+    # stopped are started again (`zaneops up` would not: their stack looks unchanged).
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _interrupt)
     try:
         restore = PlatformRestore(platform.instance, PlatformTasks(), click.echo)
         done = restore.run(backup_file, secret_key_file, sha256)
@@ -45,6 +50,10 @@ def restore_command(
         f"({key}) {checked}. The controllers now bring services, domains and volumes back "
         "(volumes come back empty: their data is not in this backup)."
     )
+
+
+def _interrupt(signum: int, _: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @click.group("secret-key")

@@ -14,6 +14,7 @@ the world to the restored specs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -248,8 +249,13 @@ class PlatformRestore:
     def __init__(self, instance: str, tasks: TasksPort, echo: Echo, stop_timeout: float = 120):
         self.instance = instance
         self.tasks = tasks
-        self.echo = echo
+        self._echo = echo
         self.stop_timeout = stop_timeout
+
+    def echo(self, text: str) -> None:
+        """Said to the person; a terminal gone (SIGHUP, a closed pipe) stops nothing here."""
+        with contextlib.suppress(OSError):
+            self._echo(text)
 
     def _service(self, component: str) -> str:
         return f"{self.instance}_{component}"
@@ -367,11 +373,29 @@ class PlatformRestore:
                 raise
             self._drop_previous(postgres)
         finally:
-            self.tasks.run_in(postgres, ["rm", "-f", IN_CONTAINER], {})
-            self.echo("starting them again")
-            for service, replicas in stopped.items():
-                self.tasks.scale(service, replicas)
+            self._start_again(postgres, stopped)
         return stopped
+
+    def _start_again(self, postgres: str, stopped: dict[str, int]) -> None:
+        """Every stopped service scaled back, whatever else fails meanwhile (the first
+        failure is raised once all were tried)."""
+        failures: list[Exception] = []
+        try:
+            self.tasks.run_in(postgres, ["rm", "-f", IN_CONTAINER], {})
+        except Exception as exc:  # a copy left in /tmp matters less than the services
+            self.echo(f"the file's copy in the database's container is left: {exc}")
+        self.echo("starting them again")
+        for service, replicas in stopped.items():
+            try:
+                self.tasks.scale(service, replicas)
+            except Exception as exc:
+                failures.append(exc)
+                self.echo(
+                    f"{service} could not be started again: run `docker service scale "
+                    f"{service}={replicas}` ({exc})"
+                )
+        if failures:
+            raise failures[0]
 
     def _swap(self, postgres: str) -> None:
         swapped = self.tasks.run_in(postgres, SWAP, {})

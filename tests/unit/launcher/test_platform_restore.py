@@ -267,3 +267,23 @@ def test_the_key_check_reads_sealed_columns_beside_the_specs() -> None:
     script = SEALED_VALUES[2]
     assert "column_name = 'spec' AND data_type = 'jsonb'" in script
     assert "column_name LIKE 'sealed%' AND data_type = 'text'" in script
+
+
+def test_a_terminal_gone_and_a_failed_scale_still_start_every_service_again(dump: Path) -> None:
+    """Echo raising (SIGHUP closed the terminal) and one scale failing: each stopped service
+    is still scaled back, and the failure is raised once all were tried."""
+
+    class Flaky(Tasks):
+        def scale(self, service: str, replicas: int) -> None:
+            super().scale(service, replicas)
+            if replicas and service == "z_api":
+                raise Unavailable("docker service scale failed: here")
+
+    def gone(_: str) -> None:
+        raise BrokenPipeError("the terminal is gone")
+
+    tasks = Flaky(fail=("migrate",))
+    with pytest.raises(Unavailable, match="scale failed"):
+        PlatformRestore("z", tasks, gone).run(dump, None, None)
+    assert tasks.scaled[-2:] == [("z_api", 1), ("z_controller-services", 2)]
+    assert "swap back" in tasks.ran
