@@ -479,7 +479,10 @@ class BackupsController(Controller):
         policy = platform.policy_of(await self.rows.setting(platform.POLICY_SETTING))
         backups = await self._platform_backups()
         scheduled = [b.created_at for b in backups if b.spec.get("trigger") == "schedule"]
-        due = platform.next_due(policy, scheduled, self._started_at)
+        # With no scheduled one left (retention may delete them all behind manual ones), from
+        # the newest backup: a manual one is not followed by a scheduled one at once.
+        since = max([self._started_at, *(b.created_at for b in backups)])
+        due = platform.next_due(policy, scheduled, since)
         if due > now:
             return due
         ctx.ensure_leader()

@@ -74,6 +74,22 @@ async def test_a_new_platform_is_not_backed_up_before_its_first_scheduled_time(
     assert result.requeue_after is not None and result.requeue_after > 0
 
 
+async def test_a_manual_backup_with_no_scheduled_one_left_is_not_followed_by_one_at_once(
+    tmp_path: Path,
+) -> None:
+    """keep_last 1: retention deleted the scheduled ones behind a manual one. The controller,
+    running for days, makes the next scheduled one at the schedule's run after the manual
+    one, not at once."""
+    manual = platform_row(NOW - timedelta(seconds=1), phase="VERIFIED")
+    manual = replace(manual, spec={"platform": True, "trigger": "manual"})
+    rows = Rows(manual)
+    rows.settings["platform_backup_policy"] = {"schedule": "0 0 * * *", "keep_last": 1}
+    made = controller(rows, Dumps(), tmp_path)
+    made._started_at = NOW - timedelta(days=3)
+    await made.reconcile_global(ctx(), SCHEDULE)
+    assert rows.made == []
+
+
 def test_retention_keeps_the_newest_verified_platform_backups() -> None:
     """Past keep_last verified ones, older ended ones go; a running one stays."""
     verified = [platform_row(NOW - timedelta(days=d), phase="VERIFIED") for d in range(4)]
