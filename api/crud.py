@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel
 
-from api.auth.principal import Ctx, CurrentUser
+from api.auth.principal import Ctx, CurrentUser, Principal
 from api.context import ApiContext
 from api.errors import ApiError, field_error, invalid
 from api.schemas import DeletionAccepted, Page, decode_cursor, encode_cursor, to_resource
@@ -26,6 +26,8 @@ Spec = dict[str, Any]
 Prepare = Callable[[ApiContext, Spec, StoredObject | None, UUID | None], Awaitable[Spec]]
 # (context, the object to delete) -> raises to refuse the deletion (e.g. InUse: 409)
 GuardDelete = Callable[[ApiContext, StoredObject], Awaitable[None]]
+# (the caller, the object) -> raises when the caller may not see or change it (403)
+GuardAccess = Callable[[Principal, StoredObject], None]
 
 
 async def keep_as_is(_: ApiContext, spec: Spec, __: StoredObject | None, ___: UUID | None) -> Spec:
@@ -40,6 +42,10 @@ async def may_delete(_: ApiContext, __: StoredObject) -> None:
     return None
 
 
+def anyone(_: Principal, __: StoredObject) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class KindApi:
     kind: Kind
@@ -49,6 +55,7 @@ class KindApi:
     prepare: Prepare = keep_as_is
     present: Callable[[Spec], Spec] = show_as_is
     guard_delete: GuardDelete = may_delete
+    guard_access: GuardAccess = anyone  # checked on get, replace and delete of one object
     # Operations a created object's id feeds, as (operationId, its path parameter): OpenAPI
     # links, which clients and schemathesis follow (beside its own get, replace, delete).
     follow_ups: tuple[tuple[str, str], ...] = ()
@@ -251,9 +258,13 @@ def add_item(router: APIRouter, api: KindApi, path: str, writable: bool = True) 
         path, response_model=api.out_model, summary=f"Get a {name}", operation_id=f"get_{name}"
     )
     async def get_one(
-        ctx: Ctx, _: CurrentUser, object_id: Annotated[UUID, Path(alias="id")], response: Response
+        ctx: Ctx,
+        user: CurrentUser,
+        object_id: Annotated[UUID, Path(alias="id")],
+        response: Response,
     ) -> Any:
         obj = await load(ctx, api.kind, object_id)
+        api.guard_access(user, obj)
         set_etag(response, obj)
         return api.show(obj)
 
@@ -273,8 +284,9 @@ def add_replace(router: APIRouter, api: KindApi, path: str) -> None:
         responses={428: {"description": "If-Match is missing"}},
     )
     async def replace(
+        *,
         ctx: Ctx,
-        _: CurrentUser,
+        user: CurrentUser,
         object_id: Annotated[UUID, Path(alias="id")],
         spec: body_model,  # type: ignore[valid-type]
         response: Response,
@@ -282,6 +294,7 @@ def add_replace(router: APIRouter, api: KindApi, path: str) -> None:
     ) -> Any:
         generation = expected_generation(if_match)
         current = await load(ctx, api.kind, object_id)
+        api.guard_access(user, current)
         raw = storable_json(spec)
         stored = await api.prepare(ctx, raw, current, current.parent_id)
         obj = await ctx.store.update_spec(api.kind, object_id, stored, generation)
@@ -298,9 +311,10 @@ def add_delete(router: APIRouter, api: KindApi, path: str) -> None:
         operation_id=f"delete_{api.singular}",
     )
     async def delete(
-        ctx: Ctx, _: CurrentUser, object_id: Annotated[UUID, Path(alias="id")]
+        ctx: Ctx, user: CurrentUser, object_id: Annotated[UUID, Path(alias="id")]
     ) -> DeletionAccepted:
         found = await load(ctx, api.kind, object_id)
+        api.guard_access(user, found)
         if not found.is_deleted:
             await api.guard_delete(ctx, found)
         left = await ctx.store.request_delete(api.kind, object_id)

@@ -106,7 +106,8 @@ async def not_in_use(ctx: ApiContext, target: StoredObject) -> None:
             409,
             "in_use",
             f"{named} databases keep their backups in this target (or volumes their "
-            "snapshots): choose another place in their backup schedule first",
+            "snapshots; the platform's own policy counts as one): choose another place in "
+            "their backup schedule first",
         )
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.auth.principal import Ctx, CurrentUser
+from api.auth.principal import Ctx, CurrentUser, Principal
 from api.backup_files import open_backup
 from api.context import ApiContext
 from api.crud import KindApi, add_delete, add_item, load, set_etag, storable_json
@@ -31,7 +31,15 @@ from zaneops.specs.objects import StoredObject
 
 router = APIRouter(tags=["backups"])
 
-BACKUPS = KindApi(Kind.BACKUPS, BackupSpec, Backup, "backup")
+
+def platform_for_admins(user: Principal, backup: StoredObject) -> None:
+    """The platform's own backups (its users, sealed secrets) are an administrator's alone:
+    read, deleted or downloaded."""
+    if backup.spec.get("platform") and not user.is_admin:
+        raise ApiError(403, "admin_only", "only an administrator may see the platform's backups")
+
+
+BACKUPS = KindApi(Kind.BACKUPS, BackupSpec, Backup, "backup", guard_access=platform_for_admins)
 add_item(router, BACKUPS, "/backups/{id}", writable=False)
 add_delete(router, BACKUPS, "/backups/{id}")  # its file goes with it (the finalizer)
 ServiceId = Annotated[UUID, Path(alias="id")]
@@ -164,8 +172,7 @@ async def download(
     ctx: Ctx, user: CurrentUser, backup_id: Annotated[UUID, Path(alias="id")]
 ) -> StreamingResponse:
     backup = await load(ctx, Kind.BACKUPS, backup_id)
-    if backup.spec.get("platform") and not user.is_admin:
-        raise ApiError(403, "admin_only", "only an administrator downloads the platform's backups")
+    platform_for_admins(user, backup)
     details = backup.status.details
     refused = _why_not_downloadable(backup)
     if refused is not None:

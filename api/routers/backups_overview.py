@@ -70,7 +70,7 @@ class BackupsSummary(BaseModel):
 )
 async def list_all(
     ctx: Ctx,
-    _: CurrentUser,
+    user: CurrentUser,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
     phase: Annotated[
@@ -78,7 +78,10 @@ async def list_all(
     ] = None,
 ) -> Any:
     chosen = phase.value if phase is not None else None
-    found = await ctx.backup_overview.page(cursor_position(cursor), limit + 1, chosen)
+    # The platform's own backups are listed to administrators only (as GET /platform/backups).
+    found = await ctx.backup_overview.page(
+        cursor_position(cursor), limit + 1, chosen, with_platform=user.is_admin
+    )
     items = [_shown(listed) for listed in found[:limit]]
     more = len(found) > limit
     return {"items": items, "next_cursor": encode_cursor(found[limit - 1].backup) if more else None}

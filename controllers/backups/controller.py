@@ -438,7 +438,7 @@ class BackupsController(Controller):
     async def _keep_the_newest(self, ctx: Context, verified: StoredObject) -> None:
         """Past the policy's keep_last verified backups, older ones go (failed ones too)."""
         if platform.is_platform(verified):
-            return await self._keep_the_newest_of_the_platform(ctx)
+            return await self._keep_the_newest_of_the_platform(ctx, verified.id)
         spec = BackupSpec.model_validate(verified.spec)
         assert spec.service_id is not None  # of a database (the platform's returned above)
         service = await self.rows.get(Kind.SERVICES, spec.service_id)
@@ -598,7 +598,10 @@ class BackupsController(Controller):
         policy = platform.policy_of(await self.rows.setting(platform.POLICY_SETTING))
         backups = await self._platform_backups()
         scheduled = [b.created_at for b in backups if b.spec.get("trigger") == "schedule"]
-        due = platform.next_due(policy, scheduled, self._started_at)
+        # With no scheduled one left (retention may delete them all behind manual ones), from
+        # the newest backup: a manual one is not followed by a scheduled one at once.
+        since = max([self._started_at, *(b.created_at for b in backups)])
+        due = platform.next_due(policy, scheduled, since)
         if due > now:
             return due
         ctx.ensure_leader()
@@ -606,10 +609,11 @@ class BackupsController(Controller):
         await self.rows.create(Kind.BACKUPS, made.model_dump(mode="json"), None)
         return next_run(policy.schedule, now)
 
-    async def _keep_the_newest_of_the_platform(self, ctx: Context) -> None:
+    async def _keep_the_newest_of_the_platform(self, ctx: Context, verified: UUID) -> None:
         policy = platform.policy_of(await self.rows.setting(platform.POLICY_SETTING))
         ended = {phase.value for phase in ENDED}
-        for old in platform.past_retention(await self._platform_backups(), policy.keep_last, ended):
+        backups = await self._platform_backups()
+        for old in platform.past_retention(backups, policy.keep_last, ended, verified):
             ctx.ensure_leader()
             await self.rows.request_delete(Kind.BACKUPS, old)
 

@@ -76,10 +76,14 @@ def next_due(policy: PlatformBackupPolicy, scheduled: list[datetime], since: dat
     return next_run(policy.schedule, max(scheduled, default=since))
 
 
-def past_retention(backups: list[StoredObject], keep_last: int, ended: set[str]) -> list[UUID]:
-    """The platform backups older than the `keep_last` newest verified ones (and ended)."""
+def past_retention(
+    backups: list[StoredObject], keep_last: int, ended: set[str], verified: UUID | None = None
+) -> list[UUID]:
+    """The platform backups older than the `keep_last` newest verified ones (and ended).
+    `verified`: the one just verified, whose row does not say so yet (its status is written
+    once the reconcile returns)."""
     ordered = sorted(backups, key=lambda b: b.created_at, reverse=True)
-    kept = [b for b in ordered if b.status.details.get("phase") == "VERIFIED"]
+    kept = [b for b in ordered if b.status.details.get("phase") == "VERIFIED" or b.id == verified]
     if len(kept) <= keep_last:
         return []
     oldest_kept = kept[keep_last - 1].created_at

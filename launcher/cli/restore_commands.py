@@ -3,6 +3,8 @@ export` (the key its secrets are sealed with: a restored database is useless wit
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -31,6 +33,10 @@ def restore_command(
     from zaneops.adapters.docker.platform_restore import PlatformTasks
 
     platform = platform_from(overrides)
+    # SIGTERM or SIGHUP (a closed terminal) mid-way: raised as an interrupt, so the services it
+    # stopped are started again (`zaneops up` would not: their stack looks unchanged).
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _interrupt)
     try:
         restore = PlatformRestore(platform.instance, PlatformTasks(), click.echo)
         done = restore.run(backup_file, secret_key_file, sha256)
@@ -46,17 +52,28 @@ def restore_command(
     )
 
 
+def _interrupt(signum: int, _: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @click.group("secret-key")
 def secret_key_group() -> None:
     """The installation's sealing key (keep it apart from the backups)."""
 
 
 @secret_key_group.command("export")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write it to this file, readable by its owner only (0600), instead of printing it.",
+)
 @platform_options
-def export_command(**overrides: object) -> None:
+def export_command(output: Path | None, **overrides: object) -> None:
     """Print the key the platform's secrets are sealed with, read from a running API or
-    controller task (it is printed nowhere else). Keep it with care, apart from the backups:
-    `zaneops restore --secret-key-file` needs it on a new machine."""
+    controller task (it is printed nowhere else), or write it to --output (0600). Keep it
+    with care, apart from the backups: `zaneops restore --secret-key-file` needs it on a new
+    machine."""
     from launcher.platform.restore import RestoreRefused, current_key
     from zaneops.adapters.docker.platform_restore import PlatformTasks
 
@@ -65,9 +82,25 @@ def export_command(**overrides: object) -> None:
         key = current_key(platform.instance, PlatformTasks())
     except (RestoreRefused, Unavailable) as exc:
         raise click.ClickException(str(exc)) from exc
+    if output is not None:
+        write_private(output, key + "\n")
+        click.echo(f"the sealing key of instance {platform.instance} is in {output} (0600)")
+        return
     if sys.stdout.isatty():
-        click.echo("warning: the key is printed below; redirect it to a file instead", err=True)
+        click.echo("warning: the key is printed below; use --output FILE instead", err=True)
     click.echo(key)
+
+
+def write_private(path: Path, text: str) -> None:
+    """`text` in `path`, which only its owner may read: made 0600, or an existing file made
+    0600 before anything is written to it."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot be written ({exc.strerror})") from exc
+    with os.fdopen(descriptor, "w") as file:
+        os.fchmod(descriptor, 0o600)
+        file.write(text)
 
 
 COMMANDS = (restore_command, secret_key_group)

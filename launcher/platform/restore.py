@@ -4,14 +4,17 @@ the backups controller, downloaded from the dashboard), on a machine where `zane
 The order makes a refusal cheap and a failure harmless: the file is checked and loaded into a
 database aside while everything still runs, and a sealed value of it is opened with the key
 that will be used. Only then are the API and the controllers stopped (scaled to 0, their
-replicas remembered), the loaded database swapped in for the live one, the migrations run
-(a backup of an older version is upgraded) and the sealing key replaced if one was given.
+replicas remembered), the loaded database swapped in for the live one (kept, renamed), the
+migrations run (a backup of an older version is upgraded) and the sealing key replaced if one
+was given; only then is the previous database dropped. If the migrations or the key's
+replacement fail, the previous database is live again (and the previous key put back).
 Whatever happens after the stop, the services are scaled back. The controllers then converge
 the world to the restored specs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -22,11 +25,15 @@ from typing import Protocol
 from launcher.platform.secrets import secret_name
 from launcher.platform.stack_parts import SEALING_KEY, labels
 from zaneops.adapters.docker.dumps import Ran
+from zaneops.common.errors import Unavailable
 from zaneops.common.secrets import SEALED_PREFIX, SecretBox, SecretsUnavailable
 
 Echo = Callable[[str], None]
 
 ASIDE = "zane-platform-restoring"  # a hyphen: a name `zaneops up` never gives a database
+# The live database, renamed while the restored one is migrated: dropped once the restore is
+# done, renamed back if the migrations or the key's replacement fail.
+PREVIOUS = "zane-platform-previous"
 IN_CONTAINER = "/tmp/zane-platform-restore.pgdump"
 # Left running: the database itself, what holds no connection to it (Redis, the proxy,
 # Prometheus), and the migrate task (the migrations run in it). Everything else is stopped
@@ -37,7 +44,15 @@ PLATFORM_TABLES = ("alembic_version", "projects", "services")
 
 _PSQL = 'psql -X -q -At -v ON_ERROR_STOP=1 -U "$POSTGRES_USER"'
 _MAINTENANCE = (
-    f'{_PSQL} -d postgres -v db="$POSTGRES_DB" -v owner="$POSTGRES_USER" -v aside={ASIDE}'
+    f'{_PSQL} -d postgres -v db="$POSTGRES_DB" -v owner="$POSTGRES_USER" -v aside={ASIDE} '
+    f"-v previous={PREVIOUS}"
+)
+# `has db` prints 1 when the database the psql variable names exists.
+_HAS = f"""has() {{ echo "SELECT 1 FROM pg_database WHERE datname = :'$1'" | {_MAINTENANCE}; }}"""
+# The sessions still open on the live database (none should be: its clients are stopped).
+_CUT_OFF = (
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+    " WHERE datname = :'db' AND pid <> pg_backend_pid();"
 )
 
 LIST_COMMAND = ["pg_restore", "--list", IN_CONTAINER]
@@ -54,30 +69,73 @@ pg_restore --exit-on-error --no-owner --single-transaction -U "$POSTGRES_USER" -
   {IN_CONTAINER}""",
 ]
 
-# One sealed value of each table with a jsonb spec (whichever tables the backup's version had).
+# One sealed value of each table's jsonb spec and of each `sealed*` text column (a webhook's
+# token and secret are kept outside its spec), whichever tables the backup's version had.
+# Fernet tokens are URL-safe base64: the match stops at a JSON string's closing quote.
 SEALED_VALUES = [
     "bash",
     "-c",
     f"""set -eu
 {_PSQL} -d {ASIDE} <<'SQL'
-SELECT format('SELECT (regexp_match(spec::text, %L))[1] FROM %I.%I WHERE spec::text LIKE %L '
-  'LIMIT 1', '"({SEALED_PREFIX}[^"]+)"', table_schema, table_name, '%{SEALED_PREFIX}%')
+SELECT format('SELECT (regexp_match(%I::text, %L))[1] FROM %I.%I WHERE %I::text LIKE %L '
+  'LIMIT 1', column_name, '({SEALED_PREFIX}[A-Za-z0-9_=-]+)', table_schema, table_name,
+  column_name, '%{SEALED_PREFIX}%')
 FROM information_schema.columns
-WHERE column_name = 'spec' AND data_type = 'jsonb' AND table_schema = 'public' \\gexec
+WHERE table_schema = 'public' AND ((column_name = 'spec' AND data_type = 'jsonb')
+  OR (column_name LIKE 'sealed%' AND data_type = 'text')) \\gexec
 SQL""",
 ]
 
-# Idempotent: run again after a failure between the drop and the rename, it finishes the swap.
+# The live database is kept, renamed, until the restored one is migrated; both renames in one
+# transaction (no moment without a live database). With no live database (dropped by hand),
+# the loaded one is renamed.
 SWAP = [
     "bash",
     "-c",
     f"""set -eu
-aside=$({_MAINTENANCE} -c "SELECT 1 FROM pg_database WHERE datname = '{ASIDE}'")
-[ "$aside" = 1 ] || {{ echo "the loaded database is gone" >&2; exit 3; }}
+{_HAS}
+[ "$(has aside)" = 1 ] || {{ echo "the loaded database is gone" >&2; exit 3; }}
+if [ "$(has db)" = 1 ]; then
 {_MAINTENANCE} <<'SQL'
-DROP DATABASE IF EXISTS :"db" WITH (FORCE);
+DROP DATABASE IF EXISTS :"previous" WITH (FORCE);
+{_CUT_OFF}
+BEGIN;
+ALTER DATABASE :"db" RENAME TO :"previous";
 ALTER DATABASE :"aside" RENAME TO :"db";
+COMMIT;
+SQL
+else
+echo 'ALTER DATABASE :"aside" RENAME TO :"db";' | {_MAINTENANCE}
+fi""",
+]
+
+# The restore failed after the swap: the previous database is the live one again, the
+# restored one dropped.
+SWAP_BACK = [
+    "bash",
+    "-c",
+    f"""set -eu
+{_HAS}
+[ "$(has previous)" = 1 ] || {{ echo "the previous database is gone" >&2; exit 3; }}
+{_MAINTENANCE} <<'SQL'
+DROP DATABASE IF EXISTS :"aside" WITH (FORCE);
+{_CUT_OFF}
+BEGIN;
+ALTER DATABASE :"db" RENAME TO :"aside";
+ALTER DATABASE :"previous" RENAME TO :"db";
+COMMIT;
+DROP DATABASE :"aside" WITH (FORCE);
 SQL""",
+]
+
+# The restore is done: the previous database goes (only while the restored one is live).
+DROP_PREVIOUS = [
+    "bash",
+    "-c",
+    f"""set -eu
+{_HAS}
+[ "$(has db)" = 1 ] || {{ echo "the live database is gone" >&2; exit 3; }}
+echo 'DROP DATABASE IF EXISTS :"previous" WITH (FORCE);' | {_MAINTENANCE}""",
 ]
 
 # Only while the live database is there: a half-done swap keeps the loaded one.
@@ -85,8 +143,8 @@ DROP_ASIDE = [
     "bash",
     "-c",
     f"""set -eu
-live=$(echo "SELECT 1 FROM pg_database WHERE datname = :'db'" | {_MAINTENANCE})
-[ "$live" = 1 ] || exit 0
+{_HAS}
+[ "$(has db)" = 1 ] || exit 0
 echo 'DROP DATABASE IF EXISTS :"aside" WITH (FORCE);' | {_MAINTENANCE}""",
 ]
 
@@ -191,8 +249,13 @@ class PlatformRestore:
     def __init__(self, instance: str, tasks: TasksPort, echo: Echo, stop_timeout: float = 120):
         self.instance = instance
         self.tasks = tasks
-        self.echo = echo
+        self._echo = echo
         self.stop_timeout = stop_timeout
+
+    def echo(self, text: str) -> None:
+        """Said to the person; a terminal gone (SIGHUP, a closed pipe) stops nothing here."""
+        with contextlib.suppress(OSError):
+            self._echo(text)
 
     def _service(self, component: str) -> str:
         return f"{self.instance}_{component}"
@@ -243,6 +306,13 @@ class PlatformRestore:
     def _current_key(self) -> str:
         return current_key(self.instance, self.tasks)
 
+    def _key_to_put_back(self) -> str | None:
+        """This installation's key, put back if replacing it fails half-way (if readable)."""
+        try:
+            return self._current_key()
+        except (RestoreRefused, Unavailable):
+            return None
+
     @property
     def _sealing_secret(self) -> str:
         return sealing_secret(self.instance)
@@ -286,6 +356,7 @@ class PlatformRestore:
     # --- the swap, with the API and the controllers stopped ------------------------------
 
     def _swap_while_stopped(self, postgres: str, new_key: str | None) -> dict[str, int]:
+        old_key = self._key_to_put_back() if new_key is not None else None
         stopped = to_stop(self.tasks.replicas(self.instance), self.instance)
         self.echo(f"stopping {', '.join(sorted(stopped))}")
         try:
@@ -293,22 +364,62 @@ class PlatformRestore:
                 self.tasks.scale(service, 0)
             self.tasks.wait_stopped(list(stopped), self.stop_timeout)
             self._swap(postgres)
-            self._migrate()
-            if new_key is not None:
-                self._replace_key(new_key)
+            try:
+                self._migrate()
+                if new_key is not None:
+                    self._replace_key(new_key, old_key)
+            except BaseException:
+                self._swap_back(postgres)
+                raise
+            self._drop_previous(postgres)
         finally:
-            self.tasks.run_in(postgres, ["rm", "-f", IN_CONTAINER], {})
-            self.echo("starting them again")
-            for service, replicas in stopped.items():
-                self.tasks.scale(service, replicas)
+            self._start_again(postgres, stopped)
         return stopped
+
+    def _start_again(self, postgres: str, stopped: dict[str, int]) -> None:
+        """Every stopped service scaled back, whatever else fails meanwhile (the first
+        failure is raised once all were tried)."""
+        failures: list[Exception] = []
+        try:
+            self.tasks.run_in(postgres, ["rm", "-f", IN_CONTAINER], {})
+        except Exception as exc:  # a copy left in /tmp matters less than the services
+            self.echo(f"the file's copy in the database's container is left: {exc}")
+        self.echo("starting them again")
+        for service, replicas in stopped.items():
+            try:
+                self.tasks.scale(service, replicas)
+            except Exception as exc:
+                failures.append(exc)
+                self.echo(
+                    f"{service} could not be started again: run `docker service scale "
+                    f"{service}={replicas}` ({exc})"
+                )
+        if failures:
+            raise failures[0]
 
     def _swap(self, postgres: str) -> None:
         swapped = self.tasks.run_in(postgres, SWAP, {})
         if swapped.exit_code != 0:
             self._drop_aside(postgres)
             raise RestoreRefused(f"swapping in the loaded database failed: {_tail(swapped)}")
-        self.echo("the platform's database is the backup's now")
+        self.echo(
+            f"the platform's database is the backup's now (the previous one kept as {PREVIOUS})"
+        )
+
+    def _swap_back(self, postgres: str) -> None:
+        back = self.tasks.run_in(postgres, SWAP_BACK, {})
+        if back.exit_code != 0:
+            self.echo(
+                f"the previous database could not be made live again ({_tail(back)}): it is "
+                f"still there, as {PREVIOUS}"
+            )
+            return
+        self.echo("the previous database is live again: nothing was replaced")
+
+    def _drop_previous(self, postgres: str) -> None:
+        dropped = self.tasks.run_in(postgres, DROP_PREVIOUS, {})
+        if dropped.exit_code != 0:  # the restore is done; the copy only takes room
+            self.echo(f"the previous database {PREVIOUS} is left (drop it): {_tail(dropped)}")
 
     def _migrate(self) -> None:
         migrate = self._running("migrate", "the migrate service")
@@ -317,10 +428,19 @@ class PlatformRestore:
             raise RestoreRefused(f"the migrations failed after the restore: {_tail(ran)}")
         self.echo(ran.output.strip().splitlines()[-1] if ran.output.strip() else "migrated")
 
-    def _replace_key(self, key: str) -> None:
+    def _replace_key(self, key: str, old_key: str | None) -> None:
         secret = self._sealing_secret
         mounted = self.tasks.secret_targets(secret, self.instance)
-        self.tasks.replace_secret(secret, key, labels(self.instance), mounted)
+        try:
+            self.tasks.replace_secret(secret, key, labels(self.instance), mounted)
+        except BaseException:
+            # Half done, the services may mount no key at all: the previous one goes back.
+            if old_key is not None:
+                try:
+                    self.tasks.replace_secret(secret, old_key, labels(self.instance), mounted)
+                except Exception as exc:  # the first failure is the one to report
+                    self.echo(f"putting the previous key back failed too: {exc}")
+            raise
         self.echo(f"sealing key replaced ({secret}, for {', '.join(sorted(mounted))})")
 
 

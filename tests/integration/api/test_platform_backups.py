@@ -19,6 +19,14 @@ from zaneops.adapters.postgres.store import PostgresStore
 from zaneops.specs import Status
 from zaneops.specs.kinds import Kind
 
+TARGET = {
+    "name": "offsite",
+    "endpoint": "https://s3.example.com:9000",
+    "bucket": "zane-backups",
+    "access_key_id": "AKIAEXAMPLE",
+    "secret_access_key": "s3cr3t-key-value",
+}
+
 
 @pytest.fixture
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[RunningApi]:
@@ -106,10 +114,26 @@ async def test_the_platforms_backup_policy_defaults_to_daily_and_is_changed_with
     assert body(await admin.get("/platform/backup-policy"), 200) == wanted
 
 
-async def test_only_an_administrator_backs_up_or_reads_the_platform(
-    api: RunningApi, database_url: str
+async def test_a_target_the_platforms_policy_names_is_not_deleted(
+    admin: httpx.AsyncClient,
 ) -> None:
-    """Another user: 403 on every platform endpoint."""
+    """Deleting it would fail every scheduled backup of the platform: 409 until the policy
+    keeps them elsewhere."""
+    target = body(await admin.post("/backup-targets", json=TARGET), 201)
+    policy = {"schedule": "0 4 * * *", "keep_last": 3, "target_id": target["id"]}
+    body(await admin.put("/platform/backup-policy", json=policy), 200)
+    refused = await admin.delete(f"/backup-targets/{target['id']}")
+    assert refused.status_code == 409 and "platform" in refused.text
+    body(await admin.put("/platform/backup-policy", json={**policy, "target_id": None}), 200)
+    assert (await admin.delete(f"/backup-targets/{target['id']}")).status_code == 202
+
+
+async def test_only_an_administrator_backs_up_or_reads_the_platform(
+    api: RunningApi, admin: httpx.AsyncClient, database_url: str
+) -> None:
+    """Another user: 403 on every platform endpoint, and on a platform backup's own routes
+    (read, delete, download); GET /backups does not list them to them."""
+    made = body(await admin.post("/platform/backups"), 201)
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(
             "INSERT INTO zane_users (username, password_hash, is_admin) VALUES (%s, %s, false)",
@@ -127,8 +151,15 @@ async def test_only_an_administrator_backs_up_or_reads_the_platform(
             ("GET", "/platform/backups"),
             ("GET", "/platform/backup-policy"),
             ("PUT", "/platform/backup-policy"),
+            ("GET", f"/backups/{made['id']}"),
+            ("DELETE", f"/backups/{made['id']}"),
+            ("GET", f"/backups/{made['id']}/file"),
         ):
             got = await client.request(method, url, json={"schedule": "0 4 * * *"})
             assert got.status_code == 403, (method, url, got.text)
+        assert body(await client.get("/backups"), 200)["items"] == []
+        still = body(await admin.get(f"/backups/{made['id']}"), 200)
+        assert still["deleted_at"] is None
+        assert [b["id"] for b in body(await admin.get("/backups"), 200)["items"]] == [made["id"]]
     finally:
         await client.aclose()

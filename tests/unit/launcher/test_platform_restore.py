@@ -10,11 +10,13 @@ import pytest
 
 from launcher.platform.restore import (
     DROP_ASIDE,
+    DROP_PREVIOUS,
     LIST_COMMAND,
     LOAD_ASIDE,
     MIGRATE_COMMAND,
     SEALED_VALUES,
     SWAP,
+    SWAP_BACK,
     PlatformRestore,
     RestoreRefused,
     file_problem,
@@ -23,6 +25,7 @@ from launcher.platform.restore import (
     to_stop,
 )
 from zaneops.adapters.docker.dumps import Ran
+from zaneops.common.errors import Unavailable
 from zaneops.common.secrets import SecretBox, new_key
 
 KEY = new_key()
@@ -52,6 +55,8 @@ class Tasks:
             id(SWAP): "swap",
             id(DROP_ASIDE): "drop",
             id(MIGRATE_COMMAND): "migrate",
+            id(SWAP_BACK): "swap back",
+            id(DROP_PREVIOUS): "drop previous",
         }.get(id(command), "rm")
         self.ran.append(name)
         if name in self.fail:
@@ -81,6 +86,8 @@ class Tasks:
         self, secret: str, value: str, labels: dict[str, str], mounted: dict[str, str]
     ) -> None:
         self.replaced.append(value)
+        if "replace" in self.fail and len(self.replaced) == 1:
+            raise Unavailable("docker service update failed: here")
 
 
 @pytest.fixture
@@ -98,7 +105,17 @@ def test_a_restore_loads_aside_checks_the_key_then_swaps_migrates_and_restarts(d
     """The load and the key check happen while everything runs; then stop, swap, migrate."""
     tasks = Tasks()
     done = restore(tasks).run(dump, None, None)
-    assert tasks.ran == ["copy", "list", "load", "sealed", "list", "swap", "migrate", "rm"]
+    assert tasks.ran == [
+        "copy",
+        "list",
+        "load",
+        "sealed",
+        "list",
+        "swap",
+        "migrate",
+        "drop previous",
+        "rm",
+    ]
     assert tasks.scaled == [
         ("z_api", 0),
         ("z_controller-services", 0),
@@ -134,6 +151,31 @@ def test_a_failed_migration_still_starts_the_services_again(dump: Path) -> None:
     tasks = Tasks(fail=("migrate",))
     with pytest.raises(RestoreRefused, match="migrations failed"):
         restore(tasks).run(dump, None, None)
+    assert tasks.scaled[-2:] == [("z_api", 1), ("z_controller-services", 2)]
+
+
+def test_a_failed_migration_puts_the_previous_database_back(dump: Path) -> None:
+    """The live database was kept aside by the swap: it is live again, never dropped."""
+    tasks = Tasks(fail=("migrate",))
+    with pytest.raises(RestoreRefused, match="migrations failed"):
+        restore(tasks).run(dump, None, None)
+    assert tasks.ran[-3:] == ["migrate", "swap back", "rm"]
+    assert "drop previous" not in tasks.ran
+
+
+def test_a_failed_key_replacement_puts_the_database_and_the_key_back(
+    dump: Path, tmp_path: Path
+) -> None:
+    """Replacing the swarm secret failed half-way: the previous key is put back, and the
+    previous database with it (the restored one's secrets open with the other key only)."""
+    other = new_key()
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(other)
+    tasks = Tasks(sealed_with=other, fail=("replace",))
+    with pytest.raises(Unavailable, match="docker service update failed"):
+        restore(tasks).run(dump, key_file, None)
+    assert tasks.replaced == [other, KEY]
+    assert "swap back" in tasks.ran and "drop previous" not in tasks.ran
     assert tasks.scaled[-2:] == [("z_api", 1), ("z_controller-services", 2)]
 
 
@@ -191,3 +233,57 @@ def test_only_what_talks_to_the_database_is_stopped() -> None:
         {"z_postgres": 1, "z_proxy": 1, "z_migrate": 1, "z_api": 1, "z_metrics": 0}, "z"
     )
     assert stopped == {"z_api": 1}
+
+
+def test_secret_key_export_writes_a_file_only_its_owner_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--output: the key in a 0600 file (an existing, wider one made 0600 first), never on
+    stdout; `> file` would leave it as the umask says (world-readable, usually)."""
+    from click.testing import CliRunner
+
+    import launcher.platform.restore as restore_module
+    import zaneops.adapters.docker.platform_restore as docker_side
+    from launcher.cli import main
+
+    monkeypatch.setattr(docker_side, "PlatformTasks", object)
+    monkeypatch.setattr(restore_module, "current_key", lambda instance, tasks: KEY)
+    out = tmp_path / "zaneops-key.txt"
+    out.write_text("old")
+    out.chmod(0o644)
+    done = CliRunner().invoke(main, ["secret-key", "export", "--output", str(out)])
+    assert done.exit_code == 0, done.output
+    assert KEY not in done.output
+    assert out.read_text() == KEY + "\n"
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert key_from_file(out) == KEY
+
+
+def test_the_key_check_reads_sealed_columns_beside_the_specs() -> None:
+    """A webhook's token and secret are sealed outside its spec (zane_service_webhooks'
+    sealed_token, sealed_secret): a backup whose only sealed values are there is checked too.
+    Checked on a real server: a spec's and a sealed_token's values are found, a run's output
+    that merely prints the prefix is not read."""
+    script = SEALED_VALUES[2]
+    assert "column_name = 'spec' AND data_type = 'jsonb'" in script
+    assert "column_name LIKE 'sealed%' AND data_type = 'text'" in script
+
+
+def test_a_terminal_gone_and_a_failed_scale_still_start_every_service_again(dump: Path) -> None:
+    """Echo raising (SIGHUP closed the terminal) and one scale failing: each stopped service
+    is still scaled back, and the failure is raised once all were tried."""
+
+    class Flaky(Tasks):
+        def scale(self, service: str, replicas: int) -> None:
+            super().scale(service, replicas)
+            if replicas and service == "z_api":
+                raise Unavailable("docker service scale failed: here")
+
+    def gone(_: str) -> None:
+        raise BrokenPipeError("the terminal is gone")
+
+    tasks = Flaky(fail=("migrate",))
+    with pytest.raises(Unavailable, match="scale failed"):
+        PlatformRestore("z", tasks, gone).run(dump, None, None)
+    assert tasks.scaled[-2:] == [("z_api", 1), ("z_controller-services", 2)]
+    assert "swap back" in tasks.ran

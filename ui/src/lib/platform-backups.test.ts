@@ -34,7 +34,7 @@ describe("the platform's backups", () => {
 
   it("gives the two commands of a restore, with the file's name", () => {
     const [exported, restore] = restoreCommands("zaneops-platform-x.pgdump");
-    expect(exported).toContain("zaneops secret-key export > zaneops-key.txt");
+    expect(exported).toContain("zaneops secret-key export --output zaneops-key.txt");
     expect(restore).toBe(
       "zaneops restore zaneops-platform-x.pgdump --secret-key-file zaneops-key.txt",
     );

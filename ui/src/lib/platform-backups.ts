@@ -27,7 +27,7 @@ export function lastFailure(backups: Backup[]): Backup | null {
 /** What a person runs on a new machine, after `zaneops up`, with the downloaded file. */
 export function restoreCommands(fileName: string): string[] {
   return [
-    "zaneops secret-key export > zaneops-key.txt   # now, on this machine; keep it apart",
+    "zaneops secret-key export --output zaneops-key.txt   # now, on this machine (0600); keep it apart",
     `zaneops restore ${fileName} --secret-key-file zaneops-key.txt`,
   ];
 }

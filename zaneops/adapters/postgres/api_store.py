@@ -241,19 +241,21 @@ class ApiStore(PostgresStore):
         return int(row["n"]) if row else 0
 
     async def policies_naming(self, target_id: UUID) -> int:
-        """How many live services' and volumes' backup policies keep their backups (or
-        snapshots) in a backup target."""
+        """How many backup policies keep their backups (or snapshots) in a backup target:
+        live services' and volumes', and the platform's own (a platform setting)."""
         query = sql.Composed(
             [
                 sql.SQL(
                     "SELECT (SELECT count(*) FROM services WHERE deleted_at IS NULL"
                     " AND spec->'backup'->>'target_id' = %s)"
                     " + (SELECT count(*) FROM volumes WHERE deleted_at IS NULL"
-                    " AND spec->'backup'->>'target_id' = %s) AS n"
+                    " AND spec->'backup'->>'target_id' = %s)"
+                    " + (SELECT count(*) FROM zane_platform_settings"
+                    " WHERE name = 'platform_backup_policy' AND value->>'target_id' = %s) AS n"
                 )
             ]
         )
-        row = await self._fetch_one(query, (str(target_id), str(target_id)))
+        row = await self._fetch_one(query, (str(target_id),) * 3)
         return int(row["n"]) if row else 0
 
     async def ping(self) -> bool:

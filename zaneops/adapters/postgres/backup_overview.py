@@ -98,11 +98,11 @@ class BackupOverview:
             return await cur.fetchall()
 
     async def page(
-        self, after: PagePosition | None, limit: int, phase: str | None
+        self, after: PagePosition | None, limit: int, phase: str | None, with_platform: bool = True
     ) -> list[ListedBackup]:
         """Up to `limit` backups and restores of every environment, newest first; with `phase`,
-        only those in it (QUEUED: not started yet)."""
-        clauses: list[str] = []
+        only those in it (QUEUED: not started yet); the platform's own only `with_platform`."""
+        clauses: list[str] = [] if with_platform else ["b.environment_id IS NOT NULL"]
         params: list[object] = []
         if phase is not None:
             clauses.append(f"{_PHASE} = %s")

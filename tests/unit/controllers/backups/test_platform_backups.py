@@ -76,6 +76,22 @@ async def test_a_new_platform_is_not_backed_up_before_its_first_scheduled_time(
     assert result.requeue_after is not None and result.requeue_after > 0
 
 
+async def test_a_manual_backup_with_no_scheduled_one_left_is_not_followed_by_one_at_once(
+    tmp_path: Path,
+) -> None:
+    """keep_last 1: retention deleted the scheduled ones behind a manual one. The controller,
+    running for days, makes the next scheduled one at the schedule's run after the manual
+    one, not at once."""
+    manual = platform_row(NOW - timedelta(seconds=1), phase="VERIFIED")
+    manual = replace(manual, spec={"platform": True, "trigger": "manual"})
+    rows = Rows(manual)
+    rows.settings["platform_backup_policy"] = {"schedule": "0 0 * * *", "keep_last": 1}
+    made = controller(rows, Dumps(), tmp_path)
+    made._started_at = NOW - timedelta(days=3)
+    await made.reconcile_global(ctx(), SCHEDULE)
+    assert rows.made == []
+
+
 def test_retention_keeps_the_newest_verified_platform_backups() -> None:
     """Past keep_last verified ones, older ended ones go; a running one stays."""
     verified = [platform_row(NOW - timedelta(days=d), phase="VERIFIED") for d in range(4)]
@@ -83,6 +99,16 @@ def test_retention_keeps_the_newest_verified_platform_backups() -> None:
     running = platform_row(NOW - timedelta(days=6), phase="DUMPING")
     gone = past_retention([*verified, failed, running], 2, {"VERIFIED", "FAILED"})
     assert set(gone) == {verified[2].id, verified[3].id, failed.id}
+
+
+async def test_retention_counts_the_backup_just_verified(tmp_path: Path) -> None:
+    """Its row still says VERIFYING when retention runs: keep_last 2 keeps it and one more."""
+    older = [platform_row(NOW - timedelta(days=d), phase="VERIFIED") for d in (1, 2, 3)]
+    verifying = platform_row(NOW, phase="VERIFYING")
+    rows = Rows(*older, verifying)
+    rows.settings["platform_backup_policy"] = {"keep_last": 2}
+    await controller(rows, Dumps(), tmp_path)._keep_the_newest(ctx(), verifying)
+    assert set(rows.deleted) == {older[1].id, older[2].id}
 
 
 def test_an_unreadable_stored_policy_means_the_defaults_never_no_backups() -> None:
