@@ -98,9 +98,17 @@ class SnapshotContainers:
 
     async def running_of(self, instance: str, owner: str) -> list[str]:
         """The ids of the running containers of `owner` ("services/<id>")."""
+        return await self._of(instance, owner, "running")
+
+    async def paused_of(self, instance: str, owner: str) -> list[str]:
+        """The ids of the paused containers of `owner` (one a snapshot paused before the
+        controller stopped, say)."""
+        return await self._of(instance, owner, "paused")
+
+    async def _of(self, instance: str, owner: str, state: str) -> list[str]:
         filters = {
             "label": [f"{LABEL_INSTANCE}={instance}", f"{LABEL_OWNER}={owner}"],
-            "status": "running",
+            "status": state,
         }
         found = await asyncio.to_thread(self._api.containers, filters=filters)
         return [str(c["Id"]) for c in found]
