@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from zaneops.adapters.docker.snapshots import Finished, Mounted
+from zaneops.adapters.docker.snapshots import Finished, Mounted, VolumeMissing
 from zaneops.common import naming
 from zaneops.runtime.controller import Context, Result
 from zaneops.specs import BackupPhase, BackupSpec, ConditionStatus, ServiceSpec, VolumeSpec
@@ -281,6 +281,9 @@ class VolumeSnapshots:
             )
         except TimeoutError:
             raise Failed("TimedOut", f"restic ran past {timeout:g} s") from None
+        except VolumeMissing as missing:
+            message = f"Docker volume {missing} is not on this controller's node"
+            raise Failed("VolumeNotHere", message) from None
         return finished
 
     async def _volume(self, volume_id: UUID) -> StoredObject:

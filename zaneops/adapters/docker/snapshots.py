@@ -27,6 +27,10 @@ class Mounted:
     read_only: bool
 
 
+class VolumeMissing(Exception):
+    """A named volume to mount is not on this engine's node (Docker would make it, empty)."""
+
+
 @dataclass(frozen=True)
 class Finished:
     exit_code: int
@@ -55,9 +59,16 @@ class SnapshotContainers:
         timeout: float,
     ) -> Finished:
         """`sh -c script` in a new container, waited for (TimeoutError past `timeout`), then
-        removed whatever happened."""
+        removed whatever happened. A named volume not on this node raises VolumeMissing: Docker
+        would make an empty one, and a snapshot of it would be of nothing."""
 
         def run() -> Finished:
+            for mounted in mounts:
+                if mounted.kind == "volume":
+                    try:
+                        self._api.inspect_volume(mounted.source)
+                    except NotFound:
+                        raise VolumeMissing(mounted.source) from None
             self._remove(name)
             container = self._client.containers.create(
                 image,

@@ -14,7 +14,7 @@ from controllers.backups import snapshots as rs
 from controllers.backups.controller import SCHEDULE, BackupsController
 from controllers.backups.settings import BackupsSettings
 from tests.unit.controllers.backups.test_controller import NOW, Dumps, Rows, ctx, row
-from zaneops.adapters.docker.snapshots import Finished
+from zaneops.adapters.docker.snapshots import Finished, VolumeMissing
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context
 from zaneops.specs import Condition, ConditionStatus, Status
@@ -267,3 +267,14 @@ async def test_snapshots_of_one_volume_run_restic_one_at_a_time(tmp_path: Path) 
     made = controller(Rows(files, web, first, second), containers, tmp_path)
     await asyncio.gather(through(made, first, 2), through(made, second, 2))
     assert containers.most_at_once == 1
+
+
+async def test_a_volume_not_on_this_controllers_node_fails_the_snapshot(tmp_path: Path) -> None:
+    """VolumeNotHere, not a snapshot of an empty volume Docker made here."""
+    files, web = volume(), row(Kind.SERVICES, WEB)
+    snapshot = snapshot_row(files, web)
+    containers = Containers(error=VolumeMissing("t-vol"))
+    made = controller(Rows(files, web, snapshot), containers, tmp_path)
+    failed = await through(made, snapshot, 2)
+    assert failed.status.details["phase"] == "FAILED"
+    assert failed.status.conditions[0].reason == "VolumeNotHere"
