@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 MANIFEST_SUFFIX = ".manifest"
 CHANGED_SHOWN = 50  # paths that changed while read, kept in the details
+CHANGED = "changed"  # a manifest file's entry for a path that changed while read
 
 
 class VolumeSnapshots:
@@ -117,10 +118,13 @@ class VolumeSnapshots:
         summary = rs.summary_of(finished.stdout)
         manifest = rs.manifest_of(finished.stdout)
         changed = [] if spec.pause else _changed(finished.stdout, manifest)
+        # Every path that changed while read is marked in the manifest file (the details
+        # name only the first CHANGED_SHOWN): each is left out of the checks.
+        recorded = manifest.lines | dict.fromkeys(changed, CHANGED)
         relative = _manifest_file(obj)
         path = self.host.settings.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(f"{e}  {p}\n" for p, e in sorted(manifest.lines.items())))
+        path.write_text("".join(f"{e}  {p}\n" for p, e in sorted(recorded.items())))
         details = {
             "engine": "restic",
             "volume_slug": volume.spec.get("slug"),
@@ -128,7 +132,7 @@ class VolumeSnapshots:
             "files": manifest.files,
             "size_bytes": int(str(summary.get("total_bytes_processed", 0))),
             "manifest": str(relative),
-            "manifest_sha256": manifest.digest,
+            "manifest_sha256": rs.digest_of(recorded),
             "manifest_entries": len(manifest.lines),
             "changed_while_read": changed[:CHANGED_SHOWN],
             "changed_count": len(changed),
@@ -159,7 +163,7 @@ class VolumeSnapshots:
             )
         if finished.exit_code != 0:
             raise _restic_failed(finished)
-        changed = _paths(details.get("changed_while_read"))
+        changed = _changed_paths(recorded, details)
         count = _judged(recorded, rs.manifest_of(finished.stdout), changed)
         message = f"restored into a scratch container: {count} entries, checksums equal"
         if changed:
@@ -212,8 +216,8 @@ class VolumeSnapshots:
             )
         if finished.exit_code not in (0, rs.NOT_EMPTY_EXIT):
             raise _restic_failed(finished)
-        changed = _paths(snapshot.status.details.get("changed_while_read"))
         recorded = self._recorded_manifest(snapshot)
+        changed = _changed_paths(recorded, snapshot.status.details)
         found = rs.manifest_of(finished.stdout)
         if finished.exit_code == rs.NOT_EMPTY_EXIT and _differs(recorded, found, changed):
             message = "the volume is not empty: a snapshot is restored into a new one"
@@ -352,6 +356,13 @@ class VolumeSnapshots:
         if manifest.digest != snapshot.status.details.get("manifest_sha256"):
             raise Failed("Corrupted", f"{path.name} changed since it was written")
         return manifest.lines
+
+
+def _changed_paths(recorded: dict[str, str], details: dict[str, object]) -> list[str]:
+    """The paths that changed while read: marked in the manifest (older snapshots: the ones
+    their details name)."""
+    marked = [path for path, entry in recorded.items() if entry == CHANGED]
+    return list(dict.fromkeys(marked + _paths(details.get("changed_while_read"))))
 
 
 def _paths(raw: object) -> list[str]:

@@ -278,3 +278,21 @@ async def test_a_volume_not_on_this_controllers_node_fails_the_snapshot(tmp_path
     failed = await through(made, snapshot, 2)
     assert failed.status.details["phase"] == "FAILED"
     assert failed.status.conditions[0].reason == "VolumeNotHere"
+
+
+async def test_more_files_changed_while_read_than_the_details_name_are_all_left_out(
+    tmp_path: Path,
+) -> None:
+    """The details name the first 50; the 60 that changed are all left out of the checks."""
+    files, web = volume(), row(Kind.SERVICES, WEB)
+    snapshot = snapshot_row(files, web)
+    names = [f"log{n:02}" for n in range(60)]
+    before = "".join(f"B 1  ./{name}\n" for name in names)
+    after = "".join(f"M 2  ./{name}\n" for name in names)
+    taken = Finished(0, before + "B 1  ./a\n" + SUMMARY + after + "M 1  ./a\n", "")
+    restored = Finished(0, "".join(f"M 3  ./{name}\n" for name in names) + "M 1  ./a\n", "")
+    made = controller(Rows(files, web, snapshot), Containers(taken, restored), tmp_path)
+    done = await through(made, snapshot, 3)
+    assert done.status.details["phase"] == "VERIFIED", done.status
+    assert done.status.details["changed_count"] == 60
+    assert done.status.details["verified_entries"] == 1
