@@ -119,6 +119,9 @@ class BackupsController(Controller):
         """A volume snapshot (volumes.py), or a restore of one into a new volume."""
         if obj.spec.get("restore_from"):
             return await self.volume_snapshots.restore(ctx, obj)
+        if phase == BackupPhase.DUMPING and obj.id not in self._dumping:
+            ctx.ensure_leader()  # interrupted: what it paused is paused still
+            await self.volume_snapshots.unpause_leftovers(obj)
         if phase is None or (phase == BackupPhase.DUMPING and obj.id not in self._dumping):
             return self._start(obj)
         if phase == BackupPhase.DUMPING:
@@ -624,6 +627,8 @@ class BackupsController(Controller):
         ctx.ensure_leader()
         await self.dumps.remove(self._scratch_name(obj.id))
         if obj.spec.get("volume_id"):
+            if _phase_of(obj) == BackupPhase.DUMPING and obj.id not in self._dumping:
+                await self.volume_snapshots.unpause_leftovers(obj)  # deleted once interrupted
             await self.volume_snapshots.forget(obj)
             return Result()
         await self._delete_stored(obj)

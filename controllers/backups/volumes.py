@@ -16,13 +16,16 @@ prefix; its password is derived from the sealing key (snapshots.repository_passw
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from zaneops.adapters.docker.snapshots import Finished, Mounted
+from zaneops.adapters.docker.snapshots import Finished, Mounted, VolumeMissing
 from zaneops.common import naming
 from zaneops.runtime.controller import Context, Result
 from zaneops.specs import BackupPhase, BackupSpec, ConditionStatus, ServiceSpec, VolumeSpec
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
 
 MANIFEST_SUFFIX = ".manifest"
 CHANGED_SHOWN = 50  # paths that changed while read, kept in the details
+CHANGED = "changed"  # a manifest file's entry for a path that changed while read
 
 
 class VolumeSnapshots:
@@ -45,6 +49,15 @@ class VolumeSnapshots:
 
     def __init__(self, host: BackupsController) -> None:
         self.host = host
+        # One restic run at a time per volume's repository: restic fails at once on a lock
+        # another holds (`check` and `prune` take an exclusive one), and a snapshot's pause
+        # is not undone by another's leftover unpausing.
+        self._locks: dict[UUID, asyncio.Lock] = {}
+
+    @asynccontextmanager
+    async def _one_at_a_time(self, volume_id: UUID) -> AsyncIterator[None]:
+        async with self._locks.setdefault(volume_id, asyncio.Lock()):
+            yield
 
     @property
     def containers(self) -> Snapshots:
@@ -65,25 +78,26 @@ class VolumeSnapshots:
             "MANIFEST_BEFORE": "0" if spec.pause else "1",
         }
         mounts = [_volume_mount(self.host.instance, volume, "/data", read_only=True)]
-        began = time.monotonic()
-        ctx.ensure_leader()
-        paused = await self._paused_services(volume) if spec.pause else []
-        settings = self.host.settings
-        timeout = (
-            settings.snapshot_pause_timeout_seconds if paused else settings.dump_timeout_seconds
-        )
-        try:
-            finished = await self._run(
-                obj.id,
-                rs.SNAPSHOT_SCRIPT,
-                environment,
-                mounts + repository.mounts,
-                repository,
-                timeout=min(timeout, settings.dump_timeout_seconds),
+        async with self._one_at_a_time(spec.volume_id):
+            began = time.monotonic()
+            ctx.ensure_leader()
+            paused = await self._paused_services(volume) if spec.pause else []
+            settings = self.host.settings
+            timeout = (
+                settings.snapshot_pause_timeout_seconds if paused else settings.dump_timeout_seconds
             )
-        finally:
-            for container in paused:
-                await self.containers.unpause(container)
+            try:
+                finished = await self._run(
+                    obj.id,
+                    rs.SNAPSHOT_SCRIPT,
+                    environment,
+                    mounts + repository.mounts,
+                    repository,
+                    timeout=min(timeout, settings.dump_timeout_seconds),
+                )
+            finally:
+                for container in paused:
+                    await self.containers.unpause(container)
         if finished.exit_code != 0:
             said = tail(finished.stderr) or "nothing"
             raise Failed("DumpFailed", f"restic backup exited {finished.exit_code}: {said}")
@@ -104,10 +118,13 @@ class VolumeSnapshots:
         summary = rs.summary_of(finished.stdout)
         manifest = rs.manifest_of(finished.stdout)
         changed = [] if spec.pause else _changed(finished.stdout, manifest)
+        # Every path that changed while read is marked in the manifest file (the details
+        # name only the first CHANGED_SHOWN): each is left out of the checks.
+        recorded = manifest.lines | dict.fromkeys(changed, CHANGED)
         relative = _manifest_file(obj)
         path = self.host.settings.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(f"{e}  {p}\n" for p, e in sorted(manifest.lines.items())))
+        path.write_text("".join(f"{e}  {p}\n" for p, e in sorted(recorded.items())))
         details = {
             "engine": "restic",
             "volume_slug": volume.spec.get("slug"),
@@ -115,7 +132,7 @@ class VolumeSnapshots:
             "files": manifest.files,
             "size_bytes": int(str(summary.get("total_bytes_processed", 0))),
             "manifest": str(relative),
-            "manifest_sha256": manifest.digest,
+            "manifest_sha256": rs.digest_of(recorded),
             "manifest_entries": len(manifest.lines),
             "changed_while_read": changed[:CHANGED_SHOWN],
             "changed_count": len(changed),
@@ -138,14 +155,15 @@ class VolumeSnapshots:
             "SNAPSHOT_ID": str(details["snapshot_id"]),
             "CHECK_SUBSET": subset,
         }
-        began = time.monotonic()
-        ctx.ensure_leader()
-        finished = await self._run(
-            obj.id, rs.VERIFY_SCRIPT, environment, repository.mounts, repository
-        )
+        async with self._one_at_a_time(spec.volume_id):
+            began = time.monotonic()
+            ctx.ensure_leader()
+            finished = await self._run(
+                obj.id, rs.VERIFY_SCRIPT, environment, repository.mounts, repository
+            )
         if finished.exit_code != 0:
             raise _restic_failed(finished)
-        changed = _paths(details.get("changed_while_read"))
+        changed = _changed_paths(recorded, details)
         count = _judged(recorded, rs.manifest_of(finished.stdout), changed)
         message = f"restored into a scratch container: {count} entries, checksums equal"
         if changed:
@@ -190,15 +208,16 @@ class VolumeSnapshots:
             "SNAPSHOT_ID": str(snapshot.status.details["snapshot_id"]),
         }
         into = _volume_mount(self.host.instance, volume, rs.RESTORE_ROOT, read_only=False)
-        began = time.monotonic()
-        ctx.ensure_leader()
-        finished = await self._run(
-            obj.id, rs.RESTORE_SCRIPT, environment, [into, *repository.mounts], repository
-        )
+        async with self._one_at_a_time(source.volume_id):
+            began = time.monotonic()
+            ctx.ensure_leader()
+            finished = await self._run(
+                obj.id, rs.RESTORE_SCRIPT, environment, [into, *repository.mounts], repository
+            )
         if finished.exit_code not in (0, rs.NOT_EMPTY_EXIT):
             raise _restic_failed(finished)
-        changed = _paths(snapshot.status.details.get("changed_while_read"))
         recorded = self._recorded_manifest(snapshot)
+        changed = _changed_paths(recorded, snapshot.status.details)
         found = rs.manifest_of(finished.stdout)
         if finished.exit_code == rs.NOT_EMPTY_EXIT and _differs(recorded, found, changed):
             message = "the volume is not empty: a snapshot is restored into a new one"
@@ -228,9 +247,10 @@ class VolumeSnapshots:
                 return
             raise
         environment = {**repository.environment, "BACKUP_TAG": _tag(obj.id)}
-        finished = await self._run(
-            obj.id, rs.FORGET_SCRIPT, environment, repository.mounts, repository
-        )
+        async with self._one_at_a_time(spec.volume_id):
+            finished = await self._run(
+                obj.id, rs.FORGET_SCRIPT, environment, repository.mounts, repository
+            )
         failed = obj.status.details.get("phase") == BackupPhase.FAILED
         if finished.exit_code != 0 and not failed:
             raise RuntimeError(f"restic forget failed: {tail(finished.stderr)}")
@@ -265,6 +285,9 @@ class VolumeSnapshots:
             )
         except TimeoutError:
             raise Failed("TimedOut", f"restic ran past {timeout:g} s") from None
+        except VolumeMissing as missing:
+            message = f"Docker volume {missing} is not on this controller's node"
+            raise Failed("VolumeNotHere", message) from None
         return finished
 
     async def _volume(self, volume_id: UUID) -> StoredObject:
@@ -282,18 +305,38 @@ class VolumeSnapshots:
         target, bucket = await self.host.target_bucket(target_id)
         return rs.s3_repository(bucket, target.key_of(f"restic/{volume_id}"), password)
 
+    async def unpause_leftovers(self, obj: StoredObject) -> None:
+        """After a snapshot that paused its volume's services was interrupted (the controller
+        stopped in between), the containers it left paused unpaused: nothing else will."""
+        spec = BackupSpec.model_validate(obj.spec)
+        if not spec.pause or spec.volume_id is None or self.host.snapshots is None:
+            return
+        volume = await self.host.rows.get(Kind.VOLUMES, spec.volume_id)
+        if volume is None or volume.parent_id is None:
+            return
+        async with self._one_at_a_time(spec.volume_id):  # not a running snapshot's pause
+            for owner in await self._owners_mounting(volume):
+                for container in await self.containers.paused_of(self.host.instance, owner):
+                    await self.containers.unpause(container)
+
+    async def _owners_mounting(self, volume: StoredObject) -> list[str]:
+        """The owners ("services/<id>") of the services mounting the volume."""
+        slug = volume.spec.get("slug")
+        assert volume.parent_id is not None
+        owners = []
+        for service in await self.host.rows.list_children(Kind.SERVICES, volume.parent_id):
+            mounts = ServiceSpec.model_validate(service.spec).volumes
+            if service.is_deleted or not any(m.volume == slug for m in mounts):
+                continue
+            owners.append(f"{Kind.SERVICES.value}/{service.id}")
+        return owners
+
     async def _paused_services(self, volume: StoredObject) -> list[str]:
         """The running containers of every service mounting the volume, paused (a failure
         unpauses those already paused)."""
-        slug = volume.spec.get("slug")
-        assert volume.parent_id is not None
         paused: list[str] = []
         try:
-            for service in await self.host.rows.list_children(Kind.SERVICES, volume.parent_id):
-                mounts = ServiceSpec.model_validate(service.spec).volumes
-                if service.is_deleted or not any(m.volume == slug for m in mounts):
-                    continue
-                owner = f"{Kind.SERVICES.value}/{service.id}"
+            for owner in await self._owners_mounting(volume):
                 for container in await self.containers.running_of(self.host.instance, owner):
                     await self.containers.pause(container)
                     paused.append(container)
@@ -313,6 +356,13 @@ class VolumeSnapshots:
         if manifest.digest != snapshot.status.details.get("manifest_sha256"):
             raise Failed("Corrupted", f"{path.name} changed since it was written")
         return manifest.lines
+
+
+def _changed_paths(recorded: dict[str, str], details: dict[str, object]) -> list[str]:
+    """The paths that changed while read: marked in the manifest (older snapshots: the ones
+    their details name)."""
+    marked = [path for path, entry in recorded.items() if entry == CHANGED]
+    return list(dict.fromkeys(marked + _paths(details.get("changed_while_read"))))
 
 
 def _paths(raw: object) -> list[str]:

@@ -27,6 +27,10 @@ class Mounted:
     read_only: bool
 
 
+class VolumeMissing(Exception):
+    """A named volume to mount is not on this engine's node (Docker would make it, empty)."""
+
+
 @dataclass(frozen=True)
 class Finished:
     exit_code: int
@@ -55,9 +59,16 @@ class SnapshotContainers:
         timeout: float,
     ) -> Finished:
         """`sh -c script` in a new container, waited for (TimeoutError past `timeout`), then
-        removed whatever happened."""
+        removed whatever happened. A named volume not on this node raises VolumeMissing: Docker
+        would make an empty one, and a snapshot of it would be of nothing."""
 
         def run() -> Finished:
+            for mounted in mounts:
+                if mounted.kind == "volume":
+                    try:
+                        self._api.inspect_volume(mounted.source)
+                    except NotFound:
+                        raise VolumeMissing(mounted.source) from None
             self._remove(name)
             container = self._client.containers.create(
                 image,
@@ -98,9 +109,17 @@ class SnapshotContainers:
 
     async def running_of(self, instance: str, owner: str) -> list[str]:
         """The ids of the running containers of `owner` ("services/<id>")."""
+        return await self._of(instance, owner, "running")
+
+    async def paused_of(self, instance: str, owner: str) -> list[str]:
+        """The ids of the paused containers of `owner` (one a snapshot paused before the
+        controller stopped, say)."""
+        return await self._of(instance, owner, "paused")
+
+    async def _of(self, instance: str, owner: str, state: str) -> list[str]:
         filters = {
             "label": [f"{LABEL_INSTANCE}={instance}", f"{LABEL_OWNER}={owner}"],
-            "status": "running",
+            "status": state,
         }
         found = await asyncio.to_thread(self._api.containers, filters=filters)
         return [str(c["Id"]) for c in found]

@@ -3,6 +3,7 @@ containers (logic only; tests/e2e/test_volume_snapshots.py runs real restic on r
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from controllers.backups import snapshots as rs
 from controllers.backups.controller import SCHEDULE, BackupsController
 from controllers.backups.settings import BackupsSettings
 from tests.unit.controllers.backups.test_controller import NOW, Dumps, Rows, ctx, row
-from zaneops.adapters.docker.snapshots import Finished
+from zaneops.adapters.docker.snapshots import Finished, VolumeMissing
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context
 from zaneops.specs import Condition, ConditionStatus, Status
@@ -38,12 +39,24 @@ class Containers:
         self.paused: list[str] = []
         self.unpaused: list[str] = []
         self.scripts: list[str] = []
+        self.left_paused: list[str] = []  # what paused_of answers
+        self.running = 0
+        self.most_at_once = 0
 
     async def run(self, image: str, name: str, script: str, **_: Any) -> Finished:
         self.scripts.append(script)
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            await asyncio.sleep(0.01)
+        finally:
+            self.running -= 1
         if self.error is not None:
             raise self.error
         return self.outputs.pop(0)
+
+    async def paused_of(self, instance: str, owner: str) -> list[str]:
+        return list(self.left_paused)
 
     async def running_of(self, instance: str, owner: str) -> list[str]:
         return ["c1", "c2"]
@@ -221,3 +234,65 @@ async def test_a_verified_snapshot_past_the_policys_keep_last_deletes_older_ones
     made = controller(rows, Containers(taken, Finished(0, "M 1  ./a\n", "")), tmp_path)
     assert (await through(made, newest, 3)).status.details["phase"] == "VERIFIED"
     assert rows.deleted == [old[0].id]
+
+
+@pytest.mark.parametrize("deleted", [False, True])
+async def test_a_snapshot_interrupted_while_paused_unpauses_what_it_left_paused(
+    tmp_path: Path, deleted: bool
+) -> None:
+    """The controller stopped between pause and unpause: found DUMPING again (retried, or
+    deleted), the volume's services' paused containers are unpaused."""
+    files, web = volume(), row(Kind.SERVICES, WEB)
+    snapshot = dataclasses.replace(
+        snapshot_row(files, web, pause=True),
+        status=Status(details={"phase": "DUMPING", "attempts": 1}),
+    )
+    containers = Containers(Finished(0, "", ""))
+    containers.left_paused = ["c1"]
+    made = controller(Rows(files, web, snapshot), containers, tmp_path)
+    if deleted:
+        await made.finalize(ctx(), snapshot)
+    else:
+        await through(made, snapshot, 1)
+    assert containers.unpaused == ["c1"]
+
+
+async def test_snapshots_of_one_volume_run_restic_one_at_a_time(tmp_path: Path) -> None:
+    """restic fails at once on another's lock (check and prune take exclusive ones): two
+    snapshots of a volume, or one and a forget, are not run together."""
+    files, web = volume(), row(Kind.SERVICES, WEB)
+    first, second = snapshot_row(files, web), snapshot_row(files, web)
+    taken = Finished(0, SUMMARY + "M 1  ./a\n", "")
+    containers = Containers(taken, taken)
+    made = controller(Rows(files, web, first, second), containers, tmp_path)
+    await asyncio.gather(through(made, first, 2), through(made, second, 2))
+    assert containers.most_at_once == 1
+
+
+async def test_a_volume_not_on_this_controllers_node_fails_the_snapshot(tmp_path: Path) -> None:
+    """VolumeNotHere, not a snapshot of an empty volume Docker made here."""
+    files, web = volume(), row(Kind.SERVICES, WEB)
+    snapshot = snapshot_row(files, web)
+    containers = Containers(error=VolumeMissing("t-vol"))
+    made = controller(Rows(files, web, snapshot), containers, tmp_path)
+    failed = await through(made, snapshot, 2)
+    assert failed.status.details["phase"] == "FAILED"
+    assert failed.status.conditions[0].reason == "VolumeNotHere"
+
+
+async def test_more_files_changed_while_read_than_the_details_name_are_all_left_out(
+    tmp_path: Path,
+) -> None:
+    """The details name the first 50; the 60 that changed are all left out of the checks."""
+    files, web = volume(), row(Kind.SERVICES, WEB)
+    snapshot = snapshot_row(files, web)
+    names = [f"log{n:02}" for n in range(60)]
+    before = "".join(f"B 1  ./{name}\n" for name in names)
+    after = "".join(f"M 2  ./{name}\n" for name in names)
+    taken = Finished(0, before + "B 1  ./a\n" + SUMMARY + after + "M 1  ./a\n", "")
+    restored = Finished(0, "".join(f"M 3  ./{name}\n" for name in names) + "M 1  ./a\n", "")
+    made = controller(Rows(files, web, snapshot), Containers(taken, restored), tmp_path)
+    done = await through(made, snapshot, 3)
+    assert done.status.details["phase"] == "VERIFIED", done.status
+    assert done.status.details["changed_count"] == 60
+    assert done.status.details["verified_entries"] == 1
