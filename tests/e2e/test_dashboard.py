@@ -354,7 +354,7 @@ async def test_health_resources_and_volumes_become_pending_and_purge_on_delete(
     await page.get_by_role("link", name="Volumes").click()
     await page.get_by_label("New volume's name").fill("data")
     await page.get_by_role("button", name="Mount").click()
-    await expect(page.get_by_text("volume data")).to_be_visible()
+    await expect(page.get_by_text("volume data", exact=True)).to_be_visible()
     await screenshot(page, "15-volumes")
 
     # A first deployment, so the banner lists changes against it rather than "Not deployed yet".
