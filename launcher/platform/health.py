@@ -52,5 +52,11 @@ def pending(states: list[ServiceState], expected: dict[str, str]) -> list[str]:
 def up_to_date(states: list[ServiceState], expected: dict[str, str]) -> bool:
     """Every expected service exists with the expected spec hash and nothing else is there:
     then `docker stack deploy` would change nothing, and is not run."""
+    return not differing(states, expected)
+
+
+def differing(states: list[ServiceState], expected: dict[str, str]) -> list[str]:
+    """The components a deploy would change: new, changed or gone (sorted)."""
     deployed = {state.component: state.spec_hash for state in states}
-    return deployed == expected
+    names = set(deployed) | set(expected)
+    return sorted(name for name in names if deployed.get(name) != expected.get(name))

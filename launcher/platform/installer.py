@@ -167,10 +167,11 @@ class Installer:
         """Writes the stack file; runs `docker stack deploy` only if some service differs."""
         self.platform.stack_file.write_text(stack_text(document))
         states = self.docker.stack_services(self.instance)
-        if health.up_to_date(states, expected_hashes(document)):
+        changed = health.differing(states, expected_hashes(document))
+        if not changed:
             self.echo("stack: unchanged")
             return False
-        self.echo(f"stack: deploying {self.platform.stack_file}")
+        self.echo(f"stack: deploying {self.platform.stack_file} ({', '.join(changed)})")
         self.docker.deploy_stack(self.instance, self.platform.stack_file)
         return True
 

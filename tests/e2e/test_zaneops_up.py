@@ -342,7 +342,7 @@ def test_a_second_up_changes_nothing_and_an_upgrade_under_load_loses_no_request(
     started = time.monotonic()
     output = installation.zaneops("up", extra=("--skip-host",)).stdout
     again = time.monotonic() - started
-    assert "stack: unchanged" in output
+    assert "stack: unchanged" in output, output
     assert versions(installation.instance) == before
     assert again < 15, f"second up took {again:.1f} s"
 

@@ -18,9 +18,9 @@ from schemathesis import GenerationMode
 
 from tests.support.api import RunningApi, api_settings, bearer_token, serving_in_thread
 
-# Bounded: a few examples per operation and mode keeps the whole run well under a minute.
+# Bounded: a few examples per operation and mode keep the whole run well under a minute.
 FUZZ_SETTINGS = hypothesis.settings(
-    max_examples=8,
+    max_examples=6,
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.generate],
@@ -142,7 +142,7 @@ def test_link_following_sequences_find_no_server_error(database_url: str) -> Non
 
         Authenticated.run(
             settings=hypothesis.settings(
-                max_examples=150,
+                max_examples=60,
                 stateful_step_count=6,
                 derandomize=True,  # the same sequences each run: a failure is reproducible
                 deadline=None,

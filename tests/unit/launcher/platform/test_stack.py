@@ -229,6 +229,13 @@ def test_nothing_is_deployed_when_every_service_carries_its_expected_hash() -> N
     assert not health.up_to_date([state("api", "old"), state("redis", "r")], expected)
 
 
+def test_a_deploy_names_the_components_it_would_change() -> None:
+    """Changed, missing and extra components are named, sorted; the same ones are not."""
+    expected = {"api": "a", "redis": "r", "proxy": "p"}
+    deployed = [state("api", "old"), state("proxy", "p"), state("probe", "x")]
+    assert health.differing(deployed, expected) == ["api", "probe", "redis"]
+
+
 def test_a_component_is_pending_until_its_new_spec_runs_every_replica() -> None:
     """Updating, short of replicas, or on an old hash: pending; else ready."""
     expected = {"api": "a", "redis": "r", "postgres": "p"}
