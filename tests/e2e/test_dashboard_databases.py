@@ -12,6 +12,7 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_dashboard import ROLLOUT_MS, log_in
+from tests.support import swarm as sw
 from tests.support import volumes as vs
 from tests.support.database_images import ensure_database_images
 from tests.support.proxy import Proxy
@@ -76,3 +77,13 @@ async def test_person_makes_a_postgres_deploys_it_and_reveals_how_to_connect(
     await screenshot(page, "42-database-connection")
     await page.get_by_role("button", name="Hide password").click()
     await expect(password).to_have_value(MASK)
+
+    # Its data volume keeps it on the server the volume was made on, and the page says so.
+    server = sw.client().info()["Name"]
+    sections = page.get_by_role("navigation", name="Service sections")
+    await sections.get_by_role("link", name="Resources", exact=True).click()
+    pin = page.get_by_role("form", name="Placement").get_by_test_id("volume-pin")
+    await expect(pin).to_contain_text(f"Runs on server {server}: its volume")
+    await sections.get_by_role("link", name="Volumes", exact=True).click()
+    await expect(page.get_by_text(f"on server {server}")).to_be_visible()
+    await screenshot(page, "42b-database-volume-server")

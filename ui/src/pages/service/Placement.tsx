@@ -5,7 +5,9 @@ import { fieldErrors, unplacedErrors } from "../../api/errors";
 import type { PlacementRule } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import { Button, Card, Empty, Field, FormErrors, useAction } from "../../components/ui";
+import { type Pin, pinsOf } from "../../lib/pinning";
 import { useService } from "./context";
+import { useEnvironmentVolumes } from "./Volumes";
 
 type Match = NonNullable<PlacementRule["match"]>;
 interface Row {
@@ -28,6 +30,8 @@ export function constraintText(row: Row): string {
 export function PlacementCard() {
   const { service, save } = useService();
   const { notify } = useApp();
+  const volumes = useEnvironmentVolumes(service.parent_id);
+  const pins = pinsOf(service.spec.volumes ?? [], volumes.data?.items ?? []);
   const [rows, setRows] = useState<Row[]>((service.spec.placement ?? []).map(toRow));
   const saving = useAction(async () => {
     await save({ placement: rows.map((row) => ({ ...row })) });
@@ -62,6 +66,7 @@ export function PlacementCard() {
         }
       >
         <div className="card-body">
+          <VolumePins pins={pins} />
           <FormErrors messages={unplacedErrors(saving.error, shown)} />
           {rows.length === 0 ? (
             <Empty title="Any server">
@@ -120,5 +125,23 @@ export function PlacementCard() {
         </div>
       </Card>
     </form>
+  );
+}
+
+/** The servers its named volumes keep it on: Swarm never moves it away from its data. */
+function VolumePins({ pins }: { pins: Pin[] }) {
+  if (pins.length === 0) return null;
+  return (
+    <ul className="list" aria-label="Kept on its volumes' servers">
+      {pins.map((pin) => (
+        <li key={pin.volume} data-testid="volume-pin">
+          <span>
+            Runs on server <strong className="mono">{pin.server}</strong>: its volume{" "}
+            <span className="mono">{pin.volume}</span> lives there, and a named volume stays on the
+            server it was made on.
+          </span>
+        </li>
+      ))}
+    </ul>
   );
 }

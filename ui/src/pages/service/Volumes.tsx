@@ -9,6 +9,7 @@ import type { Page, Volume, VolumeMount } from "../../api/types";
 import { useApp } from "../../components/app-context";
 import { Badge, Button, Card, Empty, Field, FormErrors, useAction } from "../../components/ui";
 import { usePoll } from "../../lib/hooks";
+import { serverOf } from "../../lib/pinning";
 import { useService } from "./context";
 import { VolumeSnapshots } from "./VolumeSnapshots";
 
@@ -55,6 +56,7 @@ export function Volumes() {
                     {volume?.spec.kind === "host_path"
                       ? ` · host folder ${volume.spec.host_path}`
                       : ""}
+                    {volume && serverOf(volume) ? ` · on server ${serverOf(volume)}` : ""}
                   </div>
                 </div>
                 {mount.read_only ? <Badge>read-only</Badge> : null}
