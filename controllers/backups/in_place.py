@@ -159,9 +159,10 @@ class InPlaceRestores:
             said = f"making the load live failed: {tail(finished.output)}"
             raise Failed("RestoreFailed", said + _held_by_the_safety_backup(obj))
         tables = _tables(obj.status.details.get("tables"))
-        summary = str(obj.status.details.get("loaded") or engine.judge(tables, tables).summary)
         if in_place.recounted:
             summary = await self._live_counted(obj, container, engine, tables)
+        else:  # judged at the load, of the live contents already
+            summary = str(obj.status.details.get("loaded") or engine.judge(tables, tables).summary)
         message = (
             f"restored in place from backup {spec.restore_from}: {summary}, as at its dump"
             f"; the previous contents are in safety backup {_safety_id(obj)}"
