@@ -299,12 +299,15 @@ async def restore_in_place(
 ) -> Any:
     backup = await _verified_backup(ctx, backup_id)
     service = await _its_database(ctx, UUID(str(backup.spec["service_id"])))
-    engine = ENGINES.get(str(backup.status.details.get("engine", "postgres")))
+    dumped_by = str(backup.status.details.get("engine", "postgres"))
+    engine = ENGINES.get(dumped_by)
     if engine is None or not engine.restored_in_place:
         title = engine.title if engine else "this"
         message = f"a {title} backup is restored into a new database only, for now"
         raise ApiError(409, "not_restored_in_place", message)
-    slug = service.spec_as(ServiceSpec).slug
+    database = service.spec_as(ServiceSpec)
+    _into_its_engine(dumped_by, database)
+    slug = database.slug
     if body.confirm != slug:
         raise invalid("confirm", f"type the database's slug, {slug}, to replace its contents")
     mine = await _backups_of(ctx, service)
@@ -321,6 +324,15 @@ async def restore_in_place(
     )
     set_etag(response, obj)
     return BACKUPS.show(obj)
+
+
+def _into_its_engine(dumped_by: str, database: ServiceSpec) -> None:
+    """A backup's file loads only into a database of the engine that dumped it."""
+    source = database.source
+    if isinstance(source, DatabaseSource) and source.engine != dumped_by:
+        theirs, ours = ENGINES[dumped_by].title, ENGINES[source.engine].title
+        message = f"a {theirs} backup cannot replace the contents of a {ours} database"
+        raise ApiError(409, "another_engine", message)
 
 
 async def _its_database(ctx: ApiContext, service_id: UUID) -> StoredObject:

@@ -25,6 +25,9 @@ class InPlace:
     abandon_command: list[str]  # after a failed load or count: clients let back in
     # True: a failed load never touched the live contents (loaded aside, swapped at the end).
     keeps_contents_on_failure: bool
+    # False: the load's count was of the live contents, the clients held off, and nothing but
+    # letting them back in follows: not counted again once they may write.
+    recounted: bool = True
 
 
 @dataclass(frozen=True)

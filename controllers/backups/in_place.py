@@ -4,10 +4,13 @@
   controller like any other and waited for until VERIFIED. If it fails, nothing was touched:
   FAILED `SafetyBackupFailed`.
 - RESTORING, step "load": the engine cuts the database's clients off and loads the backup into
-  an empty database (PostgreSQL: one aside; MariaDB: the database itself, made again), and what
-  it made is counted against the backup's counts. A difference lets the clients back in: FAILED.
-- RESTORING, step "finish": the load made live (PostgreSQL: swapped in), the clients let back
-  in, the live database counted: VERIFIED, or FAILED naming the difference.
+  an empty database (PostgreSQL: one aside; MariaDB: the database itself, made again; Redis:
+  the live server, its clients' writes held), and what it made is judged against the backup's
+  counts (the engine's judge). A difference lets the clients back in: FAILED.
+- RESTORING, step "finish": the load made live (PostgreSQL: swapped in; Redis: written to what
+  a restart reads), the clients let back in, the live database counted (unless the load's
+  count already was the live one's, the clients held off): VERIFIED, or FAILED naming the
+  difference.
 
 Every failure after the safety backup names it (message and details): it holds what was there.
 Each step is one reconcile whose outcome is written before the next starts, so a controller
@@ -27,7 +30,7 @@ from zaneops.specs import BackupPhase, BackupSpec
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
 
-from .engine import EngineBackup, InPlace, counts_of, differences
+from .engine import EngineBackup, InPlace, Verdict, counts_of
 from .verdicts import VERIFIED, Failed, ended, on_the_way, tail
 
 if TYPE_CHECKING:
@@ -59,8 +62,9 @@ class InPlaceRestores:
     async def _begin(self, obj: StoredObject, spec: BackupSpec) -> Result:
         """Refused before anything is made when the backup or the engine cannot do it."""
         assert spec.restore_from is not None
-        await self.host._verified_row(spec.restore_from)
+        backup = await self.host._verified_row(spec.restore_from)
         await self._engine_of(spec)
+        await self._same_engine(backup, spec)
         details = {"started_at": datetime.now(UTC).isoformat()}
         message = "backing up the current contents first"
         status = on_the_way(obj.status, BackupPhase.SAFETY_BACKUP, "SafetyBackup", message, details)
@@ -134,15 +138,15 @@ class InPlaceRestores:
             said = f"{engine.restore_tool} failed: {tail(loaded.output)}"
             raise Failed("RestoreFailed", said + _after_a_failed_load(obj, in_place))
         counted = await self.host.dumps.run_in(container, in_place.count_command)
-        problems = differences(tables, counts_of(counted.output))
-        if counted.exit_code != 0 or problems:
+        verdict = engine.judge(tables, counts_of(counted.output))
+        if counted.exit_code != 0 or verdict.problems:
             await self._abandon(container, in_place)
-            said = "; ".join(problems) if counted.exit_code == 0 else tail(counted.output)
+            said = _what_differs(counted.exit_code, counted.output, verdict)
             raise Failed(
                 "VerifyFailed", "the load differs: " + said + _after_a_failed_load(obj, in_place)
             )
         message = "loaded and counted: making it the database's contents"
-        details = {"step": FINISH, "tables": tables}
+        details = {"step": FINISH, "tables": tables, "loaded": verdict.summary}
         status = on_the_way(obj.status, BackupPhase.RESTORING, "Restoring", message, details)
         return Result(status, requeue_after=0)
 
@@ -154,21 +158,39 @@ class InPlaceRestores:
         if finished.exit_code != 0:
             said = f"making the load live failed: {tail(finished.output)}"
             raise Failed("RestoreFailed", said + _held_by_the_safety_backup(obj))
-        counted = await self.host.dumps.run_in(container, engine.count_command)
         tables = _tables(obj.status.details.get("tables"))
-        problems = differences(tables, counts_of(counted.output))
-        if counted.exit_code != 0 or problems:
-            said = "; ".join(problems) if counted.exit_code == 0 else tail(counted.output)
-            raise Failed(
-                "VerifyFailed", "the restore differs: " + said + _held_by_the_safety_backup(obj)
-            )
+        if in_place.recounted:
+            summary = await self._live_counted(obj, container, engine, tables)
+        else:  # judged at the load, of the live contents already
+            summary = str(obj.status.details.get("loaded") or engine.judge(tables, tables).summary)
         message = (
-            f"restored in place from backup {spec.restore_from}: {len(tables)} tables, "
-            f"{sum(tables.values())} rows, as at its dump"
+            f"restored in place from backup {spec.restore_from}: {summary}, as at its dump"
             f"; the previous contents are in safety backup {_safety_id(obj)}"
         )
         extra = {"restore_seconds": _seconds_since(str(obj.status.details["started_at"]))}
         return Result(ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra))
+
+    async def _live_counted(
+        self, obj: StoredObject, container: str, engine: EngineBackup, tables: dict[str, int]
+    ) -> str:
+        """The live database judged against the backup, once its clients are back: the
+        verdict's summary, or VerifyFailed."""
+        counted = await self.host.dumps.run_in(container, engine.count_command)
+        verdict = engine.judge(tables, counts_of(counted.output))
+        if counted.exit_code != 0 or verdict.problems:
+            said = _what_differs(counted.exit_code, counted.output, verdict)
+            raise Failed(
+                "VerifyFailed", "the restore differs: " + said + _held_by_the_safety_backup(obj)
+            )
+        return verdict.summary
+
+    async def _same_engine(self, backup: StoredObject, spec: BackupSpec) -> None:
+        """A backup's file loads only into its own engine (the API refuses another's too)."""
+        source, _ = await self.host._database_of(spec.service_id)
+        dumped_by = str(backup.status.details.get("engine", "postgres"))
+        if dumped_by != source.engine:
+            message = f"a {dumped_by} backup cannot replace a {source.engine} database's contents"
+            raise Failed("NotSupported", message)
 
     async def _engine_of(self, spec: BackupSpec) -> tuple[EngineBackup, InPlace]:
         source, engine = await self.host._database_of(spec.service_id)
@@ -203,6 +225,11 @@ def made_for(restore: StoredObject, backups: list[StoredObject]) -> StoredObject
         and not row.is_deleted
     ]
     return min(found, key=lambda row: row.created_at, default=None)
+
+
+def _what_differs(exit_code: int, output: str, verdict: Verdict) -> str:
+    """The verdict's problems, or what a count that failed said."""
+    return "; ".join(verdict.problems) if exit_code == 0 else tail(output)
 
 
 def _tables(raw: object) -> dict[str, int]:

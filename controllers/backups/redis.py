@@ -18,13 +18,16 @@ the running server as SQL is:
   folder (the new file first, renamed over) and has the server load it with DEBUG RELOAD
   NOSAVE: no restart, no second copy in memory, and what is on disk is what was loaded. The
   platform's image allows DEBUG from inside the container only (`enable-debug-command local`).
+- a restore in place does the same into the live server, its clients' writes held meanwhile
+  (CLIENT PAUSE WRITE), then has the server write anew what a restart reads (its AOF when
+  appendonly is on, else its RDB) before the writes go on: see IN_PLACE.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .engine import EngineBackup, Verdict
+from .engine import EngineBackup, InPlace, Verdict
 from .rdb import TTL, keys_per_database
 
 # The variable that makes the scripts work on the scratch server the verification starts.
@@ -94,14 +97,40 @@ redis-cli "$@" INFO keyspace | tr -d '\r' \
     done
 """
 
-# Loads the RDB file "$1" (the controller copied it into the container).
-RESTORE_SCRIPT = r"""
-set -eu
+# "$1", the RDB file the controller copied into the container, checked whole (structure and
+# CRC64) before anything reads it: a server loading a broken file exits.
+_CHECKED = r"""
 if ! checked=$(redis-check-rdb "$1" 2>&1); then
   echo "redis-check-rdb: the file is not a whole RDB:"
   echo "$checked" | grep -v '^\[info\]\|AUX FIELD\|Selecting DB' | tail -n 5
   exit 1
 fi >&2
+"""
+
+_LIVE = r"""
+__PASSWORD__
+cli() { __CLI__ "$@"; }
+setting() { cli CONFIG GET "$1" | sed -n 2p; }
+"""
+
+# "$1" made the server's dbfilename in its dir (the new file first, renamed over: never half a
+# file under that name) and loaded by the running server, which empties itself first.
+_RELOADED = r"""
+dir=$(setting dir)
+cp "$1" "$dir/.zane-restore.rdb"
+mv -f "$dir/.zane-restore.rdb" "$dir/$(setting dbfilename)"
+said=$(cli DEBUG RELOAD NOSAVE 2>&1)
+if [ "$said" != OK ]; then
+  echo "DEBUG RELOAD NOSAVE: $said" >&2
+  exit 1
+fi
+"""
+
+# Loads the RDB file "$1" (the controller copied it into the container).
+RESTORE_SCRIPT = (
+    "set -eu\n"
+    + _CHECKED
+    + r"""
 if [ -n "${__FLAG__:-}" ]; then
   mkdir -m 700 __DIR__
   mv "$1" __DIR__/backup.rdb
@@ -119,9 +148,9 @@ if [ -n "${__FLAG__:-}" ]; then
   done
   exit 0
 fi
-__PASSWORD__
-cli() { __CLI__ "$@"; }
-setting() { cli CONFIG GET "$1" | sed -n 2p; }
+"""
+    + _LIVE
+    + r"""
 if cli INFO keyspace | grep -q '^db'; then
   echo "the database is not empty: a restore goes into a new one" >&2
   exit 1
@@ -134,27 +163,119 @@ if ! cli INFO persistence | grep -q '^rdb_bgsave_in_progress:0'; then
   echo "a save is running: it would replace the file" >&2
   exit 1
 fi
-dir=$(setting dir)
-cp "$1" "$dir/.zane-restore.rdb"
-mv -f "$dir/.zane-restore.rdb" "$dir/$(setting dbfilename)"
-said=$(cli DEBUG RELOAD NOSAVE 2>&1)
-if [ "$said" != OK ]; then
-  echo "DEBUG RELOAD NOSAVE: $said" >&2
-  exit 1
-fi
+"""
+    + _RELOADED
+)
+
+# --- restoring in place --------------------------------------------------------------------
+# CLIENT PAUSE WRITE holds every client's writes (and scripts, PUBLISH) until CLIENT UNPAUSE:
+# none lands on the old contents being replaced, on the load before it is counted, or in the
+# old AOF before it is rewritten; they run after, on the restored contents. Reads go on (the
+# old contents, "LOADING" during the load, then the new ones), and so do the restore's own
+# commands, none of them a write: CLIENT PAUSE ALL would hold those too (Redis exempts only
+# replicas, not even the client that paused). The pause lapses by itself after HOLD_SECONDS
+# should the controller not come back; each step sets it again.
+HOLD_SECONDS = 600
+IDLE_SECONDS = 300  # for a save or AOF rewrite already running to end
+
+_HELD = r"""
+hold() {
+  said=$(cli CLIENT PAUSE __HOLD_MS__ WRITE 2>&1)
+  if [ "$said" != OK ]; then echo "CLIENT PAUSE: $said" >&2; exit 1; fi
+}
+info() { cli INFO persistence | tr -d '\r' | sed -n "s/^$1://p"; }
+# No save or AOF rewrite running: its child holds the old contents (a second copy in memory
+# while the new ones load) and writes them over the server's files when it ends.
+idle() {
+  polls=0
+  while cli INFO persistence | grep -q -e '^rdb_bgsave_in_progress:1' \
+    -e '^aof_rewrite_in_progress:1' -e '^aof_rewrite_scheduled:1' \
+    -e '^module_fork_in_progress:1'; do
+    polls=$((polls + 1))
+    if [ "$polls" -gt __IDLE_POLLS__ ]; then
+      echo "a save or AOF rewrite was still running after __IDLE__ s" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
 """
 
-for _name, _value in {
-    "__PASSWORD__": _PASSWORD,
-    "__CLI__": _CLI,
-    "__MARK__": str(MARK_SIZE),
-    "__FLAG__": SCRATCH_FLAG,
-    "__DIR__": SCRATCH_DIR,
-    "__TTL__": TTL,
-}.items():
-    DUMP_SCRIPT = DUMP_SCRIPT.replace(_name, _value)
-    COUNT_SCRIPT = COUNT_SCRIPT.replace(_name, _value)
-    RESTORE_SCRIPT = RESTORE_SCRIPT.replace(_name, _value)
+# The writes held, the file "$1" loaded into the live server (run again after a crash: loaded
+# afresh from the file, again).
+LOAD_IN_PLACE_SCRIPT = (
+    "set -eu\n" + _CHECKED + _LIVE + _HELD + "hold\nidle\n" + _RELOADED + "hold\n"
+)
+
+# What a restart reads written anew from what was loaded, after any save that began before
+# the load (its file would land last): the AOF when appendonly is on (it is what a restart
+# reads, and it still holds the old contents), else the RDB. Then the writes go on. Run again
+# after a crash, it writes them again. Failed, the writes stay held until the pause lapses.
+FINISH_IN_PLACE_SCRIPT = (
+    "set -eu\n"
+    + _LIVE
+    + _HELD
+    + r"""
+rewritten() {  # $1: the command, $2: its counter in INFO persistence, $3: its last status
+  tries=0
+  while :; do
+    idle
+    before=$(info "$2")
+    said=$(cli "$1" 2>&1)
+    case $said in *started* | *scheduled*) break ;; esac
+    tries=$((tries + 1))  # another save began meanwhile: again once it ended
+    if [ "$tries" -gt 50 ]; then echo "$1: $said" >&2; exit 1; fi
+    sleep 0.1
+  done
+  idle
+  if [ "$(info "$2")" -le "$before" ] || [ "$(info "$3")" != ok ]; then
+    echo "$1 failed ($3: $(info "$3")): a restart would bring back the previous contents;" \
+      "the clients' writes are held until the pause lapses" >&2
+    exit 1
+  fi
+}
+hold
+if [ "$(setting appendonly)" = yes ]; then
+  rewritten BGREWRITEAOF aof_rewrites aof_last_bgrewrite_status
+else
+  rewritten BGSAVE rdb_saves rdb_last_bgsave_status
+fi
+"""
+    + "__UNPAUSED__"
+)
+
+_UNPAUSED = r"""
+said=$(cli CLIENT UNPAUSE 2>&1)
+if [ "$said" != OK ]; then echo "CLIENT UNPAUSE: $said" >&2; exit 1; fi
+"""
+
+# After a failed load or count: the writes go on (on what the load made, if it began).
+ABANDON_IN_PLACE_SCRIPT = "set -eu\n" + _LIVE + "__UNPAUSED__"
+
+
+def _filled(script: str) -> str:
+    for name, value in {
+        "__UNPAUSED__": _UNPAUSED,
+        "__PASSWORD__": _PASSWORD,
+        "__CLI__": _CLI,
+        "__MARK__": str(MARK_SIZE),
+        "__FLAG__": SCRATCH_FLAG,
+        "__DIR__": SCRATCH_DIR,
+        "__TTL__": TTL,
+        "__HOLD_MS__": str(HOLD_SECONDS * 1000),
+        "__IDLE_POLLS__": str(IDLE_SECONDS * 10),
+        "__IDLE__": str(IDLE_SECONDS),
+    }.items():
+        script = script.replace(name, value)
+    return script
+
+
+DUMP_SCRIPT, COUNT_SCRIPT, RESTORE_SCRIPT = map(
+    _filled, (DUMP_SCRIPT, COUNT_SCRIPT, RESTORE_SCRIPT)
+)
+LOAD_IN_PLACE_SCRIPT, FINISH_IN_PLACE_SCRIPT, ABANDON_IN_PLACE_SCRIPT = map(
+    _filled, (LOAD_IN_PLACE_SCRIPT, FINISH_IN_PLACE_SCRIPT, ABANDON_IN_PLACE_SCRIPT)
+)
 
 
 def scratch_variables(password: str) -> dict[str, str]:
@@ -194,6 +315,18 @@ def _counted(n: int, what: str) -> str:
     return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
+IN_PLACE = InPlace(
+    load_command=["bash", "-c", LOAD_IN_PLACE_SCRIPT, "load"],
+    count_command=["bash", "-c", COUNT_SCRIPT],  # the live server's: loaded into it
+    finish_command=["bash", "-c", FINISH_IN_PLACE_SCRIPT],
+    abandon_command=["bash", "-c", ABANDON_IN_PLACE_SCRIPT],
+    # DEBUG RELOAD empties the live server before it loads.
+    keeps_contents_on_failure=False,
+    # Counted live while the writes were held; once let go, they run at once.
+    recounted=False,
+)
+
+
 REDIS = EngineBackup(
     file_suffix=".rdb",
     dump_command=["bash", "-c", DUMP_SCRIPT],
@@ -204,4 +337,5 @@ REDIS = EngineBackup(
     scratch_variables=scratch_variables,
     counts_in_file=keys_per_database,
     judge=judge,
+    in_place=IN_PLACE,
 )

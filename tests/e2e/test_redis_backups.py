@@ -3,7 +3,8 @@ controllers into Swarm, written by a job through {{services.db.DATABASE_URL}} in
 databases (one with keys that have a TTL); backed up by the real backups controller while
 another database is being written (the RDB is one point in time, its counts the file's own),
 verified by a scratch redis-server loading it, and restored into a new database holding the
-same keys, values and TTLs. A truncated or corrupt RDB is never called verified."""
+same keys, values and TTLs; or in place, into the same running server (its AOF on, as a user
+may set it), after a safety backup. A truncated or corrupt RDB is never called verified."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +24,7 @@ from tests.support import swarm as sw
 from tests.support import volumes as vs
 from tests.support.database_bed import (
     backup_ended,
+    backup_of,
     backups_controller,
     deployed,
     job,
@@ -32,6 +35,7 @@ from tests.support.database_bed import (
 from tests.support.database_images import ensure_database_images
 from tests.support.platform_api import created
 from tests.support.proxy import Proxy
+from tests.support.waiting import eventually
 from zaneops.adapters.docker.dumps import DatabaseDumps
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context
@@ -148,6 +152,90 @@ async def test_a_redis_written_through_its_url_is_backed_up_verified_and_restore
     password = made["connection"]["password"]
     assert password not in run_in(proxy.instance, served, EVERY_COMMAND_LINE)
     assert "redis-server" in run_in(proxy.instance, served, EVERY_COMMAND_LINE)
+
+
+# Every key of db0 and db4 with its serialized value (DUMP, in hex) and whether it expires.
+EVERY_KEY = r"""
+export REDISCLI_AUTH=$REDIS_PASSWORD
+for db in 0 4; do
+  for key in $(redis-cli --no-auth-warning -n $db --scan | sort); do
+    value=$(redis-cli --no-auth-warning -n $db DUMP "$key" | od -An -tx1 | tr -d ' \n')
+    ttl=$(redis-cli --no-auth-warning -n $db TTL "$key")
+    echo "$db $key $value $([ "$ttl" -gt 0 ] && echo expires || echo "$ttl")"
+  done
+done
+"""
+WRITE_FEW = (
+    "SET note:1 n1",
+    "SET note:2 n2",
+    "HSET user:1 name ada role admin",
+    "RPUSH queue a b c",
+    "SELECT 4",
+    "SET session:1 s1 EX 86400",
+    "SET session:2 s2 EX 86400",
+    "SET forever yes",
+)
+CHANGE_AFTER = ("SET note:1 changed", "SET added x", "DEL user:1", "SELECT 4", "DEL session:2")
+
+
+def answers(container: Any) -> bool:
+    return bool(container.exec_run(["redis-health"]).exit_code == 0)
+
+
+def piped(commands: tuple[str, ...]) -> list[str]:
+    lines = "\n".join(commands)
+    script = f"printf '%s\\n' '{lines}' | REDISCLI_AUTH=$REDIS_PASSWORD redis-cli --no-auth-warning"
+    return ["sh", "-c", script]
+
+
+async def test_a_redis_restored_in_place_holds_the_backups_keys_and_keeps_them_across_a_kill(
+    client: httpx.AsyncClient, proxy: Proxy
+) -> None:
+    """With appendonly on (the user's command): the same container, never restarted, holds
+    exactly the backup's keys and values after a verified safety backup of the later ones;
+    killed, Swarm starts it again on its AOF, which the restore rewrote: the backup's keys."""
+    env_id = await new_environment(client, "inplace")
+    db = (await new_database(client, env_id, slug="db", engine="redis"))["service"]
+    aof = {**db["spec"], "command": ["redis-start", "--appendonly", "yes"]}
+    put = await client.put(
+        f"/services/{db['id']}", json=aof, headers={"If-Match": f'"{db["generation"]}"'}
+    )
+    assert put.status_code == 200, put.text
+    served = await deployed(client, db["id"])
+    assert run_in(proxy.instance, served, cli("CONFIG", "GET", "appendonly")) == "appendonly\nyes"
+    run_in(proxy.instance, served, piped(WRITE_FEW))
+    backed_up = run_in(proxy.instance, served, ["sh", "-c", EVERY_KEY])
+    asked = await created(await client.post(f"/services/{db['id']}/backups"))
+    backup = await backup_ended(client, asked["id"])
+    assert backup["phase"] == "VERIFIED", backup["status"]
+    run_in(proxy.instance, served, piped(CHANGE_AFTER))
+    [before] = sw.running_containers(proxy.instance, uuid.UUID(served))
+
+    url = f"/backups/{asked['id']}/restore-in-place"
+    restore = await created(await client.post(url, json={"confirm": "db"}))
+    seen: list[str] = []
+    done = await backup_ended(client, restore["id"], timeout=180, seen=seen)
+    assert done["phase"] == "VERIFIED", done["status"]
+    assert seen[-3:] == ["SAFETY_BACKUP", "RESTORING", "VERIFIED"]
+    assert "2 databases, 7 keys" in done["status"]["conditions"][0]["message"]
+    safety = await backup_of(client, done["status"]["details"]["safety_backup_id"])
+    assert (safety["phase"], safety["spec"]["trigger"]) == ("VERIFIED", "safety")
+    assert safety["status"]["details"]["tables"] == {"db0": 4, "db4": 2, "db4 with a TTL": 1}
+    assert run_in(proxy.instance, served, ["sh", "-c", EVERY_KEY]) == backed_up
+    [after] = sw.running_containers(proxy.instance, uuid.UUID(served))
+    assert after.id == before.id  # loaded by the running server: no new task, nothing empty
+    assert run_in(proxy.instance, served, cli("SET", "written", "after")) == "OK"  # let go
+
+    after.kill()
+
+    def restarted() -> bool:
+        found = sw.running_containers(proxy.instance, uuid.UUID(served))
+        return bool(found) and found[0].id != before.id and answers(found[0])
+
+    await eventually(restarted, timeout=90, every=0.5, message="Swarm started it again")
+    now = run_in(proxy.instance, served, ["sh", "-c", EVERY_KEY]).splitlines()
+    assert [line for line in now if " written " not in line] == backed_up.splitlines()
+    assert run_in(proxy.instance, served, cli("GET", "written")) == "after"
 
 
 class OnlyTheBackup:

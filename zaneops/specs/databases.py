@@ -56,7 +56,17 @@ ENGINES: dict[str, Engine] = {
         backed_up=True,
         restored_in_place=True,
     ),
-    "redis": Engine("Redis", ("7",), 6379, "/data", "redis", 256 << 20, False, backed_up=True),
+    "redis": Engine(
+        "Redis",
+        ("7",),
+        6379,
+        "/data",
+        "redis",
+        256 << 20,
+        False,
+        backed_up=True,
+        restored_in_place=True,
+    ),
 }
 
 

@@ -199,6 +199,32 @@ async def test_a_restore_in_place_needs_a_verified_backup_the_slug_typed_and_not
     assert backing_up.status_code == 409 and "being restored into" in backing_up.text
 
 
+async def test_a_redis_backup_is_restored_in_place_but_never_one_of_another_engine(
+    admin: httpx.AsyncClient, store: PostgresStore
+) -> None:
+    """A Redis's verified backup is accepted; one recorded as another engine's (a PostgreSQL
+    dump) is refused with the reason, before anything is made."""
+    env_id = await environment(admin)
+    made = await admin.post(
+        f"/environments/{env_id}/databases", json={"slug": "cache", "engine": "redis"}
+    )
+    db = body(made, 201)["service"]
+    redis, postgres = [body(await admin.post(f"/services/{db['id']}/backups"), 201) for _ in "ab"]
+    for backup, engine in ((redis, "redis"), (postgres, "postgres")):
+        status = Status(details={"phase": "VERIFIED", "engine": engine})
+        await store.write_status(Kind.BACKUPS, uuid.UUID(backup["id"]), status)
+
+    refused = await admin.post(
+        f"/backups/{postgres['id']}/restore-in-place", json={"confirm": "cache"}
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "another_engine"
+    assert "a PostgreSQL backup cannot replace the contents of a Redis database" in refused.text
+    url = f"/backups/{redis['id']}/restore-in-place"
+    restore = body(await admin.post(url, json={"confirm": "cache"}), 201)
+    assert restore["spec"]["in_place"] is True and restore["spec"]["restore_from"] == redis["id"]
+
+
 async def test_every_environments_backups_are_listed_newest_first_with_their_database(
     admin: httpx.AsyncClient,
 ) -> None:

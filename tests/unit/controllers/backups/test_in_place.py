@@ -14,6 +14,7 @@ import pytest
 from controllers.backups.controller import BackupsController
 from controllers.backups.in_place import made_for
 from controllers.backups.postgres import IN_PLACE, POSTGRES
+from controllers.backups.redis import IN_PLACE as REDIS_IN_PLACE
 from tests.unit.controllers.backups.test_controller import (
     DB_SPEC,
     NOW,
@@ -23,7 +24,8 @@ from tests.unit.controllers.backups.test_controller import (
     ctx,
     row,
 )
-from zaneops.adapters.docker.dumps import Ran
+from tests.unit.controllers.backups.test_redis import REDIS_SPEC
+from zaneops.adapters.docker.dumps import Ran, RunningContainer
 from zaneops.specs import BackupSpec, Status
 from zaneops.specs.kinds import Kind
 from zaneops.specs.objects import StoredObject
@@ -62,8 +64,14 @@ class Engine(Dumps):
 class Bed:
     """A database, its verified backup (a file in the folder) and a controller."""
 
-    def __init__(self, root: Path, engine: Engine) -> None:
-        self.service = row(Kind.SERVICES, DB_SPEC)
+    def __init__(
+        self,
+        root: Path,
+        engine: Dumps,
+        database: dict[str, Any] = DB_SPEC,
+        dumped: dict[str, Any] | None = None,
+    ) -> None:
+        self.service = row(Kind.SERVICES, database)
         (root / "b.pgdump").write_bytes(b"PGDMP")
         self.backup = row(
             Kind.BACKUPS,
@@ -71,13 +79,22 @@ class Bed:
             phase="VERIFIED",
             file="b.pgdump",
             sha256=hashlib.sha256(b"PGDMP").hexdigest(),
-            tables=TABLES,
+            **(dumped or {"tables": TABLES}),
         )
         spec = BackupSpec(service_id=self.service.id, restore_from=self.backup.id, in_place=True)
         self.restore = row(Kind.BACKUPS, spec.model_dump(mode="json"))
         self.rows = Rows(self.service, self.backup, self.restore)
         self.engine = engine
         self.controller: BackupsController = controller(self.rows, engine, root)
+
+    async def until_ended(self) -> Status:
+        """Stepped on, its safety backup verified as soon as it is made."""
+        status = await self.step()
+        while status.details["phase"] not in ("VERIFIED", "FAILED"):
+            if status.details.get("safety_backup_id"):
+                self.safety_ends("VERIFIED")
+            status = await self.step()
+        return status
 
     async def step(self) -> Status:
         result = await self.controller.reconcile(ctx(), self.restore)
@@ -185,6 +202,76 @@ async def test_a_restart_after_the_load_finishes_without_loading_again(tmp_path:
     result = await fresh.reconcile(ctx(), bed.restore)
     assert result.status is not None and result.status.details["phase"] == "VERIFIED"
     assert not bed.engine.asked(IN_PLACE.load_command)
+
+
+REDIS_KEYS = {"db0": 250, "db4": 21, "db4 with a TTL": 20}
+
+
+class RedisServer(Dumps):
+    """A live Redis: the load goes into it, its count then says `loaded`."""
+
+    def __init__(self, loaded: dict[str, int]) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.ran: list[list[str]] = []
+
+    async def running_container(self, instance: str, owner: str) -> RunningContainer | None:
+        return RunningContainer("c1", "zaneops/redis:7")
+
+    async def run_in(self, container_id: str, command: list[str]) -> Ran:
+        self.ran.append(command)
+        if command == REDIS_IN_PLACE.count_command:
+            return Ran(0, "".join(f"COUNT {t} {n}\n" for t, n in self.loaded.items()))
+        return Ran(0, "")
+
+
+async def test_a_redis_restored_in_place_is_judged_by_its_keys_and_not_counted_once_writes_go_on(
+    tmp_path: Path,
+) -> None:
+    """Two keys with a TTL expired since the dump: still the backup (Redis's judge); its count
+    is the live server's, its writes held, so none follows the finish that lets them go."""
+    loaded = {"db0": 250, "db4": 19, "db4 with a TTL": 18}
+    dumped = {"tables": REDIS_KEYS, "engine": "redis"}
+    server = RedisServer(loaded)
+    bed = Bed(tmp_path, server, REDIS_SPEC, dumped)
+    done = await bed.until_ended()
+    assert done.details["phase"] == "VERIFIED", done.conditions
+    message = done.conditions[0].message
+    assert "2 databases, 271 keys (2 with a TTL expired since), as at its dump" in message
+    assert f"safety backup {bed.safety().id}" in message
+    ran = [command for command in server.ran if command[0] == "bash"]
+    assert ran == [
+        [*REDIS_IN_PLACE.load_command, ran[0][-1]],
+        REDIS_IN_PLACE.count_command,
+        REDIS_IN_PLACE.finish_command,
+    ]
+
+
+async def test_a_redis_load_lacking_keys_without_a_ttl_fails_and_lets_the_writes_go_on(
+    tmp_path: Path,
+) -> None:
+    server = RedisServer({"db0": 249, "db4": 21, "db4 with a TTL": 20})
+    bed = Bed(tmp_path, server, REDIS_SPEC, {"tables": REDIS_KEYS, "engine": "redis"})
+    failed = await bed.until_ended()
+    condition = failed.conditions[0]
+    assert condition.reason == "VerifyFailed"
+    assert "db0: 250 keys without a TTL at dump time, 249 restored" in condition.message
+    assert "the database holds what the load made" in condition.message
+    assert server.ran[-1] == REDIS_IN_PLACE.abandon_command
+
+
+async def test_a_backup_of_another_engine_never_replaces_a_databases_contents(
+    tmp_path: Path,
+) -> None:
+    """A PostgreSQL backup recorded for what is now a Redis: refused before a safety backup."""
+    server = RedisServer(REDIS_KEYS)
+    bed = Bed(tmp_path, server, REDIS_SPEC, {"tables": TABLES, "engine": "postgres"})
+    failed = await bed.step()
+    condition = failed.conditions[0]
+    assert (failed.details["phase"], condition.reason) == ("FAILED", "NotSupported")
+    assert "a postgres backup cannot replace a redis database's contents" in condition.message
+    assert server.ran == []
+    assert not [o for o in bed.rows.objects.values() if o.spec.get("trigger") == "safety"]
 
 
 def test_the_safety_backup_found_again_is_the_first_of_its_service_since_the_restore() -> None:

@@ -15,8 +15,12 @@ import pytest
 from controllers.backups.controller import ENGINE_BACKUPS
 from controllers.backups.rdb import NotWhole, keys_per_database
 from controllers.backups.redis import (
+    ABANDON_IN_PLACE_SCRIPT,
     COUNT_SCRIPT,
     DUMP_SCRIPT,
+    FINISH_IN_PLACE_SCRIPT,
+    IN_PLACE,
+    LOAD_IN_PLACE_SCRIPT,
     RESTORE_SCRIPT,
     SCRATCH_FLAG,
     judge,
@@ -42,6 +46,7 @@ REAL_KEYS = {
     "db15 with a TTL": 1,
 }
 MARK = b"0123456789abcdef0123456789abcdef01234567"
+IN_PLACE_SCRIPTS = (LOAD_IN_PLACE_SCRIPT, FINISH_IN_PLACE_SCRIPT, ABANDON_IN_PLACE_SCRIPT)
 REDIS_SPEC = {
     "slug": "cache",
     "source": {
@@ -220,7 +225,7 @@ def test_a_restore_lacking_or_adding_keys_is_refused_naming_the_database(
 
 def test_no_redis_command_passes_a_password_on_a_command_line() -> None:
     """redis-cli reads it from REDISCLI_AUTH; -a or AUTH would show it in `ps`."""
-    for script in (DUMP_SCRIPT, COUNT_SCRIPT, RESTORE_SCRIPT):
+    for script in (DUMP_SCRIPT, COUNT_SCRIPT, RESTORE_SCRIPT, *IN_PLACE_SCRIPTS):
         words = script.split()
         assert "-a" not in words and "AUTH" not in words and "--pass" not in words
     assert 'export REDISCLI_AUTH="${REDIS_PASSWORD:-$(cat "$REDIS_PASSWORD_FILE")}"' in DUMP_SCRIPT
@@ -231,6 +236,20 @@ def test_the_restore_checks_the_file_before_anything_loads_it() -> None:
     assert RESTORE_SCRIPT.index("redis-check-rdb") < RESTORE_SCRIPT.index("DEBUG RELOAD NOSAVE")
     # The live server: refused when it holds keys, the new file renamed over the old one.
     assert RESTORE_SCRIPT.index("not empty") < RESTORE_SCRIPT.index('mv -f "$dir/.zane-restore')
+
+
+def test_a_restore_in_place_holds_the_writes_until_what_a_restart_reads_is_written() -> None:
+    """The file checked before the writes are held; held (not every command: the restore's
+    own must go on) before it is placed; let go only after the AOF or RDB is written anew."""
+    load = LOAD_IN_PLACE_SCRIPT
+    assert load.index("redis-check-rdb") < load.index("\nhold\n") < load.index('mv -f "$dir')
+    assert load.index('mv -f "$dir') < load.index("DEBUG RELOAD NOSAVE")
+    assert "CLIENT PAUSE 600000 WRITE" in load and "PAUSE ALL" not in load
+    finish = FINISH_IN_PLACE_SCRIPT
+    assert finish.index("rewritten BGREWRITEAOF") < finish.index("CLIENT UNPAUSE")
+    assert finish.index("rewritten BGSAVE") < finish.index("CLIENT UNPAUSE")
+    assert "CLIENT UNPAUSE" in ABANDON_IN_PLACE_SCRIPT
+    assert not IN_PLACE.keeps_contents_on_failure and not IN_PLACE.recounted
 
 
 def _fake_cli(folder: Path, stdout: bytes, said: str, code: int = 0) -> dict[str, str]:

@@ -166,12 +166,9 @@ function BackupRow({
           ) : null}
           {restorable ? (
             <>
-              {backup.status.details?.engine !== "redis" ? (
-                // Redis backups go into a new database only, for now.
-                <Button small onClick={() => setRestoring("here")}>
-                  Restore here…
-                </Button>
-              ) : null}
+              <Button small onClick={() => setRestoring("here")}>
+                Restore here…
+              </Button>
               <Button small onClick={() => setRestoring("new")}>
                 Restore…
               </Button>
@@ -280,6 +277,7 @@ function RestoreHereDialog({
   const { service } = useService();
   const { notify } = useApp();
   const slug = service.spec.slug;
+  const redis = backup.status.details?.engine === "redis";
   const [typed, setTyped] = useState("");
   const restore = useAction(async () => {
     await post<Backup>(`/backups/${backup.id}/restore-in-place`, { confirm: typed.trim() });
@@ -301,14 +299,22 @@ function RestoreHereDialog({
               A safety backup of what {slug} holds now is made and verified first; if it fails,
               nothing is touched.
             </li>
+            {redis ? (
+              <li>
+                The writes of {slug}&apos;s clients are held while the backup is loaded and saved to
+                disk (reads go on); they run after, on the restored keys.
+              </li>
+            ) : (
+              <li>
+                The clients of {slug} are disconnected and kept out while the backup is loaded: your
+                apps cannot use it meanwhile.
+              </li>
+            )}
             <li>
-              The clients of {slug} are disconnected and kept out while the backup is loaded: your
-              apps cannot use it meanwhile.
-            </li>
-            <li>
-              Its contents are replaced and every table is checked against the backup. What was
-              written since the backup is kept only in the safety backup; writes made while the
-              safety backup is checked are lost, so stop them first if they matter.
+              Its contents are replaced and every {redis ? "database's keys are" : "table is"}{" "}
+              checked against the backup. What was written since the backup is kept only in the
+              safety backup; writes made while the safety backup is checked are lost, so stop them
+              first if they matter.
             </li>
           </ol>
           <FormErrors messages={unplacedErrors(restore.error, ["confirm"], {})} />
