@@ -142,8 +142,8 @@ def test_link_following_sequences_find_no_server_error(database_url: str) -> Non
 
         Authenticated.run(
             settings=hypothesis.settings(
-                max_examples=60,
-                stateful_step_count=6,
+                max_examples=100,
+                stateful_step_count=8,
                 derandomize=True,  # the same sequences each run: a failure is reproducible
                 deadline=None,
                 database=None,
