@@ -96,7 +96,8 @@ def test_another_platforms_key_is_refused_in_ages_words(tmp_path: Path) -> None:
 def test_the_identity_file_is_private_and_removed_after(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Written 0600 in a 0700 folder of its own, gone once age ran."""
+    """Written 0600 in a 0700 folder of its own (never on age's command line), gone once age
+    ran."""
     private_root = tmp_path / "tmp"
     private_root.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(private_root))
@@ -106,6 +107,7 @@ def test_the_identity_file_is_private_and_removed_after(
     real_run = __import__("subprocess").run
 
     def spying_run(command: list[str], **kwargs: object) -> object:
+        assert backup_key.identity(KEY) not in " ".join(command)  # never on a command line
         key = Path(command[command.index("-i") + 1])
         seen.append((key.stat().st_mode & 0o777, key.parent.stat().st_mode & 0o777))
         return real_run(command, **kwargs)
