@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from tests.support import volumes as vs
@@ -145,11 +146,14 @@ async def test_only_a_database_can_be_backed_up(client: httpx.AsyncClient) -> No
 
 
 async def verified_again(
-    client: httpx.AsyncClient, store: PostgresStore, backup: dict[str, Any]
+    client: httpx.AsyncClient, store: PostgresStore, database_url: str, backup: dict[str, Any]
 ) -> dict[str, Any]:
-    """The backup verified once more from its file as it is now (as after a crash)."""
+    """The backup verified once more from its file as it is now (as after a crash: VERIFYING,
+    and the controller woken as its resync would)."""
     details = {**backup["status"]["details"], "phase": "VERIFYING"}
     await store.write_status(Kind.BACKUPS, uuid.UUID(backup["id"]), Status(details=details))
+    with psycopg.connect(database_url, autocommit=True) as conn:  # its own writes wake no one
+        conn.execute("SELECT pg_notify('zane_backups', %s)", (backup["id"],))
     return await backup_ended(client, backup["id"], timeout=60)
 
 
@@ -161,6 +165,7 @@ async def test_an_encrypted_backup_is_ciphertext_at_rest_verified_and_read_with_
     store: PostgresStore,
     secret_key: str,
     tmp_path: Path,
+    database_url: str,
 ) -> None:
     """A policy with encrypt on: the file is age's (no PGDMP in sight), VERIFIED by the
     controller, decrypted on the host by the real age with the key derived from the sealing
@@ -172,9 +177,11 @@ async def test_an_encrypted_backup_is_ciphertext_at_rest_verified_and_read_with_
     db = (await new_database(client, env_id, slug="db", engine="postgres"))["service"]
     await deployed(client, db["id"])
     await job(client, env_id, "seed", images["postgres"], WRITE_ROWS)
-    headers = {"If-Match": f'"{db["generation"]}"'}
-    policy = {**db["spec"], "backup": {"schedule": "0 3 * * *", "encrypt": True}}
-    assert (await client.put(f"/services/{db['id']}", json=policy, headers=headers)).is_success
+    service = (await client.get(f"/services/{db['id']}")).json()
+    headers = {"If-Match": f'"{service["generation"]}"'}
+    policy = {**service["spec"], "backup": {"schedule": "0 3 * * *", "encrypt": True}}
+    answer = await client.put(f"/services/{db['id']}", json=policy, headers=headers)
+    assert answer.status_code == 200, answer.text
 
     asked = await created(await client.post(f"/services/{db['id']}/backups"))
     assert asked["spec"]["encrypted"] is True
@@ -210,11 +217,11 @@ async def test_an_encrypted_backup_is_ciphertext_at_rest_verified_and_read_with_
     tampered = bytearray(data)
     tampered[len(tampered) // 2] ^= 0x01
     stored.write_bytes(bytes(tampered))
-    changed = await verified_again(client, store, backup)
+    changed = await verified_again(client, store, database_url, backup)
     condition = changed["status"]["conditions"][0]
     assert (changed["phase"], condition["reason"]) == ("FAILED", "Corrupted"), condition
     backup["status"]["details"]["sha256"] = hashlib.sha256(tampered).hexdigest()
-    refused = await verified_again(client, store, backup)
+    refused = await verified_again(client, store, database_url, backup)
     condition = refused["status"]["conditions"][0]
     assert (refused["phase"], condition["reason"]) == ("FAILED", "DecryptFailed"), condition
     assert condition["message"].startswith("the backup file could not be decrypted: ")
