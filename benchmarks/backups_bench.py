@@ -6,15 +6,17 @@ Starts a PostgreSQL container of the platform's image, fills it with MIB of hard
 rows, then, alternating, ROUNDS times each:
 - raw: `docker exec pg_dump -Fc | file` (the dump into the local backups folder);
 - ours: the backups controller's dump (snapshot, row counts, pg_dump of that snapshot,
-  streamed through the Engine API into a file with its sha256, fsynced).
+  streamed through the Engine API into a file with its sha256, fsynced);
+- ours encrypted: the same stream through `age -r <recipient>` (encryption at rest).
 Then the same kept in an S3-compatible store (a real S3 API server: moto's, in a container on
 loopback), alternating ROUNDS times each:
 - raw: `docker exec pg_dump -Fc | upload` (the dump streamed into a multipart upload);
 - ours: the controller's dump, uploaded as it is written (zaneops.adapters.s3), the stored
   size checked.
 Then the verification (a scratch server, the file copied in, pg_restore, every table counted
-and compared) against a raw `pg_restore` of the same file into a scratch server. Prints
-seconds, MB/s of the database, and ratios.
+and compared) against a raw `pg_restore` of the same file into a scratch server, and the
+verification of the encrypted file (decrypted first). Prints seconds, MB/s of the database,
+and ratios.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from tests.support.database_images import ensure_database_images
 from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, S3Server, s3_server
 from zaneops.adapters.docker.dumps import DatabaseDumps
 from zaneops.adapters.s3 import PART_SIZE, Bucket, ObjectStores
+from zaneops.common import backup_key
+from zaneops.common.secrets import new_key
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context
 from zaneops.specs import Status
@@ -49,6 +53,7 @@ from zaneops.specs.objects import Key, StoredObject
 
 BUCKET = "bench-backups"
 ENV = {"POSTGRES_USER": "app", "POSTGRES_DB": "app", "POSTGRES_PASSWORD": "bench-password"}
+SEALING_KEY = new_key()  # the encrypted variant's recipient and identity derive from it
 ROW_BYTES = 1024  # 32 random md5s: text pg_dump's compression barely shrinks
 FILL = (
     "CREATE TABLE blobs (id bigserial PRIMARY KEY, body text);"
@@ -82,15 +87,17 @@ def raw_dump(container: Any, dest: Path) -> float:
     return time.perf_counter() - began
 
 
-async def our_dump(container: Any, dest: Path) -> tuple[float, dict[str, int], str]:
+async def our_dump(
+    container: Any, dest: Path, recipient: str | None = None
+) -> tuple[float, dict[str, int], str]:
     dumps = DatabaseDumps()
     began = time.perf_counter()
     streamed = await dumps.stream_to_file(
-        container.id, ["bash", "-c", pg.DUMP_SCRIPT], dest, 1 << 20
+        container.id, ["bash", "-c", pg.DUMP_SCRIPT], dest, 1 << 20, recipient=recipient
     )
     took = time.perf_counter() - began
     dumps.close()
-    assert streamed.exit_code == 0, streamed.stderr
+    assert streamed.exit_code == 0 and streamed.encrypt_failure is None, streamed
     return took, counts_of(streamed.stderr), streamed.sha256
 
 
@@ -159,7 +166,13 @@ class NoRows:
 
 
 async def our_verify(
-    root: Path, relative: str, sha256: str, tables: dict[str, int], image: str
+    root: Path,
+    relative: str,
+    sha256: str,
+    tables: dict[str, int],
+    *,
+    image: str,
+    encrypted: bool = False,
 ) -> tuple[float, str]:
     """The controller's own verification of the file, through its reconcile."""
     installation = InstallationSettings.model_construct(instance=f"bench-{uuid.uuid4().hex[:6]}")
@@ -169,6 +182,7 @@ async def our_verify(
         BackupsSettings(root=root),
         NoRows(),
         dumps,  # type: ignore[arg-type]
+        sealing_key=SEALING_KEY,
     )
     details = {
         "phase": "VERIFYING",
@@ -181,7 +195,7 @@ async def our_verify(
     backup = StoredObject(
         kind=Kind.BACKUPS,
         id=uuid.uuid4(),
-        spec={"service_id": str(uuid.uuid4())},
+        spec={"service_id": str(uuid.uuid4()), "encrypted": encrypted},
         generation=1,
         status=Status(details=details),
         finalizers=(),
@@ -214,29 +228,52 @@ def main(mib: int, rounds: int) -> None:
         psql(container, FILL.format(rows=mib * 1024 * 1024 // ROW_BYTES))
         size = int(psql(container, "SELECT pg_database_size('app')"))
         print(f"database: {size / 2**20:.0f} MiB, filled in {time.perf_counter() - began:.0f} s")
-        raw_times, our_times = [], []
+        raw_times, our_times, encrypted_times = [], [], []
         tables: dict[str, int] = {}
-        sha256 = ""
+        sha256 = encrypted_sha256 = ""
+        recipient = backup_key.recipient(SEALING_KEY)
         for _ in range(rounds):
             raw_times.append(raw_dump(container, root / "raw.pgdump"))
             took, tables, sha256 = asyncio.run(our_dump(container, root / "ours.pgdump"))
             our_times.append(took)
+            took, _, encrypted_sha256 = asyncio.run(
+                our_dump(container, root / "ours.pgdump.age", recipient)
+            )
+            encrypted_times.append(took)
         raw, ours = statistics.median(raw_times), statistics.median(our_times)
+        encrypted = statistics.median(encrypted_times)
         dump_mib = (root / "ours.pgdump").stat().st_size / 2**20
         print(f"dump file: {dump_mib:.0f} MiB; tables counted in the snapshot: {tables}")
         print(f"raw pg_dump | file : {raw:7.1f} s  {size / 2**20 / raw:6.1f} MB/s  {raw_times}")
         print(f"ours (controller)  : {ours:7.1f} s  {size / 2**20 / ours:6.1f} MB/s  {our_times}")
+        print(
+            f"ours encrypted (age): {encrypted:6.1f} s  {size / 2**20 / encrypted:6.1f} MB/s  "
+            f"{encrypted_times}"
+        )
         print(f"dump ratio ours/raw: {ours / raw:.2f}")
+        print(
+            f"dump ratio encrypted/raw: {encrypted / raw:.2f} "
+            f"(encrypted/ours {encrypted / ours:.2f})"
+        )
         with s3_server(BUCKET) as store:
             compare_with_s3(container, root, size, rounds, store)
         restore = raw_restore(image, root / "ours.pgdump")
-        verify, message = asyncio.run(our_verify(root, "ours.pgdump", sha256, tables, image))
+        verify, message = asyncio.run(our_verify(root, "ours.pgdump", sha256, tables, image=image))
         print(f"raw pg_restore     : {restore:7.1f} s")
         print(f"ours verification  : {verify:7.1f} s  ({message})")
         print(
             f"verify ratio (server start + copy + restore + counts) / raw restore: "
             f"{verify / restore:.2f}"
         )
+        verify_encrypted, message = asyncio.run(
+            our_verify(
+                root, "ours.pgdump.age", encrypted_sha256, tables, image=image, encrypted=True
+            )
+        )
+        print(
+            f"ours verification, encrypted (decrypt first): {verify_encrypted:7.1f} s ({message})"
+        )
+        print(f"verify ratio encrypted / raw restore: {verify_encrypted / restore:.2f}")
     finally:
         container.remove(force=True, v=True)
         subprocess.run(["rm", "-rf", str(root)], check=False)

@@ -73,6 +73,16 @@ async def _not_while_restoring_in_place(ctx: ApiContext, service: StoredObject) 
         raise ApiError(409, "restoring_in_place", message)
 
 
+class BackUpRequest(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    encrypted: bool | None = Field(
+        default=None,
+        description="Encrypt this backup's file at rest (age); none: as the service's backup "
+        "policy says (encrypt), else not.",
+    )
+
+
 @router.post(
     "/services/{id}/backups",
     response_model=Backup,
@@ -80,7 +90,13 @@ async def _not_while_restoring_in_place(ctx: ApiContext, service: StoredObject) 
     operation_id="back_up_service",
     summary="Back up a database now (a dump, then a restore that checks it)",
 )
-async def back_up(ctx: Ctx, _: CurrentUser, service_id: ServiceId, response: Response) -> Any:
+async def back_up(
+    ctx: Ctx,
+    _: CurrentUser,
+    service_id: ServiceId,
+    response: Response,
+    body: BackUpRequest | None = None,
+) -> Any:
     service = await load(ctx, Kind.SERVICES, service_id)
     if service.is_deleted:
         raise Conflict(f"services/{service_id} is being deleted")
@@ -92,7 +108,11 @@ async def back_up(ctx: Ctx, _: CurrentUser, service_id: ServiceId, response: Res
     assert service.parent_id is not None
     policy = service.spec_as(ServiceSpec).backup
     target_id = policy.target_id if policy else None  # kept where the schedule keeps them
-    asked = BackupSpec(service_id=service_id, trigger="manual", target_id=target_id)
+    asked_for = body.encrypted if body is not None else None
+    encrypted = asked_for if asked_for is not None else bool(policy and policy.encrypt)
+    asked = BackupSpec(
+        service_id=service_id, trigger="manual", target_id=target_id, encrypted=encrypted
+    )
     obj = await ctx.store.create_under(
         Kind.BACKUPS, asked.model_dump(mode="json"), service.parent_id
     )
@@ -166,7 +186,8 @@ FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     response_class=StreamingResponse,
     responses=FILE_RESPONSE,
     operation_id="download_backup",
-    summary="Download a verified backup's file (the dump, as its engine's tools restore it)",
+    summary="Download a verified backup's file (the dump, as its engine's tools restore it; "
+    "an encrypted one as stored, named .age: `age -d -i KEY FILE`)",
 )
 async def download(
     ctx: Ctx, user: CurrentUser, backup_id: Annotated[UUID, Path(alias="id")]

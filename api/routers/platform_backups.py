@@ -64,7 +64,9 @@ async def back_up_platform(ctx: Ctx, _: Admin, response: Response) -> Any:
     if running:
         raise ApiError(409, "backup_running", f"backup {running[0].id} of the platform is running")
     policy = await _policy(ctx)
-    asked = BackupSpec(platform=True, trigger="manual", target_id=policy.target_id)
+    asked = BackupSpec(
+        platform=True, trigger="manual", target_id=policy.target_id, encrypted=policy.encrypt
+    )
     made = await ctx.store.create(Kind.BACKUPS, asked.model_dump(mode="json"), None)
     response.headers["Location"] = f"/api/v1/backups/{made.id}"
     return BACKUPS.show(made)

@@ -11,21 +11,23 @@ missed run at most) and sleeps until the next one; a service's edit wakes it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+from zaneops.adapters.age import AgeFailed
 from zaneops.adapters.docker.dumps import RunningContainer, Streamed
 from zaneops.adapters.s3 import Bucket
-from zaneops.common import naming
+from zaneops.common import backup_key, naming
 from zaneops.common.settings import InstallationSettings
 from zaneops.runtime.controller import Context, Controller, Result, Watch
 from zaneops.specs import BackupPhase, BackupSpec, ServiceSpec, VolumeSpec
-from zaneops.specs.backup import ENDED, BackupPolicy, next_run
+from zaneops.specs.backup import ENDED, ScheduledPolicy, next_run
 from zaneops.specs.backup_targets import BackupTargetSpec
 from zaneops.specs.databases import DatabaseSource, backed_up_titles
 from zaneops.specs.kinds import Kind
@@ -53,6 +55,8 @@ SCRATCH_FOLDER = "/tmp"
 # What each engine that is backed up runs (zaneops.specs.databases says which are).
 # Copies read back from a backup target, under the backups folder (same disk, same care).
 FETCHED = ".fetched"
+# An encrypted backup's file: its engine's suffix, then age's.
+AGE_SUFFIX = ".age"
 # A scheduled backup due while its database is restored in place waits this long, again.
 IN_PLACE_WAIT_SECONDS = 30.0
 ENGINE_BACKUPS: dict[str, EngineBackup] = {"postgres": POSTGRES, "mariadb": MARIADB, "redis": REDIS}
@@ -145,7 +149,8 @@ class BackupsController(Controller):
     async def _dump(self, ctx: Context, obj: StoredObject) -> Result:
         spec = BackupSpec.model_validate(obj.spec)
         (engine_name, version), engine, container = await self._what_to_dump(spec)
-        relative = _dump_file(obj, engine.file_suffix)
+        recipient = backup_key.recipient(self.sealing_key()) if spec.encrypted else None
+        relative = _dump_file(obj, _stored_suffix(obj, engine))
         final = self.settings.root / relative
         partial = final.with_name(final.name + ".partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
@@ -154,10 +159,19 @@ class BackupsController(Controller):
         ctx.ensure_leader()
         try:
             streamed, where = await self._dump_into(
-                partial, relative, container_id=container.id, engine=engine, target=spec.target_id
+                partial,
+                relative,
+                container_id=container.id,
+                engine=engine,
+                target=spec.target_id,
+                recipient=recipient,
             )
         finally:
             self._dumping.discard(obj.id)
+        if streamed.encrypt_failure is not None:
+            partial.unlink(missing_ok=True)
+            message = f"encrypting the dump failed: {streamed.encrypt_failure}"
+            raise Failed("EncryptFailed", message)
         if not _whole(streamed):
             partial.unlink(missing_ok=True)
             said = _tail(not_the_counts(streamed.stderr)) or "nothing"
@@ -166,8 +180,10 @@ class BackupsController(Controller):
         tables = counts_of(streamed.stderr)
         if engine.counts_in_file is not None:
             try:
-                tables = await _counts_in_file(engine.counts_in_file, partial)
+                async with self._plaintext(partial, spec.encrypted, obj.id) as plain:
+                    tables = await _counts_in_file(engine.counts_in_file, plain)
             except Failed:
+                partial.unlink(missing_ok=True)
                 if where is not None and spec.target_id is not None:  # stored, yet no backup
                     await self._targets().forget(spec.target_id, str(relative))
                 raise
@@ -196,12 +212,14 @@ class BackupsController(Controller):
         container_id: str,
         engine: EngineBackup,
         target: UUID | None,
+        recipient: str | None,
     ) -> tuple[Streamed, str | None]:
-        """The dump written to `partial` and, with a target, uploaded to it at the same time
-        (kept there only if the dump is whole); where it is stored, if it is."""
+        """The dump written to `partial` (encrypted for `recipient`, if any) and, with a
+        target, uploaded to it at the same time (kept there only if the dump is whole); where
+        it is stored, if it is."""
 
         async def write() -> Streamed:
-            return await self._stream_dump(container_id, engine, partial)
+            return await self._stream_dump(container_id, engine, partial, recipient)
 
         if target is None:
             return await write(), None
@@ -237,11 +255,13 @@ class BackupsController(Controller):
             raise Failed("NotRunning", "the database has no running container: deploy it first")
         return (source.engine, source.version), engine, container
 
-    async def _stream_dump(self, container_id: str, engine: EngineBackup, dest: Path) -> Streamed:
+    async def _stream_dump(
+        self, container_id: str, engine: EngineBackup, dest: Path, recipient: str | None
+    ) -> Streamed:
         try:
             async with asyncio.timeout(self.settings.dump_timeout_seconds):
                 return await self.dumps.stream_to_file(
-                    container_id, engine.dump_command, dest, STDERR_LIMIT
+                    container_id, engine.dump_command, dest, STDERR_LIMIT, recipient=recipient
                 )
         except TimeoutError:
             dest.unlink(missing_ok=True)
@@ -261,26 +281,8 @@ class BackupsController(Controller):
         path = await self._readable(obj, obj.id)
         await self._same_file(path, str(details["sha256"]))
         began = time.monotonic()
-        name = self._scratch_name(obj.id)
-        labels = {
-            naming.LABEL_MANAGED: "true",
-            naming.LABEL_INSTANCE: self.instance,
-            naming.LABEL_OWNER: f"{Kind.BACKUPS.value}/{obj.id}",
-        }
-        scratch = engine.scratch_variables(secrets.token_urlsafe(24))
-        ctx.ensure_leader()
-        try:
-            async with asyncio.timeout(self.settings.verify_timeout_seconds):
-                container = await self.dumps.start_scratch(
-                    str(details["image"]), name, scratch, labels
-                )
-                restored = await self._restore(container, path, engine)
-        except TimeoutError:
-            raise Failed(
-                "TimedOut", f"the restore check ran past {self.settings.verify_timeout_seconds:g} s"
-            ) from None
-        finally:
-            await self.dumps.remove(name)
+        async with self._plaintext(path, _encrypted(obj), obj.id) as plain:
+            restored = await self._restore_in_scratch(ctx, obj, engine, plain)
         verdict = _judged(engine, _tables(details.get("tables")), restored)
         message = f"restored into a scratch server: {verdict.summary}, as at dump time"
         extra = {
@@ -291,6 +293,31 @@ class BackupsController(Controller):
         self._drop_fetched(obj.id)
         await self._keep_the_newest(ctx, obj)
         return Result(status)
+
+    async def _restore_in_scratch(
+        self, ctx: Context, obj: StoredObject, engine: EngineBackup, path: Path
+    ) -> dict[str, int]:
+        """The file restored into a scratch server of the dump's image (removed after): its
+        tables' rows."""
+        name = self._scratch_name(obj.id)
+        labels = {
+            naming.LABEL_MANAGED: "true",
+            naming.LABEL_INSTANCE: self.instance,
+            naming.LABEL_OWNER: f"{Kind.BACKUPS.value}/{obj.id}",
+        }
+        scratch = engine.scratch_variables(secrets.token_urlsafe(24))
+        image = str(obj.status.details["image"])
+        ctx.ensure_leader()
+        try:
+            async with asyncio.timeout(self.settings.verify_timeout_seconds):
+                container = await self.dumps.start_scratch(image, name, scratch, labels)
+                return await self._restore(container, path, engine)
+        except TimeoutError:
+            raise Failed(
+                "TimedOut", f"the restore check ran past {self.settings.verify_timeout_seconds:g} s"
+            ) from None
+        finally:
+            await self.dumps.remove(name)
 
     async def _restore(self, container: str, path: Path, engine: EngineBackup) -> dict[str, int]:
         await self._ready(container, engine)
@@ -355,23 +382,58 @@ class BackupsController(Controller):
         if container is None or not ready:
             return self._wait_for_the_database(obj)
         # Read (from its target, maybe) only once the database is there to load it.
-        path, tables = await self._verified_backup(spec.restore_from, obj.id)
-        ctx.ensure_leader()
-        began = time.monotonic()
-        restored = await self._load(container.id, path, tables, obj.id, engine)
+        async with self.verified_backup_file(spec.restore_from, obj.id) as (path, tables):
+            ctx.ensure_leader()
+            began = time.monotonic()
+            restored = await self._load(container.id, path, tables, obj.id, engine)
         self._drop_fetched(obj.id)
         verdict = _judged(engine, tables, restored)
         message = f"restored from backup {spec.restore_from}: {verdict.summary}, as at its dump"
         extra = {"restore_seconds": round(time.monotonic() - began, 3), "tables": tables}
         return Result(_ended(obj.status, BackupPhase.VERIFIED, VERIFIED, message, extra))
 
-    async def _verified_backup(self, backup_id: UUID, reader: UUID) -> tuple[Path, dict[str, int]]:
-        """The backup's file, checked, for `reader` (a restore), and its tables' rows."""
+    @contextlib.asynccontextmanager
+    async def verified_backup_file(
+        self, backup_id: UUID, reader: UUID
+    ) -> AsyncIterator[tuple[Path, dict[str, int]]]:
+        """The backup's file, checked (and decrypted, if it is encrypted), for `reader` (a
+        restore), and its tables' rows; a decrypted copy is removed after."""
         backup = await self._verified_row(backup_id)
         details = backup.status.details
         path = await self._readable(backup, reader)
         await self._same_file(path, str(details["sha256"]))
-        return path, _tables(details.get("tables"))
+        async with self._plaintext(path, _encrypted(backup), reader) as plain:
+            yield plain, _tables(details.get("tables"))
+
+    @contextlib.asynccontextmanager
+    async def _plaintext(self, stored: Path, encrypted: bool, reader: UUID) -> AsyncIterator[Path]:
+        """What a restore reads: the stored file, or its decrypted copy (beside the copies
+        read back from targets), always removed after."""
+        if not encrypted:
+            yield stored
+            return
+        plain = self.settings.root / FETCHED / f"{reader}.decrypted"
+        plain.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            await self._decrypt(stored, plain)
+            yield plain
+        finally:
+            plain.unlink(missing_ok=True)
+
+    async def _decrypt(self, stored: Path, plain: Path) -> None:
+        identity = backup_key.identity(self.sealing_key())
+        timeout = self.settings.verify_timeout_seconds
+        try:
+            await self.dumps.decrypt_file(identity, stored, plain, timeout)
+        except AgeFailed as error:
+            message = f"the backup file could not be decrypted: {error}"
+            raise Failed("DecryptFailed", message) from None
+
+    async def encrypts(self, service_id: UUID | None) -> bool:
+        """Whether the service's backup policy encrypts its backups (no policy: no)."""
+        service = await self.rows.get(Kind.SERVICES, service_id) if service_id else None
+        policy = ServiceSpec.model_validate(service.spec).backup if service else None
+        return policy is not None and policy.encrypt
 
     async def verified_row(self, backup_id: UUID) -> StoredObject:
         return await self._verified_row(backup_id)
@@ -463,7 +525,11 @@ class BackupsController(Controller):
         await self._drop_past(ctx, verified, mine, policy)
 
     async def _drop_past(
-        self, ctx: Context, verified: StoredObject, mine: list[StoredObject], policy: BackupPolicy
+        self,
+        ctx: Context,
+        verified: StoredObject,
+        mine: list[StoredObject],
+        policy: ScheduledPolicy,
     ) -> None:
         ordered = sorted(mine, key=lambda b: b.created_at, reverse=True)
         kept = [b for b in ordered if _phase_of(b) == BackupPhase.VERIFIED or b.id == verified.id]
@@ -576,7 +642,12 @@ class BackupsController(Controller):
         if await self._restoring_in_place(service):
             return now + timedelta(seconds=IN_PLACE_WAIT_SECONDS)  # its dump would be half-loaded
         ctx.ensure_leader()
-        due_one = BackupSpec(service_id=service.id, trigger="schedule", target_id=policy.target_id)
+        due_one = BackupSpec(
+            service_id=service.id,
+            trigger="schedule",
+            target_id=policy.target_id,
+            encrypted=policy.encrypt,
+        )
         await self.rows.create(Kind.BACKUPS, due_one.model_dump(mode="json"), service.parent_id)
         return next_run(policy.schedule, now)
 
@@ -608,7 +679,9 @@ class BackupsController(Controller):
         if due > now:
             return due
         ctx.ensure_leader()
-        made = BackupSpec(platform=True, trigger="schedule", target_id=policy.target_id)
+        made = BackupSpec(
+            platform=True, trigger="schedule", target_id=policy.target_id, encrypted=policy.encrypt
+        )
         await self.rows.create(Kind.BACKUPS, made.model_dump(mode="json"), None)
         return next_run(policy.schedule, now)
 
@@ -634,7 +707,7 @@ class BackupsController(Controller):
         await self._delete_stored(obj)
         self._drop_fetched(obj.id)
         for engine in ENGINE_BACKUPS.values():  # a partial file does not say its engine
-            final = self.settings.root / _dump_file(obj, engine.file_suffix)
+            final = self.settings.root / _dump_file(obj, _stored_suffix(obj, engine))
             for path in (final, final.with_name(final.name + ".partial")):
                 path.unlink(missing_ok=True)
         return Result()
@@ -676,7 +749,8 @@ class BackupsController(Controller):
         if target_id is None or self.targets is None or obj.spec.get("restore_from"):
             return
         for engine in ENGINE_BACKUPS.values():  # a failed dump does not say its engine
-            await self.targets.delete(target_id, str(_dump_file(obj, engine.file_suffix)))
+            relative = _dump_file(obj, _stored_suffix(obj, engine))
+            await self.targets.delete(target_id, str(relative))
 
     async def _container_of(self, service_id: UUID | None) -> RunningContainer | None:
         if service_id is None:
@@ -699,9 +773,18 @@ def _dump_file(backup: StoredObject, suffix: str) -> Path:
     return Path(str(backup.parent_id)) / f"{backup.id}{suffix}"
 
 
+def _stored_suffix(backup: StoredObject, engine: EngineBackup) -> str:
+    """Its file's suffix: the engine's ("pgdump"), then ".age" when it is encrypted."""
+    return engine.file_suffix + (AGE_SUFFIX if _encrypted(backup) else "")
+
+
+def _encrypted(backup: StoredObject) -> bool:
+    return bool(backup.spec.get("encrypted"))
+
+
 def _whole(streamed: Streamed) -> bool:
-    """A dump is kept when it exited 0 with bytes (anything else is DumpFailed)."""
-    return streamed.exit_code == 0 and streamed.size > 0
+    """A dump is kept when it exited 0 with bytes, encrypted if asked (anything else fails)."""
+    return streamed.exit_code == 0 and streamed.size > 0 and streamed.encrypt_failure is None
 
 
 def _engine_named(engine: str) -> EngineBackup:
@@ -711,12 +794,11 @@ def _engine_named(engine: str) -> EngineBackup:
     return ENGINE_BACKUPS[engine]
 
 
-async def _counts_in_file(read: Callable[[Path], dict[str, int]], partial: Path) -> dict[str, int]:
+async def _counts_in_file(read: Callable[[Path], dict[str, int]], path: Path) -> dict[str, int]:
     """The counts the dump file holds; a file that is not whole is no backup."""
     try:
-        return await asyncio.to_thread(read, partial)
+        return await asyncio.to_thread(read, path)
     except ValueError as error:
-        partial.unlink(missing_ok=True)
         raise Failed("DumpFailed", f"the dump is not a whole file: {error}") from None
 
 

@@ -109,7 +109,8 @@ class InPlaceRestores:
         if made is not None:
             return made
         ctx.ensure_leader()
-        safety = BackupSpec(service_id=spec.service_id, trigger="safety")
+        encrypted = await self.host.encrypts(spec.service_id)  # as the policy says now
+        safety = BackupSpec(service_id=spec.service_id, trigger="safety", encrypted=encrypted)
         return await self.host.rows.create(
             Kind.BACKUPS, safety.model_dump(mode="json"), obj.parent_id
         )
@@ -121,8 +122,8 @@ class InPlaceRestores:
         ctx.ensure_leader()
         name = f"restore-{obj.id.hex[:12]}{engine.file_suffix}"
         try:
-            path, tables = await self.host._verified_backup(spec.restore_from, obj.id)
-            await self.host.dumps.copy_in(container, path, SCRATCH_FOLDER, name)
+            async with self.host.verified_backup_file(spec.restore_from, obj.id) as (path, tables):
+                await self.host.dumps.copy_in(container, path, SCRATCH_FOLDER, name)
         except Failed:
             # A load cut off by a crash left the clients out: let them back in.
             await self._abandon(container, in_place)

@@ -38,8 +38,17 @@ class Dumps(Protocol):
     ) -> RunningContainer | None: ...
 
     async def stream_to_file(
-        self, container_id: str, command: list[str], dest: Path, stderr_limit: int
+        self,
+        container_id: str,
+        command: list[str],
+        dest: Path,
+        stderr_limit: int,
+        recipient: str | None = None,
     ) -> Streamed: ...
+
+    async def decrypt_file(
+        self, identity: str, source: Path, dest: Path, timeout: float
+    ) -> None: ...
 
     async def run_in(self, container_id: str, command: list[str]) -> Ran: ...
 

@@ -1,5 +1,7 @@
-"""`zaneops restore` (the platform's own database from a backup of it) and `zaneops secret-key
-export` (the key its secrets are sealed with: a restored database is useless without it)."""
+"""`zaneops restore` (the platform's own database from a backup of it), `zaneops secret-key
+export` (the key its secrets are sealed with: a restored database is useless without it) and
+`zaneops backup-key export` (the age identity, derived from it, that decrypts encrypted
+backups anywhere)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,9 @@ def restore_command(
     backup_file: Path, secret_key_file: Path | None, sha256: str | None, **overrides: object
 ) -> None:
     """Replace the platform's own database (projects, services, users, settings) with a backup
-    of it, on a machine where `zaneops up` ran; the controllers then converge the world."""
+    of it, on a machine where `zaneops up` ran; the controllers then converge the world. An
+    encrypted backup (.age) is decrypted first with the backup key derived from the sealing
+    key (--secret-key-file's, else this installation's)."""
     from launcher.platform.restore import PlatformRestore, RestoreRefused
     from zaneops.adapters.docker.platform_restore import PlatformTasks
 
@@ -91,6 +95,55 @@ def export_command(output: Path | None, **overrides: object) -> None:
     click.echo(key)
 
 
+@click.group("backup-key")
+def backup_key_group() -> None:
+    """The key database backups are encrypted with (derived from the sealing key)."""
+
+
+@backup_key_group.command("export")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write it to this new file, readable by its owner only (0600), instead of printing it.",
+)
+@platform_options
+def export_backup_key_command(output: Path | None, **overrides: object) -> None:
+    """Print the age identity that decrypts this platform's encrypted backups (derived from
+    its sealing key, read from a running API or controller task), or write it to --output
+    (0600; an existing file is left alone). Decrypt a downloaded backup with
+    `age -d -i KEY_FILE BACKUP.age > DUMP`."""
+    from launcher.platform.restore import RestoreRefused, current_key
+    from zaneops.adapters.docker.platform_restore import PlatformTasks
+    from zaneops.common import backup_key
+
+    platform = platform_from(overrides)
+    try:
+        key = current_key(platform.instance, PlatformTasks())
+    except (RestoreRefused, Unavailable) as exc:
+        raise click.ClickException(str(exc)) from exc
+    text = backup_key.identity_file_text(key)
+    if output is not None:
+        write_new_private(output, text)
+        click.echo(f"the backup key of instance {platform.instance} is in {output} (0600)")
+        return
+    if sys.stdout.isatty():
+        click.echo("warning: the key is printed below; use --output FILE instead", err=True)
+    click.echo(text, nl=False)
+
+
+def write_new_private(path: Path, text: str) -> None:
+    """`text` in a new file `path`, made 0600; an existing file is refused, never replaced."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise click.ClickException(f"{path}: already exists, not overwritten") from None
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot be written ({exc.strerror})") from exc
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+
+
 def write_private(path: Path, text: str) -> None:
     """`text` in `path`, which only its owner may read: made 0600, or an existing file made
     0600 before anything is written to it."""
@@ -103,4 +156,4 @@ def write_private(path: Path, text: str) -> None:
         file.write(text)
 
 
-COMMANDS = (restore_command, secret_key_group)
+COMMANDS = (restore_command, secret_key_group, backup_key_group)

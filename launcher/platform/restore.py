@@ -16,19 +16,24 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from launcher.platform.secrets import secret_name
 from launcher.platform.stack_parts import SEALING_KEY, labels
+from zaneops.adapters.age import AgeFailed, decrypt, is_encrypted
 from zaneops.adapters.docker.dumps import Ran
+from zaneops.common import backup_key
 from zaneops.common.errors import Unavailable
 from zaneops.common.secrets import SEALED_PREFIX, SecretBox, SecretsUnavailable
 
 Echo = Callable[[str], None]
+Decrypt = Callable[[str, Path, Path, float], None]  # identity, source, dest, timeout
+DECRYPT_TIMEOUT = 3600.0
 
 ASIDE = "zane-platform-restoring"  # a hyphen: a name `zaneops up` never gives a database
 # The live database, renamed while the restored one is migrated: dropped once the restore is
@@ -223,6 +228,26 @@ def opens_with(key: str, sealed: list[str]) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def plaintext_of(path: Path, key: str, whose: str, decrypt_with: Decrypt) -> Iterator[Path]:
+    """The dump in `path`: the file itself, or (an encrypted backup) its copy decrypted with
+    the backup key derived from `key`, in a private folder beside it, removed after."""
+    if not is_encrypted(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix=".zane-restore-", dir=path.parent) as private:
+        plain = Path(private) / "platform.pgdump"
+        try:
+            decrypt_with(backup_key.identity(key), path, plain, DECRYPT_TIMEOUT)
+        except AgeFailed as exc:
+            raise RestoreRefused(
+                f"{path}: the backup file could not be decrypted with {whose} ({exc}). Nothing "
+                "was replaced. Pass --secret-key-file with the key `zaneops secret-key export` "
+                "wrote on the machine it comes from."
+            ) from None
+        yield plain
+
+
 def sealing_secret(instance: str) -> str:
     return secret_name(instance, next(iter(SEALING_KEY)))
 
@@ -246,11 +271,19 @@ def to_stop(replicas: dict[str, int], instance: str) -> dict[str, int]:
 
 
 class PlatformRestore:
-    def __init__(self, instance: str, tasks: TasksPort, echo: Echo, stop_timeout: float = 120):
+    def __init__(
+        self,
+        instance: str,
+        tasks: TasksPort,
+        echo: Echo,
+        stop_timeout: float = 120,
+        decrypt_with: Decrypt = decrypt,
+    ):
         self.instance = instance
         self.tasks = tasks
         self._echo = echo
         self.stop_timeout = stop_timeout
+        self._decrypt_with = decrypt_with
 
     def echo(self, text: str) -> None:
         """Said to the person; a terminal gone (SIGHUP, a closed pipe) stops nothing here."""
@@ -268,12 +301,13 @@ class PlatformRestore:
         new_key = key_from_file(key_file) if key_file else None
         postgres = self._running("postgres", "the platform's database")
         key = new_key or self._current_key()
-        self._load_aside(path, postgres)
+        whose = "the key in " + str(key_file) if key_file else "this installation's key"
+        with plaintext_of(path, key, whose, self._decrypt_with) as dump:
+            self._load_aside(path, dump, postgres)
         loaded = time.monotonic() - began
         try:
             sealed = self._sealed(path, postgres)
             if sealed and not opens_with(key, sealed):
-                whose = "the key in " + str(key_file) if key_file else "this installation's key"
                 raise RestoreRefused(
                     f"{path}: this backup was sealed with another key: {whose} does not open "
                     "its secrets. Nothing was replaced. Pass --secret-key-file with the key "
@@ -329,9 +363,10 @@ class PlatformRestore:
             )
         return [line for line in listed.output.splitlines() if " TABLE public " in line]
 
-    def _load_aside(self, path: Path, postgres: str) -> None:
+    def _load_aside(self, path: Path, dump: Path, postgres: str) -> None:
+        """`dump` (the file at `path`, decrypted if it was encrypted) loaded aside."""
         self.echo(f"checking {path.name}")
-        self.tasks.copy_in(postgres, path, str(Path(IN_CONTAINER).parent), Path(IN_CONTAINER).name)
+        self.tasks.copy_in(postgres, dump, str(Path(IN_CONTAINER).parent), Path(IN_CONTAINER).name)
         try:
             self._tables_of(path, postgres)
         except RestoreRefused:

@@ -40,12 +40,12 @@ def dashboard_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 async def backups(
-    controllers: None, proxy: Proxy, database_url: str, tmp_path: Path
+    controllers: None, proxy: Proxy, database_url: str, tmp_path: Path, secret_key: str
 ) -> AsyncIterator[None]:
     ensure_database_images()
     async with (
         vs.volumes_controller(proxy.instance, database_url, tmp_path / "volumes"),
-        backups_controller(proxy.instance, database_url, tmp_path / "backups"),
+        backups_controller(proxy.instance, database_url, tmp_path / "backups", secret_key),
     ):
         yield
 
@@ -74,9 +74,21 @@ async def test_person_backs_up_a_database_and_sees_it_verified(
     await expect(page.get_by_text("is not a cron expression")).to_be_visible()
     await page.get_by_label("When (cron, UTC)").fill("0 3 * * *")
     await page.get_by_label("Keep", exact=True).fill("5")
+    await expect(page.get_by_test_id("encryption-help")).to_contain_text(
+        "derived from the platform's secret key"
+    )
+    await page.get_by_role("switch", name="Encrypt at rest").check()
     await page.get_by_role("button", name="Save schedule").click()
     await expect(page.get_by_text("On: 0 3 * * *, keeping the newest 5 verified.")).to_be_visible()
+    await expect(page.get_by_text("encrypted at rest")).to_be_visible()
     await expect(page.get_by_text("pending change")).to_have_count(0)  # nothing to deploy
+
+    # Back up now follows the policy: encrypted, and Verified like any other.
+    await page.get_by_role("button", name="Back up now").click()
+    encrypted = page.get_by_test_id("backup").filter(has=page.get_by_test_id("encrypted"))
+    await expect(encrypted).to_have_attribute("data-phase", "VERIFIED", timeout=BACKUP_MS)
+    await expect(page.get_by_test_id("backup")).to_have_count(2)
+    await expect(encrypted.get_by_test_id("verdict")).to_contain_text("restored into a scratch")
     await screenshot(page, "43-database-backups")
 
     service_id = page.url.split("/services/")[1].split("/")[0]

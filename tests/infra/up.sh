@@ -262,6 +262,13 @@ ensure_restic() {
     log "restic: $(restic version | head -n 1)"
 }
 
+# Encrypted database backups are decrypted on the host with age, as a person would with the key
+# `zaneops backup-key export` writes (the controller under test runs age on the host too).
+ensure_age() {
+    command -v age >/dev/null || apt_install age
+    log "age: $(age --version)"
+}
+
 main() {
     host_begin
     ensure_docker
@@ -278,6 +285,7 @@ main() {
     ensure_browser
     ensure_git
     ensure_restic
+    ensure_age
     printf 'export ZANE_DATABASE_URL=%s\nexport ZANE_REDIS_URL=%s\n' "$DATABASE_URL" "$REDIS_URL"
 }
 

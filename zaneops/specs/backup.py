@@ -33,7 +33,9 @@ class BackupPhase(StrEnum):
 ENDED = frozenset({BackupPhase.VERIFIED, BackupPhase.FAILED})
 
 
-class BackupPolicy(SpecModel):
+class ScheduledPolicy(SpecModel):
+    """When backups are made, how many are kept, and where (a database's or a volume's)."""
+
     schedule: str = Field(
         description="A cron expression in UTC (minute hour day month weekday), e.g. "
         "'0 3 * * *' for 03:00 every day."
@@ -55,6 +57,17 @@ class BackupPolicy(SpecModel):
     @classmethod
     def _a_cron_expression(cls, schedule: str) -> str:
         return check_schedule(schedule, with_seconds=False)
+
+
+class BackupPolicy(ScheduledPolicy):
+    """A database's backups: as a ScheduledPolicy, and whether their files are encrypted."""
+
+    encrypt: bool = Field(
+        default=False,
+        description="Encrypt each backup's file at rest (age, X25519) with a key derived from "
+        "the platform's secret key (`zaneops backup-key export`); each backup keeps saying "
+        "how its own file is stored.",
+    )
 
 
 def check_schedule(schedule: str, with_seconds: bool) -> str:
@@ -126,6 +139,12 @@ class BackupSpec(SpecModel):
         description="A restore into the database the backup came from (service_id): a safety "
         "backup first, then its clients cut off and its contents replaced.",
     )
+    encrypted: bool = Field(
+        default=False,
+        description="A backup's file is encrypted at rest with age (the key derived from the "
+        "platform's secret key; `zaneops backup-key export`), as its policy said when it was "
+        "made. Its download is the encrypted file, named with an .age suffix.",
+    )
 
     @field_validator("in_place")
     @classmethod
@@ -141,6 +160,12 @@ class BackupSpec(SpecModel):
                 "platform_or_service",
                 "a backup is of one database service (service_id) or of the platform "
                 "(platform: true), not both nor neither",
+            )
+        if self.encrypted and (self.volume_id is not None or self.restore_from is not None):
+            raise refuse(
+                "encrypted_not_a_dump",
+                "only a database backup's file is encrypted this way (restic encrypts every "
+                "volume snapshot; a restore writes no file)",
             )
         if self.platform and self.volume_id is not None:
             raise refuse("platform_volume", "the platform's backup is of its database, no volume")

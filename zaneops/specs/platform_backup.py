@@ -34,6 +34,12 @@ class PlatformBackupPolicy(SpecModel):
         "platform's backups folder.",
     )
 
+    encrypt: bool = Field(
+        default=False,
+        description="Encrypt each backup's file at rest (age), with a key derived from the "
+        "platform's secret key: `zaneops restore` decrypts it with that key.",
+    )
+
     @field_validator("schedule")
     @classmethod
     def _a_cron_expression(cls, schedule: str) -> str:

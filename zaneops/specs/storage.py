@@ -9,11 +9,11 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from ._base import SpecModel
 from ._rules import refuse
-from .backup import BackupPolicy
+from .backup import ScheduledPolicy
 from .fields import HostPath, Labels, Slug
 
 
-class VolumeBackupPolicy(BackupPolicy):
+class VolumeBackupPolicy(ScheduledPolicy):
     """When a volume's files are snapshotted, how many snapshots are kept, and where."""
 
     pause: bool = Field(

@@ -43,10 +43,15 @@ async def new_database(admin: httpx.AsyncClient, env_id: str, slug: str = "db") 
 
 
 async def verified(
-    store: PostgresStore, backup: dict[str, Any], root: Path, content: bytes = DUMP, **details: Any
+    store: PostgresStore,
+    backup: dict[str, Any],
+    root: Path,
+    content: bytes = DUMP,
+    suffix: str = ".pgdump",
+    **details: Any,
 ) -> str:
     """The backup VERIFIED, its file written where the controller puts it; its sha256."""
-    relative = Path(backup["parent_id"]) / f"{backup['id']}.pgdump"
+    relative = Path(backup["parent_id"]) / f"{backup['id']}{suffix}"
     (root / relative).parent.mkdir(parents=True, exist_ok=True)
     (root / relative).write_bytes(content)
     sha256 = hashlib.sha256(content).hexdigest()
@@ -87,6 +92,7 @@ async def test_a_backup_asked_for_is_listed_with_its_service_and_deleted_on_requ
         "volume_id": None,
         "pause": False,
         "in_place": False,
+        "encrypted": False,
     }
     assert first["phase"] is None and first["parent_id"] == env_id
 
@@ -192,6 +198,7 @@ async def test_a_restore_in_place_needs_a_verified_backup_the_slug_typed_and_not
         "target_id": None,
         "volume_id": None,
         "pause": False,
+        "encrypted": False,
     }
     again = await admin.post(url, json={"confirm": "db"})
     assert again.status_code == 409 and f"restore {restore['id']}" in again.text
@@ -286,6 +293,40 @@ async def test_a_verified_backup_downloads_with_its_sha256_and_a_file_name(
     stamp = backup["created_at"][:19].replace("-", "").replace(":", "")
     expected = f'attachment; filename="db-{stamp}Z.pgdump"'
     assert answer.headers["Content-Disposition"] == expected
+
+
+async def test_an_encrypt_policy_makes_encrypted_backups_unless_the_request_says_otherwise(
+    admin: httpx.AsyncClient, store: PostgresStore, backups_root: Path
+) -> None:
+    """`encrypt` on the policy is copied onto each backup asked for ("encrypted": false in the
+    request overrides it); a value that is not a boolean is a 422 naming the field; an
+    encrypted backup downloads as stored, named .age."""
+    db = await new_database(admin, await environment(admin))
+    headers = {"If-Match": f'"{db["generation"]}"'}
+    bad = {**db["spec"], "backup": {"schedule": "0 3 * * *", "encrypt": "sometimes"}}
+    problem = body(await admin.put(f"/services/{db['id']}", json=bad, headers=headers), 422)
+    assert [e["field"] for e in problem["errors"]] == ["backup.encrypt"]
+    policy = {**db["spec"], "backup": {"schedule": "0 3 * * *", "encrypt": True}}
+    saved = body(await admin.put(f"/services/{db['id']}", json=policy, headers=headers), 200)
+    assert saved["spec"]["backup"]["encrypt"] is True
+
+    encrypted = body(await admin.post(f"/services/{db['id']}/backups"), 201)
+    plain = body(await admin.post(f"/services/{db['id']}/backups", json={"encrypted": False}), 201)
+    assert (encrypted["spec"]["encrypted"], plain["spec"]["encrypted"]) == (True, False)
+    refused = await admin.post(f"/services/{db['id']}/backups", json={"encrypted": "sometimes"})
+    assert [e["field"] for e in body(refused, 422)["errors"]] == ["encrypted"]
+
+    ciphertext = b"age-encryption.org/v1\n" + bytes(range(256)) * 10
+    await verified(store, encrypted, backups_root, ciphertext, suffix=".pgdump.age")
+    answer = await admin.get(f"/backups/{encrypted['id']}/file")
+    assert answer.status_code == 200 and answer.content == ciphertext
+    assert answer.headers["Content-Disposition"].endswith('.pgdump.age"')
+
+    platform = {"schedule": "30 2 * * *", "keep_last": 7, "encrypt": True}
+    body(await admin.put("/platform/backup-policy", json=platform), 200)
+    assert body(await admin.get("/platform/backup-policy"), 200)["encrypt"] is True
+    made = body(await admin.post("/platform/backups"), 201)
+    assert made["spec"]["encrypted"] is True
 
 
 async def test_only_a_verified_backup_with_its_file_as_recorded_is_downloaded(

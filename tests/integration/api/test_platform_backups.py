@@ -103,13 +103,14 @@ async def test_the_platforms_backup_policy_defaults_to_daily_and_is_changed_with
 ) -> None:
     """Defaults 02:30 UTC, keep 7; a bad schedule or an unknown target is a 422 naming it."""
     policy = body(await admin.get("/platform/backup-policy"), 200)
-    assert policy == {"schedule": "30 2 * * *", "keep_last": 7, "target_id": None}
+    defaults = {"schedule": "30 2 * * *", "keep_last": 7, "target_id": None, "encrypt": False}
+    assert policy == defaults
     bad = body(await admin.put("/platform/backup-policy", json={"schedule": "daily"}), 422)
     assert [e["field"] for e in bad["errors"]] == ["schedule"]
     unknown = {"schedule": "0 4 * * *", "target_id": str(uuid.uuid4())}
     refused = body(await admin.put("/platform/backup-policy", json=unknown), 422)
     assert [e["field"] for e in refused["errors"]] == ["target_id"]
-    wanted = {"schedule": "0 4 * * *", "keep_last": 3, "target_id": None}
+    wanted = {"schedule": "0 4 * * *", "keep_last": 3, "target_id": None, "encrypt": True}
     assert body(await admin.put("/platform/backup-policy", json=wanted), 200) == wanted
     assert body(await admin.get("/platform/backup-policy"), 200) == wanted
 

@@ -4,6 +4,7 @@ after the stop, the services are started again."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -287,3 +288,82 @@ def test_a_terminal_gone_and_a_failed_scale_still_start_every_service_again(dump
         PlatformRestore("z", tasks, gone).run(dump, None, None)
     assert tasks.scaled[-2:] == [("z_api", 1), ("z_controller-services", 2)]
     assert "swap back" in tasks.ran
+
+
+class CopyingTasks(Tasks):
+    """Keeps the bytes of the file copied into the database's container."""
+
+    def __init__(self, sealed_with: str = KEY) -> None:
+        super().__init__(sealed_with)
+        self.copied: list[tuple[Path, bytes]] = []
+
+    def copy_in(self, container: str, source: Path, folder: str, name: str) -> None:
+        self.copied.append((source, source.read_bytes()))
+        super().copy_in(container, source, folder, name)
+
+
+def _encrypted_for(key: str, data: bytes, path: Path) -> Path:
+    from zaneops.adapters.age import sink_for
+    from zaneops.common import backup_key
+
+    with path.open("wb") as out, sink_for(out, backup_key.recipient(key)) as sink:
+        sink.write(data)
+        assert sink.finish().failure is None
+    return path
+
+
+needs_age = pytest.mark.skipif(
+    shutil.which("age") is None, reason="the age tool is not installed (tests/infra/up.sh does)"
+)
+
+
+@needs_age
+def test_an_encrypted_platform_backup_is_decrypted_with_the_key_before_it_is_loaded(
+    tmp_path: Path,
+) -> None:
+    """The database gets the plaintext dump; the decrypted copy beside the file is removed."""
+    encrypted = _encrypted_for(KEY, b"PGDMP the dump", tmp_path / "platform.pgdump.age")
+    tasks = CopyingTasks()
+    restore(tasks).run(encrypted, None, None)
+    [(copied, sent)] = tasks.copied
+    assert sent == b"PGDMP the dump"
+    assert not copied.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["platform.pgdump.age"]
+
+
+@needs_age
+def test_an_encrypted_backup_of_another_platform_is_refused_naming_the_key_to_pass(
+    tmp_path: Path,
+) -> None:
+    encrypted = _encrypted_for(new_key(), b"PGDMP", tmp_path / "platform.pgdump.age")
+    tasks = CopyingTasks()
+    with pytest.raises(RestoreRefused, match="could not be decrypted with this installation's key"):
+        restore(tasks).run(encrypted, None, None)
+    assert tasks.copied == [] and tasks.scaled == []
+
+
+def test_backup_key_export_writes_the_identity_to_a_new_private_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--output: the age identity derived from the sealing key in a new 0600 file; an
+    existing file is refused, never replaced."""
+    from click.testing import CliRunner
+
+    import launcher.platform.restore as restore_module
+    import zaneops.adapters.docker.platform_restore as docker_side
+    from launcher.cli import main
+    from zaneops.common import backup_key
+
+    monkeypatch.setattr(docker_side, "PlatformTasks", object)
+    monkeypatch.setattr(restore_module, "current_key", lambda instance, tasks: KEY)
+    out = tmp_path / "backup-key.txt"
+    done = CliRunner().invoke(main, ["backup-key", "export", "--output", str(out)])
+    assert done.exit_code == 0, done.output
+    assert backup_key.identity(KEY) not in done.output
+    assert out.read_text() == backup_key.identity_file_text(KEY)
+    assert out.stat().st_mode & 0o777 == 0o600
+
+    out.write_text("kept")
+    again = CliRunner().invoke(main, ["backup-key", "export", "--output", str(out)])
+    assert again.exit_code != 0 and "already exists, not overwritten" in again.output
+    assert out.read_text() == "kept"

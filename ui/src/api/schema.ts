@@ -254,7 +254,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download a verified backup's file (the dump, as its engine's tools restore it) */
+        /** Download a verified backup's file (the dump, as its engine's tools restore it; an encrypted one as stored, named .age: `age -d -i KEY FILE`) */
         get: operations["download_backup"];
         put?: never;
         post?: never;
@@ -1278,6 +1278,14 @@ export interface components {
              */
             file: string;
         };
+        /** BackUpRequest */
+        BackUpRequest: {
+            /**
+             * Encrypted
+             * @description Encrypt this backup's file at rest (age); none: as the service's backup policy says (encrypt), else not.
+             */
+            encrypted?: boolean | null;
+        };
         /** Backup */
         Backup: {
             /**
@@ -1389,8 +1397,17 @@ export interface components {
          * @enum {string}
          */
         BackupPhase: "QUEUED" | "DUMPING" | "VERIFYING" | "SAFETY_BACKUP" | "RESTORING" | "VERIFIED" | "FAILED";
-        /** BackupPolicy */
+        /**
+         * BackupPolicy
+         * @description A database's backups: as a ScheduledPolicy, and whether their files are encrypted.
+         */
         BackupPolicy: {
+            /**
+             * Encrypt
+             * @description Encrypt each backup's file at rest (age, X25519) with a key derived from the platform's secret key (`zaneops backup-key export`); each backup keeps saying how its own file is stored.
+             * @default false
+             */
+            encrypt: boolean;
             /**
              * Keep Last
              * @description Verified backups kept for the service; older ones are deleted, with their files, once a newer one is verified. Failed ones go with them.
@@ -1415,6 +1432,12 @@ export interface components {
          *     rows as at the dump).
          */
         BackupSpec: {
+            /**
+             * Encrypted
+             * @description A backup's file is encrypted at rest with age (the key derived from the platform's secret key; `zaneops backup-key export`), as its policy said when it was made. Its download is the encrypted file, named with an .age suffix.
+             * @default false
+             */
+            encrypted: boolean;
             /**
              * In Place
              * @description A restore into the database the backup came from (service_id): a safety backup first, then its clients cut off and its contents replaced.
@@ -3221,6 +3244,12 @@ export interface components {
         };
         /** PlatformBackupPolicy */
         PlatformBackupPolicy: {
+            /**
+             * Encrypt
+             * @description Encrypt each backup's file at rest (age), with a key derived from the platform's secret key: `zaneops restore` decrypts it with that key.
+             * @default false
+             */
+            encrypt: boolean;
             /**
              * Keep Last
              * @description Verified backups of the platform kept; older ones are deleted, with their files, once a newer one is verified. Failed ones go with them.
@@ -9353,7 +9382,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BackUpRequest"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             201: {

@@ -43,6 +43,7 @@ function backup(details: Record<string, unknown>, target_id: string | null = nul
       trigger: "manual",
       target_id,
       in_place: false,
+      encrypted: false,
       platform: false,
       pause: false,
     },

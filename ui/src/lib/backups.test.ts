@@ -7,6 +7,7 @@ import {
   durationOf,
   failureOf,
   filesOf,
+  isEncrypted,
   isVolumeSnapshot,
   kindOf,
   mergePages,
@@ -23,7 +24,14 @@ function backup(phase: Backup["phase"], details: Record<string, unknown> = {}): 
   const made: Backup = {
     id: "b",
     parent_id: "e",
-    spec: { service_id: "s", trigger: "manual", in_place: false, platform: false, pause: false },
+    spec: {
+      service_id: "s",
+      trigger: "manual",
+      in_place: false,
+      platform: false,
+      pause: false,
+      encrypted: false,
+    },
     generation: 1,
     status: {
       observed_generation: 1,
@@ -90,6 +98,14 @@ describe("backups", () => {
     expect(kindOf(backup(null))).toBe("asked for");
   });
 
+  it("says a backup is encrypted only when its own row says so, never a restore", () => {
+    const spec = backup("VERIFIED").spec;
+    expect(isEncrypted(backup("VERIFIED"))).toBe(false);
+    expect(isEncrypted({ ...backup("VERIFIED"), spec: { ...spec, encrypted: true } })).toBe(true);
+    const restore = { ...spec, encrypted: true, restore_from: "1a2b3c4d" };
+    expect(isEncrypted({ ...backup("VERIFIED"), spec: restore })).toBe(false);
+  });
+
   it("tells a running backup from a finished one", () => {
     expect(shownPhase(backup("VERIFYING")).running).toBe(true);
     expect(shownPhase(backup("FAILED"))).toMatchObject({ label: "Failed", tone: "bad" });
@@ -135,6 +151,7 @@ describe("the backups overview", () => {
         in_place: false,
         platform: false,
         pause: false,
+        encrypted: false,
       },
     };
     expect(triggerOf(scheduled)).toBe("scheduled");

@@ -161,3 +161,12 @@ export function mergePages<T extends { id: string }>(first: T[], older: T[]): T[
   const seen = new Set(first.map((item) => item.id));
   return [...first, ...older.filter((item) => !seen.has(item.id))];
 }
+
+/** Its file is encrypted at rest (age): said on the row, and its download is named .age. */
+export function isEncrypted(backup: Backup): boolean {
+  return Boolean(backup.spec.encrypted) && !isRestore(backup);
+}
+
+/** Where the key of encrypted backups comes from, and how a download is read elsewhere. */
+export const ENCRYPTION_HELP =
+  "Encrypted with age, with a key derived from the platform's secret key: whoever keeps that key (zaneops secret-key export) can read every encrypted backup. To decrypt a download anywhere: zaneops backup-key export --output key.txt, then age -d -i key.txt FILE.age > dump.";

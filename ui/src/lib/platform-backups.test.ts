@@ -6,7 +6,14 @@ function backup(id: string, phase: Backup["phase"]): Backup {
   return {
     id,
     parent_id: null,
-    spec: { service_id: null, platform: true, trigger: "manual", in_place: false, pause: false },
+    spec: {
+      service_id: null,
+      platform: true,
+      trigger: "manual",
+      in_place: false,
+      pause: false,
+      encrypted: false,
+    },
     generation: 1,
     status: { observed_generation: 0, conditions: [], details: {} },
     finalizers: [],

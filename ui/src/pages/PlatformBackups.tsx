@@ -23,6 +23,7 @@ import {
 import {
   canDownload,
   downloadUrl,
+  isEncrypted,
   SCHEDULE_EXAMPLES,
   shownPhase,
   sizeOf,
@@ -30,6 +31,7 @@ import {
 } from "../lib/backups";
 import { bytes, timeAgo } from "../lib/format";
 import { usePoll } from "../lib/hooks";
+import { EncryptedBadge, EncryptField } from "./service/Backups";
 import {
   lastFailure,
   lastVerified,
@@ -40,7 +42,12 @@ import {
 } from "../lib/platform-backups";
 
 const REFRESH_MS = 3000;
-const POLICY_FIELDS = { schedule: "schedule", keep_last: "keep", target_id: "schedule" };
+const POLICY_FIELDS = {
+  schedule: "schedule",
+  keep_last: "keep",
+  target_id: "schedule",
+  encrypt: "schedule",
+};
 
 /** Only an administrator sees it (the API answers 403 to anyone else). */
 export function PlatformBackups() {
@@ -118,6 +125,7 @@ function Latest({ items }: { items: Backup[] }) {
           data-testid="platform-verified"
         >
           <Badge tone="ok">Verified</Badge>
+          {isEncrypted(verified) ? <EncryptedBadge /> : null}
           <span className="grow">
             Last verified backup {timeAgo(verified.created_at)}
             {sizeOf(verified) !== null ? `, ${bytes(sizeOf(verified) ?? 0)}` : ""}:{" "}
@@ -149,11 +157,13 @@ function PolicyFields({ stored }: { stored: PlatformBackupPolicy }) {
   const { notify } = useApp();
   const [schedule, setSchedule] = useState(stored.schedule ?? "30 2 * * *");
   const [keep, setKeep] = useState(String(stored.keep_last ?? 7));
+  const [encrypt, setEncrypt] = useState(stored.encrypt ?? false);
   const saving = useAction(async () => {
     const body = {
       schedule: schedule.trim(),
       keep_last: Number(keep),
       target_id: stored.target_id,
+      encrypt,
     };
     await put<PlatformBackupPolicy>(PLATFORM_POLICY_PATH, body);
     notify("The platform's schedule is saved");
@@ -185,6 +195,7 @@ function PolicyFields({ stored }: { stored: PlatformBackupPolicy }) {
           />
         )}
       </Field>
+      <EncryptField checked={encrypt} onChange={setEncrypt} />
       <div>
         <Button type="submit" busy={saving.busy}>
           Save the platform's schedule
@@ -202,7 +213,8 @@ function RestoreHelp() {
       <p className="muted small">
         Keep the key its secrets are sealed with, apart from the backups. On the new machine run{" "}
         <code>zaneops up</code>, then restore the downloaded file: the API and the controllers stop
-        while its database is replaced, then bring every service back.
+        while its database is replaced, then bring every service back. An encrypted backup (
+        <code>.pgdump.age</code>) is decrypted by <code>zaneops restore</code> with the same key.
       </p>
       <pre className="mono" style={{ whiteSpace: "pre-wrap", margin: 0 }}>
         {exported}

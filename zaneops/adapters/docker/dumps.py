@@ -7,7 +7,6 @@ Blocking docker-py calls run in a worker thread, like the rest of this adapter.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import tarfile
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 import docker
 from docker.errors import APIError, NotFound
 
+from zaneops.adapters.age import decrypt, sink_for
 from zaneops.common.naming import LABEL_INSTANCE, LABEL_OWNER
 
 CHUNK = 1 << 20
@@ -38,6 +38,7 @@ class Streamed:
     size: int
     sha256: str
     stderr: str
+    encrypt_failure: str | None = None  # age's words, when encrypting the stream failed
 
 
 @dataclass(frozen=True)
@@ -78,31 +79,49 @@ class DatabaseDumps:
         return RunningContainer(newest["Id"], str(newest["Image"]))
 
     async def stream_to_file(
-        self, container_id: str, command: list[str], dest: Path, stderr_limit: int
+        self,
+        container_id: str,
+        command: list[str],
+        dest: Path,
+        stderr_limit: int,
+        recipient: str | None = None,
     ) -> Streamed:
-        """Runs `command` in the container, its stdout written to `dest` (made durable)."""
-        return await asyncio.to_thread(self._stream, container_id, command, dest, stderr_limit)
+        """Runs `command` in the container, its stdout written to `dest` (made durable);
+        with a recipient, encrypted by age on the way (size and sha256: the file's)."""
+        return await asyncio.to_thread(
+            self._stream, container_id, command, dest, stderr_limit, recipient
+        )
 
     def _stream(
-        self, container_id: str, command: list[str], dest: Path, stderr_limit: int
+        self,
+        container_id: str,
+        command: list[str],
+        dest: Path,
+        stderr_limit: int,
+        recipient: str | None,
     ) -> Streamed:
         created = self._api.exec_create(container_id, command, stdout=True, stderr=True)
         stream = self._api.exec_start(created["Id"], stream=True, demux=True)
-        digest, size, errors = hashlib.sha256(), 0, bytearray()
+        errors = bytearray()
         with dest.open("wb") as out:
-            for stdout, stderr in stream:
-                if stdout:
-                    out.write(stdout)
-                    digest.update(stdout)
-                    size += len(stdout)
-                if stderr:
-                    errors += stderr
-                    del errors[: max(0, len(errors) - stderr_limit)]
+            with sink_for(out, recipient) as sink:
+                for stdout, stderr in stream:
+                    if stdout:
+                        sink.write(stdout)
+                    if stderr:
+                        errors += stderr
+                        del errors[: max(0, len(errors) - stderr_limit)]
+                written = sink.finish()
             out.flush()
             os.fsync(out.fileno())
         code = self._api.exec_inspect(created["Id"]).get("ExitCode")
         text = bytes(errors).decode(errors="replace")
-        return Streamed(-1 if code is None else int(code), size, digest.hexdigest(), text)
+        exit_code = -1 if code is None else int(code)
+        return Streamed(exit_code, written.size, written.sha256, text, written.failure)
+
+    async def decrypt_file(self, identity: str, source: Path, dest: Path, timeout: float) -> None:
+        """`source` (an age file) decrypted into `dest`; AgeFailed says why it could not be."""
+        await asyncio.to_thread(decrypt, identity, source, dest, timeout)
 
     async def run_in(self, container_id: str, command: list[str]) -> Ran:
         def run() -> Ran:

@@ -95,7 +95,12 @@ class Dumps:
         return RunningContainer("platform-db", "zaneops/postgres:15")
 
     async def stream_to_file(
-        self, container_id: str, command: list[str], dest: Path, stderr_limit: int
+        self,
+        container_id: str,
+        command: list[str],
+        dest: Path,
+        stderr_limit: int,
+        recipient: str | None = None,
     ) -> Streamed:
         dest.write_bytes(self.payload)
         return Streamed(self.code, len(self.payload), "0" * 64, self.stderr)
@@ -144,6 +149,7 @@ async def test_a_due_schedule_makes_one_backup_however_many_runs_were_missed(
             "volume_id": None,
             "pause": False,
             "in_place": False,
+            "encrypted": False,
         }
     ]
     assert result.requeue_after is not None and 0 < result.requeue_after <= 300

@@ -89,7 +89,12 @@ class RecordingDumps(Dumps):
         return RunningContainer("c1", "zaneops/mariadb:10.11")
 
     async def stream_to_file(
-        self, container_id: str, command: list[str], dest: Path, stderr_limit: int
+        self,
+        container_id: str,
+        command: list[str],
+        dest: Path,
+        stderr_limit: int,
+        recipient: str | None = None,
     ) -> Streamed:
         self.streamed.append(command)
         dest.write_bytes(self.payload)

@@ -62,6 +62,7 @@ async def test_the_platforms_schedule_makes_one_backup_with_no_environment(
             "volume_id": None,
             "pause": False,
             "in_place": False,
+            "encrypted": False,
         }
     ]
 

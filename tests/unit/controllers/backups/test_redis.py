@@ -320,7 +320,12 @@ class RedisDumps(Dumps):
         return RunningContainer("c1", "zaneops/redis:7")
 
     async def stream_to_file(
-        self, container_id: str, command: list[str], dest: Path, stderr_limit: int
+        self,
+        container_id: str,
+        command: list[str],
+        dest: Path,
+        stderr_limit: int,
+        recipient: str | None = None,
     ) -> Streamed:
         dest.write_bytes(self.payload)
         digest = hashlib.sha256(self.payload).hexdigest()

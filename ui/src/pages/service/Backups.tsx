@@ -26,6 +26,8 @@ import {
   canDownload,
   downloadUrl,
   durationOf,
+  ENCRYPTION_HELP,
+  isEncrypted,
   isRestore,
   kindOf,
   progressOf,
@@ -145,6 +147,7 @@ function BackupRow({
           <Badge tone={shown.tone} live={shown.running}>
             {shown.label}
           </Badge>
+          {isEncrypted(backup) ? <EncryptedBadge /> : null}
           <span className="muted">
             {kindOf(backup)} · {timeAgo(backup.created_at)}
             {size !== null ? ` · ${bytes(size)}` : ""}
@@ -214,6 +217,15 @@ function BackupRow({
         />
       ) : null}
     </li>
+  );
+}
+
+/** Its file is encrypted at rest (age); the title says with which key. */
+export function EncryptedBadge() {
+  return (
+    <span title={ENCRYPTION_HELP} data-testid="encrypted">
+      <Badge tone="info">🔒 Encrypted</Badge>
+    </span>
   );
 }
 
@@ -368,9 +380,10 @@ function ScheduleForm({ targets }: { targets: BackupTarget[] | undefined }) {
   const [schedule, setSchedule] = useState(policy?.schedule ?? "");
   const [keep, setKeep] = useState(String(policy?.keep_last ?? 7));
   const [target, setTarget] = useState(policy?.target_id ?? "");
+  const [encrypt, setEncrypt] = useState(policy?.encrypt ?? false);
   const saving = useAction(async (on: boolean) => {
     const backup = on
-      ? { schedule: schedule.trim(), keep_last: Number(keep), target_id: target || null }
+      ? { schedule: schedule.trim(), keep_last: Number(keep), target_id: target || null, encrypt }
       : null;
     await save({ backup });
     notify(on ? "Schedule saved" : "Schedule off");
@@ -386,7 +399,7 @@ function ScheduleForm({ targets }: { targets: BackupTarget[] | undefined }) {
         title="Schedule"
         description={
           policy
-            ? `On: ${policy.schedule}, keeping the newest ${policy.keep_last} verified. Kept in ${placeOf(policy.target_id, targets)}.`
+            ? `On: ${policy.schedule}, keeping the newest ${policy.keep_last} verified. Kept in ${placeOf(policy.target_id, targets)}${policy.encrypt ? ", encrypted at rest" : ""}.`
             : "Off: backups are made only when asked for, and kept in this server's backups folder."
         }
         footer={
@@ -435,6 +448,7 @@ function ScheduleForm({ targets }: { targets: BackupTarget[] | undefined }) {
             error={errors.target}
             onChange={setTarget}
           />
+          <EncryptField checked={encrypt} onChange={setEncrypt} />
         </div>
       </Card>
     </form>
@@ -485,5 +499,32 @@ function KeptInSelect({
         </select>
       )}
     </Field>
+  );
+}
+
+/** "Encrypt at rest": the schedule's backups (and Back up now's) encrypted with age. */
+export function EncryptField({
+  checked,
+  onChange,
+}: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <div className="wide">
+      <label className="check">
+        <input
+          type="checkbox"
+          role="switch"
+          aria-checked={checked}
+          checked={checked}
+          onChange={(e) => onChange(e.target.checked)}
+        />{" "}
+        Encrypt at rest
+      </label>
+      <p className="muted small" style={{ margin: "4px 0 0" }} data-testid="encryption-help">
+        {ENCRYPTION_HELP} Each backup keeps the setting it was made with.
+      </p>
+    </div>
   );
 }
