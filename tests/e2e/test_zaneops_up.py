@@ -626,6 +626,8 @@ def project_slugs(installation: Installation) -> list[str]:
     return sorted(p["spec"]["slug"] for p in projects)
 
 
+# A wipe, a whole `zaneops up` and a restore: past the default 300 s on a loaded machine.
+@pytest.mark.timeout(600)
 def test_the_platforms_database_restored_on_a_fresh_instance_brings_projects_and_services_back(
     installation: Installation, platform_backup: PlatformBackup
 ) -> None:
